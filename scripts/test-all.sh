@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Everything CI runs, fastest first. Run through `./drillbook test`, which has
+# already installed the Debian packages, Node 24 and node_modules.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export ASTRO_TELEMETRY_DISABLED=1
+
+step() { printf '\n== %s\n' "$*"; }
+CONFORMANCE="../shared/conformance/course"
+
+step "format (prettier --check)"
+prettier --check .
+step "lint (eslint)"
+eslint .
+step "typecheck (astro check, tsc)"
+astro check --minimumSeverity warning --tsconfig tsconfig.astro.json
+tsc --noEmit -p tsconfig.json
+step "unit tests (vitest)"
+vitest run
+step "content check, strict (content/)"
+node src/cli/main.ts check content --strict
+step "site build, strict (content/ → dist/)"
+node src/cli/main.ts build --strict --quiet
+step "site build (tests/fixtures → dist-fixtures/)"
+DRILLBOOK_CONTENT=tests/fixtures DRILLBOOK_OUT=dist-fixtures node src/cli/main.ts build --quiet
+if [ -d "$CONFORMANCE" ]; then
+  step "site build ($CONFORMANCE → dist-conformance/)"
+  DRILLBOOK_CONTENT="$CONFORMANCE" DRILLBOOK_OUT=dist-conformance node src/cli/main.ts build --quiet
+else
+  rm -rf dist-conformance
+  echo "skipping the conformance course: $CONFORMANCE not found (CI has ../shared beside the clone)"
+fi
+step "browser tests (playwright, Debian chromium)"
+playwright test
