@@ -1,0 +1,47 @@
+/**
+ * Assembles the command a learner has built (FORMAT.md §2): `base`, then the
+ * chosen pieces in the order listed; a piece with a flag and a value is
+ * `flag value`; empty pieces add nothing. Flat pieces are joined by single
+ * spaces; template parts (join: concat) are appended with nothing between.
+ * Pure: used by the static render, the browser element and the tests.
+ */
+import type { CommandBuilder, BuilderPiece } from './schema.ts';
+
+/** A learner's selection per piece index: a choice index, typed text, or a switch state. */
+export type Selection = number | string | boolean | null | undefined;
+
+export function pieceText(piece: BuilderPiece, sel: Selection): string {
+  let value: string;
+  switch (piece.kind) {
+    case 'switch':
+      return sel === true ? piece.flag.trim() : '';
+    case 'text':
+      value = typeof sel === 'string' ? sel : '';
+      break;
+    case 'choice':
+      value = typeof sel === 'number' ? (piece.choices[sel]?.value ?? '') : '';
+      break;
+  }
+  // An empty value (a blank text input, a "(nothing)" choice) drops the whole piece, flag included.
+  if (value.trim() === '') return '';
+  return [piece.flag.trim(), value.trim()].filter((s) => s !== '').join(' ');
+}
+
+export function assemble(builder: CommandBuilder, selections: readonly Selection[]): string {
+  const parts = builder.pieces.map((p, i) => {
+    if (builder.join === 'concat')
+      return p.kind === 'choice' && typeof selections[i] === 'number' ? (p.choices[selections[i] as number]?.value ?? '') : '';
+    return pieceText(p, selections[i]);
+  });
+  if (builder.join === 'concat') return builder.base + parts.join('');
+  return [builder.base.trim(), ...parts].filter((s) => s !== '').join(' ');
+}
+
+/** The selection a builder starts with: the first choice of each choice piece (optional template parts: none), switches off, text empty. */
+export function defaultSelections(builder: CommandBuilder): Selection[] {
+  return builder.pieces.map((p) => {
+    if (p.kind === 'choice') return builder.join === 'concat' && !p.required ? null : p.choices.length > 0 ? 0 : null;
+    if (p.kind === 'switch') return false;
+    return '';
+  });
+}

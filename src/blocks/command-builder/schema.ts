@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { blockId, markdown, text } from '../shared.ts';
+
+export const builderChoice = z.object({
+  value: text('Text added to the command when chosen; may be empty, hold several flags, quotes or <placeholders>'),
+  label: text('What the learner sees for this choice'),
+});
+
+export const builderPiece = z.object({
+  kind: z
+    .enum(['choice', 'text', 'switch'])
+    .describe('choice: pick one of `choices`; text: free input; switch: on adds `flag`, off adds nothing'),
+  flag: text('Flag written before the value (may be empty: then the value is the whole piece)').default(''),
+  label: text('Name of the piece shown to the learner'),
+  explanation: markdown('What the piece means, shown beside it when chosen').optional(),
+  group: text('Group heading this piece is listed under').optional(),
+  required: z.boolean().default(false).describe('Whether the piece must be chosen (template parts)'),
+  placeholder: text('Hint shown in an empty text input').optional(),
+  choices: z.array(builderChoice).default([]).describe('Values for a choice piece, in order'),
+});
+
+export const commandBuilderSchema = z.object({
+  id: blockId,
+  title: text('Heading shown above the builder').optional(),
+  description: markdown('Intro text under the heading').optional(),
+  base: text('The start of the command, always present'),
+  join: z.enum(['space', 'concat']).describe('space: pieces joined by single spaces (flags); concat: appended as-is (template parts)'),
+  pieces: z.array(builderPiece).min(1).describe('The pieces in the order they are assembled'),
+});
+
+export type CommandBuilder = z.infer<typeof commandBuilderSchema>;
+export type BuilderPiece = z.infer<typeof builderPiece>;

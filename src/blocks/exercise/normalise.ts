@@ -1,0 +1,58 @@
+/**
+ * Exercise variants (FORMAT.md §2) → one shape:
+ * A  `scenario`, `hints`, `solution` (+ `difficulty`)
+ * B  `type: scenario`, `scenario`, `tasks: [{task, hint, answer}]`
+ * C  `description`, `tasks: [{prompt, hint, solution}]`
+ * D  `type: code`, `language`, `description`, `starter`, `hints`, `solution`
+ * E  `scenario`, `initial_code`, `solution`, `hint` (singular, no title)
+ */
+import type { Normalised } from '../shared.ts';
+
+type Raw = Record<string, unknown>;
+
+const TASK_FIELDS: Record<string, string[]> = { prompt: ['task', 'prompt', 'question'], answer: ['answer', 'solution'] };
+
+function pick(o: Raw, keys: string[]): [string | undefined, unknown] {
+  for (const k of keys) if (o[k] !== undefined) return [k, o[k]];
+  return [undefined, undefined];
+}
+
+export function normaliseExercise(raw: Raw): Normalised {
+  const [starterKey, starter] = pick(raw, ['starter', 'initial_code', 'starter_code']);
+  const [hintsKey, hints] = pick(raw, ['hints', 'hint']);
+  const taskKeys: Record<number, Record<string, string>> = {};
+  const tasks = Array.isArray(raw['tasks'])
+    ? raw['tasks'].map((t, i) => {
+        if (t === null || typeof t !== 'object') return { prompt: t };
+        const r = t as Raw;
+        const [pk, prompt] = pick(r, TASK_FIELDS['prompt'] as string[]);
+        const [ak, answer] = pick(r, TASK_FIELDS['answer'] as string[]);
+        taskKeys[i] = { prompt: pk ?? 'task', answer: ak ?? 'answer' };
+        return { prompt, hint: r['hint'], answer };
+      })
+    : raw['tasks'];
+  const input: Raw = {
+    id: raw['id'],
+    title: raw['title'],
+    difficulty: raw['difficulty'],
+    description: raw['description'],
+    scenario: raw['scenario'],
+    language: raw['language'],
+    starter,
+    hints: hints === undefined ? undefined : Array.isArray(hints) ? hints : [hints],
+    tasks,
+    solution: raw['solution'],
+    solutionIsCode: raw['type'] === 'code' || starter !== undefined,
+  };
+  return {
+    input,
+    authorPath: (p) => {
+      if (p[0] === 'starter' && starterKey) return [starterKey, ...p.slice(1)];
+      if (p[0] === 'hints' && hintsKey === 'hint') return ['hint'];
+      if (p[0] === 'tasks' && typeof p[1] === 'number' && typeof p[2] === 'string') {
+        return ['tasks', p[1], taskKeys[p[1]]?.[p[2]] ?? p[2], ...p.slice(3)];
+      }
+      return p;
+    },
+  };
+}

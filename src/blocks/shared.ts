@@ -1,0 +1,148 @@
+/**
+ * Helpers shared by the block schemas: lenient scalar readers (YAML writes
+ * `5432` or `true` where a string is meant), and the mapping from zod issues
+ * to catalogue problems with author-facing field paths.
+ */
+import { z } from 'zod';
+import { problem, type Problem, type ProblemLocation, type ProblemName } from '../lesson/errors.ts';
+
+/** Plain text shown as text: numbers and booleans written bare become strings. */
+export const text = (description: string) =>
+  z
+    .union([z.string(), z.number(), z.boolean()])
+    .transform((v) => String(v))
+    .describe(description);
+
+/** Markdown source, rendered with the lesson's Markdown pipeline. */
+export const markdown = (description: string) => text(`${description} (Markdown)`);
+
+/** A boolean that also accepts the strings authors write (`"true"`, `yes`). */
+export const bool = (description: string) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', 'yes', 'no', 'True', 'False'])])
+    .transform((v) => v === true || v === 'true' || v === 'yes' || v === 'True')
+    .describe(description);
+
+export const blockId = z
+  .string()
+  .regex(/^[A-Za-z0-9][\w.-]*$/, 'letters, digits, ".", "_" and "-" only')
+  .describe('Stable id: from `id:` if the author gave one, else page slug + block type + ordinal');
+
+/** A custom zod issue that maps to a named catalogue entry. */
+export function catalogueIssue<N extends ProblemName>(
+  ctx: z.RefinementCtx,
+  path: (string | number)[],
+  name: N,
+  args: Record<string, unknown>,
+): void {
+  ctx.addIssue({ code: 'custom', path, message: name, params: { catalogue: name, args } });
+}
+
+/** Maps a canonical field path back to the path the author wrote. */
+export type PathMapper = (path: (string | number)[]) => (string | number)[];
+export const samePath: PathMapper = (p) => p;
+
+export interface Normalised {
+  /** The input for the canonical schema. */
+  input: Record<string, unknown>;
+  authorPath: PathMapper;
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the text "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  return `${typeof v === 'number' ? 'the number' : 'the value'} ${String(v)}`;
+}
+
+const EXPECTED: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping (key: value lines)',
+};
+
+function valueAt(data: unknown, path: PropertyKey[]): unknown {
+  let v: unknown = data;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+/**
+ * Turns zod issues into catalogue problems. Union failures are reported
+ * through their most specific branch so the author sees "should be text"
+ * rather than "invalid input".
+ */
+export function issuesToProblems(
+  issues: z.core.$ZodIssue[],
+  input: unknown,
+  at: Omit<ProblemLocation, 'path'>,
+  authorPath: PathMapper,
+): Problem[] {
+  const out: Problem[] = [];
+  const seen = new Set<string>();
+  for (const issue of issues) {
+    const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
+    const shown = authorPath(path);
+    const where = { ...at, path: shown.join('.') };
+    const field = String(shown[shown.length - 1] ?? at.block);
+    const got = valueAt(input, path);
+    let p: Problem;
+    if (issue.code === 'custom' && issue.params && typeof issue.params['catalogue'] === 'string') {
+      p = problem(issue.params['catalogue'] as ProblemName, where, issue.params['args'] as never);
+    } else if (got === undefined || got === null) {
+      p = problem('FieldRequired', where, { field });
+    } else if (issue.code === 'invalid_type') {
+      p = problem('FieldType', where, { field, expected: EXPECTED[issue.expected] ?? issue.expected, got: describeValue(got) });
+    } else if (issue.code === 'invalid_union') {
+      const expected = typeof got === 'object' ? 'text' : 'a different kind of value';
+      p = problem('FieldType', where, { field, expected, got: describeValue(got) });
+    } else if (issue.code === 'too_small' && issue.origin === 'array') {
+      p = problem('FieldValue', where, { field, detail: `needs at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` });
+    } else {
+      p = problem('FieldValue', where, { field, detail: issue.message.replace(/^Invalid input: /, '') });
+    }
+    const key = `${p.path}|${p.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/** Reads a list of `[value, label]` pairs, `{value, label}` maps or bare strings. */
+export function readChoices(raw: unknown): { value: unknown; label: unknown }[] | unknown {
+  if (!Array.isArray(raw)) return raw;
+  return raw.map((c) => {
+    if (Array.isArray(c)) return { value: c[0] ?? '', label: c[1] ?? c[0] ?? '' };
+    if (c !== null && typeof c === 'object') {
+      const o = c as Record<string, unknown>;
+      return { value: o['value'] ?? o['flag'] ?? '', label: o['label'] ?? o['text'] ?? o['description'] ?? o['value'] ?? '' };
+    }
+    return { value: c, label: c };
+  });
+}
+
+/** Drops null values from mappings (YAML `key:` with nothing after it). */
+export function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
+    return out;
+  }
+  return v;
+}
+
+/** A path mapper from a table of canonical-prefix → author-prefix rewrites. */
+export function prefixMapper(rewrite: (path: (string | number)[]) => (string | number)[] | undefined): PathMapper {
+  return (path) => rewrite(path) ?? path;
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { blockId, markdown, text } from '../shared.ts';
+
+/** Block scalars end with a newline; the replay shows what was typed and printed. */
+const trimEnd = (s: string) => s.replace(/\s+$/, '');
+
+export const terminalStep = z.object({
+  command: text('The command as typed; may span several lines').transform(trimEnd),
+  output: text('What the command printed, recorded from a real run; may be empty').default('').transform(trimEnd),
+  narration: markdown('What this step shows, told alongside it').optional(),
+});
+
+export const terminalSchema = z.object({
+  id: blockId,
+  title: text('Heading shown above the replay').optional(),
+  scenario: markdown('The situation the session takes place in').optional(),
+  description: markdown('Intro text under the heading').optional(),
+  steps: z.array(terminalStep).min(1).describe('The recorded steps, in order'),
+});
+
+export type Terminal = z.infer<typeof terminalSchema>;

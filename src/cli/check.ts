@@ -1,0 +1,69 @@
+/**
+ * `drillbook check <folder> [--strict] [--json]`: validates any course folder.
+ * Human output is one line per problem then totals; --json prints exactly
+ * one JSON object on one line. Exit 1 on errors with --strict.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadCourse, type Course } from '../course/load-course.ts';
+import { formatProblem } from '../lesson/errors.ts';
+
+export interface CheckReport {
+  pages: number;
+  blocks: Course['blockCounts'];
+  problems: {
+    file: string;
+    line: number;
+    column: number;
+    severity: string;
+    block: string;
+    path: string;
+    name: string;
+    message: string;
+    hint: string;
+  }[];
+}
+
+export function checkReport(course: Course): CheckReport {
+  return {
+    pages: course.lessons.length,
+    blocks: course.blockCounts,
+    problems: course.problems.map((p) => ({
+      file: p.file,
+      line: p.line,
+      column: p.column,
+      severity: p.severity,
+      block: p.block,
+      path: p.path,
+      name: p.name,
+      message: p.message,
+      hint: p.hint,
+    })),
+  };
+}
+
+export function runCheck(args: string[], defaultDir: string): number {
+  const json = args.includes('--json');
+  const strict = args.includes('--strict');
+  const folder = args.find((a) => !a.startsWith('--')) ?? defaultDir;
+  const dir = resolve(folder);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    process.stderr.write(
+      `drillbook check: "${folder}" is not a folder. Give the path of a course folder (the one holding the .md files).\n`,
+    );
+    return 2;
+  }
+  const course = loadCourse(dir);
+  const report = checkReport(course);
+  const errors = course.problems.filter((p) => p.severity === 'error').length;
+  const warnings = course.problems.length - errors;
+  if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else {
+    for (const p of course.problems) process.stdout.write(`${formatProblem(p)}\n`);
+    const blocks = Object.entries(report.blocks)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ');
+    process.stdout.write(`${report.pages} pages; blocks: ${blocks}\n${errors} errors, ${warnings} warnings\n`);
+  }
+  return strict && errors > 0 ? 1 : 0;
+}

@@ -1,0 +1,34 @@
+/**
+ * Entry point for the launcher's Node subcommands. Each subcommand lives in
+ * its own module and returns an exit code.
+ */
+import { contentDir } from '../course/config.ts';
+import { runCheck } from './check.ts';
+
+const [cmd, ...args] = process.argv.slice(2);
+
+async function main(): Promise<number> {
+  switch (cmd) {
+    case 'check':
+      return runCheck(args, contentDir());
+    case 'build':
+      return (await import('./build.ts')).runBuild(args);
+    case 'serve':
+      return (await import('./serve.ts')).runServe(args);
+    case 'bench':
+      return (await import('./bench.ts')).runBench(args);
+    default:
+      process.stderr.write(`drillbook: unknown command "${cmd ?? ''}". Run ./drillbook help.\n`);
+      return 2;
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`drillbook ${cmd ?? ''}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,178 @@
+/**
+ * The catalogue of content problems. Every problem Drillbook reports about a
+ * course comes from here, so the wording is the same in the check command,
+ * the error boxes on the site and the tests (which assert it verbatim).
+ *
+ * Names are permanent: tools and docs refer to them. Each entry says what
+ * happened (`message`) and what to do (`hint`); where it happened (file,
+ * line, block, field path) travels alongside in the Problem.
+ */
+
+export type Severity = 'error' | 'warning';
+
+/** The thing a problem is about: a block type, or a page-level part. */
+export type ProblemSubject =
+  | 'quiz'
+  | 'command-builder'
+  | 'terminal'
+  | 'exercise'
+  | 'code-walkthrough'
+  | 'mermaid'
+  | 'lab'
+  | 'front-matter'
+  | 'link'
+  | 'image'
+  | 'page';
+
+export interface Problem {
+  /** Stable catalogue name, e.g. `YamlSyntax`. */
+  name: ProblemName;
+  severity: Severity;
+  /** Course-relative path with forward slashes, e.g. `Backups/dumps.md`. */
+  file: string;
+  /** 1-based line: a block's opening fence, or the offending link/image. */
+  line: number;
+  /** 1-based column of `line`. */
+  column: number;
+  block: ProblemSubject;
+  /** Dotted field path inside the block (`steps.2.output`), or '' when none. */
+  path: string;
+  /** What happened. */
+  message: string;
+  /** What to do about it. */
+  hint: string;
+}
+
+export interface ProblemLocation {
+  file: string;
+  line: number;
+  column?: number;
+  block: ProblemSubject;
+  path?: string;
+}
+
+interface CatalogueEntry<A> {
+  severity: Severity;
+  message: (args: A) => string;
+  hint: (args: A) => string;
+}
+
+function entry<A>(e: CatalogueEntry<A>): CatalogueEntry<A> {
+  return e;
+}
+
+export const catalogue = {
+  YamlSyntax: entry<{ detail: string; blockScalarIndent?: number | undefined }>({
+    severity: 'error',
+    message: (a) => `The block's YAML does not parse: ${a.detail}`,
+    hint: (a) =>
+      a.blockScalarIndent !== undefined
+        ? `A "|" block takes its indentation from its first line, and this one is indented deeper than the lines after it. Write "|${a.blockScalarIndent}" instead of "|" to fix the indentation, or indent every line alike.`
+        : 'Fix the YAML at the line shown: check indentation, quote values that contain ": " or start with a special character.',
+  }),
+  YamlNotMapping: entry<{ got: string }>({
+    severity: 'error',
+    message: (a) => `The block's body must be a YAML mapping (key: value lines), but it is ${a.got}.`,
+    hint: () => 'Write the block as "key: value" lines, e.g. "title: ..." on the first line.',
+  }),
+  EmptyBlock: entry<Record<string, never>>({
+    severity: 'error',
+    message: () => 'The block is empty.',
+    hint: () => 'Add the block body between the fences, or delete the fences.',
+  }),
+  UnclosedFence: entry<{ fence: string }>({
+    severity: 'error',
+    message: (a) => `The block is never closed: no later line is exactly ${a.fence} at the start of a line.`,
+    hint: (a) => `Add a line with only ${a.fence}, starting at column 1, where the block ends.`,
+  }),
+  FieldRequired: entry<{ field: string }>({
+    severity: 'error',
+    message: (a) => `Required field "${a.field}" is missing.`,
+    hint: (a) => `Add "${a.field}:" to the block.`,
+  }),
+  FieldType: entry<{ field: string; expected: string; got: string }>({
+    severity: 'error',
+    message: (a) => `Field "${a.field}" should be ${a.expected}, but it is ${a.got}.`,
+    hint: (a) => `Change "${a.field}" to ${a.expected}.`,
+  }),
+  FieldValue: entry<{ field: string; detail: string }>({
+    severity: 'error',
+    message: (a) => `Field "${a.field}" is not valid: ${a.detail}.`,
+    hint: () => 'See the authoring reference for this block type (docs/authoring.md).',
+  }),
+  QuizNoCorrect: entry<{ question: string }>({
+    severity: 'error',
+    message: (a) => `Question "${a.question}" has no option marked correct.`,
+    hint: () => 'Mark the right option with "correct: true".',
+  }),
+  QuizSeveralCorrect: entry<{ question: string; count: number }>({
+    severity: 'error',
+    message: (a) => `Question "${a.question}" is single-answer but ${a.count} options are marked correct.`,
+    hint: () => 'Keep "correct: true" on one option, or declare "type: multiple-select" for a question with several right answers.',
+  }),
+  AnnotationOutOfRange: entry<{ line: number; lines: number }>({
+    severity: 'error',
+    message: (a) => `Annotation points at line ${a.line}, but the code has ${a.lines} line${a.lines === 1 ? '' : 's'}.`,
+    hint: (a) => `Use a line number from 1 to ${a.lines}, counted from the first line of "code".`,
+  }),
+  UnknownExerciseShape: entry<Record<string, never>>({
+    severity: 'error',
+    message: () => 'The exercise has nothing to show: no scenario, description, tasks or starter code.',
+    hint: () => 'Give the exercise a "scenario" (with "hints" and "solution"), or "tasks", or "starter" code.',
+  }),
+  DuplicateBlockId: entry<{ id: string; firstLine: number }>({
+    severity: 'error',
+    message: (a) => `Block id "${a.id}" is already used by the block at line ${a.firstLine}.`,
+    hint: () => 'Give each block a unique "id:" on the page (or remove "id:" to get one automatically).',
+  }),
+  FrontMatterYaml: entry<{ detail: string }>({
+    severity: 'error',
+    message: (a) => `The front matter's YAML does not parse: ${a.detail}`,
+    hint: () => 'Fix the YAML between the two "---" lines at the top of the page.',
+  }),
+  FrontMatterField: entry<{ field: string; detail: string }>({
+    severity: 'warning',
+    message: (a) => `Front matter field "${a.field}" was ignored: ${a.detail}.`,
+    hint: () => 'See the front matter reference in docs/authoring.md.',
+  }),
+  LinkMissing: entry<{ target: string }>({
+    severity: 'warning',
+    message: (a) => `Link to "${a.target}": no such page in the course.`,
+    hint: () => 'Fix the path (it is relative to this file) or add the missing page.',
+  }),
+  ImageMissing: entry<{ src: string; resolved: string }>({
+    severity: 'warning',
+    message: (a) => `Image "${a.src}" not found (looked for "${a.resolved}").`,
+    hint: () =>
+      'Markdown images are relative to the .md file; raw HTML <img src> is relative to the page URL (one more "../"). Fix the path or add the file.',
+  }),
+  InternalError: entry<{ detail: string }>({
+    severity: 'error',
+    message: (a) => `Drillbook failed while reading this part of the page: ${a.detail}`,
+    hint: () => 'This is a bug in Drillbook, not in your content; please report it with this page attached.',
+  }),
+} as const;
+
+export type ProblemName = keyof typeof catalogue;
+type ArgsOf<N extends ProblemName> = Parameters<(typeof catalogue)[N]['message']>[0];
+
+/** Builds a Problem from a catalogue entry and a location. */
+export function problem<N extends ProblemName>(name: N, at: ProblemLocation, args: ArgsOf<N>): Problem {
+  const e = catalogue[name] as CatalogueEntry<ArgsOf<N>>;
+  return {
+    name,
+    severity: e.severity,
+    file: at.file,
+    line: at.line,
+    column: at.column ?? 1,
+    block: at.block,
+    path: at.path ?? '',
+    message: e.message(args),
+    hint: e.hint(args),
+  };
+}
+
+/** One human-readable line: `file:line:col  severity  block  path  message`. */
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.column}  ${p.severity}  ${p.block}  ${p.path || '-'}  ${p.message} ${p.hint}`;
+}

@@ -1,0 +1,96 @@
+/**
+ * Link and image resolution with MkDocs' rules (FORMAT.md §3), as pure path
+ * arithmetic over a course index:
+ * - `.md` links are relative to the .md file (raw spaces and %20 alike) and
+ *   become site routes, keeping their #anchor;
+ * - Markdown images are relative to the .md file;
+ * - raw HTML `<img src>` is relative to the page's directory URL
+ *   (`/Section/page/`), which is one level deeper than the file.
+ */
+
+export interface CourseIndex {
+  /** Course-relative .md path → route ('' for the course's home page). */
+  pages: ReadonlyMap<string, string>;
+  /** Course-relative paths of every non-Markdown file. */
+  assets: ReadonlySet<string>;
+  /** Site base path, starting and ending with '/'. */
+  base: string;
+}
+
+export type Resolution = { ok: true; url: string } | { ok: false; resolved: string } | null;
+
+/** Normalises a relative posix path; returns null when it climbs above the root. */
+export function normalisePath(path: string): string | null {
+  const out: string[] = [];
+  for (const seg of path.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (out.length === 0) return null;
+      out.pop();
+    } else out.push(seg);
+  }
+  return out.join('/');
+}
+
+export function dirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** The route of a course-relative .md path: `A/b.md` → `A/b`, `A/README.md` → `A`. */
+export function routeOf(file: string): string {
+  const noExt = file.replace(/\.md$/i, '');
+  const base = noExt.slice(noExt.lastIndexOf('/') + 1);
+  return /^(readme|index)$/i.test(base) ? dirname(noExt) : noExt;
+}
+
+export function routeUrl(route: string, base: string): string {
+  return route === '' ? base : `${base}${route.split('/').map(encodeURIComponent).join('/')}/`;
+}
+
+export function assetUrl(path: string, base: string): string {
+  return base + path.split('/').map(encodeURIComponent).join('/');
+}
+
+const EXTERNAL = /^(?:[a-z][a-z0-9+.-]*:|\/\/|#)/i;
+
+function splitUrl(url: string): { path: string; suffix: string } {
+  const i = url.search(/[?#]/);
+  const raw = i < 0 ? url : url.slice(0, i);
+  let path = raw;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    // A stray % is kept literally, as a browser would.
+  }
+  return { path: path.trim(), suffix: i < 0 ? '' : url.slice(i) };
+}
+
+function fromDir(dir: string, path: string): string | null {
+  return normalisePath(path.startsWith('/') ? path : `${dir}/${path}`);
+}
+
+/** Resolves a Markdown link; null means "not ours to check" (external, anchor, non-page). */
+export function resolveLink(index: CourseIndex, fromFile: string, url: string): Resolution {
+  if (EXTERNAL.test(url.trim())) return null;
+  const { path, suffix } = splitUrl(url.trim());
+  if (path === '') return null;
+  const target = fromDir(dirname(fromFile), path);
+  if (/\.md$/i.test(path)) {
+    const route = target === null ? undefined : index.pages.get(target);
+    return route === undefined ? { ok: false, resolved: target ?? path } : { ok: true, url: routeUrl(route, index.base) + suffix };
+  }
+  if (target !== null && index.assets.has(target)) return { ok: true, url: assetUrl(target, index.base) + suffix };
+  return null;
+}
+
+/** Resolves an image: Markdown images from the file's folder, raw HTML ones from the page URL. */
+export function resolveImage(index: CourseIndex, fromFile: string, url: string, kind: 'md-image' | 'html-image'): Resolution {
+  if (EXTERNAL.test(url.trim()) || url.trim().startsWith('data:')) return null;
+  const { path } = splitUrl(url.trim());
+  if (path === '') return null;
+  const dir = kind === 'md-image' ? dirname(fromFile) : routeOf(fromFile);
+  const target = fromDir(dir, path);
+  if (target !== null && index.assets.has(target)) return { ok: true, url: assetUrl(target, index.base) };
+  return { ok: false, resolved: target ?? path };
+}

@@ -1,0 +1,124 @@
+/**
+ * Markdown prose → mdast (CommonMark + GFM), with the page-level facts the
+ * site needs: headings with stable ids, and every link and image with its
+ * file line so a broken one can be reported where it is.
+ */
+import GithubSlugger from 'github-slugger';
+import type { Html, Root, RootContent } from 'mdast';
+import { toString } from 'mdast-util-to-string';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
+import { visit } from 'unist-util-visit';
+
+export interface Heading {
+  depth: number;
+  text: string;
+  id: string;
+}
+
+export interface Reference {
+  /** md-link, md-image: Markdown syntax; html-image: raw `<img src>`. */
+  kind: 'md-link' | 'md-image' | 'html-image';
+  url: string;
+  line: number;
+  column: number;
+}
+
+const parser = unified().use(remarkParse).use(remarkGfm);
+
+export function parseMarkdown(text: string): Root {
+  return parser.runSync(parser.parse(angleSpacedDestinations(text))) as Root;
+}
+
+// A link destination with raw spaces that names a file: `](../Other Section/page.md#x)`.
+const SPACED_DEST = /\]\(([^()<>\n"]*? [^()<>\n"]*?\.[A-Za-z0-9]+(?:#[^()\s]*)?)\)/g;
+const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})/;
+
+/**
+ * MkDocs (Python-Markdown) accepts raw spaces in link destinations; CommonMark
+ * does not. Such destinations are wrapped in <...>, CommonMark's spelling of
+ * the same thing, outside fenced code.
+ */
+export function angleSpacedDestinations(text: string): string {
+  if (!text.includes('](')) return text;
+  let fence: string | null = null;
+  return text
+    .split('\n')
+    .map((line) => {
+      const f = FENCE_LINE.exec(line);
+      if (fence) {
+        if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length) fence = null;
+        return line;
+      }
+      if (f) {
+        fence = f[1] as string;
+        return line;
+      }
+      return line.includes('](') ? line.replace(SPACED_DEST, '](<$1>)') : line;
+    })
+    .join('\n');
+}
+
+/** Gives every heading an id (unique per page through `slugger`) and returns them in order. */
+export function assignHeadingIds(tree: Root, slugger: GithubSlugger): Heading[] {
+  const out: Heading[] = [];
+  visit(tree, 'heading', (h) => {
+    const text = toString(h);
+    const id = slugger.slug(text);
+    h.data = { ...h.data, hProperties: { ...(h.data?.hProperties ?? {}), id } };
+    out.push({ depth: h.depth, text, id });
+  });
+  return out;
+}
+
+const IMG_SRC = /<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
+
+/**
+ * Links and images in `tree`, with file positions (`startLine` is the chunk's
+ * first line, `indent` the columns removed from its lines). Reference-style
+ * links and images are reported where they are used, with their definition's
+ * destination; definitions themselves are not references.
+ */
+export function collectReferences(tree: Root, startLine: number, indent = 0): Reference[] {
+  const out: Reference[] = [];
+  const definitions = new Map<string, string>();
+  visit(tree, 'definition', (d) => {
+    if (!definitions.has(d.identifier)) definitions.set(d.identifier, d.url);
+  });
+  const at = (n: { position?: { start: { line: number; column: number } } | undefined }) => ({
+    line: startLine + (n.position?.start.line ?? 1) - 1,
+    column: (n.position?.start.column ?? 1) + indent,
+  });
+  visit(tree, (node) => {
+    if (node.type === 'link') out.push({ kind: 'md-link', url: node.url, ...at(node) });
+    else if (node.type === 'image') out.push({ kind: 'md-image', url: node.url, ...at(node) });
+    else if (node.type === 'linkReference' || node.type === 'imageReference') {
+      const url = definitions.get(node.identifier);
+      if (url !== undefined) out.push({ kind: node.type === 'linkReference' ? 'md-link' : 'md-image', url, ...at(node) });
+    } else if (node.type === 'html') {
+      const { line, column } = at(node);
+      for (const m of (node as Html).value.matchAll(IMG_SRC)) {
+        const before = (node as Html).value.slice(0, m.index);
+        const nl = before.split('\n').length - 1;
+        out.push({
+          kind: 'html-image',
+          url: m[1] ?? m[2] ?? m[3] ?? '',
+          line: line + nl,
+          column: nl === 0 ? column + m.index : 1 + indent,
+        });
+      }
+    }
+  });
+  return out;
+}
+
+/** Removes and returns the text of a leading `# H1`, the page title in MkDocs. */
+export function takeLeadingH1(tree: Root): string | undefined {
+  const first = tree.children.find((c: RootContent) => !(c.type === 'html' && /^<!--[\s\S]*-->$/.test(c.value.trim())));
+  if (first && first.type === 'heading' && first.depth === 1) {
+    tree.children.splice(tree.children.indexOf(first), 1);
+    return toString(first);
+  }
+  return undefined;
+}

@@ -1,0 +1,230 @@
+/**
+ * One page of a course → a Lesson: front matter, title, and an ordered list
+ * of prose nodes and validated blocks, plus every problem found, located.
+ *
+ * Pure: no file system, no DOM. Link targets are checked against the
+ * CourseIndex the caller passes in.
+ */
+import GithubSlugger from 'github-slugger';
+import type { Root } from 'mdast';
+import { visit } from 'unist-util-visit';
+import { BLOCK_TYPES, blockRegistry, type BlockData, type BlockType } from '../blocks/registry.ts';
+import { dropNulls, issuesToProblems } from '../blocks/shared.ts';
+import { splitAdmonitions, type ProseNode } from './admonitions.ts';
+import { problem, type Problem } from './errors.ts';
+import { extractFences, type RawBlockSegment } from './extract-fences.ts';
+import { readFrontMatter, type FrontMatter } from './front-matter.ts';
+import { resolveImage, resolveLink, routeOf, type CourseIndex } from './links.ts';
+import { assignHeadingIds, collectReferences, parseMarkdown, takeLeadingH1, type Heading } from './markdown.ts';
+import { readYaml } from './yaml.ts';
+
+export interface MarkdownNode {
+  kind: 'markdown';
+  tree: Root;
+  startLine: number;
+}
+
+export interface AdmonitionNode {
+  kind: 'admonition';
+  type: string;
+  classes: string[];
+  title: string | null;
+  collapsible: boolean;
+  open: boolean;
+  line: number;
+  children: (MarkdownNode | AdmonitionNode)[];
+}
+
+export type BlockNode = {
+  kind: 'block';
+  type: BlockType;
+  id: string;
+  /** Line of the opening fence. */
+  line: number;
+} & ({ ok: true; block: BlockData } | { ok: false; problems: Problem[]; source: string });
+
+export type LessonNode = MarkdownNode | AdmonitionNode | BlockNode;
+
+export interface Lesson {
+  file: string;
+  route: string;
+  meta: FrontMatter;
+  title: string;
+  nodes: LessonNode[];
+  headings: Heading[];
+  problems: Problem[];
+  blockCounts: Record<BlockType, number>;
+}
+
+export function emptyCounts(): Record<BlockType, number> {
+  return Object.fromEntries(BLOCK_TYPES.map((t) => [t, 0])) as Record<BlockType, number>;
+}
+
+/** A page-derived id prefix: `Server Ops/disk layout` → `server-ops-disk-layout`. */
+export function slugId(route: string): string {
+  return (
+    route
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'home'
+  );
+}
+
+function titleFromFile(file: string): string {
+  const base = routeOf(file).split('/').pop() || 'Home';
+  return base.replace(/[-_]+/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+}
+
+export function parseLesson(source: string, file: string, index: CourseIndex): Lesson {
+  const route = routeOf(file);
+  const fm = readFrontMatter(source, file);
+  const problems: Problem[] = [...fm.problems];
+  const counts = emptyCounts();
+  const slugger = new GithubSlugger();
+  const headings: Heading[] = [];
+  const ids = new Map<string, number>();
+  let h1: string | undefined;
+  let firstProse = true;
+
+  const proseNode = (n: ProseNode): MarkdownNode | AdmonitionNode => {
+    if (n.kind === 'admonition') return { ...n, children: n.children.map(proseNode) };
+    const tree = parseMarkdown(n.text);
+    if (firstProse) {
+      firstProse = false;
+      h1 = takeLeadingH1(tree);
+    }
+    headings.push(...assignHeadingIds(tree, slugger));
+    checkReferences(tree, n.startLine, n.indent);
+    return { kind: 'markdown', tree, startLine: n.startLine };
+  };
+
+  const checkReferences = (tree: Root, startLine: number, indent: number) => {
+    for (const ref of collectReferences(tree, startLine, indent)) {
+      const at = { file, line: ref.line, column: ref.column };
+      if (ref.kind === 'md-link') {
+        const r = resolveLink(index, file, ref.url);
+        if (r && !r.ok) problems.push(problem('LinkMissing', { ...at, block: 'link' }, { target: ref.url }));
+      } else {
+        const r = resolveImage(index, file, ref.url, ref.kind);
+        if (r && !r.ok) problems.push(problem('ImageMissing', { ...at, block: 'image' }, { src: ref.url, resolved: r.resolved }));
+      }
+    }
+    rewriteUrls(tree, file, index);
+  };
+
+  const nodes: LessonNode[] = [];
+  for (const seg of extractFences(fm.body, fm.bodyLine, BLOCK_TYPES)) {
+    if (seg.kind === 'prose') {
+      for (const n of splitAdmonitions(seg.text, seg.startLine)) nodes.push(proseNode(n));
+      continue;
+    }
+    const type = seg.type as BlockType;
+    counts[type]++;
+    const node = safeParseBlock(seg, type, `${slugId(route)}-${type}-${counts[type]}`, file);
+    if (node.ok) {
+      const first = ids.get(node.id);
+      if (first !== undefined) {
+        const p = problem('DuplicateBlockId', { file, line: seg.line, block: type, path: 'id' }, { id: node.id, firstLine: first });
+        nodes.push({ kind: 'block', type, id: node.id, line: seg.line, ok: false, problems: [p], source: seg.body });
+        problems.push(p);
+        continue;
+      }
+      ids.set(node.id, seg.line);
+    } else problems.push(...node.problems);
+    nodes.push(node);
+  }
+
+  return {
+    file,
+    route,
+    meta: fm.meta,
+    title: fm.meta.title ?? h1 ?? titleFromFile(file),
+    nodes,
+    headings,
+    problems,
+    blockCounts: counts,
+  };
+}
+
+/** A bug in a normaliser must not take the page down: it becomes an InternalError box. */
+function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string): BlockNode {
+  try {
+    return parseBlock(seg, type, defaultId, file);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    const p = problem('InternalError', { file, line: seg.line, block: type }, { detail });
+    return { kind: 'block', type, id: defaultId, line: seg.line, ok: false, problems: [p], source: seg.body };
+  }
+}
+
+function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string): BlockNode {
+  const def = blockRegistry[type];
+  const at = { file, line: seg.line, block: type };
+  const fail = (ps: Problem[], id = defaultId): BlockNode => ({
+    kind: 'block',
+    type,
+    id,
+    line: seg.line,
+    ok: false,
+    problems: ps,
+    source: seg.body,
+  });
+  if (!seg.closed) return fail([problem('UnclosedFence', at, { fence: seg.fence })]);
+  if (seg.body.trim() === '') return fail([problem('EmptyBlock', at, {})]);
+
+  let raw: Record<string, unknown>;
+  if (def.yaml) {
+    const y = readYaml(seg.body, seg.bodyLine);
+    if (!y.ok) return fail([problem('YamlSyntax', at, { detail: y.detail, blockScalarIndent: y.blockScalarIndent })]);
+    if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
+      const got = Array.isArray(y.value) ? 'a list' : y.value === null ? 'empty' : 'a single value';
+      return fail([problem('YamlNotMapping', at, { got })]);
+    }
+    raw = dropNulls(y.value) as Record<string, unknown>;
+  } else raw = { source: seg.body };
+
+  const id = typeof raw['id'] === 'string' && raw['id'] !== '' ? raw['id'] : defaultId;
+  const { input, authorPath } = def.normalise(raw);
+  input['id'] = id;
+  const parsed = def.schema.safeParse(input);
+  if (!parsed.success) return fail(issuesToProblems(parsed.error.issues, input, at, authorPath), id);
+  return { kind: 'block', type, id, line: seg.line, ok: true, block: { type, data: parsed.data } as BlockData };
+}
+
+/**
+ * Points resolvable links and images at their site URLs, in place. A link to
+ * a missing page is marked data-missing; a missing image becomes a visible
+ * "missing image" note instead of a request that would 404.
+ */
+function rewriteUrls(tree: Root, file: string, index: CourseIndex): void {
+  visit(tree, (node, i, parent) => {
+    if (node.type === 'link' || node.type === 'definition') {
+      const r = resolveLink(index, file, node.url);
+      if (r?.ok) node.url = r.url;
+      else if (r && node.type === 'link') {
+        node.data = {
+          ...node.data,
+          hProperties: { ...(node.data?.hProperties ?? {}), dataMissing: 'true', title: 'This page is missing from the course' },
+        };
+      }
+    } else if (node.type === 'image') {
+      const r = resolveImage(index, file, node.url, 'md-image');
+      if (r?.ok) node.url = r.url;
+      else if (r && parent && i !== undefined) {
+        parent.children[i] = { type: 'html', value: missingImage(node.url, node.alt ?? '') };
+      }
+    } else if (node.type === 'html' && /<img\b/i.test(node.value)) {
+      node.value = node.value.replace(HTML_IMG, (tag: string, a?: string, b?: string, c?: string) => {
+        const r = resolveImage(index, file, a ?? b ?? c ?? '', 'html-image');
+        return r && !r.ok ? tag.replace(/^<img/i, '<img data-missing="true"').replace(/\bsrc(\s*=)/i, 'data-missing-src$1') : tag;
+      });
+    }
+  });
+}
+
+const HTML_IMG = /<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function missingImage(src: string, alt: string): string {
+  return `<span class="db-missing-image" role="img" aria-label="${esc(alt || 'image')} (missing)" data-missing="true">Missing image: <code>${esc(src)}</code></span>`;
+}

@@ -1,0 +1,90 @@
+/**
+ * YAML reading for block bodies and front matter, with file-relative
+ * locations for errors and for field paths.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+
+export type YamlResult =
+  | { ok: true; value: unknown; locate: (path: (string | number)[]) => number | undefined }
+  | { ok: false; detail: string; line: number; blockScalarIndent?: number | undefined };
+
+/**
+ * Parses `text` whose first line is line `firstLine` of the file.
+ * `locate(path)` gives the file line of the node at a data path, when known.
+ */
+export function readYaml(text: string, firstLine: number): YamlResult {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
+  const err = doc.errors[0];
+  if (err) {
+    const pos = counter.linePos(err.pos[0]);
+    const line = firstLine + pos.line - 1;
+    const detail = `${firstSentence(err.message)} (line ${line})`;
+    return { ok: false, detail, line, blockScalarIndent: blockScalarIndentFix(text) };
+  }
+  // The line of the node at `path`; for a mapping entry, the line of its key.
+  const locate = (path: (string | number)[]): number | undefined => {
+    let node: unknown = doc.contents;
+    let last: number | undefined;
+    let keyAt: number | undefined;
+    for (const key of path) {
+      keyAt = undefined;
+      const at = rangeStart(node);
+      if (at !== undefined) last = at;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+        if (!pair) break;
+        keyAt = rangeStart(pair.key);
+        if (keyAt !== undefined) last = keyAt;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number') {
+        node = node.items[key];
+      } else break;
+    }
+    const at = keyAt ?? rangeStart(node);
+    if (at !== undefined) last = at;
+    return last === undefined ? undefined : firstLine + counter.linePos(last).line - 1;
+  };
+  return { ok: true, value: toJs(doc), locate };
+}
+
+function toJs(doc: Document): unknown {
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const n = node as Node | null | undefined;
+  return n && Array.isArray(n.range) ? n.range[0] : undefined;
+}
+
+function firstSentence(msg: string): string {
+  const one = msg.split('\n')[0] ?? msg;
+  return one.replace(/ at line \d+, column \d+:?$/, '').trim();
+}
+
+/**
+ * Detects the real-world fault of a `|` block scalar whose first content line
+ * is indented deeper than the next ones (column-aligned psql output) and
+ * returns the indentation indicator that would make it valid, if any.
+ */
+export function blockScalarIndentFix(text: string): number | undefined {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^((?:\s*- )*\s*)[\w-]+:\s*[|>][+-]?\s*$/.exec(lines[i] as string);
+    if (!m) continue;
+    // The mapping's indentation is where its key starts (after any "- ").
+    const keyIndent = (m[1] as string).length;
+    const body: string[] = [];
+    for (let j = i + 1; j < lines.length; j++) {
+      const l = lines[j] as string;
+      if (l.trim() === '') continue;
+      if (l.search(/\S/) <= (lines[i] as string).search(/\S/)) break;
+      body.push(l);
+    }
+    if (body.length < 2) continue;
+    const first = (body[0] as string).search(/\S/);
+    const rest = Math.min(...body.slice(1).map((l) => l.search(/\S/)));
+    if (first > rest) return rest - keyIndent;
+  }
+  return undefined;
+}
