@@ -1,0 +1,60 @@
+/**
+ * Astro integration: the course folder's non-Markdown files (images,
+ * downloads) are served in dev and copied into the build at the same paths,
+ * so links and images resolve exactly as in the source tree.
+ */
+import { copyFileSync, createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AstroIntegration } from 'astro';
+import { siteCourse } from '../course/site-course.ts';
+
+const TYPES: Record<string, string> = {
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+};
+
+export default function courseAssets(): AstroIntegration {
+  return {
+    name: 'drillbook-course-assets',
+    hooks: {
+      'astro:config:setup': ({ updateConfig }) => {
+        updateConfig({
+          vite: {
+            plugins: [
+              {
+                name: 'drillbook-course-assets-dev',
+                configureServer(server) {
+                  server.middlewares.use((req, res, next) => {
+                    const course = siteCourse();
+                    const path = decodeURIComponent((req.url ?? '').split(/[?#]/)[0] ?? '').replace(course.index.base, '');
+                    if (!course.index.assets.has(path)) return next();
+                    const file = normalize(join(course.dir, path));
+                    if (!file.startsWith(course.dir + sep) || !existsSync(file)) return next();
+                    res.setHeader('content-type', TYPES[path.split('.').pop()?.toLowerCase() ?? ''] ?? 'application/octet-stream');
+                    res.setHeader('content-length', String(statSync(file).size));
+                    createReadStream(file).pipe(res);
+                  });
+                },
+              },
+            ],
+          },
+        });
+      },
+      'astro:build:done': ({ dir, logger }) => {
+        const course = siteCourse();
+        const out = fileURLToPath(dir);
+        for (const asset of course.index.assets) {
+          const dest = join(out, asset);
+          mkdirSync(dirname(dest), { recursive: true });
+          copyFileSync(join(course.dir, asset), dest);
+        }
+        logger.info(`copied ${course.index.assets.size} course asset(s) from ${course.dir}`);
+      },
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * HTML for lesson content: mdast → hast (raw HTML kept, as MkDocs does) with
+ * shiki highlighting in light and dark themes. One highlighter per process;
+ * languages load on first use, unknown ones fall back to plain text.
+ */
+import type { Element, ElementContent, Root as HastRoot } from 'hast';
+import { raw } from 'hast-util-raw';
+import { toHtml } from 'hast-util-to-html';
+import { toString as hastToString } from 'hast-util-to-string';
+import type { Root } from 'mdast';
+import { toHast } from 'mdast-util-to-hast';
+import { bundledLanguages, createHighlighter, type BundledLanguage, type Highlighter } from 'shiki';
+import { visit } from 'unist-util-visit';
+import { parseMarkdown } from '../lesson/markdown.ts';
+
+const THEMES = { light: 'github-light', dark: 'github-dark' } as const;
+/** Names authors use that shiki knows under another name. */
+const ALIASES: Record<string, string> = {
+  console: 'shellsession',
+  conf: 'ini',
+  cnf: 'ini',
+  mysql: 'sql',
+  psql: 'sql',
+  pgsql: 'sql',
+  text: 'plaintext',
+  txt: 'plaintext',
+  plain: 'plaintext',
+};
+
+let highlighter: Promise<Highlighter> | undefined;
+
+function getHighlighter(): Promise<Highlighter> {
+  highlighter ??= createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: [] });
+  return highlighter;
+}
+
+export function languageOf(lang: string | undefined): string {
+  const l = (lang ?? '').toLowerCase().trim();
+  const name = ALIASES[l] ?? l;
+  return name in bundledLanguages ? name : 'plaintext';
+}
+
+export interface HighlightOptions {
+  /** Adds `data-line="N"` to every line (code walkthroughs point at them). */
+  lineNumbers?: boolean;
+}
+
+/** Highlights `code` to a hast `<pre>` element. */
+export async function highlightToHast(code: string, lang: string | undefined, opts: HighlightOptions = {}): Promise<Element> {
+  const hl = await getHighlighter();
+  const name = languageOf(lang);
+  if (name !== 'plaintext' && !hl.getLoadedLanguages().includes(name)) await hl.loadLanguage(name as BundledLanguage);
+  const root = hl.codeToHast(code, {
+    lang: name,
+    themes: THEMES,
+    defaultColor: 'light',
+    transformers: [
+      {
+        pre(node) {
+          node.properties['tabindex'] = '0';
+          node.properties['data-language'] = name;
+        },
+        line(node, line) {
+          if (opts.lineNumbers) node.properties['data-line'] = String(line);
+        },
+      },
+    ],
+  });
+  return root.children[0] as Element;
+}
+
+export async function highlight(code: string, lang: string | undefined, opts: HighlightOptions = {}): Promise<string> {
+  return toHtml(await highlightToHast(code, lang, opts));
+}
+
+/** Replaces every `<pre><code class="language-x">` with its highlighted form. */
+async function highlightTree(tree: HastRoot): Promise<void> {
+  const jobs: { parent: Element | HastRoot; index: number; code: string; lang: string | undefined }[] = [];
+  visit(tree, 'element', (node, index, parent) => {
+    if (node.tagName !== 'pre' || index === undefined || !parent) return;
+    const code = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'code');
+    if (!code) return;
+    const cls = ([] as unknown[]).concat(code.properties['className'] ?? []).map(String);
+    const lang = cls.find((c) => c.startsWith('language-'))?.slice('language-'.length);
+    jobs.push({ parent, index, code: hastToString(code).replace(/\n$/, ''), lang });
+  });
+  for (const j of jobs) j.parent.children[j.index] = (await highlightToHast(j.code, j.lang)) as ElementContent;
+}
+
+/** Renders an mdast tree to HTML. */
+export async function mdastToHtml(tree: Root): Promise<string> {
+  const hast = raw(toHast(tree, { allowDangerousHtml: true }) as HastRoot) as HastRoot;
+  await highlightTree(hast);
+  return toHtml(hast);
+}
+
+/** Renders a Markdown string (a block's Markdown field) to HTML. */
+export async function markdownToHtml(md: string): Promise<string> {
+  return mdastToHtml(parseMarkdown(md));
+}
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c] as string);
+
+/** Plain text with `backtick` spans as code; everything else escaped (so `<placeholder>` shows). */
+export function inlineText(s: string): string {
+  return s
+    .split(/(`[^`]+`)/)
+    .map((part) => (/^`[^`]+`$/.test(part) ? `<code>${escapeHtml(part.slice(1, -1))}</code>` : escapeHtml(part)))
+    .join('');
+}

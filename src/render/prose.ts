@@ -1,0 +1,19 @@
+/**
+ * Prose nodes (Markdown chunks and MkDocs admonitions) → HTML strings.
+ * Admonitions render as MkDocs Material does: `!!!` a div with a title bar,
+ * `???` a <details> (open for `???+`).
+ */
+import type { AdmonitionNode, MarkdownNode } from '../lesson/parse-lesson.ts';
+import { escapeHtml, inlineText, mdastToHtml } from './html.ts';
+
+export async function proseToHtml(node: MarkdownNode | AdmonitionNode): Promise<string> {
+  if (node.kind === 'markdown') return mdastToHtml(node.tree);
+  const body = (await Promise.all(node.children.map(proseToHtml))).join('\n');
+  const cls = ['admonition', node.type, ...node.classes].map(escapeHtml).join(' ');
+  const title = node.title ?? node.type.charAt(0).toUpperCase() + node.type.slice(1);
+  if (node.collapsible) {
+    return `<details class="${cls}"${node.open ? ' open' : ''}><summary class="admonition-title">${inlineText(title)}</summary><div class="admonition-body">${body}</div></details>`;
+  }
+  const bar = title === '' ? '' : `<p class="admonition-title">${inlineText(title)}</p>`;
+  return `<div class="${cls}" role="note">${bar}<div class="admonition-body">${body}</div></div>`;
+}
