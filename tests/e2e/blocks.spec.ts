@@ -1,0 +1,151 @@
+/**
+ * Every block type, valid and invalid, on the fixture lessons: each renders
+ * visible, meaningful static HTML; broken ones render an error box and the
+ * rest of the page still renders.
+ */
+import { expect, test } from '@playwright/test';
+import { siteBuilt } from '../../playwright.config.ts';
+import { url, watchErrors } from './helpers.ts';
+
+test.skip(!siteBuilt('fixtures'), 'fixture site not built (dist-fixtures)');
+
+const fx = (path: string) => url('fixtures', `/${path}/`);
+
+test('quiz: question, lettered options with <placeholders>, folded answer with feedback', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto(fx('quiz/single-question'));
+  const quiz = page.locator('db-quiz');
+  await expect(quiz.locator('legend')).toContainText('Which command restores a pg_dump -Fc archive?');
+  await expect(quiz.locator('.quiz-option')).toHaveCount(4);
+  await expect(quiz.locator('.quiz-option').first()).toHaveText('psql -f <archive-file>');
+  await expect(quiz.locator('.quiz-answer .is-correct')).toBeHidden();
+  await quiz.getByText('Show answer').click();
+  await expect(quiz.locator('.quiz-answer .is-correct')).toContainText('pg_restore reads the custom archive format');
+  expect(errors).toEqual([]);
+});
+
+test('quiz: multi-question quiz shows every question', async ({ page }) => {
+  await page.goto(fx('quiz/multi-question'));
+  expect(await page.locator('db-quiz fieldset').count()).toBeGreaterThan(1);
+});
+
+test('command builder: the command and every piece with its choices', async ({ page }) => {
+  await page.goto(fx('command-builder/groups-values'));
+  const b = page.locator('db-command-builder');
+  await expect(b.locator('.cb-command')).toHaveText('psql -h db-primary.internal -p 5432 -U backup_operator');
+  await expect(b.locator('.cb-piece')).toHaveCount(4);
+  await expect(b.locator('.cb-piece').nth(1)).toContainText('Through PgBouncer');
+  await page.goto(fx('command-builder/template-parts'));
+  await expect(page.locator('db-command-builder .cb-command')).toContainText('(');
+});
+
+test('terminal: transcript with commands, outputs and narration', async ({ page }) => {
+  await page.goto(fx('terminal/replay'));
+  const t = page.locator('db-terminal');
+  await expect(t.locator('.db-title')).toBeVisible();
+  expect(await t.locator('.term-step').count()).toBeGreaterThan(1);
+  await expect(t.locator('.term-command').first()).toBeVisible();
+  await expect(t.locator('.term-narration').first()).toBeVisible();
+});
+
+test('exercise: nested-fence scenario survives whole and the blocks after it render', async ({ page }) => {
+  await page.goto(fx('exercise/scenario-hints-solution'));
+  const ex = page.locator('db-exercise');
+  await expect(ex.locator('.db-scenario')).toContainText('Put the table back without touching anything else.');
+  await expect(ex.locator('.ex-solution')).not.toHaveAttribute('open', '');
+  await ex.getByText('Solution').click();
+  await expect(ex.locator('.ex-solution p').last()).toHaveText("Finally compare the row count with yesterday's report.");
+  await expect(ex.locator('.ex-hint')).toHaveCount(2);
+  await expect(page.locator('db-quiz')).toHaveCount(1);
+  await expect(page.locator('db-terminal .term-step')).toHaveCount(2);
+  await expect(page.getByRole('heading', { name: 'After the blocks' })).toBeVisible();
+});
+
+test('exercise: every shape renders its parts', async ({ page }) => {
+  await page.goto(fx('exercise/scenario-tasks'));
+  expect(await page.locator('db-exercise .ex-task .ex-answer').count()).toBeGreaterThan(0);
+  await page.goto(fx('exercise/description-tasks'));
+  expect(await page.locator('db-exercise .ex-task').count()).toBeGreaterThan(0);
+  await page.goto(fx('exercise/code'));
+  await expect(page.locator('db-exercise .ex-starter pre')).toBeVisible();
+  await page.goto(fx('exercise/initial-code-hint'));
+  await expect(page.locator('db-exercise .ex-starter pre')).toBeVisible();
+  await expect(page.locator('db-exercise .ex-hint')).toHaveCount(1);
+});
+
+test('code walkthrough: numbered, highlighted lines and annotations', async ({ page }) => {
+  await page.goto(fx('code-walkthrough/with-language'));
+  const w = page.locator('db-code-walkthrough');
+  expect(await w.locator('.line[data-line]').count()).toBeGreaterThan(1);
+  expect(await w.locator('.cw-note').count()).toBeGreaterThan(0);
+  await expect(w.locator('pre.shiki')).toBeVisible();
+});
+
+test('mermaid: every diagram type renders as SVG', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto(fx('mermaid/diagrams'));
+  const diagrams = page.locator('db-mermaid');
+  const n = await diagrams.count();
+  expect(n).toBeGreaterThanOrEqual(8);
+  for (let i = 0; i < n; i++) {
+    await diagrams.nth(i).scrollIntoViewIfNeeded();
+    await expect(diagrams.nth(i).locator('svg').first()).toBeVisible({ timeout: 15_000 });
+  }
+  expect(errors).toEqual([]);
+});
+
+test('invalid blocks: error boxes name file, line, block and path; the page goes on', async ({ page }) => {
+  await page.goto(fx('code-walkthrough/invalid-line-out-of-range'));
+  const box = page.locator('.db-error');
+  await expect(box).toContainText('code-walkthrough/invalid-line-out-of-range.md:9');
+  await expect(box).toContainText('annotations.1.line');
+  await expect(box).toContainText('Annotation points at line 5, but the code has 3 lines.');
+  await page.goto(fx('terminal/invalid-deeper-first-line'));
+  await expect(page.locator('.db-error')).toContainText('Write "|2" instead of "|"');
+});
+
+test('a 4-backtick example stays code', async ({ page }) => {
+  await page.goto(fx('page/four-backtick-example'));
+  await expect(page.locator('pre', { hasText: '```quiz' })).toHaveCount(1);
+});
+
+test('links and images: raw spaces, %20 and anchors resolve; missing targets are marked', async ({ page }) => {
+  await page.goto(fx('page/links-and-images'));
+  for (const img of await page.locator('img[src*="diagram.svg"]').all()) {
+    expect(await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+  }
+  await expect(page.locator('img[src*="diagram.svg"]')).toHaveCount(2);
+  await expect(page.locator('a[data-missing]')).toHaveText('a page nobody wrote');
+  await expect(page.locator('.db-missing-image')).toContainText('../assets/missing.png');
+  await page.getByRole('link', { name: 'its mount points' }).click();
+  await expect(page).toHaveURL(/Other%20Notes\/target%20page\/#mount-points$/);
+  await page.goBack();
+  await page.getByRole('link', { name: 'the target page' }).click();
+  await expect(page).toHaveURL(/Other%20Notes\/target%20page\/$/);
+});
+
+test('admonitions: titles, collapsible and open ones', async ({ page }) => {
+  await page.goto(fx('page/admonitions'));
+  expect(await page.locator('.admonition').count()).toBeGreaterThan(10);
+  await expect(page.locator('details.admonition:not([open])').first()).toBeVisible();
+  await expect(page.locator('details.admonition[open]').first()).toBeVisible();
+});
+
+test('a lesson with no interactive blocks ships no JavaScript', async ({ page }) => {
+  const scripts: string[] = [];
+  page.on('request', (r) => {
+    if (r.resourceType() === 'script') scripts.push(r.url());
+  });
+  await page.goto(fx('page/no-blocks'));
+  expect(await page.locator('script').count()).toBe(0);
+  expect(scripts).toEqual([]);
+});
+
+test('lesson meta, sidebar, table of contents and previous/next', async ({ page }) => {
+  await page.goto(fx('quiz/multi-question'));
+  await expect(page.locator('.lesson-facts')).toContainText('Level');
+  await expect(page.locator('.sidebar a[aria-current="page"]')).toHaveCount(1);
+  await expect(page.locator('.pager a').first()).toBeVisible();
+  await page.goto(url('fixtures'));
+  expect(await page.locator('.lesson-list .card').count()).toBeGreaterThan(20);
+});

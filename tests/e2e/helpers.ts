@@ -1,0 +1,14 @@
+import type { ConsoleMessage, Page } from '@playwright/test';
+import { SITES } from '../../playwright.config.ts';
+
+export const url = (site: keyof typeof SITES, path = '/') => `http://127.0.0.1:${SITES[site].port}${path}`;
+
+/** Collects console errors and page errors for the lifetime of `page`. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+  return errors;
+}

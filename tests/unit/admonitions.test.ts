@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { splitAdmonitions, type Admonition, type MarkdownChunk } from '../../src/lesson/admonitions.ts';
+import { fixture } from '../helpers/fixtures.ts';
+import { admonitionsOf } from './support.ts';
+
+const only = (text: string, startLine = 1): Admonition => {
+  const nodes = splitAdmonitions(text, startLine);
+  const a = nodes.find((n): n is Admonition => n.kind === 'admonition');
+  if (!a) throw new Error('no admonition');
+  return a;
+};
+
+describe('splitAdmonitions', () => {
+  it('reads kind, title and a 4-space indented body, and un-indents the body', () => {
+    const a = only('!!! warning "Disk almost full"\n    Free space before the restore.\n\n    - one\n    - two\n', 10);
+    expect(a).toMatchObject({ type: 'warning', title: 'Disk almost full', collapsible: false, open: false, line: 10, classes: [] });
+    expect(a.children).toEqual([{ kind: 'markdown', text: 'Free space before the restore.\n\n- one\n- two', startLine: 11, indent: 4 }]);
+  });
+
+  it('takes the title between the first and the last double quote', () => {
+    expect(only('!!! tip "The "3-2-1" rule"\n    x').title).toBe('The "3-2-1" rule');
+    expect(only('!!! info "Where `pg_wal` lives"\n    x').title).toBe('Where `pg_wal` lives');
+  });
+
+  it('tells a missing title (default) from an empty one (no title bar)', () => {
+    expect(only('!!! note\n    x').title).toBeNull();
+    expect(only('!!! note ""\n    x').title).toBe('');
+  });
+
+  it('reads ??? as collapsed and ???+ as open', () => {
+    expect(only('??? question "Why?"\n    x')).toMatchObject({ collapsible: true, open: false });
+    expect(only('???+ question "Why?"\n    x')).toMatchObject({ collapsible: true, open: true });
+  });
+
+  it('keeps extra words after the kind as classes', () => {
+    expect(only('!!! tip inline end "Side"\n    x')).toMatchObject({ type: 'tip', classes: ['inline', 'end'], title: 'Side' });
+  });
+
+  it('ends the body at the first unindented line, which is prose again', () => {
+    const nodes = splitAdmonitions('!!! note\n    inside\n\noutside', 1);
+    expect(nodes.map((n) => n.kind)).toEqual(['admonition', 'markdown']);
+    expect(nodes[1]).toEqual({ kind: 'markdown', text: '\noutside', startLine: 3, indent: 0 });
+  });
+
+  it('does not read a marker inside fenced code', () => {
+    const nodes = splitAdmonitions('```text\n!!! note "example"\n    body\n```', 1);
+    expect(nodes).toEqual([{ kind: 'markdown', text: '```text\n!!! note "example"\n    body\n```', startLine: 1, indent: 0 }]);
+  });
+
+  it('nests admonitions written inside an admonition body', () => {
+    const a = only('!!! note "Outer"\n    !!! danger "Inner"\n        deep\n');
+    const inner = a.children[0] as Admonition;
+    expect(inner).toMatchObject({ kind: 'admonition', type: 'danger', title: 'Inner', line: 2 });
+    expect(inner.children).toEqual([{ kind: 'markdown', text: 'deep', startLine: 3, indent: 8 } satisfies MarkdownChunk]);
+  });
+});
+
+describe('the admonitions fixture page', () => {
+  const page = fixture('page/admonitions.md');
+  const adms = admonitionsOf(page);
+
+  it('reads every MkDocs kind with its title and collapsible state, in order', () => {
+    expect(adms.map((a) => [a.type, a.title, a.collapsible, a.open, a.line])).toEqual([
+      ['note', 'Before you start', false, false, 9],
+      ['abstract', null, false, false, 12],
+      ['info', 'Where `pg_wal` lives', false, false, 15],
+      ['tip', 'The "3-2-1" rule', false, false, 18],
+      ['success', null, false, false, 21],
+      ['question', 'Why restore to a scratch host?', true, false, 24],
+      ['warning', 'Check free space first', true, true, 27],
+      ['failure', null, false, false, 34],
+      ['danger', null, false, false, 37],
+      ['bug', null, false, false, 40],
+      ['example', 'Retention at a glance', false, false, 43],
+      ['quote', null, false, false, 49],
+      ['note', '', false, false, 52],
+    ]);
+  });
+
+  it('parses an admonition body with fenced code as Markdown, not as indented code', () => {
+    const warning = adms.find((a) => a.type === 'warning');
+    const tree = warning?.children[0];
+    expect(tree?.kind).toBe('markdown');
+    const types = tree?.kind === 'markdown' ? tree.tree.children.map((c) => c.type) : [];
+    expect(types).toEqual(['paragraph', 'code']);
+    const code = tree?.kind === 'markdown' ? tree.tree.children[1] : undefined;
+    expect(code).toMatchObject({ type: 'code', lang: 'bash', value: 'df -h /var/lib/postgresql' });
+  });
+
+  it('parses an admonition body holding a table as a GFM table', () => {
+    const example = adms.find((a) => a.type === 'example');
+    const tree = example?.children[0];
+    const table = tree?.kind === 'markdown' ? tree.tree.children[0] : undefined;
+    expect(table?.type).toBe('table');
+    expect(table?.type === 'table' ? table.children.length : 0).toBe(3);
+  });
+
+  it('returns to prose after the last admonition and reports nothing', () => {
+    const last = page.nodes[page.nodes.length - 1];
+    expect(last?.kind).toBe('markdown');
+    expect(page.problems).toEqual([]);
+  });
+});

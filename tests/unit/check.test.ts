@@ -1,0 +1,240 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkReport } from '../../src/cli/check.ts';
+import { CONFORMANCE, FIXTURES, fixtureCourse } from '../helpers/fixtures.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function drillbook(...args: string[]) {
+  const r = spawnSync(process.execPath, ['src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// A course with one valid page and no problems, for the strict exit code 0.
+const clean = mkdtempSync(join(tmpdir(), 'drillbook-clean-'));
+writeFileSync(
+  join(clean, 'README.md'),
+  '---\ndescription: Clean.\n---\n\n# Clean course\n\n```quiz\nquestion: "Ok?"\noptions:\n  - text: "yes"\n    correct: true\n  - text: "no"\n```\n',
+);
+afterAll(() => rmSync(clean, { recursive: true, force: true }));
+
+describe('the fixture course', () => {
+  const report = checkReport(fixtureCourse());
+
+  it('loads every fixture page and counts every block', () => {
+    expect(report.pages).toBe(42);
+    expect(report.blocks).toEqual({ quiz: 12, 'command-builder': 7, terminal: 6, exercise: 6, 'code-walkthrough': 3, mermaid: 8 });
+  });
+
+  it('reports exactly the problems the invalid fixtures were written for', () => {
+    const got = report.problems.map((p) => ({
+      file: p.file,
+      line: p.line,
+      severity: p.severity,
+      block: p.block,
+      path: p.path,
+      name: p.name,
+      message: p.message,
+    }));
+    expect(got.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)).toEqual([
+      {
+        file: 'code-walkthrough/invalid-line-out-of-range.md',
+        line: 9,
+        severity: 'error',
+        block: 'code-walkthrough',
+        path: 'annotations.1.line',
+        name: 'AnnotationOutOfRange',
+        message: 'Annotation points at line 5, but the code has 3 lines.',
+      },
+      {
+        file: 'command-builder/invalid-no-base.md',
+        line: 9,
+        severity: 'error',
+        block: 'command-builder',
+        path: 'base',
+        name: 'FieldRequired',
+        message: 'Required field "base" is missing.',
+      },
+      {
+        file: 'command-builder/invalid-not-mapping.md',
+        line: 9,
+        severity: 'error',
+        block: 'command-builder',
+        path: '',
+        name: 'YamlNotMapping',
+        message: "The block's body must be a YAML mapping (key: value lines), but it is a list.",
+      },
+      {
+        file: 'exercise/invalid-nothing.md',
+        line: 9,
+        severity: 'error',
+        block: 'exercise',
+        path: '',
+        name: 'UnknownExerciseShape',
+        message: 'The exercise has nothing to show: no scenario, description, tasks or starter code.',
+      },
+      {
+        file: 'page/front-matter-bad-field.md',
+        line: 5,
+        severity: 'warning',
+        block: 'front-matter',
+        path: 'tags',
+        name: 'FrontMatterField',
+        message: 'Front matter field "tags" was ignored: it has the wrong shape.',
+      },
+      {
+        file: 'page/links-and-images.md',
+        line: 19,
+        severity: 'warning',
+        block: 'link',
+        path: '',
+        name: 'LinkMissing',
+        message: 'Link to "missing-page.md": no such page in the course.',
+      },
+      {
+        file: 'page/links-and-images.md',
+        line: 21,
+        severity: 'warning',
+        block: 'image',
+        path: '',
+        name: 'ImageMissing',
+        message: 'Image "../assets/missing.png" not found (looked for "assets/missing.png").',
+      },
+      {
+        file: 'quiz/invalid-duplicate-id.md',
+        line: 18,
+        severity: 'error',
+        block: 'quiz',
+        path: 'id',
+        name: 'DuplicateBlockId',
+        message: 'Block id "restore-check" is already used by the block at line 9.',
+      },
+      {
+        file: 'quiz/invalid-no-correct.md',
+        line: 9,
+        severity: 'error',
+        block: 'quiz',
+        path: 'options',
+        name: 'QuizNoCorrect',
+        message: 'Question "Which file tells PostgreSQL to start as a standby?" has no option marked correct.',
+      },
+      {
+        file: 'quiz/invalid-several-correct.md',
+        line: 9,
+        severity: 'error',
+        block: 'quiz',
+        path: 'options',
+        name: 'QuizSeveralCorrect',
+        message: 'Question "Which tool takes a physical backup of MariaDB?" is single-answer but 2 options are marked correct.',
+      },
+      {
+        file: 'quiz/invalid-unclosed.md',
+        line: 9,
+        severity: 'error',
+        block: 'quiz',
+        path: '',
+        name: 'UnclosedFence',
+        message: 'The block is never closed: no later line is exactly ``` at the start of a line.',
+      },
+      {
+        file: 'quiz/invalid-yaml.md',
+        line: 11,
+        severity: 'error',
+        block: 'quiz',
+        path: '',
+        name: 'YamlSyntax',
+        message: "The block's YAML does not parse: Nested mappings are not allowed in compact mappings (line 16)",
+      },
+      {
+        file: 'terminal/invalid-deeper-first-line.md',
+        line: 9,
+        severity: 'error',
+        block: 'terminal',
+        path: '',
+        name: 'YamlSyntax',
+        message: "The block's YAML does not parse: Implicit keys need to be on a single line (line 15)",
+      },
+      {
+        file: 'terminal/invalid-no-steps.md',
+        line: 9,
+        severity: 'error',
+        block: 'terminal',
+        path: 'steps',
+        name: 'FieldRequired',
+        message: 'Required field "steps" is missing.',
+      },
+    ]);
+  });
+
+  it('reports nothing on any page whose name does not say it is broken', () => {
+    const intended = new Set(['page/links-and-images.md', 'page/front-matter-bad-field.md']);
+    const stray = report.problems.filter((p) => !/(^|\/)invalid-[^/]*$/.test(p.file) && !intended.has(p.file));
+    expect(stray).toEqual([]);
+  });
+
+  it('gives every problem a hint, and a 1-based line and column', () => {
+    for (const p of report.problems) {
+      expect(p.hint.length, `${p.file}:${p.line}`).toBeGreaterThan(10);
+      expect(p.line).toBeGreaterThanOrEqual(1);
+      expect(p.column).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
+describe('drillbook check (CLI)', () => {
+  it('--json prints exactly one line holding the report', () => {
+    const r = drillbook('check', CONFORMANCE, '--json');
+    expect(r.code).toBe(0);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const json = JSON.parse(r.stdout) as ReturnType<typeof checkReport>;
+    expect(json.pages).toBe(4);
+    expect(json.blocks).toEqual({ quiz: 3, 'command-builder': 5, terminal: 2, exercise: 5, 'code-walkthrough': 3, mermaid: 3 });
+    expect(json.problems.map((p) => `${p.file}:${p.line}:${p.severity}:${p.block}`).sort()).toEqual([
+      'Backups/physical-copies.md:34:error:terminal',
+      'Server Ops/disk layout.md:16:warning:image',
+      'Server Ops/disk layout.md:16:warning:link',
+      'Server Ops/disk layout.md:80:error:quiz',
+      'Server Ops/disk layout.md:90:error:code-walkthrough',
+    ]);
+  });
+
+  it('--json on the fixture folder agrees with checkReport', () => {
+    const r = drillbook('check', FIXTURES, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(checkReport(fixtureCourse()))));
+  });
+
+  it('--strict exits 1 when there are errors', () => {
+    expect(drillbook('check', CONFORMANCE, '--strict').code).toBe(1);
+    expect(drillbook('check', CONFORMANCE, '--strict', '--json').code).toBe(1);
+  });
+
+  it('--strict exits 0 on a course without errors', () => {
+    const r = drillbook('check', clean, '--strict');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('0 errors, 0 warnings');
+  });
+
+  it('prints one line per problem with file:line, then the totals', () => {
+    const r = drillbook('check', CONFORMANCE);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(5 + 2);
+    expect(lines[lines.length - 1]).toBe('3 errors, 2 warnings');
+    expect(lines[lines.length - 2]).toBe(
+      '4 pages; blocks: quiz 3, command-builder 5, terminal 2, exercise 5, code-walkthrough 3, mermaid 3',
+    );
+    expect(lines.filter((l) => l.startsWith('Server Ops/disk layout.md:80:1  error  quiz  options  '))).toHaveLength(1);
+  });
+
+  it('exits 2 with a plain message when the folder does not exist', () => {
+    const r = drillbook('check', join(clean, 'nope'));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('is not a folder');
+  });
+});
