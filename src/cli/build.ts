@@ -1,11 +1,26 @@
 /**
- * `drillbook build [--strict]`: the static site into dist/ through Astro's
- * programmatic build. --strict (CI, our own content) fails on any content
- * error; the build also fails when Astro reports any error.
+ * `drillbook build [--strict]`: the static site into dist/ (DRILLBOOK_OUT)
+ * through Astro's programmatic build. --strict (CI, our own content) checks
+ * the course first and fails, listing every error, before building anything;
+ * the site code enforces the same rule, so a direct `astro build` with
+ * DRILLBOOK_STRICT=1 fails too.
  */
+import { contentDir } from '../course/config.ts';
+import { loadCourse } from '../course/load-course.ts';
+import { formatProblem } from '../lesson/errors.ts';
+
 export async function runBuild(args: string[]): Promise<number> {
   if (args.includes('--strict')) process.env['DRILLBOOK_STRICT'] = '1';
   process.env['ASTRO_TELEMETRY_DISABLED'] = '1';
+  if (process.env['DRILLBOOK_STRICT'] === '1') {
+    const course = loadCourse(contentDir());
+    const errors = course.problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+      for (const p of errors) process.stderr.write(`${formatProblem(p)}\n`);
+      process.stderr.write(`drillbook build --strict: ${errors.length} content error(s) in ${course.dir}; nothing was built.\n`);
+      return 1;
+    }
+  }
   const { build } = await import('astro');
   await build({ root: process.cwd(), logLevel: args.includes('--quiet') ? 'warn' : 'info' });
   return 0;

@@ -238,3 +238,21 @@ describe('drillbook check (CLI)', () => {
     expect(r.stderr).toContain('is not a folder');
   });
 });
+
+describe('drillbook build --strict', () => {
+  it('fails on a content error before building, naming the problem', () => {
+    const bad = mkdtempSync(join(tmpdir(), 'drillbook-bad-'));
+    writeFileSync(join(bad, 'README.md'), '# Bad\n\n```quiz\nquestion: "Which?"\noptions:\n  - text: a\n  - text: b\n```\n');
+    const out = join(bad, 'out');
+    const r = spawnSync(process.execPath, ['src/cli/main.ts', 'build', '--strict'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, DRILLBOOK_CONTENT: bad, DRILLBOOK_OUT: out },
+    });
+    rmSync(bad, { recursive: true, force: true });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('README.md:3:1  error  quiz  options  Question "Which?" has no option marked correct.');
+    expect(r.stderr).toContain('1 content error(s)');
+  });
+});
