@@ -5,7 +5,8 @@
  * the site code enforces the same rule, so a direct `astro build` with
  * DRILLBOOK_STRICT=1 fails too.
  */
-import { contentDir } from '../course/config.ts';
+import { join } from 'node:path';
+import { contentDir, siteOutDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
 import { formatProblem } from '../lesson/errors.ts';
 
@@ -23,5 +24,22 @@ export async function runBuild(args: string[]): Promise<number> {
   }
   const { build } = await import('astro');
   await build({ root: process.cwd(), logLevel: args.includes('--quiet') ? 'warn' : 'info' });
-  return 0;
+  return buildSearchIndex(siteOutDir(), args.includes('--quiet'));
+}
+
+/** Full-text search that works offline: a Pagefind index written into the site. */
+async function buildSearchIndex(outDir: string, quiet: boolean): Promise<number> {
+  const pagefind = await import('pagefind');
+  try {
+    const { index, errors } = await pagefind.createIndex({});
+    if (!index) throw new Error(errors.join('; '));
+    const added = await index.addDirectory({ path: outDir });
+    if (added.errors.length > 0) throw new Error(added.errors.join('; '));
+    const written = await index.writeFiles({ outputPath: join(outDir, 'pagefind') });
+    if (written.errors.length > 0) throw new Error(written.errors.join('; '));
+    if (!quiet) process.stdout.write(`search index: ${added.page_count} pages\n`);
+    return 0;
+  } finally {
+    await pagefind.close();
+  }
 }

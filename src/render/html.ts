@@ -87,9 +87,24 @@ async function highlightTree(tree: HastRoot): Promise<void> {
   for (const j of jobs) j.parent.children[j.index] = (await highlightToHast(j.code, j.lang)) as ElementContent;
 }
 
+/** Gives h2-h4 with an id a "#" link to themselves. */
+function headingAnchors(tree: HastRoot): void {
+  visit(tree, 'element', (node) => {
+    const id = node.properties['id'];
+    if (!/^h[2-4]$/.test(node.tagName) || typeof id !== 'string') return;
+    node.children.push({
+      type: 'element',
+      tagName: 'a',
+      properties: { className: ['heading-anchor'], href: `#${id}`, ariaLabel: `Link to this section: ${hastToString(node)}` },
+      children: [{ type: 'text', value: '#' }],
+    });
+  });
+}
+
 /** Renders an mdast tree to HTML. */
 export async function mdastToHtml(tree: Root): Promise<string> {
   const hast = raw(toHast(tree, { allowDangerousHtml: true }) as HastRoot) as HastRoot;
+  headingAnchors(hast);
   await highlightTree(hast);
   return toHtml(hast);
 }

@@ -1,0 +1,64 @@
+/**
+ * <db-exercise>: hints are revealed one at a time ("Show a hint"), answers
+ * and solution stay in their <details> until asked for; the learner's notes
+ * and "done" mark are kept per block id in localStorage.
+ */
+import { load, save, setProgress } from '../../client/store.ts';
+
+interface Saved {
+  hints: number;
+  notes: string;
+  done: boolean;
+}
+
+class DbExercise extends HTMLElement {
+  private state: Saved = { hints: 0, notes: '', done: false };
+
+  connectedCallback(): void {
+    this.state = { ...this.state, ...load<Partial<Saved>>(`exercise:${this.id}`, {}) };
+    const hints = [...this.querySelectorAll<HTMLDetailsElement>('.ex-hint[data-hint]')];
+    const next = this.querySelector<HTMLButtonElement>('.ex-next-hint');
+    const show = () => {
+      hints.forEach((h, i) => h.classList.toggle('is-revealed', i < this.state.hints));
+      if (next) {
+        const left = hints.length - this.state.hints;
+        next.hidden = left === 0;
+        next.textContent = this.state.hints === 0 ? `Show a hint (${left})` : `Show another hint (${left} left)`;
+      }
+    };
+    next?.addEventListener('click', () => {
+      this.state.hints = Math.min(hints.length, this.state.hints + 1);
+      const h = hints[this.state.hints - 1];
+      if (h) {
+        h.open = true;
+        h.querySelector('summary')?.focus();
+      }
+      this.persist();
+      show();
+    });
+    show();
+    const notes = this.querySelector<HTMLTextAreaElement>('.ex-notes');
+    if (notes) {
+      notes.value = this.state.notes;
+      notes.addEventListener('input', () => {
+        this.state.notes = notes.value;
+        this.persist();
+      });
+    }
+    const done = this.querySelector<HTMLInputElement>('.ex-done');
+    if (done) {
+      done.checked = this.state.done;
+      done.addEventListener('change', () => {
+        this.state.done = done.checked;
+        this.persist();
+        setProgress(this.id, done.checked);
+      });
+    }
+  }
+
+  private persist(): void {
+    save(`exercise:${this.id}`, this.state);
+  }
+}
+
+if (!customElements.get('db-exercise')) customElements.define('db-exercise', DbExercise);

@@ -1,0 +1,215 @@
+/**
+ * <db-terminal>: replays a recorded session in xterm.js, loaded only when the
+ * block comes near the viewport. The command is typed out, then its output
+ * printed, with the step's narration beside the screen. Play/pause, step
+ * back and forward, restart, speed 0.5x-4x, copy the step's command.
+ * Keys while the player has focus: Space/K play-pause, →/L next, ←/J back,
+ * R restart, +/- speed. With prefers-reduced-motion, steps appear whole,
+ * without typing. The static transcript stays for screen readers.
+ */
+import { copyText, whenNear } from '../../client/store.ts';
+import { commandText, outputText, PROMPT, SPEEDS, stepText, type ReplayStep } from './replay.ts';
+
+type Xterm = import('@xterm/xterm').Terminal;
+
+const TYPE_MS = 35;
+const PAUSE_MS = 1400;
+
+class DbTerminal extends HTMLElement {
+  private steps: ReplayStep[] = [];
+  private term: Xterm | undefined;
+  /** Index of the last step shown (-1: none yet). */
+  private at = -1;
+  private playing = false;
+  /** Bumped to cancel a running animation. */
+  private run = 0;
+  private speed = 1;
+  private reduced = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+  connectedCallback(): void {
+    this.steps = JSON.parse(this.querySelector('script.db-data')?.textContent ?? '[]') as ReplayStep[];
+    const player = this.querySelector<HTMLElement>('.term-player');
+    if (!player || this.steps.length === 0) return;
+    this.on('.term-play', () => (this.playing ? this.pause() : void this.play()));
+    this.on('.term-forward', () => void this.show(this.at + 1));
+    this.on('.term-back', () => void this.show(this.at - 1));
+    this.on('.term-restart', () => this.restart());
+    this.on('.term-copy', () => void this.copy());
+    this.querySelector<HTMLSelectElement>('.term-speed')?.addEventListener('change', (e) => {
+      this.speed = Number((e.target as HTMLSelectElement).value);
+    });
+    player.addEventListener('keydown', (e) => this.key(e));
+    this.updateUi();
+    whenNear(this, () => void this.mount());
+  }
+
+  private on(sel: string, fn: () => void): void {
+    this.querySelector(sel)?.addEventListener('click', fn);
+  }
+
+  private async mount(): Promise<void> {
+    const [{ Terminal }, { FitAddon }] = await Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit')]);
+    const host = this.querySelector<HTMLElement>('.term-xterm');
+    if (!host) return;
+    const rows = Number(getComputedStyle(this.querySelector('.term-player') as Element).getPropertyValue('--rows')) || 12;
+    const term = new Terminal({
+      rows,
+      disableStdin: true,
+      cursorBlink: false,
+      convertEol: false,
+      fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
+      fontSize: 13,
+      theme: { background: '#0d1117', foreground: '#e6edf3' },
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(host);
+    const resize = () => {
+      const dims = fit.proposeDimensions();
+      if (dims && dims.cols > 0) term.resize(dims.cols, rows);
+    };
+    resize();
+    new ResizeObserver(resize).observe(host);
+    this.term = term;
+    this.dataset['ready'] = 'true';
+    this.redraw();
+  }
+
+  /** Shows steps 0..i whole, at once. */
+  private async show(i: number): Promise<void> {
+    this.pause();
+    this.at = Math.max(-1, Math.min(this.steps.length - 1, i));
+    this.redraw();
+  }
+
+  private redraw(): void {
+    const t = this.term;
+    if (t) {
+      t.reset();
+      t.write(
+        this.steps
+          .slice(0, this.at + 1)
+          .map(stepText)
+          .join('') + (this.at < this.steps.length - 1 ? PROMPT : ''),
+      );
+    }
+    this.updateUi();
+  }
+
+  private async play(): Promise<void> {
+    if (this.at >= this.steps.length - 1) {
+      this.at = -1;
+      this.redraw();
+    }
+    this.playing = true;
+    const run = ++this.run;
+    this.updateUi();
+    while (this.playing && run === this.run && this.at < this.steps.length - 1) {
+      const step = this.steps[this.at + 1] as ReplayStep;
+      await this.typeStep(step, run);
+      if (run !== this.run) return;
+      this.at++;
+      this.updateUi();
+      if (this.at < this.steps.length - 1) await this.sleep(PAUSE_MS, run);
+    }
+    if (run === this.run) {
+      this.playing = false;
+      this.updateUi();
+    }
+  }
+
+  private async typeStep(step: ReplayStep, run: number): Promise<void> {
+    const t = this.term;
+    if (!t) return;
+    const cmd = commandText(step.command);
+    if (this.reduced) t.write(cmd);
+    else {
+      for (const ch of cmd) {
+        if (run !== this.run) return;
+        t.write(ch);
+        await this.sleep(TYPE_MS, run);
+      }
+    }
+    if (run !== this.run) return;
+    t.write(`\r\n${outputText(step.output)}`);
+    if (this.at + 2 < this.steps.length) t.write(PROMPT);
+  }
+
+  private sleep(ms: number, run: number): Promise<void> {
+    return new Promise((ok) => setTimeout(ok, run === this.run ? ms / this.speed : 0));
+  }
+
+  private pause(): void {
+    if (!this.playing) return;
+    this.playing = false;
+    this.run++;
+    // A step cut off mid-typing is shown whole.
+    this.redraw();
+  }
+
+  private restart(): void {
+    this.pause();
+    this.at = -1;
+    this.redraw();
+    if (!this.reduced) void this.play();
+  }
+
+  private async copy(): Promise<void> {
+    const step = this.steps[Math.max(0, this.at)];
+    const ok = step ? await copyText(step.command) : false;
+    const pos = this.querySelector('.term-position');
+    if (pos) pos.textContent = ok ? 'Command copied' : 'Copy failed';
+  }
+
+  private key(e: KeyboardEvent): void {
+    if (e.target instanceof HTMLSelectElement || e.ctrlKey || e.metaKey || e.altKey) return;
+    if ((e.key === ' ' || e.key === 'Enter') && e.target instanceof HTMLButtonElement) return;
+    const k = e.key.toLowerCase();
+    const act: Record<string, () => void> = {
+      ' ': () => (this.playing ? this.pause() : void this.play()),
+      k: () => (this.playing ? this.pause() : void this.play()),
+      arrowright: () => void this.show(this.at + 1),
+      l: () => void this.show(this.at + 1),
+      arrowleft: () => void this.show(this.at - 1),
+      j: () => void this.show(this.at - 1),
+      r: () => this.restart(),
+      '+': () => this.changeSpeed(1),
+      '=': () => this.changeSpeed(1),
+      '-': () => this.changeSpeed(-1),
+    };
+    const f = act[k];
+    if (f) {
+      e.preventDefault();
+      f();
+    }
+  }
+
+  private changeSpeed(dir: number): void {
+    const i = SPEEDS.indexOf(this.speed as (typeof SPEEDS)[number]);
+    this.speed = SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i + dir))] ?? 1;
+    const sel = this.querySelector<HTMLSelectElement>('.term-speed');
+    if (sel) sel.value = String(this.speed);
+  }
+
+  private updateUi(): void {
+    const play = this.querySelector<HTMLButtonElement>('.term-play');
+    if (play) {
+      play.textContent = this.playing ? '⏸ Pause' : '▶ Play';
+      play.setAttribute('aria-label', this.playing ? 'Pause (Space)' : 'Play (Space)');
+    }
+    const back = this.querySelector<HTMLButtonElement>('.term-back');
+    const fwd = this.querySelector<HTMLButtonElement>('.term-forward');
+    if (back) back.disabled = this.at < 0;
+    if (fwd) fwd.disabled = this.at >= this.steps.length - 1;
+    const pos = this.querySelector('.term-position');
+    if (pos) pos.textContent = this.at < 0 ? `${this.steps.length} steps` : `Step ${this.at + 1} of ${this.steps.length}`;
+    const now = this.querySelector<HTMLElement>('.term-now');
+    if (now) {
+      const n = this.querySelector(`.term-step[data-step="${this.at}"] .term-narration`);
+      now.innerHTML = n ? n.innerHTML : '';
+    }
+    this.dataset['step'] = String(this.at);
+  }
+}
+
+if (!customElements.get('db-terminal')) customElements.define('db-terminal', DbTerminal);

@@ -1,0 +1,132 @@
+/**
+ * The site shell, on every page (kept small: see `./drillbook bench pages`):
+ * theme toggle (remembered; the system setting until chosen), progress marks
+ * in the sidebar and lesson lists, "Reset progress", copy buttons on code
+ * blocks, and search (Pagefind, loaded when the search box is first used).
+ */
+import { copyText, getProgress, load, PROGRESS_EVENT, resetAll, save } from './store.ts';
+
+type Theme = 'light' | 'dark';
+
+function systemTheme(): Theme {
+  return window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+
+function applyTheme(theme: Theme | null): void {
+  if (theme) document.documentElement.dataset['theme'] = theme;
+  else delete document.documentElement.dataset['theme'];
+  const btn = document.querySelector<HTMLButtonElement>('.theme-toggle');
+  const now = theme ?? systemTheme();
+  if (btn) {
+    btn.setAttribute('aria-pressed', String(now === 'dark'));
+    btn.textContent = now === 'dark' ? '☾ Dark' : '☀ Light';
+  }
+  document.dispatchEvent(new CustomEvent('drillbook:theme', { detail: { theme: now } }));
+}
+
+function setupTheme(): void {
+  applyTheme(load<Theme | null>('theme', null));
+  document.querySelector('.theme-toggle')?.addEventListener('click', () => {
+    const next: Theme = (document.documentElement.dataset['theme'] ?? systemTheme()) === 'dark' ? 'light' : 'dark';
+    save('theme', next);
+    applyTheme(next);
+  });
+}
+
+/** Marks each lesson link with how many of its quizzes/exercises are done. */
+function showProgress(): void {
+  for (const el of document.querySelectorAll<HTMLElement>('[data-progress-blocks]')) {
+    const ids = (el.dataset['progressBlocks'] ?? '').split(' ').filter(Boolean);
+    const done = ids.filter(getProgress).length;
+    const mark = el.querySelector<HTMLElement>('.progress-mark');
+    if (!mark || ids.length === 0) continue;
+    mark.textContent = done === ids.length ? '✓' : done > 0 ? `${done}/${ids.length}` : '';
+    mark.title = `${done} of ${ids.length} quizzes and exercises done`;
+    el.dataset['progress'] = done === ids.length ? 'done' : done > 0 ? 'started' : 'none';
+  }
+}
+
+function setupCopyButtons(): void {
+  for (const pre of document.querySelectorAll<HTMLPreElement>('.lesson pre.shiki')) {
+    if (pre.closest('.cw-code')) continue;
+    const btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'copy-code';
+    btn.textContent = 'Copy';
+    btn.setAttribute('aria-label', 'Copy code');
+    btn.addEventListener('click', async () => {
+      btn.textContent = (await copyText(pre.textContent ?? '')) ? 'Copied' : 'Copy failed';
+      setTimeout(() => (btn.textContent = 'Copy'), 1500);
+    });
+    const wrap = document.createElement('div');
+    wrap.className = 'code-wrap';
+    pre.replaceWith(wrap);
+    wrap.append(pre, btn);
+  }
+}
+
+interface PagefindResult {
+  data: () => Promise<{ url: string; excerpt: string; meta: { title?: string } }>;
+}
+interface Pagefind {
+  search: (q: string) => Promise<{ results: PagefindResult[] }>;
+}
+
+function setupSearch(): void {
+  const input = document.querySelector<HTMLInputElement>('#site-search');
+  const out = document.querySelector<HTMLElement>('#site-search-results');
+  if (!input || !out) return;
+  let pagefind: Promise<Pagefind> | undefined;
+  let seq = 0;
+  const base = document.documentElement.dataset['base'] ?? '/';
+  input.addEventListener('input', async () => {
+    const q = input.value.trim();
+    const mine = ++seq;
+    if (q === '') {
+      out.replaceChildren();
+      out.hidden = true;
+      return;
+    }
+    try {
+      pagefind ??= import(/* @vite-ignore */ `${base}pagefind/pagefind.js`) as Promise<Pagefind>;
+      const res = await (await pagefind).search(q);
+      const data = await Promise.all(res.results.slice(0, 8).map((r) => r.data()));
+      if (mine !== seq) return;
+      out.replaceChildren(
+        ...(data.length === 0
+          ? [Object.assign(document.createElement('li'), { textContent: `No results for “${q}”` })]
+          : data.map((d) => {
+              const li = document.createElement('li');
+              const a = Object.assign(document.createElement('a'), { href: d.url, textContent: d.meta.title ?? d.url });
+              const p = document.createElement('p');
+              p.innerHTML = d.excerpt; // Pagefind's excerpt: escaped text with <mark> around matches.
+              li.append(a, p);
+              return li;
+            })),
+      );
+    } catch {
+      out.replaceChildren(
+        Object.assign(document.createElement('li'), { textContent: 'Search is not available on this build (no search index).' }),
+      );
+    }
+    out.hidden = false;
+  });
+}
+
+function setupReset(): void {
+  for (const btn of document.querySelectorAll<HTMLButtonElement>('.progress-reset')) {
+    btn.addEventListener('click', () => {
+      if (window.confirm('Forget all your answers, notes and progress on this site?')) {
+        resetAll();
+        window.location.reload();
+      }
+    });
+  }
+}
+
+setupTheme();
+showProgress();
+document.addEventListener(PROGRESS_EVENT, showProgress);
+setupCopyButtons();
+setupSearch();
+setupReset();

@@ -1,0 +1,268 @@
+/**
+ * The self-paced reader's interactions on the fixture and conformance
+ * lessons: quizzes, builders, replays, exercises, walkthroughs, progress,
+ * theme, search, keyboard-only use and a phone-sized viewport.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { siteBuilt } from '../../playwright.config.ts';
+import { url, watchErrors } from './helpers.ts';
+
+test.skip(!siteBuilt('fixtures'), 'fixture site not built (dist-fixtures)');
+
+const fx = (path: string) => url('fixtures', `/${path}/`);
+
+/** Records every drillbook:answer event on the page. */
+async function recordAnswers(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    (window as unknown as { answers: unknown[] }).answers = [];
+    document.addEventListener('drillbook:answer', (e) =>
+      (window as unknown as { answers: unknown[] }).answers.push((e as CustomEvent).detail),
+    );
+  });
+}
+const answers = (page: Page) => page.evaluate(() => (window as unknown as { answers: unknown[] }).answers);
+
+test('quiz: feedback per option, right/wrong marks, one answer event each, kept across reloads, try again', async ({ page }) => {
+  const errors = watchErrors(page);
+  await recordAnswers(page);
+  await page.goto(fx('quiz/single-question'));
+  const quiz = page.locator('db-quiz');
+  await expect(quiz.locator('.quiz-answer')).toBeHidden();
+  await quiz.getByLabel('psql -f <archive-file>').check();
+  const first = quiz.locator('.quiz-option').nth(0);
+  await expect(first).toHaveClass(/is-wrong/);
+  await expect(first.locator('.quiz-option-feedback')).toContainText('psql only replays plain SQL scripts.');
+  await quiz.getByLabel('pg_restore -d <target-db> <archive-file>').check();
+  await expect(quiz.locator('.quiz-option').nth(1)).toHaveClass(/is-correct/);
+  await expect(first.locator('.quiz-option-feedback')).toBeHidden();
+  await expect(quiz.locator('.quiz-score')).toHaveText('Right!');
+  expect(await answers(page)).toEqual([
+    { blockId: 'quiz-single-question-quiz-1', question: 0, choice: [0], correct: false },
+    { blockId: 'quiz-single-question-quiz-1', question: 0, choice: [1], correct: true },
+  ]);
+  await page.reload();
+  await expect(page.locator('db-quiz .quiz-option').nth(1)).toHaveClass(/is-correct/);
+  await expect(page.locator('db-quiz input').nth(1)).toBeChecked();
+  await page.locator('db-quiz .quiz-retry').click();
+  await expect(page.locator('db-quiz input:checked')).toHaveCount(0);
+  await expect(page.locator('db-quiz .quiz-score')).toHaveText('');
+  expect(errors).toEqual([]);
+});
+
+test('quiz: keyboard only, arrow keys move through the radio group', async ({ page }) => {
+  await page.goto(fx('quiz/single-question'));
+  const radios = page.locator('db-quiz input[type="radio"]');
+  await radios.first().focus();
+  await page.keyboard.press('Space');
+  await expect(radios.nth(0)).toBeChecked();
+  await page.keyboard.press('ArrowDown');
+  await expect(radios.nth(1)).toBeChecked();
+  await expect(radios.nth(1)).toBeFocused();
+  await expect(page.locator('db-quiz .quiz-option').nth(1)).toHaveClass(/is-correct/);
+});
+
+test('quiz: multi-question score and multiple-select check', async ({ page }) => {
+  await page.goto(url('conformance', '/Backups/logical-dumps/'));
+  const quiz = page.locator('db-quiz').nth(1);
+  await quiz.getByLabel('-Fp').check();
+  await expect(quiz.locator('.quiz-score')).toHaveText('Score: 1 of 2 right');
+  await quiz.locator('fieldset').nth(1).getByLabel('Yes').check();
+  await expect(quiz.locator('.quiz-score')).toHaveText('Score: 1 of 2 right');
+  await quiz.locator('fieldset').nth(1).getByLabel('No').check();
+  await expect(quiz.locator('.quiz-score')).toHaveText('Score: 2 of 2 right');
+
+  await page.goto(fx('quiz/multiple-select'));
+  const multi = page.locator('db-quiz');
+  const boxes = multi.locator('input[type="checkbox"]');
+  const correct = await multi
+    .locator('.quiz-option')
+    .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset['correct'] === 'true'));
+  await boxes.nth(correct.indexOf(true)).check();
+  await multi.locator('.quiz-check').click();
+  await expect(multi.locator('fieldset')).toHaveAttribute('data-result', 'wrong');
+  for (let i = 0; i < correct.length; i++) if (correct[i]) await boxes.nth(i).check();
+  await multi.locator('.quiz-check').click();
+  await expect(multi.locator('fieldset')).toHaveAttribute('data-result', 'right');
+});
+
+test('command builders assemble the conformance commands live; copy and reset', async ({ page, context }) => {
+  test.skip(!siteBuilt('conformance'), 'conformance course not built');
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto(url('conformance', '/Backups/logical-dumps/'));
+  const b = page.locator('db-command-builder');
+  await b.getByLabel('Output file').fill('/srv/backups/x.sql');
+  await b.getByLabel('Consistent snapshot').check();
+  await expect(b.locator('.cb-command')).toHaveText(
+    'mysqldump --all-databases --result-file /srv/backups/x.sql --single-transaction --routines --triggers',
+  );
+  await expect(b.locator('.cb-piece').nth(0).locator('.cb-meaning')).toHaveText('Adds --all-databases: Every database');
+  await b.getByLabel('Routines').selectOption({ label: '(nothing) — off' });
+  await expect(b.locator('.cb-command')).toHaveText('mysqldump --all-databases --result-file /srv/backups/x.sql --single-transaction');
+  await b.locator('.cb-copy').click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+    'mysqldump --all-databases --result-file /srv/backups/x.sql --single-transaction',
+  );
+  await b.locator('.cb-reset').click();
+  await expect(b.locator('.cb-command')).toHaveText('mysqldump --all-databases --routines --triggers');
+
+  await page.goto(url('conformance', '/Backups/physical-copies/'));
+  const [basebackup, mysql, mariabackup] = [0, 1, 2].map((i) => page.locator('db-command-builder').nth(i));
+  await basebackup!.getByLabel('Plain data directory').check();
+  await basebackup!.getByLabel('Stream WAL during the backup').check();
+  await expect(basebackup!.locator('.cb-command')).toHaveText('pg_basebackup -Fp -Xs');
+  await mysql!.getByLabel('Ask for a password').check();
+  await expect(mysql!.locator('.cb-command')).toHaveText('mysql -h 127.0.0.1 -p');
+  await expect(mariabackup!.locator('.cb-command')).toHaveText('mariabackup --backup --target-dir=/srv/base');
+
+  await page.goto(url('conformance', '/Server%20Ops/disk%20layout/'));
+  const parts = page.locator('db-command-builder');
+  await parts.getByLabel('Compression').selectOption({ index: 1 });
+  await expect(parts.locator('.cb-command')).toHaveText("dump_collection('orders', compress='gzip')");
+});
+
+test('terminal replay: step, back, restart, narration, speed, keyboard and copy', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const errors = watchErrors(page);
+  await page.goto(fx('terminal/replay'));
+  const t = page.locator('db-terminal');
+  await expect(t).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
+  const screen = t.locator('.xterm-rows');
+  const firstCommand = (await t.locator('.term-command').first().textContent()) ?? '';
+  await t.locator('.term-forward').click();
+  await expect(t.locator('.term-position')).toHaveText(/^Step 1 of \d+$/);
+  await expect(screen).toContainText(firstCommand.slice(0, 20));
+  await expect(t.locator('.term-now')).toHaveText((await t.locator('.term-narration').first().textContent()) ?? '');
+  await t.locator('.term-copy').click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(firstCommand);
+  await t.locator('.term-back').click();
+  await expect(t).toHaveAttribute('data-step', '-1');
+  await t.locator('.term-player').focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(t).toHaveAttribute('data-step', '1');
+  await page.keyboard.press('ArrowLeft');
+  await expect(t).toHaveAttribute('data-step', '0');
+  await t.locator('.term-speed').selectOption('4');
+  await page.keyboard.press('r');
+  await expect(t.locator('.term-play')).toHaveText('⏸ Pause');
+  const steps = await t.locator('.term-step').count();
+  await expect(t).toHaveAttribute('data-step', String(steps - 1), { timeout: 20_000 });
+  await expect(t.locator('.term-play')).toHaveText('▶ Play');
+  await expect(t.locator('.term-steps')).toHaveCount(1); // transcript kept for screen readers
+  expect(errors).toEqual([]);
+});
+
+test('terminal replay: reduced motion shows steps whole; multi-line commands and empty outputs', async ({ browser }) => {
+  const page = await browser.newPage({ reducedMotion: 'reduce' });
+  await page.goto(fx('terminal/scenario-multiline'));
+  const t = page.locator('db-terminal');
+  await expect(t).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
+  await t.locator('.term-play').click();
+  const steps = await t.locator('.term-step').count();
+  await expect(t).toHaveAttribute('data-step', String(steps - 1), { timeout: 10_000 });
+  await expect(t.locator('.xterm-rows')).toContainText('> ');
+  await page.close();
+});
+
+test('exercise: hints one at a time, notes and done kept, progress in the sidebar', async ({ page }) => {
+  await page.goto(fx('exercise/code'));
+  const ex = page.locator('db-exercise');
+  await expect(ex.locator('.ex-hint')).toHaveCount(2);
+  await expect(ex.locator('.ex-hint').first()).toBeHidden();
+  await ex.locator('.ex-next-hint').click();
+  await expect(ex.locator('.ex-hint').first()).toBeVisible();
+  await expect(ex.locator('.ex-hint').nth(1)).toBeHidden();
+  await expect(ex.locator('.ex-next-hint')).toHaveText('Show another hint (1 left)');
+  await ex.locator('.ex-next-hint').click();
+  await expect(ex.locator('.ex-hint').nth(1)).toBeVisible();
+  await expect(ex.locator('.ex-next-hint')).toBeHidden();
+  await expect(ex.locator('.ex-solution')).not.toHaveAttribute('open', '');
+  await ex.getByLabel('Your notes').fill('max() with a key');
+  await ex.getByLabel('I have done this exercise').check();
+  const link = page.locator('.sidebar a', { hasText: 'Code exercise' });
+  await expect(link.locator('.progress-mark')).toHaveText('✓');
+  await page.reload();
+  await expect(page.locator('db-exercise').getByLabel('Your notes')).toHaveValue('max() with a key');
+  await expect(page.locator('db-exercise .ex-hint').nth(1)).toBeVisible();
+  await page.goto(url('fixtures'));
+  await expect(page.locator('.lesson-list a', { hasText: 'Code exercise' }).locator('.progress-mark')).toHaveText('✓');
+  page.once('dialog', (d) => void d.accept());
+  await page.locator('.progress-reset').click();
+  await page.waitForLoadState('load');
+  await expect(page.locator('.lesson-list a', { hasText: 'Code exercise' }).locator('.progress-mark')).toHaveText('');
+});
+
+test('code walkthrough: next and previous move the highlighted line', async ({ page }) => {
+  await page.goto(fx('code-walkthrough/with-language'));
+  const w = page.locator('db-code-walkthrough');
+  const lines = await w.locator('.cw-note').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset['line']));
+  await expect(w.locator('.line.is-highlighted')).toHaveAttribute('data-line', lines[0] as string);
+  await w.locator('.cw-next').click();
+  await expect(w.locator('.line.is-highlighted')).toHaveAttribute('data-line', lines[1] as string);
+  await expect(w.locator('.cw-position')).toHaveText(`Note 2 of ${lines.length}: line ${lines[1]}`);
+  await w.locator('.cw-prev').click();
+  await expect(w.locator('.cw-note.is-current')).toHaveAttribute('data-note', '0');
+});
+
+test('dark mode: system default, toggle remembered, mermaid redrawn', async ({ browser }) => {
+  const page = await browser.newPage({ colorScheme: 'dark' });
+  await page.goto(fx('mermaid/diagrams'));
+  await expect(page.locator('.theme-toggle')).toHaveText('☾ Dark');
+  const fig = page.locator('db-mermaid .mermaid-figure').first();
+  await expect(fig).toHaveAttribute('data-rendered', 'dark', { timeout: 15_000 });
+  await page.locator('.theme-toggle').click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await expect(fig).toHaveAttribute('data-rendered', 'light', { timeout: 15_000 });
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  expect(bg).toBe('rgb(255, 255, 255)');
+  await page.close();
+});
+
+test('search finds lessons offline from the built index', async ({ page }) => {
+  await page.goto(fx('page/no-blocks'));
+  await page.getByLabel('Search the course').fill('invoices');
+  const results = page.locator('#site-search-results li a');
+  await expect(results.first()).toBeVisible({ timeout: 10_000 });
+  await results.first().click();
+  await expect(page.locator('.lesson')).toContainText(/invoices/i);
+});
+
+test('phone viewport: no horizontal scroll, blocks usable', async ({ browser }) => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  for (const p of ['quiz/single-question', 'command-builder/flat-options', 'terminal/replay', 'exercise/scenario-hints-solution']) {
+    await page.goto(fx(p));
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, p).toBeLessThanOrEqual(0);
+  }
+  await page.goto(fx('quiz/single-question'));
+  await page.locator('db-quiz label').nth(1).tap();
+  await expect(page.locator('db-quiz .quiz-option').nth(1)).toHaveClass(/is-correct/);
+  await page.close();
+});
+
+test('no layout shift while blocks upgrade', async ({ page }) => {
+  for (const p of [
+    'terminal/replay',
+    'command-builder/flat-options',
+    'quiz/multi-question',
+    'exercise/scenario-hints-solution',
+    'code-walkthrough/with-language',
+  ]) {
+    await page.goto(fx(p));
+    await page.waitForTimeout(1500);
+    const cls = await page.evaluate(
+      () =>
+        new Promise<number>((ok) => {
+          let sum = 0;
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[])
+              if (!e.hadRecentInput) sum += e.value;
+          }).observe({ type: 'layout-shift', buffered: true });
+          setTimeout(() => ok(sum), 300);
+        }),
+    );
+    expect(cls, p).toBeLessThan(0.05);
+  }
+});
