@@ -51,8 +51,9 @@ function runBuild(content: string, outDir: string): number {
 
 export async function runBench(args: string[]): Promise<number> {
   const what = args[0];
+  if (what === 'pages') return (await import('./bench-pages.ts')).runBenchPages();
   if (what !== 'build') {
-    process.stderr.write(`drillbook bench: unknown benchmark "${what ?? ''}". Available: build\n`);
+    process.stderr.write(`drillbook bench: unknown benchmark "${what ?? ''}". Available: build, pages\n`);
     return 2;
   }
   const i = args.indexOf('--pages');

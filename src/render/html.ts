@@ -13,7 +13,8 @@ import { bundledLanguages, createHighlighter, type BundledLanguage, type Highlig
 import { visit } from 'unist-util-visit';
 import { parseMarkdown } from '../lesson/markdown.ts';
 
-const THEMES = { light: 'github-light', dark: 'github-dark' } as const;
+// High-contrast variants: the plain GitHub themes' comment colours fail WCAG AA contrast.
+const THEMES = { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' } as const;
 /** Names authors use that shiki knows under another name. */
 const ALIASES: Record<string, string> = {
   console: 'shellsession',

@@ -49,6 +49,7 @@ class DbMermaid extends HTMLElement {
     } catch (err) {
       const pre = document.createElement('pre');
       pre.className = 'mermaid-source';
+      pre.tabIndex = 0;
       pre.textContent = this.source;
       const msg = document.createElement('p');
       msg.className = 'db-error-text';
