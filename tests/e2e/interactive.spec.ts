@@ -266,3 +266,30 @@ test('no layout shift while blocks upgrade', async ({ page }) => {
     expect(cls, p).toBeLessThan(0.05);
   }
 });
+
+test('mermaid: a diagram that cannot be drawn shows its source and the error', async ({ page }) => {
+  await page.goto(fx('mermaid/diagrams'));
+  await expect(page.locator('db-mermaid svg').first()).toBeVisible({ timeout: 15_000 });
+  await page.evaluate(() => {
+    const el = document.createElement('db-mermaid');
+    el.id = 'broken-diagram';
+    el.innerHTML = '<figure class="mermaid-figure"><pre class="mermaid-source"><code>flowchart LR\n  A --> --> B ((</code></pre></figure>';
+    document.querySelector('.lesson')?.prepend(el);
+  });
+  const broken = page.locator('#broken-diagram');
+  await expect(broken.locator('[role="alert"]')).toContainText('This diagram could not be drawn', { timeout: 15_000 });
+  await expect(broken.locator('.mermaid-source')).toContainText('A --> --> B');
+});
+
+test('code blocks have a copy button; headings have anchors', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto(fx('page/code-languages'));
+  const first = page.locator('.lesson .code-wrap').first();
+  await first.locator('.copy-code').click();
+  await expect(first.locator('.copy-code')).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await first.locator('pre').textContent());
+  await page.goto(fx('page/Other%20Notes/target%20page'));
+  const anchor = page.locator('.lesson h2 .heading-anchor').first();
+  const id = await page.locator('.lesson h2').first().getAttribute('id');
+  await expect(anchor).toHaveAttribute('href', `#${id}`);
+});
