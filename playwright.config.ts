@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './src/cli/chromium.ts';
 
 export const siteBuilt = (site: keyof typeof SITES) => existsSync(`${SITES[site].dir}/index.html`);
 
@@ -15,17 +16,6 @@ export const SITES = {
   conformance: { dir: 'dist-conformance', port: 4613 },
 } as const;
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 export default defineConfig({
   testDir: 'tests/e2e',
   workers: 2,
@@ -34,7 +24,7 @@ export default defineConfig({
   timeout: 30_000,
   use: {
     browserName: 'chromium',
-    launchOptions: { executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   // A site that was not built (the conformance course needs ../shared) is not served; its tests skip.
   webServer: Object.values(SITES)

@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 import { createStaticServer } from './serve.ts';
 
 const PAGES: { type: string; dir: string; path: string }[] = [
@@ -37,17 +38,8 @@ export async function runBenchPages(): Promise<number> {
   }
   const { chromium } = await import('@playwright/test');
   const browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
   });
   const servers = new Map<string, { close: () => void; port: number }>();
   for (const dir of new Set(PAGES.map((p) => p.dir))) {
