@@ -10,7 +10,7 @@ import type { Root } from 'mdast';
 import { visit } from 'unist-util-visit';
 import { BLOCK_TYPES, blockRegistry, type BlockData, type BlockType } from '../blocks/registry.ts';
 import { dropNulls, issuesToProblems } from '../blocks/shared.ts';
-import { splitAdmonitions, type ProseNode } from './admonitions.ts';
+import { splitAdmonitions, type Admonition, type ProseNode } from './admonitions.ts';
 import { problem, type Problem } from './errors.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
 import { readFrontMatter, type FrontMatter } from './front-matter.ts';
@@ -24,14 +24,8 @@ export interface MarkdownNode {
   startLine: number;
 }
 
-export interface AdmonitionNode {
-  kind: 'admonition';
-  type: string;
-  classes: string[];
-  title: string | null;
-  collapsible: boolean;
-  open: boolean;
-  line: number;
+/** An admonition as split from the prose, with its Markdown children parsed. */
+export interface AdmonitionNode extends Omit<Admonition, 'children'> {
   children: (MarkdownNode | AdmonitionNode)[];
 }
 
