@@ -17,6 +17,8 @@ astro check --minimumSeverity warning --tsconfig tsconfig.astro.json
 tsc --noEmit -p tsconfig.json
 step "unit tests (vitest)"
 vitest run
+step "integration tests (real bwrap sandboxes with PostgreSQL and MariaDB)"
+vitest run --config vitest.integration.config.ts
 step "content check, strict (content/)"
 node src/cli/main.ts check content --strict
 step "site build, strict (content/ → dist/)"

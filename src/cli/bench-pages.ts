@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
-import { createStaticServer } from './serve.ts';
+import { resolve } from 'node:path';
+import { buildApp } from '../server/app.ts';
 
 const PAGES: { type: string; dir: string; path: string }[] = [
   { type: 'home (course index)', dir: 'dist-fixtures', path: '/' },
@@ -43,9 +44,9 @@ export async function runBenchPages(): Promise<number> {
   });
   const servers = new Map<string, { close: () => void; port: number }>();
   for (const dir of new Set(PAGES.map((p) => p.dir))) {
-    const s = createStaticServer(dir);
-    await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-    servers.set(dir, { close: () => s.close(), port: (s.address() as AddressInfo).port });
+    const app = await buildApp({ config: { siteDir: resolve(dir), secret: 'bench-pages-only-secret', allowedOrigins: [] }, manager: null });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    servers.set(dir, { close: () => void app.close(), port: (app.server.address() as AddressInfo).port });
   }
   const rows: { type: string; js: number; lazy: number; total: number; requests: number }[] = [];
   try {

@@ -1,83 +1,85 @@
 /**
- * `drillbook up` serves the built site from dist/ (the sandbox server will
- * join it here). Static files only: paths are decoded, kept inside dist/,
- * and directory routes answer with their index.html.
+ * `drillbook up` / `serve`: the built site plus, when enabled, sandbox mode.
+ * Configuration comes from the environment (config.ts); `--dir` and `--port`
+ * override DRILLBOOK_SITE_DIR and PORT. Without bubblewrap or the database
+ * servers the server refuses to start and says how to install them, unless
+ * DRILLBOOK_SANDBOX=off asks for the static site alone.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-  '.sql': 'text/plain; charset=utf-8',
-  '.woff2': 'font/woff2',
-};
-
-/** Maps a request path to a file inside `root`, or null. */
-export function resolveStatic(root: string, urlPath: string): string | null {
-  let path: string;
-  try {
-    path = decodeURIComponent(urlPath.split(/[?#]/)[0] ?? '/');
-  } catch {
-    return null;
-  }
-  const abs = normalize(join(root, path));
-  if (abs !== root && !abs.startsWith(root + sep)) return null;
-  if (existsSync(abs) && statSync(abs).isFile()) return abs;
-  const index = join(abs, 'index.html');
-  return existsSync(index) ? index : null;
-}
-
-export function createStaticServer(root: string): Server {
-  const dir = resolve(root);
-  return createServer((req, res) => {
-    const file = resolveStatic(dir, req.url ?? '/');
-    if (!file) {
-      const notFound = join(dir, '404.html');
-      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
-      if (existsSync(notFound)) createReadStream(notFound).pipe(res);
-      else res.end('<!doctype html><title>Not found</title><h1>Not found</h1>');
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-}
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BwrapDriver } from '../sandbox/bwrap-driver.ts';
+import { SandboxManager } from '../sandbox/manager.ts';
+import { buildApp } from '../server/app.ts';
+import { ConfigError, loadServerConfig } from '../server/config.ts';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-/** `serve [--dir DIR] [--port N]`; PORT and HOST from the environment as defaults. */
+const log = (line: string) => process.stderr.write(`drillbook: ${line}\n`);
+
 export async function runServe(args: string[]): Promise<number> {
-  const port = Number(option(args, '--port') ?? process.env['PORT'] ?? 4321);
-  const host = process.env['HOST'] ?? '127.0.0.1';
-  const dir = option(args, '--dir') ?? 'dist';
-  if (!existsSync(join(dir, 'index.html'))) {
-    process.stderr.write(`drillbook serve: no built site in ${dir}/ (no index.html). Run ./drillbook build first.\n`);
+  const env = { ...process.env };
+  const dir = option(args, '--dir');
+  const port = option(args, '--port');
+  if (dir) env['DRILLBOOK_SITE_DIR'] = dir;
+  if (port) env['PORT'] = port;
+  let config;
+  try {
+    config = loadServerConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  if (!existsSync(join(config.siteDir, 'index.html'))) {
+    log(`no built site in ${config.siteDir} (no index.html). Run ./drillbook build first.`);
     return 1;
   }
-  const server = createStaticServer(dir);
-  await new Promise<void>((ok) => server.listen(port, host, ok));
-  process.stdout.write(`Drillbook is up: http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/\n`);
+
+  let manager: SandboxManager | null = null;
+  if (config.sandbox) {
+    const driver = new BwrapDriver({
+      limits: config.limits,
+      stateDir: config.stateDir,
+      uidBase: config.uidBase,
+      startTimeoutMs: config.startTimeoutMs,
+    });
+    const pre = await driver.preflight();
+    if (!pre.ok) {
+      log(`cannot start: ${pre.message}`);
+      return 1;
+    }
+    const cleaned = await driver.cleanupLeftovers();
+    if (cleaned) log(`removed ${cleaned} sandbox(es) left by an earlier run`);
+    await driver.prepare(log);
+    log(driver.describe());
+    manager = new SandboxManager(driver, {
+      maxSandboxes: config.maxSandboxes,
+      poolSize: config.poolSize,
+      idleTimeoutMs: config.idleTimeoutMs,
+      lifetimeMs: config.lifetimeMs,
+      log,
+    });
+    manager.start();
+  } else {
+    log('sandbox mode is off (DRILLBOOK_SANDBOX=off): serving the static site only');
+  }
+
+  const app = await buildApp({ config, manager, log });
+  await app.listen({ port: config.port, host: config.host });
+  const shown = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  process.stdout.write(`Drillbook is up: http://${shown}:${config.port}/${manager ? ' (sandbox mode on)' : ''}\n`);
   await new Promise<void>((ok) => {
-    const stop = () => server.close(() => ok());
+    const stop = () => ok();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  log('shutting down: ending every sandbox');
+  await app.close();
+  await manager?.shutdown();
   return 0;
 }

@@ -1,0 +1,217 @@
+/**
+ * Per-sandbox resource limits. Which mechanism is in force depends on the host:
+ * - cgroup v2 (unified hierarchy with memory, pids and cpu controllers),
+ * - cgroup v1 (writable memory, pids and cpu hierarchies, as on these machines),
+ * - rlimits as the last resort (RLIMIT_NPROC per sandbox uid, RLIMIT_AS per process).
+ * The disk limit is always the size of the sandbox's private /var (tmpfs).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Limits {
+  memoryBytes: number;
+  pids: number;
+  /** CPU share in cores (1 = one full core). */
+  cpus: number;
+  diskBytes: number;
+}
+
+export type LimitMode = 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
+
+/** Counters that grow when a limit is hit. */
+export interface LimitCounters {
+  oomKills: number;
+  pidsRefused: number;
+}
+
+export interface CgroupBackend {
+  mode: LimitMode;
+  /** One line for the start-up log: what is enforced and how. */
+  describe(limits: Limits): string;
+  /** Creates the cgroup(s) of one sandbox with its limits; returns the dirs a process must join. */
+  create(name: string, limits: Limits): string[];
+  counters(name: string): LimitCounters;
+  /** Pids still in the sandbox's cgroups (for clean-up). */
+  pids(name: string): number[];
+  /** Removes the sandbox's cgroups; false while the kernel still holds them (exiting processes). */
+  remove(name: string): boolean;
+  /** Names of sandbox cgroups left from an earlier run. */
+  leftovers(): string[];
+}
+
+const GROUP = 'drillbook';
+const CFS_PERIOD = 100_000;
+
+function write(path: string, value: string): void {
+  writeFileSync(path, value);
+}
+
+function readKeyed(path: string): Map<string, number> {
+  const m = new Map<string, number>();
+  if (!existsSync(path)) return m;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined) m.set(k, Number(v));
+  }
+  return m;
+}
+
+function readPids(dir: string): number[] {
+  const f = join(dir, 'cgroup.procs');
+  if (!existsSync(f)) return [];
+  return readFileSync(f, 'utf8').split('\n').filter(Boolean).map(Number);
+}
+
+function tryWritable(dir: string): boolean {
+  try {
+    mkdirSync(join(dir, GROUP), { recursive: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+class CgroupV1 implements CgroupBackend {
+  mode = 'cgroup-v1' as const;
+  private root: string;
+  constructor(root: string) {
+    this.root = root;
+  }
+  private dir(ctrl: string, name?: string): string {
+    return name ? join(this.root, ctrl, GROUP, name) : join(this.root, ctrl, GROUP);
+  }
+  describe(l: Limits): string {
+    return `cgroup v1: memory ${mb(l.memoryBytes)} MB, ${l.pids} processes, ${l.cpus} CPU; disk ${mb(l.diskBytes)} MB (tmpfs)`;
+  }
+  create(name: string, l: Limits): string[] {
+    const mem = this.dir('memory', name);
+    const pids = this.dir('pids', name);
+    const cpu = this.dir('cpu', name);
+    for (const d of [mem, pids, cpu]) mkdirSync(d, { recursive: true });
+    write(join(mem, 'memory.limit_in_bytes'), String(l.memoryBytes));
+    write(join(pids, 'pids.max'), String(l.pids));
+    write(join(cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD));
+    write(join(cpu, 'cpu.cfs_quota_us'), String(Math.round(CFS_PERIOD * l.cpus)));
+    return [mem, pids, cpu];
+  }
+  counters(name: string): LimitCounters {
+    return {
+      oomKills: readKeyed(join(this.dir('memory', name), 'memory.oom_control')).get('oom_kill') ?? 0,
+      pidsRefused: readKeyed(join(this.dir('pids', name), 'pids.events')).get('max') ?? 0,
+    };
+  }
+  pids(name: string): number[] {
+    return [...new Set(['memory', 'pids', 'cpu'].flatMap((c) => readPids(this.dir(c, name))))];
+  }
+  remove(name: string): boolean {
+    let all = true;
+    for (const c of ['memory', 'pids', 'cpu']) all = rmdirIfThere(this.dir(c, name)) && all;
+    return all;
+  }
+  leftovers(): string[] {
+    const d = this.dir('pids');
+    return existsSync(d)
+      ? readdirSync(d, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name)
+      : [];
+  }
+}
+
+class CgroupV2 implements CgroupBackend {
+  mode = 'cgroup-v2' as const;
+  private root: string;
+  constructor(root: string) {
+    this.root = root;
+  }
+  private dir(name?: string): string {
+    return name ? join(this.root, GROUP, name) : join(this.root, GROUP);
+  }
+  describe(l: Limits): string {
+    return `cgroup v2: memory ${mb(l.memoryBytes)} MB, ${l.pids} processes, ${l.cpus} CPU; disk ${mb(l.diskBytes)} MB (tmpfs)`;
+  }
+  create(name: string, l: Limits): string[] {
+    const parent = this.dir();
+    mkdirSync(parent, { recursive: true });
+    write(join(parent, 'cgroup.subtree_control'), '+memory +pids +cpu');
+    const d = this.dir(name);
+    mkdirSync(d, { recursive: true });
+    write(join(d, 'memory.max'), String(l.memoryBytes));
+    write(join(d, 'memory.swap.max'), '0');
+    write(join(d, 'pids.max'), String(l.pids));
+    write(join(d, 'cpu.max'), `${Math.round(CFS_PERIOD * l.cpus)} ${CFS_PERIOD}`);
+    return [d];
+  }
+  counters(name: string): LimitCounters {
+    return {
+      oomKills: readKeyed(join(this.dir(name), 'memory.events')).get('oom_kill') ?? 0,
+      pidsRefused: readKeyed(join(this.dir(name), 'pids.events')).get('max') ?? 0,
+    };
+  }
+  pids(name: string): number[] {
+    return readPids(this.dir(name));
+  }
+  remove(name: string): boolean {
+    return rmdirIfThere(this.dir(name));
+  }
+  leftovers(): string[] {
+    const d = this.dir();
+    return existsSync(d)
+      ? readdirSync(d, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name)
+      : [];
+  }
+}
+
+class RlimitOnly implements CgroupBackend {
+  mode = 'rlimit' as const;
+  describe(l: Limits): string {
+    return `rlimits only (no writable cgroup controllers): ${l.pids} processes per sandbox uid, ${mb(l.memoryBytes)} MB address space per process; disk ${mb(l.diskBytes)} MB (tmpfs); no CPU limit`;
+  }
+  create(): string[] {
+    return [];
+  }
+  counters(): LimitCounters {
+    return { oomKills: 0, pidsRefused: 0 };
+  }
+  pids(): number[] {
+    return [];
+  }
+  remove(): boolean {
+    return true;
+  }
+  leftovers(): string[] {
+    return [];
+  }
+}
+
+/** rmdir that treats "already gone" as done and "busy" (processes still exiting) as not yet. */
+function rmdirIfThere(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / 1024 / 1024);
+}
+
+/**
+ * Picks the strongest mechanism the host offers. `root` is the cgroup mount
+ * point; a test can point it elsewhere.
+ */
+export function detectCgroups(root = '/sys/fs/cgroup'): CgroupBackend {
+  const v2controllers = join(root, 'cgroup.controllers');
+  if (existsSync(v2controllers)) {
+    const have = readFileSync(v2controllers, 'utf8').split(/\s+/);
+    if (['memory', 'pids', 'cpu'].every((c) => have.includes(c)) && tryWritable(root)) return new CgroupV2(root);
+  }
+  if (['memory', 'pids', 'cpu'].every((c) => existsSync(join(root, c, 'cgroup.procs')) && tryWritable(join(root, c)))) {
+    return new CgroupV1(root);
+  }
+  return new RlimitOnly();
+}

@@ -1,0 +1,59 @@
+# Shared by the sandbox's service scripts. Paths follow a Debian install so
+# that course commands (ls /var/lib/mysql, psql -h localhost) work unchanged.
+PGBIN=/usr/lib/postgresql/15/bin
+PGDATA=/var/lib/postgresql/15/main
+PGLOG=/var/log/postgresql/postgresql-15-main.log
+MYSOCK=/run/mysqld/mysqld.sock
+MYPID=/run/mysqld/mysqld.pid
+export PGDATA
+
+note() { printf 'sandbox: %s\n' "$*" >&2; }
+
+pg_running() { "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+mariadb_running() { [ -f "$MYPID" ] && kill -0 "$(cat "$MYPID" 2>/dev/null)" 2>/dev/null; }
+
+start_postgres() {
+  if pg_running; then return 0; fi
+  mkdir -p /run/postgresql /var/log/postgresql
+  # setsid: the server must outlive the shell that started it.
+  setsid "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 -s start </dev/null
+}
+
+stop_postgres() {
+  if ! pg_running; then return 0; fi
+  "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 -s stop
+}
+
+start_mariadb() {
+  if mariadb_running; then return 0; fi
+  mkdir -p /run/mysqld /var/log/mysql
+  rm -f "$MYSOCK" "$MYPID"
+  setsid /usr/sbin/mariadbd </dev/null >/dev/null 2>>/var/log/mysql/error.log &
+  local pid=$! i
+  for i in $(seq 1 600); do
+    if [ -S "$MYSOCK" ] && /usr/bin/mariadb-admin --no-defaults --socket="$MYSOCK" -uroot ping >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      note "MariaDB did not start; the end of /var/log/mysql/error.log:"
+      tail -n 5 /var/log/mysql/error.log >&2
+      return 1
+    fi
+    sleep 0.02
+  done
+  note "MariaDB did not answer within 12 s"
+  return 1
+}
+
+stop_mariadb() {
+  if ! mariadb_running; then return 0; fi
+  local pid i
+  pid="$(cat "$MYPID")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 1500); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.02
+  done
+  note "MariaDB did not stop within 30 s"
+  return 1
+}

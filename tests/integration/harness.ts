@@ -1,0 +1,184 @@
+/**
+ * Integration harness: a real Drillbook server (buildApp + SandboxManager +
+ * BwrapDriver with real bwrap, PostgreSQL and MariaDB) on a random port, and
+ * a terminal client that speaks the WebSocket protocol as the browser does.
+ */
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import WebSocket from 'ws';
+import type { FastifyInstance } from 'fastify';
+import { BwrapDriver } from '../../src/sandbox/bwrap-driver.ts';
+import type { Limits } from '../../src/sandbox/limits.ts';
+import { SandboxManager } from '../../src/sandbox/manager.ts';
+import { buildApp, LEARNER_COOKIE } from '../../src/server/app.ts';
+import type { SandboxInfo, ServerMessage } from '../../src/server/protocol.ts';
+
+export const STATE_DIR = resolve('.drillbook');
+
+/** Why the integration tests cannot run here, or null when they can. */
+export async function skipReason(): Promise<string | null> {
+  if (!existsSync('/usr/bin/bwrap')) return 'bubblewrap is not installed (./drillbook test installs it as root)';
+  const pre = await new BwrapDriver({ limits: TEST_LIMITS, stateDir: STATE_DIR, uidBase: 1_100_000, startTimeoutMs: 30_000 }).preflight();
+  return pre.ok ? null : (pre.message ?? 'sandbox preflight failed');
+}
+
+export const TEST_LIMITS: Limits = { memoryBytes: 768 * 2 ** 20, diskBytes: 256 * 2 ** 20, pids: 256, cpus: 1 };
+
+export interface TestServer {
+  url: string;
+  app: FastifyInstance;
+  manager: SandboxManager;
+  driver: BwrapDriver;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  opts: { limits?: Limits; poolSize?: number; maxSandboxes?: number; uidBase?: number } = {},
+): Promise<TestServer> {
+  const driver = new BwrapDriver({
+    limits: opts.limits ?? TEST_LIMITS,
+    stateDir: STATE_DIR,
+    uidBase: opts.uidBase ?? 1_100_000,
+    startTimeoutMs: 30_000,
+  });
+  await driver.prepare();
+  const manager = new SandboxManager(driver, {
+    maxSandboxes: opts.maxSandboxes ?? 10,
+    poolSize: opts.poolSize ?? 0,
+    idleTimeoutMs: 10 * 60_000,
+    lifetimeMs: 60 * 60_000,
+    tickMs: 250,
+  });
+  manager.start();
+  const app = await buildApp({
+    config: { siteDir: resolve('dist'), secret: 'integration-test-secret-0123456789', allowedOrigins: [] },
+    manager,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return {
+    url,
+    app,
+    manager,
+    driver,
+    async close() {
+      await app.close();
+      await manager.shutdown();
+    },
+  };
+}
+
+/** A learner: a cookie jar and the sandbox API. */
+export class Learner {
+  cookie = '';
+  readonly server: TestServer;
+  constructor(server: TestServer) {
+    this.server = server;
+  }
+
+  async api(method: string, path: string): Promise<{ status: number; body: unknown }> {
+    const r = await fetch(`${this.server.url}${path}`, { method, headers: this.cookie ? { cookie: this.cookie } : {} });
+    const set = r.headers.get('set-cookie');
+    if (set) this.cookie = set.split(';')[0]!;
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  }
+
+  async open(): Promise<SandboxInfo> {
+    const r = await this.api('POST', '/api/sandbox');
+    if (r.status !== 200) throw new Error(`open sandbox: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body as SandboxInfo;
+  }
+
+  async terminal(): Promise<Terminal> {
+    const t = new Terminal(this.server.url.replace('http', 'ws') + '/api/sandbox/terminal?cols=160&rows=40', this.cookie);
+    await t.ready;
+    return t;
+  }
+}
+
+let marker = 0;
+
+/** The browser side of the terminal protocol, with a command runner for tests. */
+export class Terminal {
+  readonly ws: WebSocket;
+  readonly ready: Promise<SandboxInfo>;
+  output = '';
+  messages: ServerMessage[] = [];
+  private waiters: (() => void)[] = [];
+
+  constructor(url: string, cookie: string, origin?: string) {
+    const headers: Record<string, string> = { cookie };
+    if (origin) headers['origin'] = origin;
+    this.ws = new WebSocket(url, { headers });
+    this.ready = new Promise((ok, fail) => {
+      this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+        if (isBinary) this.output += data.toString('utf8');
+        else {
+          const msg = JSON.parse(data.toString('utf8')) as ServerMessage;
+          this.messages.push(msg);
+          if (msg.type === 'ready') ok(msg.sandbox);
+          if (msg.type === 'error') fail(new Error(`${msg.name}: ${msg.message}`));
+        }
+        for (const w of this.waiters.splice(0)) w();
+      });
+      this.ws.on('error', fail);
+      this.ws.on('close', () => {
+        for (const w of this.waiters.splice(0)) w();
+      });
+    });
+  }
+
+  type(text: string): void {
+    this.ws.send(Buffer.from(text, 'utf8'), { binary: true });
+  }
+
+  control(msg: object): void {
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  /** Waits until `test` holds for the output or messages, or fails after `ms`. */
+  async until(test: () => boolean, ms = 30_000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output tail:\n${this.output.slice(-1500)}`);
+      await new Promise<void>((ok) => {
+        this.waiters.push(ok);
+        setTimeout(ok, 200);
+      });
+    }
+  }
+
+  /**
+   * Types `command` and Enter, as a learner would, and returns what the
+   * terminal printed for it and the exit status (read from an end marker).
+   */
+  async run(command: string, ms = 60_000): Promise<{ out: string; code: number }> {
+    const id = `__done_${process.pid}_${++marker}`;
+    const start = this.output.length;
+    // The marker goes on a line of its own even when the output does not end with a newline.
+    this.type(`${command}; printf '\\n${id}:%s\\n' "$?"\r`);
+    // The typed line echoes the marker too, but only the shell's echo has digits after the colon.
+    const re = new RegExp(`(?:^|\\n)${id}:(\\d+)`);
+    const text = () => stripAnsi(this.output.slice(start)).replace(/\r/g, '');
+    await this.until(() => re.test(text()), ms, `command: ${command}`);
+    const body = text();
+    const m = re.exec(body)!;
+    // Output starts after the (last) echo of the typed line, which holds the marker's `%s`;
+    // readline may draw a long line more than once.
+    const echoed = body.lastIndexOf(`${id}:%s`, m.index);
+    const from = body.indexOf('\n', echoed) + 1;
+    return { out: body.slice(from, m.index), code: Number(m[1]) };
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+export function stripAnsi(s: string): string {
+  return s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g, '');
+}
+
+export { LEARNER_COOKIE };

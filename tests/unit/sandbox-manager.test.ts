@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AtCapacityError, SandboxManager, type TerminalClient } from '../../src/sandbox/manager.ts';
+import type { ServerMessage } from '../../src/server/protocol.ts';
+import { FakeDriver } from './fake-driver.ts';
+
+function client() {
+  const got: (ServerMessage | string)[] = [];
+  let closed = false;
+  const c: TerminalClient = {
+    send: (m) => got.push(Buffer.isBuffer(m) ? m.toString() : m),
+    close: () => (closed = true),
+  };
+  return { c, got, closed: () => closed };
+}
+
+const opts = { maxSandboxes: 2, poolSize: 0, idleTimeoutMs: 60_000, lifetimeMs: 3_600_000, tickMs: 1_000 };
+const flush = () => new Promise((ok) => setTimeout(ok, 0));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('SandboxManager', () => {
+  it('gives each learner one sandbox and the same one on every claim', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    const a1 = await m.claim('alice');
+    const a2 = await m.claim('alice');
+    const b = await m.claim('bob');
+    expect(a1.id).toBe(a2.id);
+    expect(b.id).not.toBe(a1.id);
+    expect(d.created).toHaveLength(2);
+  });
+
+  it('answers "at capacity" with a retry time when the maximum is reached', async () => {
+    const m = new SandboxManager(new FakeDriver(), opts);
+    await m.claim('a');
+    await m.claim('b');
+    const err = await m.claim('c').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AtCapacityError);
+    expect((err as AtCapacityError).retryAfterSeconds).toBe(60);
+  });
+
+  it('hands out warm sandboxes from the pool and refills it', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, { ...opts, maxSandboxes: 5, poolSize: 2 });
+    m.start();
+    await flush();
+    expect(m.stats.pooled).toBe(2);
+    const info = await m.claim('a');
+    expect(info.id).toBe('fake-1');
+    await flush();
+    expect(m.stats).toEqual({ active: 1, pooled: 2, starting: 0 });
+    await m.shutdown();
+    expect(d.created.every((h) => h.destroyed)).toBe(true);
+  });
+
+  it('removes an idle sandbox and tells attached clients why', async () => {
+    vi.useFakeTimers();
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    m.start();
+    const t = client();
+    await m.attach('a', t.c);
+    await vi.advanceTimersByTimeAsync(61_000);
+    expect(d.created[0]?.destroyed).toBe(true);
+    expect(t.got).toContainEqual({
+      type: 'closed',
+      reason: 'idle',
+      text: 'Your sandbox was removed after a period without use. Open it again for a fresh one.',
+    });
+    expect(t.closed()).toBe(true);
+    expect(m.info('a')).toBeUndefined();
+  });
+
+  it('keeps a sandbox in use past the idle timeout but not past its lifetime', async () => {
+    vi.useFakeTimers();
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, { ...opts, idleTimeoutMs: 10_000, lifetimeMs: 30_000 });
+    m.start();
+    const t = client();
+    await m.attach('a', t.c);
+    for (let i = 0; i < 5; i++) {
+      await vi.advanceTimersByTimeAsync(5_000);
+      m.input('a', Buffer.from('x'));
+    }
+    expect(m.info('a')).toBeDefined();
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(m.info('a')).toBeUndefined();
+    expect(t.got.at(-1)).toMatchObject({ type: 'closed', reason: 'lifetime' });
+  });
+
+  it('shares one shell between tabs and replays recent output to a new tab', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    const t1 = client();
+    await m.attach('a', t1.c, { cols: 100, rows: 30 });
+    const pty = d.created[0]!.ptys[0]!;
+    expect(pty.size).toEqual([100, 30]);
+    pty.emit('$ ');
+    m.input('a', Buffer.from('ls\r'));
+    const t2 = client();
+    await m.attach('a', t2.c);
+    expect(d.created[0]!.ptys).toHaveLength(1);
+    expect(t2.got.slice(1).join('')).toBe('$ ls\r');
+    m.resize('a', 120, 40);
+    expect(pty.size).toEqual([120, 40]);
+  });
+
+  it('reports a shell exit and starts a new shell on restart', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    const t = client();
+    await m.attach('a', t.c);
+    d.created[0]!.ptys[0]!.exit(0);
+    expect(t.got.at(-1)).toEqual({ type: 'exit', code: 0 });
+    m.restartShell('a');
+    expect(d.created[0]!.ptys).toHaveLength(2);
+  });
+
+  it('reset replaces the sandbox with a fresh one', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    const t = client();
+    const before = await m.claim('a');
+    await m.attach('a', t.c);
+    const after = await m.reset('a');
+    expect(after.id).not.toBe(before.id);
+    expect(d.created[0]!.destroyed).toBe(true);
+    expect(t.got).toContainEqual({ type: 'closed', reason: 'reset', text: 'Your sandbox is being reset: fresh servers are starting.' });
+  });
+
+  it('tells the learner when a limit was hit, once per event', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    const t = client();
+    await m.attach('a', t.c);
+    const h = d.created[0]!;
+    h.countersNow = { oomKills: 1, pidsRefused: 3 };
+    h.usageNow = { ...h.usageNow, diskUsedBytes: 99, diskTotalBytes: 100 };
+    m.checkNow('a');
+    m.checkNow('a');
+    const notices = t.got.filter((g) => typeof g === 'object' && g.type === 'notice');
+    expect(notices).toEqual([
+      {
+        type: 'notice',
+        level: 'warning',
+        text: 'Memory limit reached (512 MB): the kernel stopped a process in your sandbox that needed more.',
+      },
+      { type: 'notice', level: 'warning', text: 'Process limit reached (128 processes): new processes could not start in your sandbox.' },
+      {
+        type: 'notice',
+        level: 'warning',
+        text: 'Disk limit reached: /var (0 MB, server data and your home) is full. Delete files you no longer need.',
+      },
+    ]);
+  });
+
+  it('notices a crashed sandbox and lets the learner start a new one', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    const t = client();
+    await m.attach('a', t.c);
+    d.created[0]!.crash();
+    await flush();
+    expect(t.got.at(-1)).toMatchObject({ type: 'closed', reason: 'crashed' });
+    const again = await m.claim('a');
+    expect(again.id).toBe('fake-2');
+  });
+
+  it('starts one sandbox for concurrent claims by the same learner', async () => {
+    const d = new FakeDriver();
+    let open!: () => void;
+    d.gate = new Promise((ok) => (open = ok));
+    const m = new SandboxManager(d, opts);
+    const p = Promise.all([m.claim('a'), m.claim('a')]);
+    open();
+    const [x, y] = await p;
+    expect(x.id).toBe(y.id);
+    expect(d.created).toHaveLength(1);
+  });
+});
