@@ -52,8 +52,9 @@ function runBuild(content: string, outDir: string): number {
 export async function runBench(args: string[]): Promise<number> {
   const what = args[0];
   if (what === 'pages') return (await import('./bench-pages.ts')).runBenchPages();
+  if (what === 'sandbox') return (await import('./bench-sandbox.ts')).runBenchSandbox(args.slice(1));
   if (what !== 'build') {
-    process.stderr.write(`drillbook bench: unknown benchmark "${what ?? ''}". Available: build, pages\n`);
+    process.stderr.write(`drillbook bench: unknown benchmark "${what ?? ''}". Available: build, pages, sandbox\n`);
     return 2;
   }
   const i = args.indexOf('--pages');

@@ -273,6 +273,7 @@ class BwrapSandbox implements SandboxHandle {
   /** Host pid of the sandbox's pid 1, the target for entering it. */
   private innerPid = 0;
   private destroyed = false;
+  private hasEnded = false;
   private child: ReturnType<typeof start> | undefined;
 
   readonly id: string;
@@ -293,7 +294,12 @@ class BwrapSandbox implements SandboxHandle {
     const child = start(argv, { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' });
     this.child = child;
     this.outerPid = child.pid ?? 0;
-    this.ended = new Promise((ok) => child.on('close', (code) => ok({ code })));
+    this.ended = new Promise((ok) =>
+      child.on('close', (code) => {
+        this.hasEnded = true;
+        ok({ code });
+      }),
+    );
     void this.ended.then(() => this.finish());
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => {
@@ -368,7 +374,7 @@ class BwrapSandbox implements SandboxHandle {
     // bwrap's pid 1 takes every process of the pid namespace with it.
     if (this.innerPid) kill(this.innerPid);
     if (this.outerPid) kill(this.outerPid);
-    await Promise.race([this.ended, sleep(5_000)]);
+    await waitFor(() => this.hasEnded, 5_000);
     // Entered shells are in the pid namespace too and the kernel ends them with it; wait until the cgroups are empty.
     await waitFor(() => {
       for (const pid of this.cg.pids(this.id)) kill(pid);
@@ -390,7 +396,7 @@ class BwrapSandbox implements SandboxHandle {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((ok) => setTimeout(ok, ms).unref());
+  return new Promise((ok) => setTimeout(ok, ms));
 }
 
 async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {

@@ -83,6 +83,8 @@ export class SandboxManager {
   private pool: SandboxHandle[] = [];
   private starting = 0;
   private pending = new Map<string, Promise<Session>>();
+  /** Warm-pool sandboxes being started. */
+  private filling = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
   readonly driver: SandboxDriver;
@@ -111,10 +113,10 @@ export class SandboxManager {
   private refill(): void {
     while (!this.closing && this.pool.length + this.starting < this.opts.poolSize && this.total() < this.opts.maxSandboxes) {
       this.starting++;
-      this.driver.create().then(
-        (h) => {
+      const p = this.driver.create().then(
+        async (h) => {
           this.starting--;
-          if (this.closing) void h.destroy();
+          if (this.closing) await h.destroy();
           else {
             this.pool.push(h);
             void h.ended.then(() => {
@@ -127,6 +129,8 @@ export class SandboxManager {
           this.opts.log(`warm pool: a sandbox failed to start: ${e instanceof Error ? e.message : String(e)}`);
         },
       );
+      this.filling.add(p);
+      void p.finally(() => this.filling.delete(p));
     }
   }
 
@@ -335,6 +339,7 @@ export class SandboxManager {
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
     await Promise.all([...this.sessions.keys()].map((l) => this.end(l, 'shutdown')));
+    await Promise.all([...this.filling]);
     await Promise.all(this.pool.map((h) => h.destroy()));
     this.pool = [];
     await Promise.all([...this.pending.values()].map((p) => p.then((s) => s.handle.destroy()).catch(() => {})));

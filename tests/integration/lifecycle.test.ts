@@ -1,0 +1,98 @@
+/**
+ * The server process as `./drillbook up` runs it: nothing of a sandbox
+ * (postgres, mariadbd, bash, cgroups) outlives a shutdown, and what a killed
+ * server left behind is cleaned on the next start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { skipReason } from './harness.ts';
+
+const reason = await skipReason();
+if (reason) console.warn(`skipping server lifecycle tests: ${reason}`);
+
+const UID_BASE = 1_300_000;
+const isRoot = process.getuid?.() === 0;
+
+/** Processes of sandboxes: owned by a sandbox uid (as root), or any bwrap/postgres/mariadbd under our rootfs. */
+function sandboxProcesses(): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const status = readFileSync(`/proc/${e}/status`, 'utf8');
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+      const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '';
+      if (isRoot ? uid >= UID_BASE - 1 && uid < UID_BASE + 100 : ['bwrap', 'postgres', 'mariadbd'].includes(name)) {
+        if (!/^State:\s+Z/m.test(status)) out.push(`${e} ${name}`);
+      }
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+function cgroupsOf(pid: number): string[] {
+  const dir = '/sys/fs/cgroup/pids/drillbook';
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(`sb-${pid}-`)) : [];
+}
+
+let server: ChildProcess | undefined;
+afterEach(() => {
+  server?.kill('SIGKILL');
+});
+
+async function startServer(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--port', String(port)], {
+    env: { ...process.env, DRILLBOOK_POOL_SIZE: '1', DRILLBOOK_SANDBOX_UID_BASE: String(UID_BASE) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+  await new Promise<void>((ok, fail) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      if (b.toString().includes('Drillbook is up')) ok();
+    });
+    child.on('exit', (code) => fail(new Error(`server exited (${code}): ${log}`)));
+  });
+  return child;
+}
+
+async function openSandboxWithBackgroundWork(port: number): Promise<void> {
+  const r = await fetch(`http://127.0.0.1:${port}/api/sandbox`, { method: 'POST' });
+  expect(r.status).toBe(200);
+}
+
+const settle = async (cond: () => boolean, ms = 10_000) => {
+  const until = Date.now() + ms;
+  while (!cond() && Date.now() < until) await new Promise((ok) => setTimeout(ok, 100));
+};
+
+describe.skipIf(reason || !existsSync('dist/index.html'))('server lifecycle', () => {
+  it('leaves no sandbox process or cgroup behind after SIGTERM', async () => {
+    server = await startServer(4731);
+    await openSandboxWithBackgroundWork(4731);
+    expect(sandboxProcesses().length).toBeGreaterThan(4);
+    const pid = server.pid!;
+    const exited = new Promise<number | null>((ok) => server!.on('exit', ok));
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await settle(() => sandboxProcesses().length === 0);
+    expect(sandboxProcesses()).toEqual([]);
+    expect(cgroupsOf(pid)).toEqual([]);
+  });
+
+  it('a killed server takes its sandboxes with it, and the next start removes its cgroups', async () => {
+    server = await startServer(4732);
+    await openSandboxWithBackgroundWork(4732);
+    const pid = server.pid!;
+    server.kill('SIGKILL');
+    await settle(() => sandboxProcesses().length === 0);
+    expect(sandboxProcesses()).toEqual([]);
+    server = await startServer(4733);
+    await settle(() => cgroupsOf(pid).length === 0);
+    expect(cgroupsOf(pid)).toEqual([]);
+    server.kill('SIGTERM');
+  });
+});
