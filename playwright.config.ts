@@ -1,20 +1,27 @@
 /**
  * Browser tests on Debian's Chromium (Playwright never downloads a browser
- * here). Three built sites are served: our content (dist), the fixture
- * lessons (dist-fixtures) and the shared conformance course
- * (dist-conformance); scripts/test-all.sh builds them first.
+ * here). Three built sites are served as static sites (sandbox mode off):
+ * our content (dist), the fixture lessons (dist-fixtures) and the shared
+ * conformance course (dist-conformance); scripts/test-all.sh builds them
+ * first. Our content is served a second time with sandbox mode on (real
+ * bubblewrap, PostgreSQL and MariaDB) unless DRILLBOOK_SKIP_SANDBOX_E2E=1.
  */
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './src/cli/chromium.ts';
 
-export const siteBuilt = (site: keyof typeof SITES) => existsSync(`${SITES[site].dir}/index.html`);
-
 export const SITES = {
-  content: { dir: 'dist', port: 4611 },
-  fixtures: { dir: 'dist-fixtures', port: 4612 },
-  conformance: { dir: 'dist-conformance', port: 4613 },
+  content: { dir: 'dist', port: 4611, sandbox: false },
+  fixtures: { dir: 'dist-fixtures', port: 4612, sandbox: false },
+  conformance: { dir: 'dist-conformance', port: 4613, sandbox: false },
+  sandbox: { dir: 'dist', port: 4614, sandbox: true },
 } as const;
+
+type Site = (typeof SITES)[keyof typeof SITES];
+const served = (s: Site) => existsSync(`${s.dir}/index.html`) && !(s.sandbox && process.env['DRILLBOOK_SKIP_SANDBOX_E2E'] === '1');
+
+/** Whether the site is built and served; tests of a site that is not skip. */
+export const siteBuilt = (site: keyof typeof SITES) => served(SITES[site]);
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -27,12 +34,16 @@ export default defineConfig({
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   // A site that was not built (the conformance course needs ../shared) is not served; its tests skip.
+  // The sandbox server prepares its data templates on a first start (up to two minutes), keeps one
+  // sandbox warm, and is stopped with SIGTERM so that it ends every sandbox it started.
   webServer: Object.values(SITES)
-    .filter((s) => existsSync(`${s.dir}/index.html`))
+    .filter(served)
     .map((s) => ({
       command: `node src/cli/main.ts serve --dir ${s.dir} --port ${s.port}`,
       url: `http://127.0.0.1:${s.port}/`,
+      env: (s.sandbox ? { DRILLBOOK_SANDBOX: 'on', DRILLBOOK_POOL_SIZE: '1' } : { DRILLBOOK_SANDBOX: 'off' }) as Record<string, string>,
       reuseExistingServer: false,
       stdout: 'ignore' as const,
+      ...(s.sandbox ? { timeout: 120_000, gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 30_000 } } : {}),
     })),
 });

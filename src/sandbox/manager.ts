@@ -7,7 +7,7 @@
 import type { IPty } from 'node-pty';
 import type { SandboxDriver, SandboxHandle } from './driver.ts';
 import type { LimitCounters } from './limits.ts';
-import type { ServerMessage, SandboxInfo } from '../server/protocol.ts';
+import type { ServerMessage, SandboxInfo } from './protocol.ts';
 
 export interface ManagerOptions {
   maxSandboxes: number;
@@ -126,6 +126,7 @@ export class SandboxManager {
         },
         (e: unknown) => {
           this.starting--;
+          if (this.closing) return; // Ended by the shutdown itself.
           this.opts.log(`warm pool: a sandbox failed to start: ${e instanceof Error ? e.message : String(e)}`);
         },
       );

@@ -24,7 +24,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { AtCapacityError, type SandboxManager, type TerminalClient } from '../sandbox/manager.ts';
 import type { ServerConfig } from './config.ts';
 import { SERVER_ERRORS, type ServerErrorBody, type ServerErrorName } from './errors.ts';
-import { ClientMessage, type Health, type ServerMessage } from './protocol.ts';
+import { ClientMessage, type Health, type ServerMessage } from '../sandbox/protocol.ts';
 
 export const LEARNER_COOKIE = 'drillbook_learner';
 /** Output waits while a socket has this much unsent. */

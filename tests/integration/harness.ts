@@ -12,7 +12,7 @@ import { BwrapDriver } from '../../src/sandbox/bwrap-driver.ts';
 import type { Limits } from '../../src/sandbox/limits.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp, LEARNER_COOKIE } from '../../src/server/app.ts';
-import type { SandboxInfo, ServerMessage } from '../../src/server/protocol.ts';
+import type { SandboxInfo, ServerMessage } from '../../src/sandbox/protocol.ts';
 
 export const STATE_DIR = resolve('.drillbook');
 

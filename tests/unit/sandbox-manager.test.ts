@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AtCapacityError, SandboxManager, type TerminalClient } from '../../src/sandbox/manager.ts';
-import type { ServerMessage } from '../../src/server/protocol.ts';
+import type { ServerMessage } from '../../src/sandbox/protocol.ts';
 import { FakeDriver } from './fake-driver.ts';
 
 function client() {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp } from '../../src/server/app.ts';
-import type { ServerMessage } from '../../src/server/protocol.ts';
+import type { ServerMessage } from '../../src/sandbox/protocol.ts';
 import { FakeDriver } from './fake-driver.ts';
 
 function site(): string {

@@ -3,8 +3,10 @@
  * script, assembles the command live from the controls (assemble.ts, the
  * same pure function the static render uses), shows what each chosen piece
  * adds, and offers copy and reset. Emits `drillbook:command` with the
- * command when it changes (the sandbox panel listens for "run in sandbox").
+ * command when it changes. "Run in my sandbox" hands the command to the
+ * sandbox panel (run-in-sandbox.ts), which types it without running it.
  */
+import { runInSandbox } from '../../client/run-in-sandbox.ts';
 import { copyText } from '../../client/store.ts';
 import { assemble, defaultSelections, pieceText, type Selection } from './assemble.ts';
 import type { CommandBuilder } from './schema.ts';
@@ -20,6 +22,7 @@ class DbCommandBuilder extends HTMLElement {
       c.addEventListener(c instanceof HTMLInputElement && c.type === 'text' ? 'input' : 'change', () => this.update());
     this.querySelector('.cb-copy')?.addEventListener('click', () => void this.copy());
     this.querySelector('.cb-reset')?.addEventListener('click', () => this.reset());
+    this.querySelector('.cb-run')?.addEventListener('click', () => runInSandbox(this.command()));
     this.update();
   }
 

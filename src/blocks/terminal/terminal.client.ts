@@ -2,11 +2,14 @@
  * <db-terminal>: replays a recorded session in xterm.js, loaded only when the
  * block comes near the viewport. The command is typed out, then its output
  * printed, with the step's narration beside the screen. Play/pause, step
- * back and forward, restart, speed 0.5x-4x, copy the step's command.
+ * back and forward, restart, speed 0.5x-4x, copy the step's command or type
+ * it into the learner's sandbox ("Run in my sandbox", shown when the server
+ * offers sandbox mode).
  * Keys while the player has focus: Space/K play-pause, →/L next, ←/J back,
  * R restart, +/- speed. With prefers-reduced-motion, steps appear whole,
  * without typing. The static transcript stays for screen readers.
  */
+import { runInSandbox } from '../../client/run-in-sandbox.ts';
 import { copyText, whenNear } from '../../client/store.ts';
 import { commandText, outputText, PROMPT, SPEEDS, stepText, type ReplayStep } from './replay.ts';
 
@@ -35,6 +38,10 @@ class DbTerminal extends HTMLElement {
     this.on('.term-back', () => void this.show(this.at - 1));
     this.on('.term-restart', () => this.restart());
     this.on('.term-copy', () => void this.copy());
+    this.on('.term-run', () => {
+      const step = this.steps[Math.max(0, this.at)];
+      if (step) runInSandbox(step.command);
+    });
     this.querySelector<HTMLSelectElement>('.term-speed')?.addEventListener('change', (e) => {
       this.speed = Number((e.target as HTMLSelectElement).value);
     });

@@ -1,6 +1,11 @@
 /**
  * The sandbox HTTP answers and the terminal WebSocket protocol, shared by the
- * server and the browser (this module has no Node or DOM dependencies).
+ * manager, the server and the browser (which imports types only, so zod stays
+ * out of the page's JavaScript). No Node or DOM dependencies.
+ *
+ * On every attach the server sends `ready`, then replays the shell's recent
+ * output (up to 128 KB) before live output: a client clears its screen on
+ * `ready` so a reattach shows the screen once.
  *
  * WebSocket /api/sandbox/terminal:
  * - binary frames carry terminal bytes both ways (keystrokes in, output out);
