@@ -19,6 +19,8 @@ step "unit tests (vitest)"
 vitest run
 step "integration tests (real bwrap sandboxes with PostgreSQL and MariaDB)"
 vitest run --config vitest.integration.config.ts
+step "labs verify (every lab: setup, checks not yet, solution, checks pass, mistakes caught)"
+node src/cli/main.ts labs verify
 step "content check, strict (content/)"
 node src/cli/main.ts check content --strict
 step "site build, strict (content/ → dist/)"

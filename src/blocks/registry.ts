@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { codeWalkthroughBlock } from './code-walkthrough/index.ts';
 import { commandBuilderBlock } from './command-builder/index.ts';
 import { exerciseBlock } from './exercise/index.ts';
+import { labBlock } from './lab/index.ts';
 import { mermaidBlock } from './mermaid/index.ts';
 import { quizBlock } from './quiz/index.ts';
 import { terminalBlock } from './terminal/index.ts';
@@ -17,6 +18,7 @@ export const blockRegistry = {
   exercise: exerciseBlock,
   'code-walkthrough': codeWalkthroughBlock,
   mermaid: mermaidBlock,
+  lab: labBlock,
 } as const;
 
 export type BlockType = keyof typeof blockRegistry;

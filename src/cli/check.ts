@@ -24,10 +24,19 @@ export interface CheckReport {
   }[];
 }
 
+/**
+ * The six block types of FORMAT.md are always listed; `lab` (Drillbook's own)
+ * only when a course has labs, so reports on existing courses keep their shape.
+ */
+function reportedCounts(counts: Course['blockCounts']): Course['blockCounts'] {
+  if (counts.lab > 0) return counts;
+  return Object.fromEntries(Object.entries(counts).filter(([t]) => t !== 'lab')) as Course['blockCounts'];
+}
+
 export function checkReport(course: Course): CheckReport {
   return {
     pages: course.lessons.length,
-    blocks: course.blockCounts,
+    blocks: reportedCounts(course.blockCounts),
     problems: course.problems.map((p) => ({
       file: p.file,
       line: p.line,

@@ -15,6 +15,8 @@ async function main(): Promise<number> {
       return (await import('./build.ts')).runBuild(args);
     case 'serve':
       return (await import('./serve.ts')).runServe(args);
+    case 'labs':
+      return (await import('./labs.ts')).runLabs(args);
     case 'bench':
       return (await import('./bench.ts')).runBench(args);
     default:

@@ -7,6 +7,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { contentDir } from '../course/config.ts';
+import { loadCourse } from '../course/load-course.ts';
+import { courseLabs } from '../labs/course-labs.ts';
+import { LabService } from '../labs/service.ts';
+import { ResultsStore } from '../labs/store.ts';
 import { BwrapDriver } from '../sandbox/bwrap-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
@@ -69,7 +74,16 @@ export async function runServe(args: string[]): Promise<number> {
     log('sandbox mode is off (DRILLBOOK_SANDBOX=off): serving the static site only');
   }
 
-  const app = await buildApp({ config, manager, log });
+  let labs: LabService | null = null;
+  let store: ResultsStore | null = null;
+  if (manager) {
+    const found = courseLabs(loadCourse(contentDir()));
+    store = new ResultsStore(join(config.stateDir, 'results.sqlite'));
+    labs = new LabService(found, manager, store, { checkIntervalMs: 3_000 });
+    log(`labs: ${found.size} in ${contentDir()}; results in ${join(config.stateDir, 'results.sqlite')}`);
+  }
+
+  const app = await buildApp({ config, manager, labs, log });
   await app.listen({ port: config.port, host: config.host });
   const shown = config.host === '0.0.0.0' ? 'localhost' : config.host;
   process.stdout.write(`Drillbook is up: http://${shown}:${config.port}/${manager ? ' (sandbox mode on)' : ''}\n`);
@@ -81,5 +95,6 @@ export async function runServe(args: string[]): Promise<number> {
   log('shutting down: ending every sandbox');
   await app.close();
   await manager?.shutdown();
+  store?.close();
   return 0;
 }

@@ -120,6 +120,31 @@ export const catalogue = {
     message: () => 'The exercise has nothing to show: no scenario, description, tasks or starter code.',
     hint: () => 'Give the exercise a "scenario" (with "hints" and "solution"), or "tasks", or "starter" code.',
   }),
+  LabProbeShape: entry<Record<string, never>>({
+    severity: 'error',
+    message: () => 'A lab step or check needs exactly one of "sql" or "shell".',
+    hint: () => 'Give the step either "sql:" (with "engine:") or "shell:", not both and not neither.',
+  }),
+  LabSqlEngine: entry<Record<string, never>>({
+    severity: 'error',
+    message: () => 'A lab step or check with "sql" does not say which server runs it.',
+    hint: () => 'Add "engine: mariadb" or "engine: postgresql".',
+  }),
+  LabDuplicateCheck: entry<{ id: string }>({
+    severity: 'error',
+    message: (a) => `Check id "${a.id}" is used twice in this lab.`,
+    hint: () => 'Give every check its own "id:"; results are stored under it.',
+  }),
+  LabUnknownNeed: entry<{ id: string }>({
+    severity: 'error',
+    message: (a) => `"needs" names check "${a.id}", which is not an earlier check of this lab.`,
+    hint: () => 'List only ids of checks that come before this one.',
+  }),
+  LabUnknownFact: entry<{ name: string }>({
+    severity: 'error',
+    message: (a) => `"expect" uses {{${a.name}}}, but no setup step records a fact of that name.`,
+    hint: (a) => `Add "record: ${a.name}" to the setup step whose output is the expected value.`,
+  }),
   DuplicateBlockId: entry<{ id: string; firstLine: number }>({
     severity: 'error',
     message: (a) => `Block id "${a.id}" is already used by the block at line ${a.firstLine}.`,

@@ -6,8 +6,23 @@
  * files or processes even outside the namespaces.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IPty } from 'node-pty';
 import {
@@ -69,6 +84,8 @@ export class BwrapDriver implements SandboxDriver {
   private cg: CgroupBackend;
   private usedSlots = new Set<number>();
   private templateDir: string | undefined;
+  /** The installed copy of rootfs/ that sandboxes bind (see installRootfs). */
+  private rootfs = ROOTFS;
   private seq = 0;
 
   private opts: BwrapDriverOptions;
@@ -145,7 +162,7 @@ export class BwrapDriver implements SandboxDriver {
   /** Fingerprint of everything the templates depend on: our scripts and configs and the server versions. */
   private async templateKey(): Promise<string> {
     const h = createHash('sha256');
-    for (const f of ['libexec/make-templates', 'libexec/common.sh', 'etc/mysql/my.cnf']) h.update(readFileSync(join(ROOTFS, f)));
+    h.update(this.rootfs);
     for (const argv of [
       ['/usr/lib/postgresql/15/bin/postgres', '--version'],
       ['/usr/sbin/mariadbd', '--version'],
@@ -155,7 +172,48 @@ export class BwrapDriver implements SandboxDriver {
     return h.digest('hex').slice(0, 16);
   }
 
+  /**
+   * The sandbox uids must be able to reach what bwrap binds, but a checkout may
+   * sit under a private folder (/root, a 0700 temp dir). So the in-sandbox files
+   * are copied into the state folder, readable by all, keyed by their content.
+   */
+  private installRootfs(): string {
+    const h = createHash('sha256');
+    const files = listFiles(ROOTFS);
+    for (const f of files) {
+      h.update(f);
+      const st = lstatSync(join(ROOTFS, f));
+      h.update(st.isSymbolicLink() ? `-> ${readlinkSync(join(ROOTFS, f))}` : readFileSync(join(ROOTFS, f)));
+      h.update(String(st.mode & 0o111));
+    }
+    const key = h.digest('hex').slice(0, 16);
+    const dir = join(this.opts.stateDir, `rootfs-${key}`);
+    if (!existsSync(join(dir, '.complete'))) {
+      const tmp = `${dir}.tmp-${process.pid}`;
+      rmSync(tmp, { recursive: true, force: true });
+      cpSync(ROOTFS, tmp, { recursive: true, verbatimSymlinks: true });
+      makeReadable(tmp);
+      writeFileSync(join(tmp, '.complete'), '');
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    }
+    for (const e of readdirSync(this.opts.stateDir)) {
+      if (e.startsWith('rootfs-') && e !== `rootfs-${key}` && !e.includes('.tmp-'))
+        rmSync(join(this.opts.stateDir, e), { recursive: true, force: true });
+    }
+    return dir;
+  }
+
   async prepare(log: (line: string) => void = () => {}): Promise<void> {
+    mkdirSync(this.opts.stateDir, { recursive: true });
+    chmodSync(this.opts.stateDir, 0o711);
+    const blocked = untraversable(this.opts.stateDir);
+    if (blocked) {
+      throw new Error(
+        `sandboxes cannot reach ${this.opts.stateDir}: ${blocked} is not searchable by other users. Set DRILLBOOK_STATE_DIR to a folder under a public path (the default for root is /var/lib/drillbook).`,
+      );
+    }
+    this.rootfs = this.installRootfs();
     const key = await this.templateKey();
     const base = join(this.opts.stateDir, 'templates');
     const dir = join(base, key);
@@ -165,7 +223,6 @@ export class BwrapDriver implements SandboxDriver {
     }
     log(`preparing server data templates in ${dir} (once per host)…`);
     mkdirSync(base, { recursive: true });
-    chmodSync(this.opts.stateDir, 0o711);
     chmodSync(base, 0o711);
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -178,7 +235,7 @@ export class BwrapDriver implements SandboxDriver {
     const argv = dropPrivilegesArgv(
       id,
       bwrapArgv({
-        rootfs: ROOTFS,
+        rootfs: this.rootfs,
         varOnHost: join(tmp, 'var'),
         diskBytes: this.limits.diskBytes,
         tmpBytes: 64 * 1024 * 1024,
@@ -206,7 +263,7 @@ export class BwrapDriver implements SandboxDriver {
     // ending the outer bwrap ends everything inside. Another live server's sandboxes are left alone.
     for (const pid of listPids()) {
       const cmd = cmdline(pid);
-      if (cmd[0]?.endsWith('bwrap') && cmd.includes(ROOTFS) && parentOf(pid) === 1) {
+      if (cmd[0]?.endsWith('bwrap') && cmd.some((a) => a.startsWith(`${this.opts.stateDir}/rootfs-`)) && parentOf(pid) === 1) {
         kill(pid);
         cleaned++;
       }
@@ -244,7 +301,7 @@ export class BwrapDriver implements SandboxDriver {
           dropPrivilegesArgv(
             identity,
             bwrapArgv({
-              rootfs: ROOTFS,
+              rootfs: this.rootfs,
               templates: this.templateDir,
               diskBytes: this.limits.diskBytes,
               tmpBytes: 64 * 1024 * 1024,
@@ -489,6 +546,28 @@ function readPss(pid: number): number {
     return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/** Paths of every file and symlink under `root`, relative, sorted. */
+function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const abs = join(dir, e.name);
+      if (e.isDirectory()) walk(abs);
+      else out.push(relative(root, abs));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** The first folder on the way to `path` that other users cannot search, or null. */
+function untraversable(path: string): string | null {
+  for (let d = dirname(resolve(path)); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return d;
+    if (d === '/') return null;
   }
 }
 

@@ -21,6 +21,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LabError, type LabService } from '../labs/service.ts';
 import { AtCapacityError, type SandboxManager, type TerminalClient } from '../sandbox/manager.ts';
 import type { ServerConfig } from './config.ts';
 import { SERVER_ERRORS, type ServerErrorBody, type ServerErrorName } from './errors.ts';
@@ -35,6 +36,8 @@ export interface AppDeps {
   config: Pick<ServerConfig, 'siteDir' | 'secret' | 'allowedOrigins'>;
   /** null when sandbox mode is off; `disabledReason` says why. */
   manager: SandboxManager | null;
+  /** Labs of the served course (needs sandbox mode). */
+  labs?: LabService | null;
   disabledReason?: string;
   log?: (line: string) => void;
 }
@@ -252,6 +255,39 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     );
   });
+
+  /** Lab routes: every LabError maps to its catalogue entry; capacity as for sandboxes. */
+  async function labAction(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    work: (labs: LabService, who: string, id: string) => Promise<unknown>,
+  ) {
+    const m = requireManager(reply);
+    if (!m) return reply;
+    const labs = deps.labs;
+    const id = (req.params as { id: string }).id;
+    if (!labs) return send(reply, 'LabNotFound', SERVER_ERRORS.LabNotFound.message(`There is no lab "${id}" on this site.`));
+    const who = learner(req, reply);
+    try {
+      return reply.send(await work(labs, who, id));
+    } catch (e) {
+      if (e instanceof LabError) {
+        if (e.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.retryAfterSeconds));
+        return send(
+          reply,
+          e.kind,
+          SERVER_ERRORS[e.kind].message(e.message),
+          e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {},
+        );
+      }
+      return claimOrFail(reply, () => Promise.reject(e));
+    }
+  }
+
+  app.get('/api/labs/:id', async (req, reply) => labAction(req, reply, async (labs, who, id) => labs.view(who, id)));
+  app.post('/api/labs/:id/start', async (req, reply) => labAction(req, reply, (labs, who, id) => labs.start(who, id)));
+  app.post('/api/labs/:id/check', async (req, reply) => labAction(req, reply, (labs, who, id) => labs.check(who, id)));
+  app.post('/api/labs/:id/reset', async (req, reply) => labAction(req, reply, (labs, who, id) => labs.reset(who, id)));
 
   app.all('/api/*', async (req, reply) => send(reply, 'NotFound', SERVER_ERRORS.NotFound.message(req.url.split('?')[0] ?? '')));
 

@@ -35,7 +35,10 @@ export const ServerEnv = z.object({
   HOST: z.string().min(1).default('127.0.0.1').describe('Address to listen on'),
   DRILLBOOK_SITE_DIR: z.string().default('dist').describe('The built static site to serve'),
   DRILLBOOK_SANDBOX: z.enum(['on', 'off']).default('on').describe('Sandbox mode; off serves only the static site'),
-  DRILLBOOK_STATE_DIR: z.string().default('.drillbook').describe('Server state: sandbox data templates'),
+  DRILLBOOK_STATE_DIR: z
+    .string()
+    .default(process.getuid?.() === 0 ? '/var/lib/drillbook' : '.drillbook')
+    .describe('Server state (sandbox files and data templates, lab results); must be reachable by the sandbox uids'),
   DRILLBOOK_MAX_SANDBOXES: Int(1, 1000).default(40).describe('Most sandboxes at once, warm pool included'),
   DRILLBOOK_POOL_SIZE: Int(0, 100).default(2).describe('Ready sandboxes kept waiting for the next learner'),
   DRILLBOOK_IDLE_TIMEOUT: Duration.default(30 * 60_000).describe('A sandbox without use this long is removed'),

@@ -33,6 +33,26 @@ export const SERVER_ERRORS = {
     message: (detail: string) =>
       `Message ignored: ${detail}. Control messages are JSON text frames of type resize, pause, resume, restart or ping; keystrokes are binary frames.`,
   },
+  LabNotFound: {
+    status: 404,
+    message: (detail: string) => detail,
+  },
+  LabNotStarted: {
+    status: 409,
+    message: (detail: string) => detail,
+  },
+  LabBusy: {
+    status: 409,
+    message: (detail: string) => detail,
+  },
+  LabSetupFailed: {
+    status: 500,
+    message: (detail: string) => detail,
+  },
+  RateLimited: {
+    status: 429,
+    message: (detail: string) => detail,
+  },
   NotFound: {
     status: 404,
     message: (path: string) => `There is no API at ${path}.`,

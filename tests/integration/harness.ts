@@ -12,9 +12,10 @@ import { BwrapDriver } from '../../src/sandbox/bwrap-driver.ts';
 import type { Limits } from '../../src/sandbox/limits.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp, LEARNER_COOKIE } from '../../src/server/app.ts';
+import { loadServerConfig } from '../../src/server/config.ts';
 import type { SandboxInfo, ServerMessage } from '../../src/sandbox/protocol.ts';
 
-export const STATE_DIR = resolve('.drillbook');
+export const STATE_DIR = loadServerConfig({}).stateDir;
 
 /** Why the integration tests cannot run here, or null when they can. */
 export async function skipReason(): Promise<string | null> {

@@ -1,0 +1,93 @@
+/**
+ * The `lab` block: a sandbox prepared by setup steps, tasks for the learner,
+ * and named checks that inspect the real servers' state afterwards. Any
+ * correct path passes: checks look at state, never at commands typed.
+ */
+import { z } from 'zod';
+import { blockId, catalogueIssue, markdown, text } from '../shared.ts';
+
+export const labEngine = z.enum(['mariadb', 'postgresql']).describe('A server in the sandbox');
+
+const probe = {
+  engine: labEngine.optional().describe('Server that runs `sql` (required with sql)'),
+  database: text('Database to connect to for `sql` (default: none for MariaDB, postgres for PostgreSQL)').optional(),
+  sql: text('SQL run as the server admin').optional(),
+  shell: text('Bash run as the learner inside the sandbox').optional(),
+};
+
+function oneProbe(s: { sql?: string | undefined; shell?: string | undefined; engine?: string | undefined }, ctx: z.RefinementCtx) {
+  if ((s.sql === undefined) === (s.shell === undefined)) catalogueIssue(ctx, [], 'LabProbeShape', {});
+  else if (s.sql !== undefined && !s.engine) catalogueIssue(ctx, ['engine'], 'LabSqlEngine', {});
+}
+
+export const labSetupStep = z
+  .object({
+    title: text('What the step does, shown while the lab starts').optional(),
+    ...probe,
+    record: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and "_" only')
+      .optional()
+      .describe('Name under which the step’s trimmed output is kept as a fact for the checks ({{name}})'),
+  })
+  .superRefine(oneProbe);
+
+export const labCheck = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and "-" only')
+      .describe('Stable check id, unique in the lab'),
+    title: text('What the check verifies, shown to the learner'),
+    ...probe,
+    expect: text('Expected trimmed output; {{fact}} is replaced by a recorded fact'),
+    needs: z.array(z.string()).default([]).describe('Checks that must pass before this one runs'),
+    fail: markdown('Shown when the check does not pass yet'),
+    hint: markdown('A nudge shown with the failure').optional(),
+  })
+  .superRefine(oneProbe);
+
+export const labSchema = z
+  .object({
+    id: blockId,
+    title: text('Heading of the lab'),
+    engines: z.array(labEngine).min(1).describe('Servers the lab uses'),
+    time: text('Estimated time, e.g. "20 min"').optional(),
+    description: markdown('The situation the learner finds').optional(),
+    setup: z.array(labSetupStep).default([]).describe('Steps run before the learner starts, in order'),
+    tasks: z.array(markdown('One task')).min(1).describe('What the learner is asked to do'),
+    checks: z.array(labCheck).min(1).describe('Named checks run by "Check my work", in order'),
+    solution: text('A bash script that solves the lab; hidden until the learner has tried'),
+    mistakes: z
+      .array(
+        z.object({
+          title: text('The realistic wrong way, e.g. "replays past the DROP"'),
+          script: text('Bash that does it; the lab verifier expects at least one check not to pass afterwards'),
+        }),
+      )
+      .default([])
+      .describe('Wrong solutions the checks must catch (run by ./drillbook labs verify, never shown)'),
+  })
+  .superRefine((lab, ctx) => {
+    const ids = new Set<string>();
+    lab.checks.forEach((c, i) => {
+      if (ids.has(c.id)) catalogueIssue(ctx, ['checks', i, 'id'], 'LabDuplicateCheck', { id: c.id });
+      ids.add(c.id);
+    });
+    lab.checks.forEach((c, i) => {
+      c.needs.forEach((n, j) => {
+        const k = lab.checks.findIndex((o) => o.id === n);
+        if (k < 0 || k >= i) catalogueIssue(ctx, ['checks', i, 'needs', j], 'LabUnknownNeed', { id: n });
+      });
+    });
+    const facts = new Set(lab.setup.map((s) => s.record).filter(Boolean));
+    lab.checks.forEach((c, i) => {
+      for (const m of c.expect.matchAll(/\{\{\s*([a-z][a-z0-9_]*)\s*\}\}/g)) {
+        if (!facts.has(m[1]!)) catalogueIssue(ctx, ['checks', i, 'expect'], 'LabUnknownFact', { name: m[1]! });
+      }
+    });
+  });
+
+export type Lab = z.infer<typeof labSchema>;
+export type LabCheck = z.infer<typeof labCheck>;
+export type LabSetupStep = z.infer<typeof labSetupStep>;

@@ -1,0 +1,104 @@
+/**
+ * `drillbook labs verify [--only ID]`: for every lab of the content, in a
+ * fresh sandbox each time: setup → every check "not yet" → the solution →
+ * every check passed; then, for each recorded mistake, setup → the mistake →
+ * at least one check not passed. Prints a table and ends with
+ * `labs: N verified, M failed`.
+ */
+import { loadCourse } from '../course/load-course.ts';
+import { contentDir } from '../course/config.ts';
+import { courseLabs, type CourseLab } from '../labs/course-labs.ts';
+import { runChecks, runScript, runSetup } from '../labs/runner.ts';
+import { BwrapDriver } from '../sandbox/bwrap-driver.ts';
+import { loadServerConfig } from '../server/config.ts';
+import type { CheckResult } from '../labs/probe.ts';
+
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+function summary(rs: CheckResult[]): string {
+  return rs.map((r) => `${r.id}=${r.status}`).join(' ');
+}
+
+export async function runLabs(args: string[]): Promise<number> {
+  if (args[0] !== 'verify') {
+    process.stderr.write('usage: drillbook labs verify [--only LAB_ID]\n');
+    return 2;
+  }
+  const i = args.indexOf('--only');
+  const only = i >= 0 ? args[i + 1] : undefined;
+  const course = loadCourse(contentDir());
+  const labs = [...courseLabs(course).values()].filter((l) => !only || l.id === only);
+  const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1400000' });
+  const driver = new BwrapDriver({ limits: config.limits, stateDir: config.stateDir, uidBase: config.uidBase, startTimeoutMs: 60_000 });
+  const pre = await driver.preflight();
+  if (!pre.ok) {
+    process.stderr.write(`drillbook labs verify: ${pre.message}\n`);
+    return 1;
+  }
+  await driver.prepare((l) => process.stderr.write(`${l}\n`));
+  say(`${'lab'.padEnd(32)} ${'setup'.padStart(7)} ${'check'.padStart(7)} ${'solve'.padStart(7)} ${'check'.padStart(7)} mistakes  result`);
+  let ok = 0;
+  let failed = 0;
+  for (const cl of labs) {
+    const problems = await verifyOne(driver, cl);
+    if (problems.failures.length === 0) ok++;
+    else failed++;
+    const t = problems.times;
+    say(
+      `${cl.id.padEnd(32)} ${secs(t.setup).padStart(7)} ${secs(t.check1).padStart(7)} ${secs(t.solve).padStart(7)} ${secs(t.check2).padStart(7)} ${`${problems.mistakesCaught}/${cl.lab.mistakes.length}`.padStart(8)}  ${problems.failures.length ? 'FAILED' : 'ok'}`,
+    );
+    for (const f of problems.failures) say(`    ${cl.file}:${cl.line}: ${f}`);
+  }
+  say(`labs: ${ok} verified, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+async function verifyOne(driver: BwrapDriver, cl: CourseLab) {
+  const failures: string[] = [];
+  const times = { setup: 0, check1: 0, solve: 0, check2: 0 };
+  let mistakesCaught = 0;
+  const timed = async <T>(k: keyof typeof times, f: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      times[k] = performance.now() - t0;
+    }
+  };
+  const sb = await driver.create();
+  try {
+    const facts = await timed('setup', () => runSetup(sb, cl.lab));
+    const before = await timed('check1', () => runChecks(sb, cl.lab, facts));
+    const early = before.filter((r) => r.status !== 'not-yet');
+    if (early.length) failures.push(`before the solution, these checks were not "not yet": ${summary(early)}`);
+    const sol = await timed('solve', () => runScript(sb, cl.lab.solution));
+    if (sol.code !== 0) failures.push(`the solution failed (exit ${sol.code}): ${sol.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    const after = await timed('check2', () => runChecks(sb, cl.lab, facts));
+    const notPassed = after.filter((r) => r.status !== 'passed');
+    if (notPassed.length)
+      failures.push(
+        `after the solution, these checks did not pass: ${notPassed.map((r) => `${r.id}: ${r.message} [got "${r.got ?? ''}"]`).join('; ')}`,
+      );
+  } catch (e) {
+    failures.push(e instanceof Error ? e.message : String(e));
+  } finally {
+    await sb.destroy();
+  }
+  for (const m of cl.lab.mistakes) {
+    const s = await driver.create();
+    try {
+      const facts = await runSetup(s, cl.lab);
+      await runScript(s, m.script);
+      const rs = await runChecks(s, cl.lab, facts);
+      if (rs.some((r) => r.status === 'error')) failures.push(`mistake "${m.title}": a check had an infrastructure error: ${summary(rs)}`);
+      else if (rs.every((r) => r.status === 'passed')) failures.push(`mistake "${m.title}" passed every check; the checks must catch it`);
+      else mistakesCaught++;
+    } catch (e) {
+      failures.push(`mistake "${m.title}": ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      await s.destroy();
+    }
+  }
+  return { failures, times, mistakesCaught };
+}

@@ -1,0 +1,179 @@
+/**
+ * How lab setup steps and checks run inside a sandbox: pure argv builders and
+ * the classification of a probe's outcome. A check is "passed", "not yet"
+ * (the state is not right yet: any learner-caused condition, a stopped
+ * server or a blocked query included) or "error" (our infrastructure failed:
+ * the sandbox was gone or the probe could not start). Errors never count
+ * against the learner.
+ */
+import type { LabCheck, LabSetupStep } from '../blocks/lab/schema.ts';
+
+/** Printed by the probe wrapper before the probe itself runs: its absence means we never got inside. */
+export const PROBE_STARTED = '__drillbook_probe_started__';
+
+export type CheckStatus = 'passed' | 'not-yet' | 'error';
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  /** What the learner reads: the check's failure text, or why it could not tell. */
+  message: string;
+  hint?: string | undefined;
+  /** Trimmed output of the probe (for the author and the verifier). */
+  got?: string | undefined;
+  ms: number;
+}
+
+export interface ProbeSpec {
+  engine?: 'mariadb' | 'postgresql' | undefined;
+  database?: string | undefined;
+  sql?: string | undefined;
+  shell?: string | undefined;
+}
+
+export interface ProbeRun {
+  argv: string[];
+  input?: string;
+}
+
+/** Timeouts inside each check query: a blocked query must end, never hang the check. */
+export const CHECK_STATEMENT_TIMEOUT_S = 5;
+export const CHECK_LOCK_TIMEOUT_S = 3;
+
+function wrap(argv: string[]): string[] {
+  return ['/bin/bash', '-c', `echo ${PROBE_STARTED}; exec "$@"`, 'probe', ...argv];
+}
+
+/** A check: SQL with statement and lock timeouts, or a shell snippet; output only, no headers. */
+export function checkRun(c: ProbeSpec): ProbeRun {
+  if (c.sql !== undefined && c.engine === 'postgresql') {
+    const sql = `SET statement_timeout = '${CHECK_STATEMENT_TIMEOUT_S}s'; SET lock_timeout = '${CHECK_LOCK_TIMEOUT_S}s';\n${c.sql}`;
+    return {
+      argv: wrap([
+        'psql',
+        '-h',
+        'localhost',
+        '-U',
+        'postgres',
+        '-d',
+        c.database ?? 'postgres',
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        sql,
+      ]),
+    };
+  }
+  if (c.sql !== undefined) {
+    const sql = `SET SESSION max_statement_time = ${CHECK_STATEMENT_TIMEOUT_S}; SET SESSION lock_wait_timeout = ${CHECK_LOCK_TIMEOUT_S}; SET SESSION innodb_lock_wait_timeout = ${CHECK_LOCK_TIMEOUT_S};\n${c.sql}`;
+    return {
+      argv: wrap(['mysql', '--batch', '--skip-column-names', '--connect-timeout=5', ...(c.database ? [c.database] : []), '-e', sql]),
+    };
+  }
+  return { argv: wrap(['/bin/bash', '-c', c.shell ?? '']) };
+}
+
+/** A setup step: whole SQL scripts go through stdin; shell runs as the learner with errors fatal. */
+export function setupRun(s: LabSetupStep): ProbeRun {
+  if (s.sql !== undefined && s.engine === 'postgresql') {
+    return {
+      argv: wrap([
+        'psql',
+        '-h',
+        'localhost',
+        '-U',
+        'postgres',
+        '-d',
+        s.database ?? 'postgres',
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-f',
+        '-',
+      ]),
+      input: s.sql,
+    };
+  }
+  if (s.sql !== undefined) {
+    return { argv: wrap(['mysql', '--batch', '--skip-column-names', ...(s.database ? [s.database] : [])]), input: s.sql };
+  }
+  return { argv: wrap(['/bin/bash', '-e', '-o', 'pipefail', '-c', s.shell ?? '']) };
+}
+
+/** {{name}} → the recorded fact. */
+export function substitute(text: string, facts: Record<string, string>): string {
+  return text.replace(/\{\{\s*([a-z][a-z0-9_]*)\s*\}\}/g, (_, n: string) => facts[n] ?? '');
+}
+
+export interface ProbeOutcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+const firstLine = (s: string) => s.trim().split('\n')[0]?.slice(0, 300) ?? '';
+
+/** Why a check could not see the state, in the learner's terms, or null when the probe simply answered. */
+function blockedReason(c: ProbeSpec, stderr: string): string | null {
+  if (/lock timeout|Lock wait timeout/i.test(stderr)) {
+    return c.engine === 'postgresql'
+      ? 'Not yet: the check waited for a lock and gave up. Is recovery still paused? Once the data looks right, run SELECT pg_wal_replay_resume(); and check again.'
+      : 'Not yet: the check waited for a lock held by another session and gave up.';
+  }
+  if (/statement timeout|max_statement_time|Query execution was interrupted/i.test(stderr)) {
+    return 'Not yet: the check query took too long and was stopped. Is the server still busy (or recovery still paused)?';
+  }
+  if (
+    c.engine === 'postgresql' &&
+    /could not connect|connection to server .* failed|the database system is (starting up|shutting down)/i.test(stderr)
+  ) {
+    return 'Not yet: PostgreSQL is not accepting connections in your sandbox. Start it (systemctl start postgresql) and check again.';
+  }
+  if (c.engine === 'mariadb' && /Can't connect to (local )?(MySQL|MariaDB)? ?server/i.test(stderr)) {
+    return 'Not yet: MariaDB is not running in your sandbox. Start it (systemctl start mysql) and check again.';
+  }
+  return null;
+}
+
+/** Classifies one check's probe. `outcome` null means the probe could not be run at all. */
+export function classify(check: LabCheck, facts: Record<string, string>, outcome: ProbeOutcome | null, ms: number): CheckResult {
+  const base = { id: check.id, title: check.title, ms };
+  if (!outcome) {
+    return {
+      ...base,
+      status: 'error',
+      message: 'Drillbook could not reach your sandbox to run this check. This is not your fault: try again in a moment.',
+    };
+  }
+  if (!outcome.stdout.startsWith(PROBE_STARTED)) {
+    return {
+      ...base,
+      status: 'error',
+      message: `Drillbook could not start this check inside your sandbox (${firstLine(outcome.stderr) || `exit ${outcome.code}`}). This is not your fault: try again in a moment.`,
+    };
+  }
+  const got = outcome.stdout.slice(PROBE_STARTED.length).trim();
+  if (outcome.timedOut) {
+    return {
+      ...base,
+      status: 'not-yet',
+      message: 'Not yet: the check did not finish in time. Is a server still busy or is recovery still paused?',
+      got,
+    };
+  }
+  const blocked = outcome.code !== 0 ? blockedReason(check, outcome.stderr) : null;
+  if (blocked) return { ...base, status: 'not-yet', message: blocked, hint: check.hint, got };
+  const expected = substitute(check.expect, facts).trim();
+  if (outcome.code === 0 && got === expected) return { ...base, status: 'passed', message: 'Passed.', got };
+  const why = outcome.code !== 0 && firstLine(outcome.stderr) ? ` (${firstLine(outcome.stderr)})` : '';
+  return { ...base, status: 'not-yet', message: `${check.fail.trim()}${why}`, hint: check.hint, got };
+}

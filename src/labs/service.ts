@@ -1,0 +1,153 @@
+/**
+ * Labs for learners: start (prepare the learner's sandbox), check, reset,
+ * with results stored per learner and lab. One action at a time per learner
+ * and lab; checks are rate-limited.
+ */
+import type { SandboxManager } from '../sandbox/manager.ts';
+import type { CourseLab } from './course-labs.ts';
+import type { CheckResult } from './probe.ts';
+import { LabSetupError, runChecks, runSetup } from './runner.ts';
+import type { ResultsStore } from './store.ts';
+import type { LabCheckView, LabView } from './view.ts';
+
+export class LabError extends Error {
+  readonly kind: 'LabNotFound' | 'LabNotStarted' | 'LabSetupFailed' | 'RateLimited' | 'LabBusy';
+  readonly retryAfterSeconds: number | undefined;
+  constructor(kind: LabError['kind'], message: string, retryAfterSeconds?: number) {
+    super(message);
+    this.name = kind;
+    this.kind = kind;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export interface LabServiceOptions {
+  /** Least time between two checks of one lab by one learner. */
+  checkIntervalMs: number;
+}
+
+export class LabService {
+  private labs: Map<string, CourseLab>;
+  private manager: SandboxManager;
+  private store: ResultsStore;
+  private opts: LabServiceOptions;
+  private busy = new Set<string>();
+  private lastCheck = new Map<string, number>();
+
+  constructor(labs: Map<string, CourseLab>, manager: SandboxManager, store: ResultsStore, opts: LabServiceOptions) {
+    this.labs = labs;
+    this.manager = manager;
+    this.store = store;
+    this.opts = opts;
+  }
+
+  private lab(id: string): CourseLab {
+    const l = this.labs.get(id);
+    if (!l) throw new LabError('LabNotFound', `There is no lab "${id}" on this site.`);
+    return l;
+  }
+
+  /** The lab is started when the learner's current sandbox is the one its setup ran in. */
+  private started(learner: string, id: string): boolean {
+    const s = this.store.start(learner, id);
+    return !!s && this.manager.handle(learner)?.id === s.sandboxId;
+  }
+
+  view(learner: string, id: string, summary?: string): LabView {
+    const cl = this.lab(id);
+    const started = this.started(learner, id);
+    const last = started ? this.store.lastAttempt(learner, id) : [];
+    const checks: LabCheckView[] = cl.lab.checks.map((c) => {
+      const r = last.find((x) => x.check_id === c.id);
+      return {
+        id: c.id,
+        title: c.title,
+        status: (r?.status as LabCheckView['status']) ?? 'unchecked',
+        message: r?.message ?? '',
+        hint: r?.status === 'not-yet' ? c.hint : undefined,
+      };
+    });
+    return {
+      id,
+      started,
+      attempted: this.store.countedAttempts(learner, id) > 0,
+      summary: summary ?? (started ? 'Your sandbox is ready for this lab.' : 'Start the lab to prepare your sandbox.'),
+      checks,
+    };
+  }
+
+  private async exclusive<T>(learner: string, id: string, work: () => Promise<T>): Promise<T> {
+    const key = `${learner}\u0000${id}`;
+    if (this.busy.has(key)) throw new LabError('LabBusy', 'This lab is already being prepared or checked. Wait for it to finish.');
+    this.busy.add(key);
+    try {
+      return await work();
+    } finally {
+      this.busy.delete(key);
+    }
+  }
+
+  async start(learner: string, id: string): Promise<LabView> {
+    const cl = this.lab(id);
+    return this.exclusive(learner, id, async () => {
+      await this.manager.claim(learner);
+      const handle = this.manager.handle(learner);
+      if (!handle) throw new LabError('LabSetupFailed', 'Your sandbox ended while the lab was starting. Start the lab again.');
+      const t0 = performance.now();
+      let facts: Record<string, string>;
+      try {
+        facts = await runSetup(handle, cl.lab);
+      } catch (e) {
+        const detail = e instanceof LabSetupError ? e.message : e instanceof Error ? e.message : String(e);
+        throw new LabError(
+          'LabSetupFailed',
+          `The lab could not be prepared (${detail}). This is not your fault: reset the lab or try again later.`,
+        );
+      }
+      this.store.recordStart(learner, id, handle.id, facts);
+      this.manager.touch(learner);
+      return this.view(
+        learner,
+        id,
+        `Lab ready in ${((performance.now() - t0) / 1000).toFixed(1)} s. Open the terminal and work through the tasks.`,
+      );
+    });
+  }
+
+  async check(learner: string, id: string): Promise<LabView> {
+    const cl = this.lab(id);
+    const key = `${learner}\u0000${id}`;
+    const since = Date.now() - (this.lastCheck.get(key) ?? 0);
+    if (since < this.opts.checkIntervalMs) {
+      const wait = Math.ceil((this.opts.checkIntervalMs - since) / 1000);
+      throw new LabError('RateLimited', `You checked a moment ago. Check again in ${wait} s.`, wait);
+    }
+    return this.exclusive(learner, id, async () => {
+      const start = this.store.start(learner, id);
+      const handle = this.manager.handle(learner);
+      if (!start || !handle || handle.id !== start.sandboxId) {
+        throw new LabError(
+          'LabNotStarted',
+          'This lab is not running in your sandbox (it was never started, or the sandbox was reset or expired). Press "Start lab" first.',
+        );
+      }
+      this.lastCheck.set(key, Date.now());
+      this.manager.touch(learner);
+      const results: CheckResult[] = await runChecks(handle, cl.lab, start.facts);
+      this.store.recordAttempt(learner, id, results);
+      const passed = results.filter((r) => r.status === 'passed').length;
+      const infra = results.some((r) => r.status === 'error');
+      const summary =
+        passed === results.length
+          ? `All ${passed} checks passed. Well done.`
+          : `${passed} of ${results.length} checks passed.${infra ? ' Some checks could not run because of a server problem; they do not count against you.' : ''}`;
+      return this.view(learner, id, summary);
+    });
+  }
+
+  async reset(learner: string, id: string): Promise<LabView> {
+    this.lab(id);
+    await this.manager.reset(learner);
+    return this.start(learner, id);
+  }
+}
