@@ -120,7 +120,11 @@ export interface ProbeOutcome {
   timedOut: boolean;
 }
 
-const firstLine = (s: string) => s.trim().split('\n')[0]?.slice(0, 300) ?? '';
+/** The line of a tool's stderr that says what went wrong (mysql frames errors with dashes). */
+const firstLine = (s: string) => {
+  const lines = s.trim().split('\n');
+  return (lines.find((l) => /error/i.test(l)) ?? lines[0] ?? '').trim().slice(0, 300);
+};
 
 /** Why a check could not see the state, in the learner's terms, or null when the probe simply answered. */
 function blockedReason(c: ProbeSpec, stderr: string): string | null {

@@ -90,7 +90,11 @@ export async function runChecks(handle: SandboxHandle, lab: Lab, facts: Record<s
   return results;
 }
 
-/** Runs a script (the solution, or a recorded mistake) as the learner would, in bash. */
+/**
+ * Runs a script (the solution, or a recorded mistake) as the learner would
+ * type it, in bash, stopping at the first failing command (no pipefail: a
+ * learner's `mysqlbinlog … | awk '…; exit'` is fine).
+ */
 export async function runScript(handle: SandboxHandle, script: string, timeoutMs = 300_000) {
-  return handle.exec(['/bin/bash', '-e', '-o', 'pipefail', '-c', script], { timeoutMs });
+  return handle.exec(['/bin/bash', '-e', '-c', script], { timeoutMs });
 }

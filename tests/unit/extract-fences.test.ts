@@ -119,7 +119,15 @@ describe('the nested-fence fixture page', () => {
       ['quiz', 28, true],
       ['terminal', 39, true],
     ]);
-    expect(page.blockCounts).toEqual({ quiz: 1, 'command-builder': 0, terminal: 1, exercise: 1, 'code-walkthrough': 0, mermaid: 0, lab: 0 });
+    expect(page.blockCounts).toEqual({
+      quiz: 1,
+      'command-builder': 0,
+      terminal: 1,
+      exercise: 1,
+      'code-walkthrough': 0,
+      mermaid: 0,
+      lab: 0,
+    });
     expect(dataOf(page, 'quiz').questions[0]?.options.map((o) => o.text)).toEqual(['--list', '--dry-run']);
     expect(dataOf(page, 'terminal').steps.map((s) => s.output)).toEqual(['18211', '2025-03-02 23:58:40+00']);
     expect(page.problems).toEqual([]);
