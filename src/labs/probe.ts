@@ -136,6 +136,7 @@ function blockedReason(c: ProbeSpec, stderr: string): string | null {
   if (/statement timeout|max_statement_time|Query execution was interrupted/i.test(stderr)) {
     return 'Not yet: the check query took too long and was stopped. Is the server still busy (or recovery still paused)?';
   }
+  if (/database ".*" does not exist|Unknown database/i.test(stderr)) return null;
   if (
     c.engine === 'postgresql' &&
     /could not connect|connection to server .* failed|the database system is (starting up|shutting down)/i.test(stderr)
