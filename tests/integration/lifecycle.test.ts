@@ -4,7 +4,9 @@
  * server left behind is cleaned on the next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { skipReason } from './harness.ts';
 
@@ -43,8 +45,12 @@ afterEach(() => {
   server?.kill('SIGKILL');
 });
 
+/** A one-page site: the server needs something to serve, and dist/ may not be built yet. */
+const site = mkdtempSync(join(tmpdir(), 'drillbook-lifecycle-'));
+writeFileSync(join(site, 'index.html'), '<!doctype html><title>lifecycle</title>');
+
 async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--port', String(port)], {
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--dir', site, '--port', String(port)], {
     env: { ...process.env, DRILLBOOK_POOL_SIZE: '1', DRILLBOOK_SANDBOX_UID_BASE: String(UID_BASE) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,7 +75,7 @@ const settle = async (cond: () => boolean, ms = 10_000) => {
   while (!cond() && Date.now() < until) await new Promise((ok) => setTimeout(ok, 100));
 };
 
-describe.skipIf(reason || !existsSync('dist/index.html'))('server lifecycle', () => {
+describe.skipIf(reason)('server lifecycle', () => {
   it('leaves no sandbox process or cgroup behind after SIGTERM', async () => {
     server = await startServer(4731);
     await openSandboxWithBackgroundWork(4731);
