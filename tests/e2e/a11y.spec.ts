@@ -18,7 +18,7 @@ for (const site of (Object.keys(SITES) as (keyof typeof SITES)[]).filter((s) => 
   for (const scheme of ['light', 'dark'] as const) {
     test(`axe ${site} (${scheme}): no serious or critical violations on any page`, async ({ browser }) => {
       test.skip(!siteBuilt(site), `${site} site not built`);
-      test.setTimeout(240_000);
+      test.setTimeout(600_000);
       const context = await browser.newContext({ colorScheme: scheme });
       const page = await context.newPage();
       const found: string[] = [];
