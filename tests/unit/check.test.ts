@@ -26,8 +26,8 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(42);
-    expect(report.blocks).toEqual({ quiz: 12, 'command-builder': 7, terminal: 6, exercise: 6, 'code-walkthrough': 3, mermaid: 8 });
+    expect(report.pages).toBe(44);
+    expect(report.blocks).toEqual({ quiz: 12, 'command-builder': 7, terminal: 6, exercise: 6, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
   });
 
   it('reports exactly the problems the invalid fixtures were written for', () => {
@@ -76,6 +76,51 @@ describe('the fixture course', () => {
         path: '',
         name: 'UnknownExerciseShape',
         message: 'The exercise has nothing to show: no scenario, description, tasks or starter code.',
+      },
+      {
+        file: 'lab/invalid-probes.md',
+        line: 9,
+        severity: 'error',
+        block: 'lab',
+        path: 'setup.0',
+        name: 'LabProbeShape',
+        message: 'A lab step or check needs exactly one of "sql" or "shell".',
+      },
+      {
+        file: 'lab/invalid-probes.md',
+        line: 9,
+        severity: 'error',
+        block: 'lab',
+        path: 'checks.0.engine',
+        name: 'LabSqlEngine',
+        message: 'A lab step or check with "sql" does not say which server runs it.',
+      },
+      {
+        file: 'lab/invalid-probes.md',
+        line: 9,
+        severity: 'error',
+        block: 'lab',
+        path: 'checks.1.id',
+        name: 'LabDuplicateCheck',
+        message: 'Check id "no-engine" is used twice in this lab.',
+      },
+      {
+        file: 'lab/invalid-probes.md',
+        line: 9,
+        severity: 'error',
+        block: 'lab',
+        path: 'checks.1.needs.0',
+        name: 'LabUnknownNeed',
+        message: '"needs" names check "later", which is not an earlier check of this lab.',
+      },
+      {
+        file: 'lab/invalid-probes.md',
+        line: 9,
+        severity: 'error',
+        block: 'lab',
+        path: 'checks.1.expect',
+        name: 'LabUnknownFact',
+        message: '"expect" uses {{nothing}}, but no setup step records a fact of that name.',
       },
       {
         file: 'page/front-matter-bad-field.md',

@@ -102,6 +102,7 @@ describe('the fixture course as a site', () => {
       'code-walkthrough',
       'command-builder',
       'exercise',
+      'lab',
       'mermaid',
       'page',
       'quiz',
