@@ -28,7 +28,14 @@ export async function runLabs(args: string[]): Promise<number> {
   const i = args.indexOf('--only');
   const only = i >= 0 ? args[i + 1] : undefined;
   const course = loadCourse(contentDir());
-  const labs = [...courseLabs(course).values()].filter((l) => !only || l.id === only);
+  const all = courseLabs(course);
+  const labs = [...all.values()].filter((l) => !only || l.id === only);
+  if (only && labs.length === 0) {
+    process.stderr.write(
+      `drillbook labs verify: no valid lab "${only}" in ${contentDir()} (labs: ${[...all.keys()].join(', ') || 'none'}); ./drillbook check shows lab errors.\n`,
+    );
+    return 1;
+  }
   const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1400000' });
   const driver = new BwrapDriver({ limits: config.limits, stateDir: config.stateDir, uidBase: config.uidBase, startTimeoutMs: 60_000 });
   const pre = await driver.preflight();

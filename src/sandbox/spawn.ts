@@ -28,7 +28,9 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   if (!file) return Promise.reject(new Error('run: empty argv'));
   const max = opts.maxOutputBytes ?? 4 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group, so a timeout can end everything it started, including
+    // processes inside a sandbox's pid namespace (they stay in the group).
+    const child = spawn(file, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outLen = 0;
@@ -42,19 +44,13 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
       if (errLen < max) err.push(b);
       errLen += b.length;
     });
-    const timer =
-      opts.timeoutMs !== undefined
-        ? setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGKILL');
-          }, opts.timeoutMs)
-        : undefined;
-    child.on('error', (e) => {
+    let settled = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
       if (timer) clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      if (graceTimer) clearTimeout(graceTimer);
       resolve({
         code,
         signal,
@@ -62,7 +58,32 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
         stderr: Buffer.concat(err).toString('utf8'),
         timedOut,
       });
+    };
+    const timer =
+      opts.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            try {
+              process.kill(-child.pid!, 'SIGKILL');
+            } catch {
+              child.kill('SIGKILL');
+            }
+            // A process that left the group may still hold the pipes: stop waiting for them.
+            graceTimer = setTimeout(() => {
+              child.stdout.destroy();
+              child.stderr.destroy();
+              finish(null, 'SIGKILL');
+            }, 1_000);
+          }, opts.timeoutMs)
+        : undefined;
+    child.on('error', (e) => {
+      if (timer) clearTimeout(timer);
+      if (!settled) {
+        settled = true;
+        reject(e);
+      }
     });
+    child.on('close', (code, signal) => finish(code, signal));
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });

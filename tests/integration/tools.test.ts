@@ -91,6 +91,21 @@ describe.skipIf(reason)('tools in a sandbox', () => {
     expect(r.out).toMatch(/mydumper.*\n.*myloader/);
   });
 
+  it('a command that hangs is ended at its timeout, with everything it started', async () => {
+    const sb = await server.driver.create();
+    try {
+      const t0 = Date.now();
+      const r = await sb.exec(['bash', '-c', 'sleep 300 & sleep 301; echo never'], { timeoutMs: 1_500 });
+      expect(r.timedOut).toBe(true);
+      expect(r.stdout).not.toContain('never');
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      const left = await sb.exec(['bash', '-c', 'pgrep -fc "sleep 30[01]" || true']);
+      expect(left.stdout.trim()).toBe('0');
+    } finally {
+      await sb.destroy();
+    }
+  });
+
   it('systemctl stops and starts MariaDB', async () => {
     expect((await term.run('sudo systemctl stop mysql')).code).toBe(0);
     const down = await term.run('mysql -e "select 1"');
