@@ -53,8 +53,9 @@ export async function runBench(args: string[]): Promise<number> {
   const what = args[0];
   if (what === 'pages') return (await import('./bench-pages.ts')).runBenchPages();
   if (what === 'sandbox') return (await import('./bench-sandbox.ts')).runBenchSandbox(args.slice(1));
+  if (what === 'labs') return (await import('./bench-labs.ts')).runBenchLabs(args.slice(1));
   if (what !== 'build') {
-    process.stderr.write(`drillbook bench: unknown benchmark "${what ?? ''}". Available: build, pages, sandbox\n`);
+    process.stderr.write(`drillbook bench: unknown benchmark "${what ?? ''}". Available: build, pages, sandbox, labs\n`);
     return 2;
   }
   const i = args.indexOf('--pages');

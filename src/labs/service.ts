@@ -3,11 +3,12 @@
  * with results stored per learner and lab. One action at a time per learner
  * and lab; checks are rate-limited.
  */
+import type { SandboxHandle } from '../sandbox/driver.ts';
 import type { SandboxManager } from '../sandbox/manager.ts';
 import type { CourseLab } from './course-labs.ts';
 import type { CheckResult } from './probe.ts';
-import { LabSetupError, runChecks, runSetup } from './runner.ts';
-import type { ResultsStore } from './store.ts';
+import { LabSetupError, runChecks, runSetup, type SetupProgress } from './runner.ts';
+import type { ResultsStore, StoredStart } from './store.ts';
 import type { LabCheckView, LabView } from './view.ts';
 
 export class LabError extends Error {
@@ -33,6 +34,13 @@ export class LabService {
   private opts: LabServiceOptions;
   private busy = new Set<string>();
   private lastCheck = new Map<string, number>();
+  /** The setup step each running start is at, so that the page can show it (GET answers it as the summary). */
+  private setupAt = new Map<string, SetupProgress>();
+  /**
+   * Labs started (or reset) in this process and not checked since: their stored last attempt
+   * belongs to an earlier sandbox. (After a restart every sandbox is new, so no lab is started.)
+   */
+  private uncheckedSinceStart = new Set<string>();
 
   constructor(labs: Map<string, CourseLab>, manager: SandboxManager, store: ResultsStore, opts: LabServiceOptions) {
     this.labs = labs;
@@ -47,31 +55,47 @@ export class LabService {
     return l;
   }
 
-  /** The lab is started when the learner's current sandbox is the one its setup ran in. */
+  /**
+   * The lab's start when the learner's current sandbox is the one its setup ran in. Sandbox ids
+   * are only unique within one server process, so a start recorded before the sandbox was
+   * created (by an earlier server) is not this sandbox's.
+   */
+  private currentStart(learner: string, id: string): { start: StoredStart; handle: SandboxHandle } | undefined {
+    const start = this.store.start(learner, id);
+    const handle = this.manager.handle(learner);
+    if (!start || !handle || handle.id !== start.sandboxId) return undefined;
+    if (Date.parse(start.at) < handle.createdAt.getTime()) return undefined;
+    return { start, handle };
+  }
+
   private started(learner: string, id: string): boolean {
-    const s = this.store.start(learner, id);
-    return !!s && this.manager.handle(learner)?.id === s.sandboxId;
+    return this.currentStart(learner, id) !== undefined;
   }
 
   view(learner: string, id: string, summary?: string): LabView {
     const cl = this.lab(id);
     const started = this.started(learner, id);
-    const last = started ? this.store.lastAttempt(learner, id) : [];
+    const last = started && !this.uncheckedSinceStart.has(`${learner}\u0000${id}`) ? this.store.lastAttempt(learner, id) : [];
+    const passed = (checkId: string) => last.find((x) => x.check_id === checkId)?.status === 'passed';
     const checks: LabCheckView[] = cl.lab.checks.map((c) => {
       const r = last.find((x) => x.check_id === c.id);
+      // A check that waited for an earlier one did not run: its hint would answer a question not asked yet.
+      const ran = c.needs.every(passed);
       return {
         id: c.id,
         title: c.title,
         status: (r?.status as LabCheckView['status']) ?? 'unchecked',
         message: r?.message ?? '',
-        hint: r?.status === 'not-yet' ? c.hint : undefined,
+        hint: r?.status === 'not-yet' && ran ? c.hint : undefined,
       };
     });
+    const at = this.setupAt.get(`${learner}\u0000${id}`);
+    const preparing = at ? `Setting up, step ${at.step} of ${at.of}: ${at.title}…` : undefined;
     return {
       id,
       started,
       attempted: this.store.countedAttempts(learner, id) > 0,
-      summary: summary ?? (started ? 'Your sandbox is ready for this lab.' : 'Start the lab to prepare your sandbox.'),
+      summary: summary ?? preparing ?? (started ? 'Your sandbox is ready for this lab.' : 'Start the lab to prepare your sandbox.'),
       checks,
     };
   }
@@ -90,21 +114,33 @@ export class LabService {
   async start(learner: string, id: string): Promise<LabView> {
     const cl = this.lab(id);
     return this.exclusive(learner, id, async () => {
-      await this.manager.claim(learner);
+      // Started already (another tab, a page from before): the setup must not run twice over the learner's work.
+      if (this.started(learner, id)) {
+        this.manager.touch(learner);
+        return this.view(learner, id, 'This lab is already running in your sandbox. To begin again, reset the lab.');
+      }
+      // Every lab starts from fresh servers (a warm sandbox when the pool has one): another lab's
+      // data or earlier experiments must not change what the setup and the checks see.
+      if (this.manager.handle(learner)) await this.manager.reset(learner);
+      else await this.manager.claim(learner);
       const handle = this.manager.handle(learner);
       if (!handle) throw new LabError('LabSetupFailed', 'Your sandbox ended while the lab was starting. Start the lab again.');
       const t0 = performance.now();
+      const key = `${learner}\u0000${id}`;
       let facts: Record<string, string>;
       try {
-        facts = await runSetup(handle, cl.lab);
+        facts = await runSetup(handle, cl.lab, (p) => this.setupAt.set(key, p));
       } catch (e) {
         const detail = e instanceof LabSetupError ? e.message : e instanceof Error ? e.message : String(e);
         throw new LabError(
           'LabSetupFailed',
           `The lab could not be prepared (${detail}). This is not your fault: reset the lab or try again later.`,
         );
+      } finally {
+        this.setupAt.delete(key);
       }
       this.store.recordStart(learner, id, handle.id, facts);
+      this.uncheckedSinceStart.add(key);
       this.manager.touch(learner);
       return this.view(
         learner,
@@ -123,18 +159,19 @@ export class LabService {
       throw new LabError('RateLimited', `You checked a moment ago. Check again in ${wait} s.`, wait);
     }
     return this.exclusive(learner, id, async () => {
-      const start = this.store.start(learner, id);
-      const handle = this.manager.handle(learner);
-      if (!start || !handle || handle.id !== start.sandboxId) {
+      const current = this.currentStart(learner, id);
+      if (!current) {
         throw new LabError(
           'LabNotStarted',
           'This lab is not running in your sandbox (it was never started, or the sandbox was reset or expired). Press "Start lab" first.',
         );
       }
+      const { start, handle } = current;
       this.lastCheck.set(key, Date.now());
       this.manager.touch(learner);
       const results: CheckResult[] = await runChecks(handle, cl.lab, start.facts);
       this.store.recordAttempt(learner, id, results);
+      this.uncheckedSinceStart.delete(key);
       const passed = results.filter((r) => r.status === 'passed').length;
       const infra = results.some((r) => r.status === 'error');
       const summary =

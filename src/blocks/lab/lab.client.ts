@@ -4,6 +4,14 @@
  * check shows passed, not yet (with the author's message and hint) or a
  * server problem that does not count against the learner. The solution
  * opens after the first check. Without sandbox mode the static lab stays.
+ *
+ * - The status line (role=status) announces each action and its outcome;
+ *   while the lab starts, the setup step the server is at and the elapsed
+ *   time show beside it without being announced.
+ * - Buttons stay focusable while an action runs (aria-disabled), so the
+ *   keyboard focus is never lost; Check and Reset are disabled only until
+ *   the lab has been started.
+ * - A start or reset opens the sandbox panel (its terminal takes the focus).
  */
 import { runInSandbox } from '../../client/run-in-sandbox.ts';
 import type { LabCheckView, LabView } from '../../labs/view.ts';
@@ -15,14 +23,28 @@ const LABELS: Record<LabCheckView['status'], string> = {
   unchecked: 'not checked',
 };
 
+type Action = 'start' | 'check' | 'reset';
+
+interface ApiError {
+  error?: string;
+  message?: string;
+}
+
+/** How often the setup's progress is asked for while the lab starts. */
+const PROGRESS_POLL_MS = 700;
+
 class DbLab extends HTMLElement {
   private base = document.documentElement.dataset['base'] ?? '/';
   private busy = false;
+  /** A start failed: Reset lab (fresh servers, setup again) is the way out even though the lab never started. */
+  private startFailed = false;
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   connectedCallback(): void {
-    this.button('start')?.addEventListener('click', () => void this.act('start', 'Preparing your sandbox: running the lab setup…'));
+    this.button('start')?.addEventListener('click', () => void this.act('start', 'Preparing your sandbox for this lab…'));
     this.button('check')?.addEventListener('click', () => void this.act('check', 'Checking your work…'));
     this.button('reset')?.addEventListener('click', () => {
+      if (this.busy) return;
       if (confirm('Reset this lab? Your sandbox gets fresh servers and the setup runs again; work in it is lost.')) {
         void this.act('reset', 'Resetting: fresh servers, then the lab setup…');
       }
@@ -33,6 +55,14 @@ class DbLab extends HTMLElement {
     this.onMode();
   }
 
+  disconnectedCallback(): void {
+    this.stopTicker();
+  }
+
+  private get labId(): string {
+    return this.dataset['lab'] ?? this.id;
+  }
+
   private onMode(): void {
     if (document.documentElement.dataset['sandbox'] === 'on' && !this.dataset['live']) {
       this.dataset['live'] = '1';
@@ -40,39 +70,91 @@ class DbLab extends HTMLElement {
     }
   }
 
-  private button(action: string): HTMLButtonElement | null {
+  private button(action: Action): HTMLButtonElement | null {
     return this.querySelector<HTMLButtonElement>(`button[data-action="${action}"]`);
   }
 
-  private url(action?: string): string {
-    return `${this.base}api/labs/${encodeURIComponent(this.id)}${action ? `/${action}` : ''}`;
+  private url(action?: Action): string {
+    return `${this.base}api/labs/${encodeURIComponent(this.labId)}${action ? `/${action}` : ''}`;
   }
 
-  private async refresh(): Promise<void> {
-    const res = await fetch(this.url(), { credentials: 'same-origin' }).catch(() => undefined);
-    if (res?.ok) this.render((await res.json()) as LabView);
+  /** The learner's state of this lab (after a reload, in a second tab); quiet when the server has no answer. */
+  private async refresh(duringAction = false): Promise<LabView | undefined> {
+    const res = await fetch(this.url(), { credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
+    if (!res?.ok) return undefined;
+    const view = (await res.json().catch(() => undefined)) as LabView | undefined;
+    if (!view || (this.busy && !duringAction)) return view;
+    this.render(view, view.started ? view.summary : '', false);
+    return view;
   }
 
-  private async act(action: 'start' | 'check' | 'reset', doing: string): Promise<void> {
+  private async act(action: Action, doing: string): Promise<void> {
     if (this.busy) return;
     this.busy = true;
+    this.setAttribute('aria-busy', 'true');
     this.setButtons();
     this.progress(doing);
+    if (action !== 'check') this.startTicker();
     try {
-      const res = await fetch(this.url(action), { method: 'POST', credentials: 'same-origin' });
-      const body = (await res.json().catch(() => ({}))) as Partial<LabView> & { message?: string };
+      const res = await fetch(this.url(action), { method: 'POST', credentials: 'same-origin', cache: 'no-store' });
+      const body = (await res.json().catch(() => ({}))) as Partial<LabView> & ApiError;
       if (!res.ok) {
-        this.progress(body.message ?? `The server answered ${res.status}.`);
+        const message = body.message ?? `The server answered ${res.status} ${res.statusText}. Try again in a moment.`;
+        if (action !== 'check' && body.error === 'LabSetupFailed') this.startFailed = true;
+        // The lab stopped running (sandbox reset, ended or expired): show it as not started again.
+        if (body.error === 'LabNotStarted') await this.refresh(true);
+        this.progress(message);
         return;
       }
-      this.render(body as LabView);
+      if (action !== 'check') this.startFailed = false;
+      this.render(body as LabView, body.summary ?? '', true);
       if (action !== 'check') runInSandbox('');
     } catch {
       this.progress('The server could not be reached. Check your connection and try again.');
     } finally {
       this.busy = false;
+      this.stopTicker();
+      this.removeAttribute('aria-busy');
       this.setButtons();
     }
+  }
+
+  /** While the lab starts: elapsed seconds and the setup step the server is at (shown, not announced). */
+  private startTicker(): void {
+    this.stopTicker();
+    const detail = this.querySelector<HTMLElement>('.db-lab-elapsed');
+    if (!detail) return;
+    const t0 = performance.now();
+    let step = '';
+    let asking = false;
+    const tick = () => {
+      const s = Math.floor((performance.now() - t0) / 1000);
+      detail.textContent = step ? `${step} · ${s} s` : `${s} s`;
+    };
+    const poll = async () => {
+      if (asking) return;
+      asking = true;
+      const res = await fetch(this.url(), { credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
+      const view = res?.ok ? ((await res.json().catch(() => undefined)) as LabView | undefined) : undefined;
+      asking = false;
+      if (this.ticker === undefined) return;
+      // The server answers the setup step it is at as the summary ("Setting up, step 2 of 4: …").
+      if (view?.summary.startsWith('Setting up')) step = view.summary;
+      tick();
+    };
+    tick();
+    let n = 0;
+    this.ticker = setInterval(() => {
+      tick();
+      if (++n % 2 === 0) void poll();
+    }, PROGRESS_POLL_MS / 2);
+  }
+
+  private stopTicker(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    const detail = this.querySelector<HTMLElement>('.db-lab-elapsed');
+    if (detail) detail.textContent = '';
   }
 
   private progress(text: string): void {
@@ -84,17 +166,26 @@ class DbLab extends HTMLElement {
     const started = this.dataset['started'] === '1';
     const start = this.button('start');
     if (start) {
-      start.disabled = this.busy;
-      start.hidden = started;
+      // Hidden once started; focus moves on to Check my work rather than being lost.
+      const hide = started && !this.busy;
+      if (hide && !start.hidden && document.activeElement === start) this.button('check')?.focus({ preventScroll: true });
+      start.hidden = hide;
     }
-    for (const a of ['check', 'reset']) {
+    for (const a of ['check', 'reset'] as const) {
       const b = this.button(a);
-      if (b) b.disabled = this.busy || !started;
+      if (b) b.disabled = !started && !(a === 'reset' && this.startFailed);
+    }
+    for (const b of this.querySelectorAll<HTMLButtonElement>('button[data-action]')) {
+      if (this.busy) b.setAttribute('aria-disabled', 'true');
+      else b.removeAttribute('aria-disabled');
     }
   }
 
-  private render(view: LabView): void {
-    this.dataset['started'] = view.started ? '1' : '';
+  /** Shows the lab's state; `acted`: after the learner's action, so a solution that just opened is announced. */
+  private render(view: LabView, summary: string, acted: boolean): void {
+    if (view.started) this.dataset['started'] = '1';
+    else delete this.dataset['started'];
+    const opened = acted && view.attempted && this.dataset['attempted'] !== '1';
     if (view.attempted) this.dataset['attempted'] = '1';
     for (const c of view.checks) {
       const li = this.querySelector(`li[data-check="${CSS.escape(c.id)}"]`);
@@ -106,7 +197,12 @@ class DbLab extends HTMLElement {
       }
       const msg = li.querySelector('.db-lab-message');
       if (msg) {
-        msg.textContent = c.status === 'passed' || c.status === 'unchecked' ? '' : c.message;
+        msg.replaceChildren();
+        if (c.status === 'not-yet' || c.status === 'error') {
+          const p = document.createElement('p');
+          p.textContent = c.message;
+          msg.append(p);
+        }
         if (c.hint && c.status === 'not-yet') {
           const hint = document.createElement('p');
           hint.className = 'db-lab-hint';
@@ -115,9 +211,9 @@ class DbLab extends HTMLElement {
         }
       }
     }
-    this.progress(view.summary);
+    this.progress(opened && summary ? `${summary} The solution is now available below.` : summary);
     this.setButtons();
   }
 }
 
-customElements.define('db-lab', DbLab);
+if (!customElements.get('db-lab')) customElements.define('db-lab', DbLab);
