@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { freemem } from 'node:os';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
+import { emptySandboxArgv } from '../sandbox/bwrap-argv.ts';
 import { BwrapDriver } from '../sandbox/bwrap-driver.ts';
 import type { SandboxHandle } from '../sandbox/driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
@@ -51,23 +52,7 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
   const bare: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    await run([
-      'bwrap',
-      '--unshare-user',
-      '--unshare-net',
-      '--unshare-pid',
-      '--ro-bind',
-      '/usr',
-      '/usr',
-      '--symlink',
-      'usr/lib64',
-      '/lib64',
-      '--symlink',
-      'usr/lib',
-      '/lib',
-      '--',
-      '/usr/bin/true',
-    ]);
+    await run(emptySandboxArgv());
     bare.push(ms(t0));
   }
 

@@ -45,28 +45,32 @@ function wrap(argv: string[]): string[] {
   return ['/bin/bash', '-c', `echo ${PROBE_STARTED}; exec "$@"`, 'probe', ...argv];
 }
 
+/** psql as the superuser over TCP: unaligned, no headers, quiet, stop at the first error. */
+function psql(database: string | undefined, rest: string[]): string[] {
+  return [
+    'psql',
+    '-h',
+    'localhost',
+    '-U',
+    'postgres',
+    '-d',
+    database ?? 'postgres',
+    '-X',
+    '-q',
+    '-A',
+    '-t',
+    '-v',
+    'ON_ERROR_STOP=1',
+    ...rest,
+  ];
+}
+
 /** A check: SQL with statement and lock timeouts, or a shell snippet; output only, no headers. */
 export function checkRun(c: ProbeSpec): ProbeRun {
   if (c.sql !== undefined && c.engine === 'postgresql') {
     const sql = `SET statement_timeout = '${CHECK_STATEMENT_TIMEOUT_S}s'; SET lock_timeout = '${CHECK_LOCK_TIMEOUT_S}s';\n${c.sql}`;
     return {
-      argv: wrap([
-        'psql',
-        '-h',
-        'localhost',
-        '-U',
-        'postgres',
-        '-d',
-        c.database ?? 'postgres',
-        '-X',
-        '-q',
-        '-A',
-        '-t',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-c',
-        sql,
-      ]),
+      argv: wrap(psql(c.database, ['-c', sql])),
     };
   }
   if (c.sql !== undefined) {
@@ -82,23 +86,7 @@ export function checkRun(c: ProbeSpec): ProbeRun {
 export function setupRun(s: LabSetupStep): ProbeRun {
   if (s.sql !== undefined && s.engine === 'postgresql') {
     return {
-      argv: wrap([
-        'psql',
-        '-h',
-        'localhost',
-        '-U',
-        'postgres',
-        '-d',
-        s.database ?? 'postgres',
-        '-X',
-        '-q',
-        '-A',
-        '-t',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-f',
-        '-',
-      ]),
+      argv: wrap(psql(s.database, ['-f', '-'])),
       input: s.sql,
     };
   }

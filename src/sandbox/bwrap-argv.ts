@@ -167,3 +167,28 @@ export function cgroupArgv(cgroupExec: string, cgroupDirs: string[], command: st
   if (cgroupDirs.length === 0) return command;
   return [cgroupExec, ...cgroupDirs, '--', ...command];
 }
+
+/**
+ * The smallest sandbox: the same namespaces as a real one around /usr/bin/true.
+ * Preflight runs it to see that bubblewrap works here; bench sandbox times it
+ * as the baseline for a cold start.
+ */
+export function emptySandboxArgv(): string[] {
+  return [
+    'bwrap',
+    '--unshare-user',
+    '--unshare-net',
+    '--unshare-pid',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+    '--symlink',
+    'usr/lib64',
+    '/lib64',
+    '--symlink',
+    'usr/lib',
+    '/lib',
+    '--',
+    '/usr/bin/true',
+  ];
+}

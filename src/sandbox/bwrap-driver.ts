@@ -29,6 +29,7 @@ import {
   bwrapArgv,
   cgroupArgv,
   dropPrivilegesArgv,
+  emptySandboxArgv,
   enterArgv,
   rlimitArgv,
   sandboxEnv,
@@ -117,26 +118,7 @@ export class BwrapDriver implements SandboxDriver {
           `(./drillbook up does this when run as root), or set DRILLBOOK_SANDBOX=off to serve only the static site.`,
       };
     }
-    const probe = await run(
-      dropPrivilegesArgv(this.identity(this.opts.uidBase - 1), [
-        'bwrap',
-        '--unshare-user',
-        '--unshare-net',
-        '--unshare-pid',
-        '--ro-bind',
-        '/usr',
-        '/usr',
-        '--symlink',
-        'usr/lib64',
-        '/lib64',
-        '--symlink',
-        'usr/lib',
-        '/lib',
-        '--',
-        '/usr/bin/true',
-      ]),
-      { timeoutMs: 10_000 },
-    );
+    const probe = await run(dropPrivilegesArgv(this.identity(this.opts.uidBase - 1), emptySandboxArgv()), { timeoutMs: 10_000 });
     if (probe.code !== 0) {
       return {
         ok: false,

@@ -11,6 +11,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type ConsoleMessage, type Locator, type Page } from '@playwright/test';
 import { siteBuilt } from '../../playwright.config.ts';
 import { url } from './helpers.ts';
+import { screen, squeeze, waitForPrompt } from './terminal-screen.ts';
 
 const LAB = '/labs/mysqldump-full-restore/';
 const CHECKS = ['dump-exists', 'restored-rows', 'restored-data', 'restored-code'];
@@ -21,7 +22,6 @@ const SOLUTION = [
 ];
 /** The server's least time between two checks of one lab (src/cli/serve.ts). */
 const CHECK_INTERVAL_MS = 3_000;
-const PROMPT_AT_END = /\$\s*$/;
 
 /**
  * Console errors and page errors, except the browser's own "Failed to load
@@ -41,21 +41,6 @@ function watchErrors(page: Page): string[] {
   });
   page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
   return errors;
-}
-
-/** The terminal screen as text: one line per rendered row, trailing blanks dropped. */
-async function screen(page: Page): Promise<string> {
-  const rows = await page.locator('db-sandbox .xterm-rows > div').allTextContents();
-  return rows
-    .map((r) => r.replace(/\u00a0/g, ' ').trimEnd())
-    .join('\n')
-    .trimEnd();
-}
-
-const squeeze = (s: string) => s.replace(/\s+/g, '');
-
-async function waitForPrompt(page: Page, timeout = 30_000): Promise<void> {
-  await expect.poll(() => screen(page), { timeout, message: 'the shell prompt' }).toMatch(PROMPT_AT_END);
 }
 
 /** Types a command, presses Enter and waits for it to finish: its echo is on screen, then the prompt is back. */

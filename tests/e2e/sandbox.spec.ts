@@ -9,26 +9,9 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page, type Route, type WebSocketRoute } from '@playwright/test';
 import { siteBuilt } from '../../playwright.config.ts';
 import { url, watchErrors } from './helpers.ts';
+import { screen, squeeze, waitForPrompt } from './terminal-screen.ts';
 
 const LESSON = '/foundations/logical-vs-physical/';
-/** The shell's prompt ends in `$ `; the command line follows it. */
-const PROMPT_AT_END = /\$\s*$/;
-
-/** The terminal screen as text: one line per rendered row, trailing blanks dropped. */
-async function screen(page: Page): Promise<string> {
-  const rows = await page.locator('db-sandbox .xterm-rows > div').allTextContents();
-  return rows
-    .map((r) => r.replace(/\u00a0/g, ' ').trimEnd())
-    .join('\n')
-    .trimEnd();
-}
-
-/** The screen with all whitespace removed, so commands wrapped over several rows still match. */
-const squeeze = (s: string) => s.replace(/\s+/g, '');
-
-async function waitForPrompt(page: Page, timeout = 30_000): Promise<void> {
-  await expect.poll(() => screen(page), { timeout, message: 'the shell prompt' }).toMatch(PROMPT_AT_END);
-}
 
 async function run(page: Page, command: string): Promise<void> {
   await page.keyboard.type(command);
