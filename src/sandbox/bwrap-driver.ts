@@ -391,16 +391,18 @@ class BwrapSandbox implements SandboxHandle {
     const pids = descendants(this.outerPid);
     let pss = 0;
     for (const pid of pids) pss += readPss(pid);
-    let used = 0;
-    let total = 0;
+    const d = this.disk();
+    return { pssBytes: pss, processes: pids.length, diskUsedBytes: d.usedBytes, diskTotalBytes: d.totalBytes };
+  }
+
+  disk(): { usedBytes: number; totalBytes: number } {
     try {
       const s = statfsSync(`/proc/${this.innerPid}/root/var`);
-      total = s.blocks * s.bsize;
-      used = (s.blocks - s.bfree) * s.bsize;
+      return { usedBytes: (s.blocks - s.bfree) * s.bsize, totalBytes: s.blocks * s.bsize };
     } catch {
       // The sandbox is gone or going; report no disk.
+      return { usedBytes: 0, totalBytes: 0 };
     }
-    return { pssBytes: pss, processes: pids.length, diskUsedBytes: used, diskTotalBytes: total };
   }
 
   counters(): LimitCounters {

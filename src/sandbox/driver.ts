@@ -32,7 +32,10 @@ export interface SandboxHandle {
   exec(command: string[], opts?: ExecOptions): Promise<RunResult>;
   /** Starts an interactive login shell inside on a new pseudo-terminal. */
   openShell(size: { cols: number; rows: number }): IPty;
+  /** Memory and processes (walks every process: for benchmarks and diagnostics, not for polling). */
   usage(): SandboxUsage;
+  /** How full the sandbox's /var is (one statfs: cheap enough to poll). */
+  disk(): { usedBytes: number; totalBytes: number };
   counters(): LimitCounters;
   /** Ends every process of the sandbox and frees what it held. Idempotent. */
   destroy(): Promise<void>;

@@ -321,17 +321,17 @@ export class SandboxManager {
       });
     }
     s.counters = c;
-    const u = s.handle.usage();
-    if (u.diskTotalBytes > 0) {
-      const full = u.diskUsedBytes / u.diskTotalBytes >= 0.98;
+    const u = s.handle.disk();
+    if (u.totalBytes > 0) {
+      const full = u.usedBytes / u.totalBytes >= 0.98;
       if (full && !s.diskFull) {
         s.broadcast({
           type: 'notice',
           level: 'warning',
-          text: `Disk limit reached: /var (${Math.round(u.diskTotalBytes / 2 ** 20)} MB, server data and your home) is full. Delete files you no longer need.`,
+          text: `Disk limit reached: /var (${Math.round(u.totalBytes / 2 ** 20)} MB, server data and your home) is full. Delete files you no longer need.`,
         });
       }
-      s.diskFull = u.diskUsedBytes / u.diskTotalBytes >= 0.9 && (full || s.diskFull);
+      s.diskFull = u.usedBytes / u.totalBytes >= 0.9 && (full || s.diskFull);
     }
   }
 

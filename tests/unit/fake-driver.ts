@@ -74,6 +74,9 @@ export class FakeHandle implements SandboxHandle {
   usage() {
     return this.usageNow;
   }
+  disk() {
+    return { usedBytes: this.usageNow.diskUsedBytes, totalBytes: this.usageNow.diskTotalBytes };
+  }
   counters() {
     return this.countersNow;
   }
