@@ -22,10 +22,9 @@ import { loadServerConfig } from '../server/config.ts';
 /** What a learner should wait at most for "Start lab" and for "Check my work". */
 const TARGET_MS = 5_000;
 /**
- * Deadlines per phase. The runner passes its own timeouts to exec, but a
- * command left running inside the sandbox can keep exec from returning
- * (a psql blocked by paused recovery, say): past the deadline the sandbox
- * is destroyed, which ends everything in it, and the run is reported.
+ * Deadlines per phase, a guard beside exec's own timeouts: past one the
+ * sandbox is destroyed, which ends everything in it, and the run is
+ * reported instead of the benchmark waiting.
  */
 const DEADLINE_MS = { setup: 150_000, solve: 330_000, check: 60_000 };
 
