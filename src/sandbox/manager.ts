@@ -50,6 +50,8 @@ const END_TEXT: Record<EndReason, string> = {
 class Session {
   readonly handle: SandboxHandle;
   readonly learner: string;
+  /** When the learner got it: the hard lifetime counts from here, not from when the pool started it. */
+  readonly claimedAt = Date.now();
   lastActive = Date.now();
   pty: IPty | undefined;
   size = { cols: 80, rows: 24 };
@@ -146,7 +148,7 @@ export class SandboxManager {
       id: s.handle.id,
       engines: ['postgresql', 'mariadb'],
       createdAt: s.handle.createdAt.toISOString(),
-      expiresAt: new Date(s.handle.createdAt.getTime() + this.opts.lifetimeMs).toISOString(),
+      expiresAt: new Date(s.claimedAt + this.opts.lifetimeMs).toISOString(),
       idleTimeoutSeconds: Math.round(this.opts.idleTimeoutMs / 1000),
       limits: {
         memoryMb: Math.round(l.memoryBytes / 2 ** 20),
@@ -235,11 +237,16 @@ export class SandboxManager {
     const s = await this.session(learner);
     if (size) s.size = size;
     s.clients.add(client);
+    // A pause belongs to the client that could not keep up; a newly attached one
+    // (often the same tab after a reload) starts with an empty buffer.
+    this.setPaused(learner, false);
     client.send({ type: 'ready', sandbox: this.describe(s) });
     for (const chunk of s.scrollback) client.send(chunk);
     if (!s.pty) this.spawnShell(s);
     return () => {
       s.clients.delete(client);
+      // Nobody left to wait for: keep reading so the scrollback stays current.
+      if (s.clients.size === 0) this.setPaused(learner, false);
     };
   }
 
@@ -296,7 +303,7 @@ export class SandboxManager {
   private tick(): void {
     const now = Date.now();
     for (const [learner, s] of this.sessions) {
-      if (now - s.handle.createdAt.getTime() >= this.opts.lifetimeMs) void this.end(learner, 'lifetime');
+      if (now - s.claimedAt >= this.opts.lifetimeMs) void this.end(learner, 'lifetime');
       else if (now - s.lastActive >= this.opts.idleTimeoutMs) void this.end(learner, 'idle');
       else this.checkLimits(s);
     }

@@ -90,6 +90,37 @@ describe('SandboxManager', () => {
     expect(t.got.at(-1)).toMatchObject({ type: 'closed', reason: 'lifetime' });
   });
 
+  it('counts the lifetime of a warm sandbox from when a learner gets it, not from when the pool started it', async () => {
+    vi.useFakeTimers();
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, { ...opts, maxSandboxes: 3, poolSize: 1, idleTimeoutMs: 60_000, lifetimeMs: 30_000 });
+    m.start();
+    await vi.advanceTimersByTimeAsync(45_000);
+    const claimedAt = Date.now();
+    const info = await m.claim('a');
+    expect(info.id).toBe('fake-1');
+    expect(Date.parse(info.expiresAt)).toBe(claimedAt + 30_000);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(m.info('a')?.id).toBe('fake-1');
+    await vi.advanceTimersByTimeAsync(28_000);
+    expect(m.info('a')).toBeUndefined();
+  });
+
+  it('a paused shell resumes when its tab reconnects, so output is not stuck after a reload', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    const t1 = client();
+    const detach = await m.attach('a', t1.c);
+    const pty = d.created[0]!.ptys[0]!;
+    m.setPaused('a', true);
+    expect(pty.paused).toBe(true);
+    detach();
+    expect(pty.paused).toBe(false);
+    m.setPaused('a', true);
+    await m.attach('a', client().c);
+    expect(pty.paused).toBe(false);
+  });
+
   it('shares one shell between tabs and replays recent output to a new tab', async () => {
     const d = new FakeDriver();
     const m = new SandboxManager(d, opts);
