@@ -43,6 +43,9 @@ export function sandboxEnv(extra: Record<string, string> = {}): Record<string, s
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
     PGDATA: '/var/lib/postgresql/15/main',
+    // Lessons type `psql`, `createdb` and `sudo -u postgres pg_dump` as on a Debian
+    // host, where the postgres account is the superuser; the sandbox has one account.
+    PGUSER: 'postgres',
     ...extra,
   };
 }
@@ -94,6 +97,8 @@ export function bwrapArgv(spec: BwrapSpec): string[] {
   }
   a.push('--symlink', '/run', '/var/run');
   a.push('--dir', '/var/home/learner', '--symlink', '/var/home', '/home');
+  // Lessons keep their backups in /srv/backups; it lives in /var so it counts against the disk limit.
+  a.push('--symlink', '/var/srv', '/srv');
   a.push('--size', String(spec.tmpBytes), '--tmpfs', '/tmp');
   a.push('--size', String(spec.tmpBytes), '--tmpfs', '/run');
   // Drillbook's helpers (systemctl, compatibility commands, init), read-only.

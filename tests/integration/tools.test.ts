@@ -57,6 +57,28 @@ describe.skipIf(reason)('tools in a sandbox', () => {
     );
   });
 
+  it('mysqldump drops --set-gtid-purged given with a separate value, keeping the database argument', async () => {
+    const r = await term.run('mysqldump --set-gtid-purged OFF shop 2>err.txt | grep -c "INSERT INTO .orders."; cat err.txt');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^[1-9]\d*$/m);
+    expect(r.out).toContain(
+      "sandbox: MariaDB's mysqldump: --set-gtid-purged OFF ignored: MariaDB has no such option (its GTIDs differ; see --gtid)",
+    );
+  });
+
+  it('lesson commands work as written: psql as postgres by default, sudo -u postgres, /srv/backups', async () => {
+    const who = await term.run('psql -Atc "select current_user"');
+    expect(who.out.trim()).toBe('postgres');
+    const dump = await term.run(
+      'sudo -u postgres pg_dump -Fc -f /srv/backups/shop.dump shop && sudo -u postgres pg_restore --list /srv/backups/shop.dump',
+    );
+    expect(dump.code).toBe(0);
+    expect(dump.out).toContain('sandbox: sudo runs this as learner');
+    expect(dump.out).toMatch(/TABLE DATA public orders postgres/);
+    const where = await term.run('df --output=target /srv/backups/shop.dump | tail -1');
+    expect(where.out.trim()).toBe('/var');
+  });
+
   it('mariabackup --backup then --prepare gives a consistent copy', async () => {
     const b = await term.run('mariabackup --backup --target-dir=/home/learner/full 2>&1 | tail -1');
     expect(b.out).toContain('completed OK!');
@@ -113,6 +135,7 @@ describe.skipIf(reason)('tools in a sandbox', () => {
     expect(down.out).toContain("Can't connect to local server through socket");
     expect((await term.run('systemctl is-active mariadb')).out.trim()).toBe('inactive');
     expect((await term.run('systemctl start mysql')).code).toBe(0);
+    expect((await term.run('systemctl is-active mysql')).out.trim()).toBe('active');
     const up = await term.run('mysql -Nse "select count(*) from shop.orders"');
     expect(up.out.trim()).toBe('500');
   });
@@ -122,7 +145,11 @@ describe.skipIf(reason)('tools in a sandbox', () => {
     const down = await term.run('pg_isready -h localhost');
     expect(down.code).not.toBe(0);
     expect(down.out).toContain('no response');
+    const stopped = await term.run('systemctl is-active postgresql');
+    expect(stopped.out.trim()).toBe('inactive');
+    expect(stopped.code).toBe(3);
     expect((await term.run('systemctl start postgresql')).code).toBe(0);
+    expect((await term.run('systemctl status postgresql')).out).toContain('● postgresql.service - active (running)');
     const up = await term.run('psql -h localhost -U postgres -d shop -Atc "select count(*) from orders"');
     expect(up.out.trim()).toBe('500');
   });

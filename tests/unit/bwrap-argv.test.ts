@@ -67,6 +67,12 @@ describe('bwrapArgv', () => {
     expect(argv.join(' ')).toContain(`--size ${64 * 2 ** 20} --tmpfs /tmp`);
   });
 
+  it("keeps /home and /srv (the lessons' backup folder) inside the size-limited /var", () => {
+    const links = after(argv, '--symlink', 2);
+    expect(links).toContainEqual(['/var/home', '/home']);
+    expect(links).toContainEqual(['/var/srv', '/srv']);
+  });
+
   it('passes only the given environment and ends with the command', () => {
     expect(argv).toContain('--clearenv');
     expect(after(argv, '--setenv', 2)).toEqual([
@@ -131,6 +137,7 @@ describe('entering and wrapping', () => {
     expect(env['PATH']).toContain('/usr/lib/postgresql/15/bin');
     expect(env['TERM']).toBe('dumb');
     expect(env['HOME']).toBe('/home/learner');
+    expect(env['PGUSER']).toBe('postgres');
   });
 });
 

@@ -9,18 +9,18 @@ export PGDATA
 
 note() { printf 'sandbox: %s\n' "$*" >&2; }
 
-pg_running() { "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+postgres_running() { "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 mariadb_running() { [ -f "$MYPID" ] && kill -0 "$(cat "$MYPID" 2>/dev/null)" 2>/dev/null; }
 
 start_postgres() {
-  if pg_running; then return 0; fi
+  if postgres_running; then return 0; fi
   mkdir -p /run/postgresql /var/log/postgresql
   # setsid: the server must outlive the shell that started it.
   setsid "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 -s start </dev/null
 }
 
 stop_postgres() {
-  if ! pg_running; then return 0; fi
+  if ! postgres_running; then return 0; fi
   "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 -s stop
 }
 
