@@ -119,35 +119,45 @@ export class LabService {
         this.manager.touch(learner);
         return this.view(learner, id, 'This lab is already running in your sandbox. To begin again, reset the lab.');
       }
-      // Every lab starts from fresh servers (a warm sandbox when the pool has one): another lab's
-      // data or earlier experiments must not change what the setup and the checks see.
-      if (this.manager.handle(learner)) await this.manager.reset(learner);
-      else await this.manager.claim(learner);
-      const handle = this.manager.handle(learner);
-      if (!handle) throw new LabError('LabSetupFailed', 'Your sandbox ended while the lab was starting. Start the lab again.');
-      const t0 = performance.now();
-      const key = `${learner}\u0000${id}`;
-      let facts: Record<string, string>;
-      try {
-        facts = await runSetup(handle, cl.lab, (p) => this.setupAt.set(key, p));
-      } catch (e) {
-        const detail = e instanceof LabSetupError ? e.message : e instanceof Error ? e.message : String(e);
-        throw new LabError(
-          'LabSetupFailed',
-          `The lab could not be prepared (${detail}). This is not your fault: reset the lab or try again later.`,
-        );
-      } finally {
-        this.setupAt.delete(key);
-      }
-      this.store.recordStart(learner, id, handle.id, facts);
-      this.uncheckedSinceStart.add(key);
-      this.manager.touch(learner);
-      return this.view(
-        learner,
-        id,
-        `Lab ready in ${((performance.now() - t0) / 1000).toFixed(1)} s. Open the terminal and work through the tasks.`,
-      );
+      return this.prepare(learner, id, cl);
     });
+  }
+
+  /** Fresh servers and the setup run again, whether or not the lab was running. */
+  async reset(learner: string, id: string): Promise<LabView> {
+    const cl = this.lab(id);
+    return this.exclusive(learner, id, () => this.prepare(learner, id, cl));
+  }
+
+  private async prepare(learner: string, id: string, cl: CourseLab): Promise<LabView> {
+    // Every lab starts from fresh servers (a warm sandbox when the pool has one): another lab's
+    // data or earlier experiments must not change what the setup and the checks see.
+    if (this.manager.handle(learner)) await this.manager.reset(learner);
+    else await this.manager.claim(learner);
+    const handle = this.manager.handle(learner);
+    if (!handle) throw new LabError('LabSetupFailed', 'Your sandbox ended while the lab was starting. Start the lab again.');
+    const t0 = performance.now();
+    const key = `${learner}\u0000${id}`;
+    let facts: Record<string, string>;
+    try {
+      facts = await runSetup(handle, cl.lab, (p) => this.setupAt.set(key, p));
+    } catch (e) {
+      const detail = e instanceof LabSetupError ? e.message : e instanceof Error ? e.message : String(e);
+      throw new LabError(
+        'LabSetupFailed',
+        `The lab could not be prepared (${detail}). This is not your fault: reset the lab or try again later.`,
+      );
+    } finally {
+      this.setupAt.delete(key);
+    }
+    this.store.recordStart(learner, id, handle.id, facts);
+    this.uncheckedSinceStart.add(key);
+    this.manager.touch(learner);
+    return this.view(
+      learner,
+      id,
+      `Lab ready in ${((performance.now() - t0) / 1000).toFixed(1)} s. Open the terminal and work through the tasks.`,
+    );
   }
 
   async check(learner: string, id: string): Promise<LabView> {
@@ -180,11 +190,5 @@ export class LabService {
           : `${passed} of ${results.length} checks passed.${infra ? ' Some checks could not run because of a server problem; they do not count against you.' : ''}`;
       return this.view(learner, id, summary);
     });
-  }
-
-  async reset(learner: string, id: string): Promise<LabView> {
-    this.lab(id);
-    await this.manager.reset(learner);
-    return this.start(learner, id);
   }
 }

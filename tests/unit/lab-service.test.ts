@@ -224,6 +224,8 @@ describe('LabService', () => {
     const view = await service.reset('alice', 'demo');
     expect(manager.handle('alice')?.id).not.toBe(before);
     expect(driver.created[0]?.destroyed).toBe(true);
+    // One fresh sandbox for the reset, not one for the reset and another for the start after it.
+    expect(driver.created).toHaveLength(2);
     expect(view.started).toBe(true);
     expect(view.attempted).toBe(true);
     expect(view.checks.map((c) => c.status)).toEqual(['unchecked', 'unchecked']);
