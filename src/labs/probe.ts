@@ -82,6 +82,36 @@ export function checkRun(c: ProbeSpec): ProbeRun {
   return { argv: wrap(['/bin/bash', '-c', c.shell ?? '']) };
 }
 
+/** PostgreSQL's recovery state, asked when a check was blocked: the reason the learner is told. */
+export type RecoveryState = 'paused' | 'pause requested' | 'not paused' | 'not in recovery';
+
+/** Asks the server whether it is in recovery and whether replay is paused (a catalogue read: takes no table lock). */
+export function recoveryStateRun(): ProbeRun {
+  return {
+    argv: wrap(
+      psql(undefined, [
+        '-c',
+        "SET statement_timeout = '2s'; SELECT CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE 'not in recovery' END",
+      ]),
+    ),
+  };
+}
+
+/** The state named by a recoveryStateRun outcome, or undefined when it could not be read. */
+export function parseRecoveryState(outcome: ProbeOutcome | null): RecoveryState | undefined {
+  if (!outcome || outcome.code !== 0 || !outcome.stdout.startsWith(PROBE_STARTED)) return undefined;
+  const v = outcome.stdout.slice(PROBE_STARTED.length).trim();
+  return (['paused', 'pause requested', 'not paused', 'not in recovery'] as const).find((s) => s === v);
+}
+
+/** Whether a failed PostgreSQL check was stopped by its own lock or statement timeout (or ran out of time). */
+export function blockedOnPostgres(c: ProbeSpec, outcome: ProbeOutcome | null): boolean {
+  if (c.engine !== 'postgresql' || !outcome || !outcome.stdout.startsWith(PROBE_STARTED)) return false;
+  return outcome.timedOut || (outcome.code !== 0 && /lock timeout|statement timeout/i.test(outcome.stderr));
+}
+
+const RESUME = 'Look at the data, then run SELECT pg_wal_replay_resume(); and check again.';
+
 /** A setup step: whole SQL scripts go through stdin; shell runs as the learner with errors fatal. */
 export function setupRun(s: LabSetupStep): ProbeRun {
   if (s.sql !== undefined && s.engine === 'postgresql') {
@@ -115,20 +145,21 @@ const firstLine = (s: string) => {
 };
 
 /** Why a check could not see the state, in the learner's terms, or null when the probe simply answered. */
-function blockedReason(c: ProbeSpec, stderr: string): string | null {
-  if (/lock timeout|Lock wait timeout/i.test(stderr)) {
-    return c.engine === 'postgresql'
-      ? 'Not yet: the check waited for a lock and gave up. Is recovery still paused? Once the data looks right, run SELECT pg_wal_replay_resume(); and check again.'
-      : 'Not yet: the check waited for a lock held by another session and gave up.';
+function blockedReason(c: ProbeSpec, stderr: string, recovery: RecoveryState | undefined): string | null {
+  const postgres = c.engine === 'postgresql';
+  if (postgres && /lock timeout|statement timeout/i.test(stderr)) {
+    if (recovery === 'paused' || recovery === 'pause requested') {
+      return `Not yet: recovery is still paused, and the check waited for a lock that the replayed WAL still holds. ${RESUME}`;
+    }
+    if (recovery === 'not paused')
+      return 'Not yet: PostgreSQL is still replaying WAL, so the check could not read the data. Check again in a moment.';
   }
+  if (/lock timeout|Lock wait timeout/i.test(stderr)) return 'Not yet: the check waited for a lock held by another session and gave up.';
   if (/statement timeout|max_statement_time|Query execution was interrupted/i.test(stderr)) {
-    return 'Not yet: the check query took too long and was stopped. Is the server still busy (or recovery still paused)?';
+    return 'Not yet: the check query took too long and was stopped. Is the server still busy?';
   }
   if (/database ".*" does not exist|Unknown database/i.test(stderr)) return null;
-  if (
-    c.engine === 'postgresql' &&
-    /could not connect|connection to server .* failed|the database system is (starting up|shutting down)/i.test(stderr)
-  ) {
+  if (postgres && /could not connect|connection to server .* failed|the database system is (starting up|shutting down)/i.test(stderr)) {
     return 'Not yet: PostgreSQL is not accepting connections in your sandbox. Start it (systemctl start postgresql) and check again.';
   }
   if (c.engine === 'mariadb' && /Can't connect to (local )?(MySQL|MariaDB)? ?server/i.test(stderr)) {
@@ -137,8 +168,17 @@ function blockedReason(c: ProbeSpec, stderr: string): string | null {
   return null;
 }
 
-/** Classifies one check's probe. `outcome` null means the probe could not be run at all. */
-export function classify(check: LabCheck, facts: Record<string, string>, outcome: ProbeOutcome | null, ms: number): CheckResult {
+/**
+ * Classifies one check's probe. `outcome` null means the probe could not be run at all;
+ * `recovery` is PostgreSQL's recovery state when the check was blocked (see blockedOnPostgres).
+ */
+export function classify(
+  check: LabCheck,
+  facts: Record<string, string>,
+  outcome: ProbeOutcome | null,
+  ms: number,
+  recovery?: RecoveryState,
+): CheckResult {
   const base = { id: check.id, title: check.title, ms };
   if (!outcome) {
     return {
@@ -156,14 +196,17 @@ export function classify(check: LabCheck, facts: Record<string, string>, outcome
   }
   const got = outcome.stdout.slice(PROBE_STARTED.length).trim();
   if (outcome.timedOut) {
+    const paused = recovery === 'paused' || recovery === 'pause requested';
     return {
       ...base,
       status: 'not-yet',
-      message: 'Not yet: the check did not finish in time. Is a server still busy or is recovery still paused?',
+      message: paused
+        ? `Not yet: recovery is still paused, and the check did not finish in time. ${RESUME}`
+        : 'Not yet: the check did not finish in time. Is a server still busy?',
       got,
     };
   }
-  const blocked = outcome.code !== 0 ? blockedReason(check, outcome.stderr) : null;
+  const blocked = outcome.code !== 0 ? blockedReason(check, outcome.stderr, recovery) : null;
   if (blocked) return { ...base, status: 'not-yet', message: blocked, hint: check.hint, got };
   const expected = substitute(check.expect, facts).trim();
   if (outcome.code === 0 && got === expected) return { ...base, status: 'passed', message: 'Passed.', got };

@@ -5,7 +5,18 @@
  */
 import type { Lab } from '../blocks/lab/schema.ts';
 import type { SandboxHandle } from '../sandbox/driver.ts';
-import { checkRun, classify, PROBE_STARTED, setupRun, type CheckResult, type ProbeOutcome } from './probe.ts';
+import {
+  blockedOnPostgres,
+  checkRun,
+  classify,
+  parseRecoveryState,
+  PROBE_STARTED,
+  recoveryStateRun,
+  setupRun,
+  type CheckResult,
+  type ProbeOutcome,
+  type RecoveryState,
+} from './probe.ts';
 
 export class LabSetupError extends Error {
   readonly step: number;
@@ -85,7 +96,13 @@ export async function runChecks(handle: SandboxHandle, lab: Lab, facts: Record<s
     } catch {
       outcome = null;
     }
-    results.push(classify(check, facts, outcome, Math.round(performance.now() - t0)));
+    const ms = Math.round(performance.now() - t0);
+    // A blocked PostgreSQL check: ask the server why, so the learner hears "recovery is still paused" only when it is.
+    let recovery: RecoveryState | undefined;
+    if (blockedOnPostgres(check, outcome)) {
+      recovery = parseRecoveryState(await handle.exec(recoveryStateRun().argv, { timeoutMs: 5_000 }).catch(() => null));
+    }
+    results.push(classify(check, facts, outcome, ms, recovery));
   }
   return results;
 }

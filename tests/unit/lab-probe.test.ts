@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { labCheck, type LabCheck } from '../../src/blocks/lab/schema.ts';
-import { checkRun, classify, PROBE_STARTED, setupRun, substitute } from '../../src/labs/probe.ts';
+import {
+  blockedOnPostgres,
+  checkRun,
+  classify,
+  parseRecoveryState,
+  PROBE_STARTED,
+  recoveryStateRun,
+  setupRun,
+  substitute,
+} from '../../src/labs/probe.ts';
 import { ResultsStore } from '../../src/labs/store.ts';
 
 const pgCheck: LabCheck = labCheck.parse({
@@ -56,12 +65,36 @@ describe('classify', () => {
     );
   });
 
-  it('reports a query blocked by paused recovery as "not yet", never hanging', () => {
-    const r = classify(pgCheck, facts, out('', 1, 'ERROR:  canceling statement due to lock timeout'), 3004);
+  it('reports a query blocked by paused recovery as "not yet: recovery is still paused", never hanging', () => {
+    const locked = out('', 1, 'ERROR:  canceling statement due to lock timeout');
+    expect(blockedOnPostgres(pgCheck, locked)).toBe(true);
+    const r = classify(pgCheck, facts, locked, 3004, 'paused');
     expect(r.status).toBe('not-yet');
     expect(r.message).toBe(
-      'Not yet: the check waited for a lock and gave up. Is recovery still paused? Once the data looks right, run SELECT pg_wal_replay_resume(); and check again.',
+      'Not yet: recovery is still paused, and the check waited for a lock that the replayed WAL still holds. Look at the data, then run SELECT pg_wal_replay_resume(); and check again.',
     );
+    expect(classify(pgCheck, facts, { ...locked, code: null, timedOut: true }, 15_000, 'paused').message).toBe(
+      'Not yet: recovery is still paused, and the check did not finish in time. Look at the data, then run SELECT pg_wal_replay_resume(); and check again.',
+    );
+  });
+
+  it('does not blame paused recovery for a lock held by another session', () => {
+    const locked = out('', 1, 'ERROR:  canceling statement due to lock timeout');
+    expect(classify(pgCheck, facts, locked, 3004, 'not in recovery').message).toBe(
+      'Not yet: the check waited for a lock held by another session and gave up.',
+    );
+    expect(classify(pgCheck, facts, locked, 3004, 'not paused').message).toBe(
+      'Not yet: PostgreSQL is still replaying WAL, so the check could not read the data. Check again in a moment.',
+    );
+    expect(blockedOnPostgres(pgCheck, out('5999'))).toBe(false);
+  });
+
+  it('reads the recovery state only from a probe that answered', () => {
+    expect(parseRecoveryState(out('paused\n'))).toBe('paused');
+    expect(parseRecoveryState(out('not in recovery'))).toBe('not in recovery');
+    expect(parseRecoveryState(out('', 2, 'psql: error'))).toBeUndefined();
+    expect(parseRecoveryState(null)).toBeUndefined();
+    expect(recoveryStateRun().argv.at(-1)).toContain('pg_get_wal_replay_pause_state()');
   });
 
   it('says when the learner stopped the server', () => {
