@@ -1,15 +1,17 @@
 /**
  * `drillbook labs verify [--only ID]`: for every lab of the content, in a
  * fresh sandbox each time: setup → every check "not yet" → the solution →
- * every check passed; then, for each recorded mistake, setup → the mistake →
- * at least one check not passed. Prints a table and ends with
- * `labs: N verified, M failed`.
+ * every check passed; then each alternative solution the same way; then, for
+ * each recorded mistake, setup → the mistake (which must run to the end) →
+ * its `fails` checks (or at least one check) not passed, showing its `says`.
+ * Prints a table and ends with `labs: N verified, M failed`.
  */
 import { loadCourse } from '../course/load-course.ts';
 import { contentDir } from '../course/config.ts';
 import { courseLabs, type CourseLab } from '../labs/course-labs.ts';
 import { runChecks, runScript, runSetup } from '../labs/runner.ts';
 import { BwrapDriver } from '../sandbox/bwrap-driver.ts';
+import type { SandboxHandle } from '../sandbox/driver.ts';
 import { loadServerConfig } from '../server/config.ts';
 import type { CheckResult } from '../labs/probe.ts';
 
@@ -44,7 +46,9 @@ export async function runLabs(args: string[]): Promise<number> {
     return 1;
   }
   await driver.prepare((l) => process.stderr.write(`${l}\n`));
-  say(`${'lab'.padEnd(32)} ${'setup'.padStart(7)} ${'check'.padStart(7)} ${'solve'.padStart(7)} ${'check'.padStart(7)} mistakes  result`);
+  say(
+    `${'lab'.padEnd(32)} ${'setup'.padStart(7)} ${'check'.padStart(7)} ${'solve'.padStart(7)} ${'check'.padStart(7)} ${'other'.padStart(6)} mistakes  result`,
+  );
   let ok = 0;
   let failed = 0;
   for (const cl of labs) {
@@ -53,7 +57,7 @@ export async function runLabs(args: string[]): Promise<number> {
     else failed++;
     const t = problems.times;
     say(
-      `${cl.id.padEnd(32)} ${secs(t.setup).padStart(7)} ${secs(t.check1).padStart(7)} ${secs(t.solve).padStart(7)} ${secs(t.check2).padStart(7)} ${`${problems.mistakesCaught}/${cl.lab.mistakes.length}`.padStart(8)}  ${problems.failures.length ? 'FAILED' : 'ok'}`,
+      `${cl.id.padEnd(32)} ${secs(t.setup).padStart(7)} ${secs(t.check1).padStart(7)} ${secs(t.solve).padStart(7)} ${secs(t.check2).padStart(7)} ${`${problems.alternativesPassed}/${cl.lab.alternatives.length}`.padStart(6)} ${`${problems.mistakesCaught}/${cl.lab.mistakes.length}`.padStart(8)}  ${problems.failures.length ? 'FAILED' : 'ok'}`,
     );
     for (const f of problems.failures) say(`    ${cl.file}:${cl.line}: ${f}`);
   }
@@ -64,7 +68,6 @@ export async function runLabs(args: string[]): Promise<number> {
 async function verifyOne(driver: BwrapDriver, cl: CourseLab) {
   const failures: string[] = [];
   const times = { setup: 0, check1: 0, solve: 0, check2: 0 };
-  let mistakesCaught = 0;
   const timed = async <T>(k: keyof typeof times, f: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
     try {
@@ -80,7 +83,7 @@ async function verifyOne(driver: BwrapDriver, cl: CourseLab) {
     const early = before.filter((r) => r.status !== 'not-yet');
     if (early.length) failures.push(`before the solution, these checks were not "not yet": ${summary(early)}`);
     const sol = await timed('solve', () => runScript(sb, cl.lab.solution));
-    if (sol.code !== 0) failures.push(`the solution failed (exit ${sol.code}): ${sol.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (sol.code !== 0) failures.push(`the solution failed (exit ${sol.code}): ${tail(sol.stderr)}`);
     const after = await timed('check2', () => runChecks(sb, cl.lab, facts));
     const notPassed = after.filter((r) => r.status !== 'passed');
     if (notPassed.length)
@@ -92,20 +95,69 @@ async function verifyOne(driver: BwrapDriver, cl: CourseLab) {
   } finally {
     await sb.destroy();
   }
-  for (const m of cl.lab.mistakes) {
-    const s = await driver.create();
+  /** Setup in a fresh sandbox, then `work`; what goes wrong becomes a failure line. */
+  const fresh = async (label: string, work: (sb: SandboxHandle, facts: Record<string, string>) => Promise<boolean>) => {
+    const sb = await driver.create();
     try {
-      const facts = await runSetup(s, cl.lab);
-      await runScript(s, m.script);
-      const rs = await runChecks(s, cl.lab, facts);
-      if (rs.some((r) => r.status === 'error')) failures.push(`mistake "${m.title}": a check had an infrastructure error: ${summary(rs)}`);
-      else if (rs.every((r) => r.status === 'passed')) failures.push(`mistake "${m.title}" passed every check; the checks must catch it`);
-      else mistakesCaught++;
+      return await work(sb, await runSetup(sb, cl.lab));
     } catch (e) {
-      failures.push(`mistake "${m.title}": ${e instanceof Error ? e.message : String(e)}`);
+      failures.push(`${label}: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
     } finally {
-      await s.destroy();
+      await sb.destroy();
     }
+  };
+  let alternativesPassed = 0;
+  for (const alt of cl.lab.alternatives) {
+    const label = `alternative "${alt.title}"`;
+    const ok = await fresh(label, async (sb, facts) => {
+      const r = await runScript(sb, alt.script);
+      if (r.code !== 0) {
+        failures.push(`${label} failed (exit ${r.code}): ${tail(r.stderr)}`);
+        return false;
+      }
+      const notPassed = (await runChecks(sb, cl.lab, facts)).filter((x) => x.status !== 'passed');
+      if (notPassed.length)
+        failures.push(`${label}: these checks did not pass: ${notPassed.map((x) => `${x.id}: ${x.message}`).join('; ')}`);
+      return notPassed.length === 0;
+    });
+    if (ok) alternativesPassed++;
   }
-  return { failures, times, mistakesCaught };
+  let mistakesCaught = 0;
+  for (const m of cl.lab.mistakes) {
+    const label = `mistake "${m.title}"`;
+    const caught = await fresh(label, async (sb, facts) => {
+      // A mistake script that stops early leaves every check "not yet" and would prove nothing.
+      const r = await runScript(sb, m.script);
+      if (r.code !== 0) {
+        failures.push(`${label}: its script stopped (exit ${r.code}) before doing the mistake: ${tail(r.stderr)}`);
+        return false;
+      }
+      const rs = await runChecks(sb, cl.lab, facts);
+      if (rs.some((x) => x.status === 'error')) {
+        failures.push(`${label}: a check had an infrastructure error: ${summary(rs)}`);
+        return false;
+      }
+      const missed = m.fails.length
+        ? rs.filter((x) => m.fails.includes(x.id) && x.status === 'passed')
+        : rs.every((x) => x.status === 'passed')
+          ? rs
+          : [];
+      if (missed.length) {
+        failures.push(
+          `${label} passed ${m.fails.length ? `checks that must catch it: ${summary(missed)}` : 'every check'}; the checks must catch it`,
+        );
+        return false;
+      }
+      if (m.says && !rs.some((x) => x.status !== 'passed' && x.message.includes(m.says!))) {
+        failures.push(`${label}: no check said "${m.says}": ${rs.map((x) => `${x.id}: ${x.message}`).join('; ')}`);
+        return false;
+      }
+      return true;
+    });
+    if (caught) mistakesCaught++;
+  }
+  return { failures, times, mistakesCaught, alternativesPassed };
 }
+
+const tail = (stderr: string) => stderr.trim().split('\n').slice(-3).join(' | ');

@@ -145,6 +145,16 @@ export const catalogue = {
     message: (a) => `"expect" uses {{${a.name}}}, but no setup step records a fact of that name.`,
     hint: (a) => `Add "record: ${a.name}" to the setup step whose output is the expected value.`,
   }),
+  LabEngineNotListed: entry<{ engine: string }>({
+    severity: 'error',
+    message: (a) => `This step or check uses ${a.engine}, which is not in the lab's "engines".`,
+    hint: (a) => `Add ${a.engine} to "engines:" (the lab page says which servers it uses), or use a listed engine.`,
+  }),
+  LabUnknownCheck: entry<{ id: string }>({
+    severity: 'error',
+    message: (a) => `"fails" names check "${a.id}", which is not a check of this lab.`,
+    hint: () => 'List ids from "checks:" (the checks this mistake must not pass).',
+  }),
   DuplicateBlockId: entry<{ id: string; firstLine: number }>({
     severity: 'error',
     message: (a) => `Block id "${a.id}" is already used by the block at line ${a.firstLine}.`,

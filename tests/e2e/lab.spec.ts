@@ -148,6 +148,8 @@ test.describe('sandbox mode', () => {
     await expect(dump.locator('.db-lab-hint')).toHaveText(
       'Hint: mysqldump writes to standard output: redirect it with > ~/backups/shop.sql.',
     );
+    // `code` spans in the author's text are shown as code, not as backticks.
+    await expect(dump.locator('.db-lab-hint code')).toHaveText(['mysqldump', '> ~/backups/shop.sql']);
     // A check that waited for an earlier one says so, without a hint about a step the learner has not reached.
     await expect(check(lab, 'restored-rows').message).toHaveText('Waiting for: A dump is at ~/backups/shop.sql.');
     await expect(solution).toBeVisible();

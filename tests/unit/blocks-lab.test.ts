@@ -12,7 +12,16 @@ describe('lab block', () => {
       time: '15 min',
       tasks: ['Restore `orders` from the dump.', 'Press **Check my work**.'],
       solution: 'pg_restore -d shop -t orders ~/backups/shop.dump\n',
-      mistakes: [{ title: 'restores nothing', script: 'true' }],
+      alternatives: [{ title: 'restores with the data only', script: 'pg_restore -d shop --data-only -t orders ~/backups/shop.dump' }],
+      mistakes: [
+        { title: 'restores nothing', script: 'true', fails: [] },
+        {
+          title: 'restores into the wrong database',
+          script: 'pg_restore -d postgres -t orders ~/backups/shop.dump',
+          fails: ['rows'],
+          says: 'Rows are missing',
+        },
+      ],
     });
     expect(lab.setup).toEqual([
       { title: 'Create the shop', engine: 'postgresql', database: 'postgres', sql: 'CREATE DATABASE shop;' },
@@ -32,7 +41,7 @@ describe('lab block', () => {
     });
   });
 
-  it('reports broken probes, duplicate ids, bad needs and unknown facts by field', () => {
+  it('reports broken probes, duplicate ids, bad needs, unknown facts, unlisted engines and unknown checks by field', () => {
     const node = blocksOf(fixture('lab/invalid-probes.md'))[0]!;
     expect(node.ok).toBe(false);
     if (node.ok) return;
@@ -81,6 +90,24 @@ describe('lab block', () => {
         block: 'lab',
         path: 'checks.1.expect',
         message: '"expect" uses {{nothing}}, but no setup step records a fact of that name.',
+      },
+      {
+        name: 'LabEngineNotListed',
+        severity: 'error',
+        file: 'lab/invalid-probes.md',
+        line: 9,
+        block: 'lab',
+        path: 'checks.3.engine',
+        message: 'This step or check uses postgresql, which is not in the lab\'s "engines".',
+      },
+      {
+        name: 'LabUnknownCheck',
+        severity: 'error',
+        file: 'lab/invalid-probes.md',
+        line: 9,
+        block: 'lab',
+        path: 'mistakes.0.fails.0',
+        message: '"fails" names check "nowhere", which is not a check of this lab.',
       },
     ]);
   });

@@ -18,6 +18,7 @@ const lab: Lab = labSchema.parse({
   id: 'demo',
   title: 'Demo lab',
   engines: ['mariadb'],
+  time: '5 min',
   setup: [
     { title: 'Create the shop', engine: 'mariadb', sql: 'CREATE DATABASE shop' },
     { title: 'Count the rows', engine: 'mariadb', sql: 'SELECT 3 /* count */', record: 'rows' },

@@ -200,13 +200,13 @@ class DbLab extends HTMLElement {
         msg.replaceChildren();
         if (c.status === 'not-yet' || c.status === 'error') {
           const p = document.createElement('p');
-          p.textContent = c.message;
+          p.append(...withCode(c.message));
           msg.append(p);
         }
         if (c.hint && c.status === 'not-yet') {
           const hint = document.createElement('p');
           hint.className = 'db-lab-hint';
-          hint.textContent = `Hint: ${c.hint}`;
+          hint.append('Hint: ', ...withCode(c.hint));
           msg.append(hint);
         }
       }
@@ -214,6 +214,16 @@ class DbLab extends HTMLElement {
     this.progress(opened && summary ? `${summary} The solution is now available below.` : summary);
     this.setButtons();
   }
+}
+
+/** Text with its `code` spans as <code> elements (never parsed as HTML: messages may quote tool output). */
+export function withCode(text: string): (string | HTMLElement)[] {
+  return text.split(/(`[^`\n]+`)/).map((part) => {
+    if (!/^`[^`\n]+`$/.test(part)) return part;
+    const code = document.createElement('code');
+    code.textContent = part.slice(1, -1);
+    return code;
+  });
 }
 
 if (!customElements.get('db-lab')) customElements.define('db-lab', DbLab);

@@ -1,6 +1,7 @@
 /**
  * Lab input → canonical shape. Authors may write a setup step or a task as a
- * bare string (a shell step; a Markdown task) and `needs` as one id.
+ * bare string (a shell step; a Markdown task), and a check's `needs` or a
+ * mistake's `fails` as one id.
  */
 import type { Normalised } from '../shared.ts';
 
@@ -16,5 +17,12 @@ export function normaliseLab(raw: Raw): Normalised {
         return typeof r['needs'] === 'string' ? { ...r, needs: [r['needs']] } : r;
       })
     : raw['checks'];
-  return { input: { ...raw, setup, tasks, checks }, authorPath: (p) => p };
+  const mistakes = Array.isArray(raw['mistakes'])
+    ? raw['mistakes'].map((m) => {
+        if (m === null || typeof m !== 'object') return m;
+        const r = m as Raw;
+        return typeof r['fails'] === 'string' ? { ...r, fails: [r['fails']] } : r;
+      })
+    : raw['mistakes'];
+  return { input: { ...raw, setup, tasks, checks, mistakes }, authorPath: (p) => p };
 }

@@ -42,8 +42,8 @@ export const labCheck = z
     ...probe,
     expect: text('Expected trimmed output; {{fact}} is replaced by a recorded fact'),
     needs: z.array(z.string()).default([]).describe('Checks that must pass before this one runs'),
-    fail: markdown('Shown when the check does not pass yet'),
-    hint: markdown('A nudge shown with the failure').optional(),
+    fail: text('Shown when the check does not pass yet (`code` spans are shown as code)'),
+    hint: text('A nudge shown with the failure: what to look at or try next (`code` spans are shown as code)'),
   })
   .superRefine(oneProbe);
 
@@ -52,17 +52,31 @@ export const labSchema = z
     id: blockId,
     title: text('Heading of the lab'),
     engines: z.array(labEngine).min(1).describe('Servers the lab uses'),
-    time: text('Estimated time, e.g. "20 min"').optional(),
+    time: text('Estimated time, e.g. "20 min"'),
     description: markdown('The situation the learner finds').optional(),
     setup: z.array(labSetupStep).default([]).describe('Steps run before the learner starts, in order'),
     tasks: z.array(markdown('One task')).min(1).describe('What the learner is asked to do'),
     checks: z.array(labCheck).min(1).describe('Named checks run by "Check my work", in order'),
     solution: text('A bash script that solves the lab; hidden until the learner has tried'),
+    alternatives: z
+      .array(
+        z.object({
+          title: text('What differs from the solution, e.g. "--stop-datetime instead of positions"'),
+          script: text('Bash that solves the lab another way; every check must pass afterwards'),
+        }),
+      )
+      .default([])
+      .describe('Other correct solutions (run by ./drillbook labs verify, never shown)'),
     mistakes: z
       .array(
         z.object({
           title: text('The realistic wrong way, e.g. "replays past the DROP"'),
-          script: text('Bash that does it; the lab verifier expects at least one check not to pass afterwards'),
+          script: text('Bash that does it (it must run to the end: exit 0); the lab verifier expects checks not to pass afterwards'),
+          fails: z
+            .array(z.string())
+            .default([])
+            .describe('Ids of the checks that must not pass after it (default: at least one check, any)'),
+          says: text('Words the learner must be shown by one of the checks that do not pass').optional(),
         }),
       )
       .default([])
@@ -85,6 +99,19 @@ export const labSchema = z
       for (const m of c.expect.matchAll(/\{\{\s*([a-z][a-z0-9_]*)\s*\}\}/g)) {
         if (!facts.has(m[1]!)) catalogueIssue(ctx, ['checks', i, 'expect'], 'LabUnknownFact', { name: m[1]! });
       }
+    });
+    lab.checks.forEach((c, i) => {
+      if (c.engine && !lab.engines.includes(c.engine))
+        catalogueIssue(ctx, ['checks', i, 'engine'], 'LabEngineNotListed', { engine: c.engine });
+    });
+    lab.setup.forEach((st, i) => {
+      if (st.engine && !lab.engines.includes(st.engine))
+        catalogueIssue(ctx, ['setup', i, 'engine'], 'LabEngineNotListed', { engine: st.engine });
+    });
+    lab.mistakes.forEach((m, i) => {
+      m.fails.forEach((f, j) => {
+        if (!ids.has(f)) catalogueIssue(ctx, ['mistakes', i, 'fails', j], 'LabUnknownCheck', { id: f });
+      });
     });
   });
 
