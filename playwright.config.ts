@@ -10,11 +10,14 @@ import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './src/cli/chromium.ts';
 
+/** First of the four ports the test servers use; DRILLBOOK_E2E_PORT_BASE moves them (two checkouts at once). */
+const PORT = Number(process.env['DRILLBOOK_E2E_PORT_BASE'] ?? 4611);
+
 export const SITES = {
-  content: { dir: 'dist', port: 4611, sandbox: false },
-  fixtures: { dir: 'dist-fixtures', port: 4612, sandbox: false },
-  conformance: { dir: 'dist-conformance', port: 4613, sandbox: false },
-  sandbox: { dir: 'dist', port: 4614, sandbox: true },
+  content: { dir: 'dist', port: PORT, sandbox: false },
+  fixtures: { dir: 'dist-fixtures', port: PORT + 1, sandbox: false },
+  conformance: { dir: 'dist-conformance', port: PORT + 2, sandbox: false },
+  sandbox: { dir: 'dist', port: PORT + 3, sandbox: true },
 } as const;
 
 type Site = (typeof SITES)[keyof typeof SITES];
