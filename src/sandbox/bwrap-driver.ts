@@ -79,6 +79,18 @@ export const SANDBOX_PACKAGES = [...new Set(REQUIRED.map(([, p]) => p))];
 
 const isRoot = () => process.getuid?.() === 0;
 
+/** Whether a `name.tmp-PID` folder was left by a process that no longer runs. */
+export function madeByDeadProcess(name: string): boolean {
+  const pid = Number(/\.tmp-(\d+)$/.exec(name)?.[1]);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export class BwrapDriver implements SandboxDriver {
   readonly name = 'bwrap';
   readonly limits: Limits;
@@ -180,7 +192,8 @@ export class BwrapDriver implements SandboxDriver {
       renameSync(tmp, dir);
     }
     for (const e of readdirSync(this.opts.stateDir)) {
-      if (e.startsWith('rootfs-') && e !== `rootfs-${key}` && !e.includes('.tmp-'))
+      // Older copies go; so does a half-made copy whose maker was interrupted (another live process may be making one).
+      if (e.startsWith('rootfs-') && e !== `rootfs-${key}` && (!e.includes('.tmp-') || madeByDeadProcess(e)))
         rmSync(join(this.opts.stateDir, e), { recursive: true, force: true });
     }
     return dir;

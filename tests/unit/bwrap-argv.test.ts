@@ -9,7 +9,7 @@ import {
   sandboxEnv,
   type BwrapSpec,
 } from '../../src/sandbox/bwrap-argv.ts';
-import { SANDBOX_PACKAGES } from '../../src/sandbox/bwrap-driver.ts';
+import { madeByDeadProcess, SANDBOX_PACKAGES } from '../../src/sandbox/bwrap-driver.ts';
 
 const spec: BwrapSpec = {
   rootfs: '/srv/drillbook/rootfs',
@@ -147,5 +147,14 @@ describe('installation', () => {
     const line = /^APT_SANDBOX=\(([^)]*)\)/m.exec(launcher)?.[1] ?? '';
     const listed = line.split(/\s+/).filter(Boolean);
     for (const p of SANDBOX_PACKAGES) expect(listed).toContain(p);
+  });
+});
+
+describe('state folder clean-up', () => {
+  it('removes a half-made copy only when the process that made it is gone', () => {
+    expect(madeByDeadProcess(`rootfs-abc.tmp-${process.pid}`)).toBe(false);
+    // Pid 4194304 is above Linux's pid_max ceiling, so no process has it.
+    expect(madeByDeadProcess('rootfs-abc.tmp-4194304')).toBe(true);
+    expect(madeByDeadProcess('rootfs-abc')).toBe(false);
   });
 });
