@@ -14,7 +14,7 @@ import { freemem } from 'node:os';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
 import { emptySandboxArgv } from '../sandbox/bwrap-argv.ts';
-import { BwrapDriver } from '../sandbox/bwrap-driver.ts';
+import { createDriver } from '../sandbox/create-driver.ts';
 import type { SandboxHandle } from '../sandbox/driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { run } from '../sandbox/spawn.ts';
@@ -39,7 +39,7 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
   const runs = option(args, '--runs', 10);
   const target = option(args, '--concurrent', 40);
   const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1500000' });
-  const driver = new BwrapDriver({ limits: config.limits, stateDir: config.stateDir, uidBase: config.uidBase, startTimeoutMs: 60_000 });
+  const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
   const pre = await driver.preflight();
   if (!pre.ok) {
     say(`drillbook bench sandbox: ${pre.message}`);

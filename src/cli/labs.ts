@@ -10,8 +10,8 @@ import { loadCourse } from '../course/load-course.ts';
 import { contentDir } from '../course/config.ts';
 import { courseLabs, type CourseLab } from '../labs/course-labs.ts';
 import { runChecks, runScript, runSetup } from '../labs/runner.ts';
-import { BwrapDriver } from '../sandbox/bwrap-driver.ts';
-import type { SandboxHandle } from '../sandbox/driver.ts';
+import { createDriver } from '../sandbox/create-driver.ts';
+import type { SandboxDriver, SandboxHandle } from '../sandbox/driver.ts';
 import { loadServerConfig } from '../server/config.ts';
 import type { CheckResult } from '../labs/probe.ts';
 
@@ -39,7 +39,7 @@ export async function runLabs(args: string[]): Promise<number> {
     return 1;
   }
   const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1400000' });
-  const driver = new BwrapDriver({ limits: config.limits, stateDir: config.stateDir, uidBase: config.uidBase, startTimeoutMs: 60_000 });
+  const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
   const pre = await driver.preflight();
   if (!pre.ok) {
     process.stderr.write(`drillbook labs verify: ${pre.message}\n`);
@@ -65,7 +65,7 @@ export async function runLabs(args: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-async function verifyOne(driver: BwrapDriver, cl: CourseLab) {
+async function verifyOne(driver: SandboxDriver, cl: CourseLab) {
   const failures: string[] = [];
   const times = { setup: 0, check1: 0, solve: 0, check2: 0 };
   const timed = async <T>(k: keyof typeof times, f: () => Promise<T>): Promise<T> => {

@@ -12,7 +12,7 @@ import { loadCourse } from '../course/load-course.ts';
 import { courseLabs } from '../labs/course-labs.ts';
 import { LabService } from '../labs/service.ts';
 import { ResultsStore } from '../labs/store.ts';
-import { BwrapDriver } from '../sandbox/bwrap-driver.ts';
+import { createDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
 import { ConfigError, loadServerConfig } from '../server/config.ts';
@@ -47,12 +47,7 @@ export async function runServe(args: string[]): Promise<number> {
 
   let manager: SandboxManager | null = null;
   if (config.sandbox) {
-    const driver = new BwrapDriver({
-      limits: config.limits,
-      stateDir: config.stateDir,
-      uidBase: config.uidBase,
-      startTimeoutMs: config.startTimeoutMs,
-    });
+    const driver = createDriver(config);
     const pre = await driver.preflight();
     if (!pre.ok) {
       log(`cannot start: ${pre.message}`);
