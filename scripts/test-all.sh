@@ -18,7 +18,8 @@ tsc --noEmit -p tsconfig.json
 step "unit tests (vitest)"
 vitest run
 step "integration tests (real bwrap sandboxes with PostgreSQL and MariaDB)"
-vitest run --config vitest.integration.config.ts
+# Everything they need is installed by now: a reason to skip is a failure here.
+DRILLBOOK_REQUIRE_SANDBOX=1 vitest run --config vitest.integration.config.ts
 step "labs verify (every lab: setup, checks not yet, solution, checks pass, mistakes caught)"
 node src/cli/main.ts labs verify
 step "content check, strict (content/)"

@@ -17,8 +17,20 @@ import type { SandboxInfo, ServerMessage } from '../../src/sandbox/protocol.ts';
 
 export const STATE_DIR = loadServerConfig({}).stateDir;
 
-/** Why the integration tests cannot run here, or null when they can. */
+/**
+ * Why the integration tests cannot run here, or null when they can. With
+ * DRILLBOOK_REQUIRE_SANDBOX=1 (set by ./drillbook test, which installs
+ * everything they need) a reason is a failure, not a skip.
+ */
 export async function skipReason(): Promise<string | null> {
+  const reason = await findSkipReason();
+  if (reason && process.env['DRILLBOOK_REQUIRE_SANDBOX'] === '1') {
+    throw new Error(`the sandbox integration tests cannot run: ${reason}`);
+  }
+  return reason;
+}
+
+async function findSkipReason(): Promise<string | null> {
   if (!existsSync('/usr/bin/bwrap')) return 'bubblewrap is not installed (./drillbook test installs it as root)';
   const pre = await new BwrapDriver({ limits: TEST_LIMITS, stateDir: STATE_DIR, uidBase: 1_100_000, startTimeoutMs: 30_000 }).preflight();
   return pre.ok ? null : (pre.message ?? 'sandbox preflight failed');
