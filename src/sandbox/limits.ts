@@ -62,15 +62,6 @@ function readPids(dir: string): number[] {
   return readFileSync(f, 'utf8').split('\n').filter(Boolean).map(Number);
 }
 
-function tryWritable(dir: string): boolean {
-  try {
-    mkdirSync(join(dir, GROUP), { recursive: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 class CgroupV1 implements CgroupBackend {
   mode = 'cgroup-v1' as const;
   private root: string;
@@ -130,10 +121,16 @@ class CgroupV2 implements CgroupBackend {
   describe(l: Limits): string {
     return `cgroup v2: memory ${mb(l.memoryBytes)} MB, ${l.pids} processes, ${l.cpus} CPU; disk ${mb(l.diskBytes)} MB (tmpfs)`;
   }
-  create(name: string, l: Limits): string[] {
+  /** Makes memory, pids and cpu available to the sandbox groups: enabled in the root's and our group's subtree. */
+  enable(): void {
     const parent = this.dir();
     mkdirSync(parent, { recursive: true });
+    const rootHas = readFileSync(join(this.root, 'cgroup.subtree_control'), 'utf8').split(/\s+/);
+    const missing = ['memory', 'pids', 'cpu'].filter((c) => !rootHas.includes(c));
+    if (missing.length) write(join(this.root, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
     write(join(parent, 'cgroup.subtree_control'), '+memory +pids +cpu');
+  }
+  create(name: string, l: Limits): string[] {
     const d = this.dir(name);
     mkdirSync(d, { recursive: true });
     write(join(d, 'memory.max'), String(l.memoryBytes));
@@ -166,8 +163,17 @@ class CgroupV2 implements CgroupBackend {
 
 class RlimitOnly implements CgroupBackend {
   mode = 'rlimit' as const;
+  /** Why no cgroup mechanism could be used (said in the start-up log). */
+  private why: string;
+  /** RLIMIT_NPROC counts per host uid: it limits a sandbox only when it has a uid of its own (server run as root). */
+  private perUid: boolean;
+  constructor(why: string, perUid: boolean) {
+    this.why = why;
+    this.perUid = perUid;
+  }
   describe(l: Limits): string {
-    return `rlimits only (no writable cgroup controllers): ${l.pids} processes per sandbox uid, ${mb(l.memoryBytes)} MB address space per process; disk ${mb(l.diskBytes)} MB (tmpfs); no CPU limit`;
+    const procs = this.perUid ? `${l.pids} processes per sandbox uid` : 'no process limit (run as root for one uid per sandbox)';
+    return `rlimits only (${this.why}): ${procs}, ${mb(l.memoryBytes)} MB address space per process; disk ${mb(l.diskBytes)} MB (tmpfs); no CPU limit`;
   }
   create(): string[] {
     return [];
@@ -201,17 +207,48 @@ function mb(bytes: number): number {
 }
 
 /**
- * Picks the strongest mechanism the host offers. `root` is the cgroup mount
- * point; a test can point it elsewhere.
+ * Picks the strongest mechanism the host offers, by trying it: a cgroup
+ * hierarchy is used only when a probe group can be made, limited and removed
+ * here. `root` is the cgroup mount point; a test can point it elsewhere.
  */
-export function detectCgroups(root = '/sys/fs/cgroup'): CgroupBackend {
+export function detectCgroups(root = '/sys/fs/cgroup', perUidProcesses = process.getuid?.() === 0): CgroupBackend {
+  const reasons: string[] = [];
   const v2controllers = join(root, 'cgroup.controllers');
   if (existsSync(v2controllers)) {
     const have = readFileSync(v2controllers, 'utf8').split(/\s+/);
-    if (['memory', 'pids', 'cpu'].every((c) => have.includes(c)) && tryWritable(root)) return new CgroupV2(root);
+    const lacking = ['memory', 'pids', 'cpu'].filter((c) => !have.includes(c));
+    if (lacking.length) reasons.push(`cgroup v2 lacks ${lacking.join(', ')}`);
+    else {
+      const v2 = new CgroupV2(root);
+      const failed = trial(v2, () => v2.enable());
+      if (!failed) return v2;
+      reasons.push(`cgroup v2: ${failed}`);
+    }
+  } else if (['memory', 'pids', 'cpu'].every((c) => existsSync(join(root, c, 'cgroup.procs')))) {
+    const v1 = new CgroupV1(root);
+    const failed = trial(v1, () => {});
+    if (!failed) return v1;
+    reasons.push(`cgroup v1: ${failed}`);
+  } else reasons.push(`no cgroup controllers at ${root}`);
+  return new RlimitOnly(reasons.join('; '), perUidProcesses);
+}
+
+const PROBE: Limits = { memoryBytes: 64 * 2 ** 20, pids: 64, cpus: 1, diskBytes: 0 };
+
+/** Creates and removes a probe group; the error text when the hierarchy is not usable. */
+function trial(b: CgroupBackend, prepare: () => void): string | null {
+  const name = `probe-${process.pid}`;
+  try {
+    prepare();
+    b.create(name, PROBE);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    try {
+      b.remove(name);
+    } catch {
+      // Nothing was made.
+    }
   }
-  if (['memory', 'pids', 'cpu'].every((c) => existsSync(join(root, c, 'cgroup.procs')) && tryWritable(join(root, c)))) {
-    return new CgroupV1(root);
-  }
-  return new RlimitOnly();
 }
