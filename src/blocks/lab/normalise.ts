@@ -10,19 +10,17 @@ type Raw = Record<string, unknown>;
 export function normaliseLab(raw: Raw): Normalised {
   const setup = Array.isArray(raw['setup']) ? raw['setup'].map((s) => (typeof s === 'string' ? { shell: s } : s)) : raw['setup'];
   const tasks = typeof raw['tasks'] === 'string' ? [raw['tasks']] : raw['tasks'];
-  const checks = Array.isArray(raw['checks'])
-    ? raw['checks'].map((c) => {
-        if (c === null || typeof c !== 'object') return c;
-        const r = c as Raw;
-        return typeof r['needs'] === 'string' ? { ...r, needs: [r['needs']] } : r;
-      })
-    : raw['checks'];
-  const mistakes = Array.isArray(raw['mistakes'])
-    ? raw['mistakes'].map((m) => {
-        if (m === null || typeof m !== 'object') return m;
-        const r = m as Raw;
-        return typeof r['fails'] === 'string' ? { ...r, fails: [r['fails']] } : r;
-      })
-    : raw['mistakes'];
+  const checks = idListIn(raw['checks'], 'needs');
+  const mistakes = idListIn(raw['mistakes'], 'fails');
   return { input: { ...raw, setup, tasks, checks, mistakes }, authorPath: (p) => p };
+}
+
+/** In each mapping of `list`, a single id under `key` becomes a one-item list. */
+function idListIn(list: unknown, key: string): unknown {
+  if (!Array.isArray(list)) return list;
+  return list.map((item) => {
+    if (item === null || typeof item !== 'object') return item;
+    const r = item as Raw;
+    return typeof r[key] === 'string' ? { ...r, [key]: [r[key]] } : r;
+  });
 }
