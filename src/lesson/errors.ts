@@ -153,7 +153,8 @@ export const catalogue = {
   FrontMatterYaml: entry<{ detail: string }>({
     severity: 'error',
     message: (a) => `The front matter's YAML does not parse: ${a.detail}`,
-    hint: () => 'Fix the YAML between the two "---" lines at the top of the page.',
+    hint: () =>
+      'Fix the YAML between the two "---" lines at the top of the page: check indentation, quote values that start with a special character.',
   }),
   FrontMatterField: entry<{ field: string; detail: string }>({
     severity: 'warning',

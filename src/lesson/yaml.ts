@@ -2,11 +2,14 @@
  * YAML reading for block bodies and front matter, with file-relative
  * locations for errors and for field paths.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 
 export type YamlResult =
   | { ok: true; value: unknown; locate: (path: (string | number)[]) => number | undefined }
   | { ok: false; detail: string; line: number; blockScalarIndent?: number | undefined };
+
+/** Most aliases one document may expand (the strict parser's limit; guards against alias bombs). */
+const MAX_ALIASES = 100;
 
 /**
  * Parses `text` whose first line is line `firstLine` of the file.
@@ -15,13 +18,7 @@ export type YamlResult =
 export function readYaml(text: string, firstLine: number): YamlResult {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = counter.linePos(err.pos[0]);
-    const line = firstLine + pos.line - 1;
-    const detail = `${firstSentence(err.message)} (line ${line})`;
-    return { ok: false, detail, line, blockScalarIndent: blockScalarIndentFix(text) };
-  }
+  const fileLine = (offset: number) => firstLine + counter.linePos(offset).line - 1;
   // The line of the node at `path`; for a mapping entry, the line of its key.
   const locate = (path: (string | number)[]): number | undefined => {
     let node: unknown = doc.contents;
@@ -43,13 +40,44 @@ export function readYaml(text: string, firstLine: number): YamlResult {
     }
     const at = keyAt ?? rangeStart(node);
     if (at !== undefined) last = at;
-    return last === undefined ? undefined : firstLine + counter.linePos(last).line - 1;
+    return last === undefined ? undefined : fileLine(last);
   };
-  return { ok: true, value: toJs(doc), locate };
+
+  const err = doc.errors[0];
+  if (err) {
+    const line = fileLine(err.pos[0]);
+    const detail = `${firstSentence(err.message)} (line ${line})`;
+    return { ok: false, detail, line, blockScalarIndent: blockScalarIndentFix(text) };
+  }
+
+  const aliases: Alias[] = [];
+  visit(doc, {
+    Alias: (_key, node) => {
+      aliases.push(node);
+    },
+  });
+  const unresolved = aliases.find((a) => a.resolve(doc) === undefined);
+  if (unresolved) {
+    const line = fileLine(rangeStart(unresolved) ?? 0);
+    return {
+      ok: false,
+      detail: `"*${unresolved.source}" is read as an alias, but no anchor "&${unresolved.source}" is set before it; quote text that starts with "*" (line ${line})`,
+      line,
+    };
+  }
+  try {
+    return { ok: true, value: toJs(doc), locate };
+  } catch (e) {
+    // With every alias resolvable, the strict parser refuses only an alias bomb.
+    const line = fileLine(rangeStart(aliases[0]) ?? 0);
+    const detail =
+      aliases.length > 0 ? `Too many aliases: expanding them would make more than ${MAX_ALIASES} copies` : firstSentence(String(e));
+    return { ok: false, detail: `${detail} (line ${line})`, line };
+  }
 }
 
 function toJs(doc: Document): unknown {
-  return doc.toJS({ maxAliasCount: 100 });
+  return doc.toJS({ maxAliasCount: MAX_ALIASES });
 }
 
 function rangeStart(node: unknown): number | undefined {

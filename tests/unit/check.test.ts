@@ -26,8 +26,8 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(44);
-    expect(report.blocks).toEqual({ quiz: 12, 'command-builder': 7, terminal: 6, exercise: 6, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
+    expect(report.pages).toBe(45);
+    expect(report.blocks).toEqual({ quiz: 13, 'command-builder': 7, terminal: 6, exercise: 6, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
   });
 
   it('reports exactly the problems the invalid fixtures were written for', () => {
@@ -148,6 +148,15 @@ describe('the fixture course', () => {
         path: '',
         name: 'ImageMissing',
         message: 'Image "../assets/missing.png" not found (looked for "assets/missing.png").',
+      },
+      {
+        file: 'quiz/invalid-alias.md',
+        line: 11,
+        severity: 'error',
+        block: 'quiz',
+        path: '',
+        name: 'YamlSyntax',
+        message: `The block's YAML does not parse: "*Gone*" is read as an alias, but no anchor "&Gone*" is set before it; quote text that starts with "*" (line 15)`,
       },
       {
         file: 'quiz/invalid-duplicate-id.md',
