@@ -70,6 +70,17 @@ export const catalogue = {
         ? `A "|" block takes its indentation from its first line, and this one is indented deeper than the lines after it. Write "|${a.blockScalarIndent}" instead of "|" to fix the indentation, or indent every line alike.`
         : 'Fix the YAML at the line shown: check indentation, quote values that contain ": " or start with a special character.',
   }),
+  YamlLenient: entry<{ part: 'block' | 'front matter'; line: number; fix: 'quoted' | 'flow' | 'other'; detail: string }>({
+    severity: 'warning',
+    message: (a) =>
+      `The ${a.part}'s YAML at line ${a.line} was read leniently, as MkDocs reads it, but strict YAML tools reject it: ${a.detail}.`,
+    hint: (a) =>
+      a.fix === 'quoted'
+        ? 'Indent the continuation lines of the quoted text deeper than its key, or keep the text on one line.'
+        : a.fix === 'flow'
+          ? 'Indent the continuation lines of the list deeper than its key, or keep the list on one line.'
+          : 'Fix the line shown (indentation, quoting) so that strict YAML tools read the same values.',
+  }),
   YamlNotMapping: entry<{ got: string }>({
     severity: 'error',
     message: (a) => `The block's body must be a YAML mapping (key: value lines), but it is ${a.got}.`,

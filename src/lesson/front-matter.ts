@@ -51,6 +51,10 @@ export function readFrontMatter(source: string, file: string): FrontMatterResult
   }
   const raw = y.value === null || typeof y.value !== 'object' || Array.isArray(y.value) ? {} : (y.value as Record<string, unknown>);
   const problems: Problem[] = [];
+  if (y.lenient) {
+    const { line, fix, detail } = y.lenient;
+    problems.push(problem('YamlLenient', { file, line, block: 'front-matter' }, { part: 'front matter', line, fix, detail }));
+  }
   const clean: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (value === null) continue;

@@ -114,7 +114,7 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     }
     const type = seg.type as BlockType;
     counts[type]++;
-    const node = safeParseBlock(seg, type, `${slugId(route)}-${type}-${counts[type]}`, file);
+    const node = safeParseBlock(seg, type, `${slugId(route)}-${type}-${counts[type]}`, file, (p) => problems.push(p));
     if (node.ok) {
       const first = ids.get(node.id);
       if (first !== undefined) {
@@ -140,10 +140,12 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
   };
 }
 
+type Warn = (p: Problem) => void;
+
 /** A bug in a normaliser must not take the page down: it becomes an InternalError box. */
-function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string): BlockNode {
+function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string, warn: Warn): BlockNode {
   try {
-    return parseBlock(seg, type, defaultId, file);
+    return parseBlock(seg, type, defaultId, file, warn);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     const p = problem('InternalError', { file, line: seg.line, block: type }, { detail });
@@ -151,7 +153,8 @@ function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string
   }
 }
 
-function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string): BlockNode {
+/** Parses and validates one block; warnings (the block still renders) go to `warn`. */
+function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string, warn: Warn): BlockNode {
   const def = blockRegistry[type];
   const at = { file, line: seg.line, block: type };
   const fail = (ps: Problem[], id = defaultId): BlockNode => ({
@@ -170,6 +173,7 @@ function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, fi
   if (def.yaml) {
     const y = readYaml(seg.body, seg.bodyLine);
     if (!y.ok) return fail([problem('YamlSyntax', at, { detail: y.detail, blockScalarIndent: y.blockScalarIndent })]);
+    if (y.lenient) warn(problem('YamlLenient', at, { part: 'block', ...y.lenient }));
     if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
       const got = Array.isArray(y.value) ? 'a list' : y.value === null ? 'empty' : 'a single value';
       return fail([problem('YamlNotMapping', at, { got })]);

@@ -26,8 +26,8 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(45);
-    expect(report.blocks).toEqual({ quiz: 13, 'command-builder': 7, terminal: 6, exercise: 6, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
+    expect(report.pages).toBe(47);
+    expect(report.blocks).toEqual({ quiz: 13, 'command-builder': 9, terminal: 7, exercise: 6, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
   });
 
   it('reports exactly the problems the invalid fixtures were written for', () => {
@@ -67,6 +67,26 @@ describe('the fixture course', () => {
         path: '',
         name: 'YamlNotMapping',
         message: "The block's body must be a YAML mapping (key: value lines), but it is a list.",
+      },
+      {
+        file: 'command-builder/lenient-flow-list.md',
+        line: 11,
+        severity: 'warning',
+        block: 'command-builder',
+        path: '',
+        name: 'YamlLenient',
+        message:
+          "The block's YAML at line 18 was read leniently, as MkDocs reads it, but strict YAML tools reject it: a [...] list continues on a line indented no deeper than its key.",
+      },
+      {
+        file: 'command-builder/lenient-flow-list.md',
+        line: 21,
+        severity: 'warning',
+        block: 'command-builder',
+        path: '',
+        name: 'YamlLenient',
+        message:
+          "The block's YAML at line 24 was read leniently, as MkDocs reads it, but strict YAML tools reject it: a [...] list continues on a line indented no deeper than its key.",
       },
       {
         file: 'exercise/invalid-nothing.md',
@@ -221,11 +241,26 @@ describe('the fixture course', () => {
         name: 'FieldRequired',
         message: 'Required field "steps" is missing.',
       },
+      {
+        file: 'terminal/lenient-wrapped-quote.md',
+        line: 11,
+        severity: 'warning',
+        block: 'terminal',
+        path: '',
+        name: 'YamlLenient',
+        message:
+          "The block's YAML at line 20 was read leniently, as MkDocs reads it, but strict YAML tools reject it: a quoted text continues on a line indented no deeper than its key.",
+      },
     ]);
   });
 
   it('reports nothing on any page whose name does not say it is broken', () => {
-    const intended = new Set(['page/links-and-images.md', 'page/front-matter-bad-field.md']);
+    const intended = new Set([
+      'page/links-and-images.md',
+      'page/front-matter-bad-field.md',
+      'terminal/lenient-wrapped-quote.md',
+      'command-builder/lenient-flow-list.md',
+    ]);
     const stray = report.problems.filter((p) => !/(^|\/)invalid-[^/]*$/.test(p.file) && !intended.has(p.file));
     expect(stray).toEqual([]);
   });
