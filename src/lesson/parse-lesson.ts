@@ -9,7 +9,7 @@ import GithubSlugger from 'github-slugger';
 import type { Root } from 'mdast';
 import { visit } from 'unist-util-visit';
 import { BLOCK_TYPES, blockRegistry, type BlockData, type BlockType } from '../blocks/registry.ts';
-import { dropNulls, issuesToProblems } from '../blocks/shared.ts';
+import { dropNulls, issuesToProblems, markdownValues } from '../blocks/shared.ts';
 import { splitAdmonitions, type Admonition, type ProseNode } from './admonitions.ts';
 import { problem, type Problem } from './errors.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
@@ -29,13 +29,22 @@ export interface AdmonitionNode extends Omit<Admonition, 'children'> {
   children: (MarkdownNode | AdmonitionNode)[];
 }
 
+export type ProseTree = (MarkdownNode | AdmonitionNode)[];
+
+/**
+ * A block's Markdown fields, parsed like the page's prose (links pointed at
+ * site routes, images resolved, admonitions split), by canonical field path:
+ * `scenario`, `hints.0`, `steps.2.narration`.
+ */
+export type BlockProse = Record<string, ProseTree>;
+
 export type BlockNode = {
   kind: 'block';
   type: BlockType;
   id: string;
   /** Line of the opening fence. */
   line: number;
-} & ({ ok: true; block: BlockData } | { ok: false; problems: Problem[]; source: string });
+} & ({ ok: true; block: BlockData; prose: BlockProse } | { ok: false; problems: Problem[]; source: string });
 
 export type LessonNode = MarkdownNode | AdmonitionNode | BlockNode;
 
@@ -92,9 +101,20 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     return { kind: 'markdown', tree, startLine: n.startLine };
   };
 
-  const checkReferences = (tree: Root, startLine: number, indent: number) => {
+  // A block's Markdown: the page's link and image rules, problems at the block's fence with the field's path.
+  const blockProse: ReadProse = (text, at) => {
+    const node = (n: ProseNode): MarkdownNode | AdmonitionNode => {
+      if (n.kind === 'admonition') return { ...n, line: at.line, children: n.children.map(node) };
+      const tree = parseMarkdown(n.text);
+      checkReferences(tree, n.startLine, n.indent, at);
+      return { kind: 'markdown', tree, startLine: at.line };
+    };
+    return splitAdmonitions(text, at.line).map(node);
+  };
+
+  const checkReferences = (tree: Root, startLine: number, indent: number, inBlock?: { line: number; path: string }) => {
     for (const ref of collectReferences(tree, startLine, indent)) {
-      const at = { file, line: ref.line, column: ref.column };
+      const at = inBlock ? { file, line: inBlock.line, path: inBlock.path } : { file, line: ref.line, column: ref.column };
       if (ref.kind === 'md-link') {
         const r = resolveLink(index, file, ref.url);
         if (r && !r.ok) problems.push(problem('LinkMissing', { ...at, block: 'link' }, { target: ref.url }));
@@ -114,7 +134,10 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     }
     const type = seg.type as BlockType;
     counts[type]++;
-    const node = safeParseBlock(seg, type, `${slugId(route)}-${type}-${counts[type]}`, file, (p) => problems.push(p));
+    const node = safeParseBlock(seg, type, `${slugId(route)}-${type}-${counts[type]}`, file, {
+      warn: (p) => problems.push(p),
+      prose: blockProse,
+    });
     if (node.ok) {
       const first = ids.get(node.id);
       if (first !== undefined) {
@@ -140,12 +163,20 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
   };
 }
 
-type Warn = (p: Problem) => void;
+type ReadProse = (text: string, at: { line: number; path: string }) => ProseTree;
+
+/** What parsing a block needs from its page: where warnings go, and the page's Markdown reading. */
+interface BlockContext {
+  /** Receives problems that do not stop the block from rendering. */
+  warn: (p: Problem) => void;
+  /** Parses a Markdown field; `at` is the block's fence line and the field's author path. */
+  prose: ReadProse;
+}
 
 /** A bug in a normaliser must not take the page down: it becomes an InternalError box. */
-function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string, warn: Warn): BlockNode {
+function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string, ctx: BlockContext): BlockNode {
   try {
-    return parseBlock(seg, type, defaultId, file, warn);
+    return parseBlock(seg, type, defaultId, file, ctx);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     const p = problem('InternalError', { file, line: seg.line, block: type }, { detail });
@@ -153,8 +184,8 @@ function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string
   }
 }
 
-/** Parses and validates one block; warnings (the block still renders) go to `warn`. */
-function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string, warn: Warn): BlockNode {
+/** Parses and validates one block, then reads its Markdown fields with the page's rules. */
+function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string, ctx: BlockContext): BlockNode {
   const def = blockRegistry[type];
   const at = { file, line: seg.line, block: type };
   const fail = (ps: Problem[], id = defaultId): BlockNode => ({
@@ -173,7 +204,7 @@ function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, fi
   if (def.yaml) {
     const y = readYaml(seg.body, seg.bodyLine);
     if (!y.ok) return fail([problem('YamlSyntax', at, { detail: y.detail, blockScalarIndent: y.blockScalarIndent })]);
-    if (y.lenient) warn(problem('YamlLenient', at, { part: 'block', ...y.lenient }));
+    if (y.lenient) ctx.warn(problem('YamlLenient', at, { part: 'block', ...y.lenient }));
     if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
       const got = Array.isArray(y.value) ? 'a list' : y.value === null ? 'empty' : 'a single value';
       return fail([problem('YamlNotMapping', at, { got })]);
@@ -186,7 +217,11 @@ function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, fi
   input['id'] = id;
   const parsed = def.schema.safeParse(input);
   if (!parsed.success) return fail(issuesToProblems(parsed.error.issues, input, at, authorPath), id);
-  return { kind: 'block', type, id, line: seg.line, ok: true, block: { type, data: parsed.data } as BlockData };
+  const prose: BlockProse = {};
+  for (const m of markdownValues(def.schema, parsed.data)) {
+    prose[m.path.join('.')] = ctx.prose(m.text, { line: seg.line, path: authorPath(m.path).join('.') });
+  }
+  return { kind: 'block', type, id, line: seg.line, ok: true, block: { type, data: parsed.data } as BlockData, prose };
 }
 
 /**

@@ -11,7 +11,6 @@ import type { Root } from 'mdast';
 import { toHast } from 'mdast-util-to-hast';
 import { bundledLanguages, createHighlighter, type BundledLanguage, type Highlighter } from 'shiki';
 import { visit } from 'unist-util-visit';
-import { parseMarkdown } from '../lesson/markdown.ts';
 
 // High-contrast variants: the plain GitHub themes' comment colours fail WCAG AA contrast.
 const THEMES = { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' } as const;
@@ -108,11 +107,6 @@ export async function mdastToHtml(tree: Root): Promise<string> {
   headingAnchors(hast);
   await highlightTree(hast);
   return toHtml(hast);
-}
-
-/** Renders a Markdown string (a block's Markdown field) to HTML. */
-export async function markdownToHtml(md: string): Promise<string> {
-  return mdastToHtml(parseMarkdown(md));
 }
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

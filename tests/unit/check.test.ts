@@ -26,8 +26,8 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(47);
-    expect(report.blocks).toEqual({ quiz: 13, 'command-builder': 9, terminal: 7, exercise: 6, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
+    expect(report.pages).toBe(48);
+    expect(report.blocks).toEqual({ quiz: 14, 'command-builder': 9, terminal: 8, exercise: 8, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
   });
 
   it('reports exactly the problems the invalid fixtures were written for', () => {
@@ -166,6 +166,24 @@ describe('the fixture course', () => {
         severity: 'warning',
         block: 'image',
         path: '',
+        name: 'ImageMissing',
+        message: 'Image "../assets/missing.png" not found (looked for "assets/missing.png").',
+      },
+      {
+        file: 'page/links-and-images.md',
+        line: 23,
+        severity: 'warning',
+        block: 'link',
+        path: 'scenario',
+        name: 'LinkMissing',
+        message: 'Link to "missing-page.md": no such page in the course.',
+      },
+      {
+        file: 'page/links-and-images.md',
+        line: 23,
+        severity: 'warning',
+        block: 'image',
+        path: 'scenario',
         name: 'ImageMissing',
         message: 'Image "../assets/missing.png" not found (looked for "assets/missing.png").',
       },

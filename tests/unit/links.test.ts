@@ -162,7 +162,7 @@ describe('the links-and-images fixture page', () => {
     expect(notes[0]?.value).toContain('../assets/missing.png');
   });
 
-  it('reports exactly the missing page and the missing image, on their lines', () => {
+  it('reports exactly the missing pages and images, on their lines (in the block: at its fence, naming the field)', () => {
     expect(page.problems.map(seen)).toEqual([
       {
         name: 'LinkMissing',
@@ -180,6 +180,24 @@ describe('the links-and-images fixture page', () => {
         line: 21,
         block: 'image',
         path: '',
+        message: 'Image "../assets/missing.png" not found (looked for "assets/missing.png").',
+      },
+      {
+        name: 'LinkMissing',
+        severity: 'warning',
+        file: 'page/links-and-images.md',
+        line: 23,
+        block: 'link',
+        path: 'scenario',
+        message: 'Link to "missing-page.md": no such page in the course.',
+      },
+      {
+        name: 'ImageMissing',
+        severity: 'warning',
+        file: 'page/links-and-images.md',
+        line: 23,
+        block: 'image',
+        path: 'scenario',
         message: 'Image "../assets/missing.png" not found (looked for "assets/missing.png").',
       },
     ]);
