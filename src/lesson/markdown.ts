@@ -113,12 +113,15 @@ export function collectReferences(tree: Root, startLine: number, indent = 0): Re
   return out;
 }
 
-/** Removes and returns the text of a leading `# H1`, the page title in MkDocs. */
-export function takeLeadingH1(tree: Root): string | undefined {
-  const first = tree.children.find((c: RootContent) => !(c.type === 'html' && /^<!--[\s\S]*-->$/.test(c.value.trim())));
-  if (first && first.type === 'heading' && first.depth === 1) {
-    tree.children.splice(tree.children.indexOf(first), 1);
-    return toString(first);
-  }
-  return undefined;
+/**
+ * Removes and returns the text of the tree's first top-level `# H1` (not one
+ * nested in a list or quote), wherever it is: after a badge line or raw HTML
+ * it is still the page title. The page shows the title itself, above the
+ * prose, so the heading is taken out to appear once.
+ */
+export function takeFirstH1(tree: Root): string | undefined {
+  const i = tree.children.findIndex((c: RootContent) => c.type === 'heading' && c.depth === 1);
+  if (i < 0) return undefined;
+  const [h1] = tree.children.splice(i, 1);
+  return toString(h1 as RootContent);
 }

@@ -15,7 +15,7 @@ import { problem, type Problem } from './errors.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
 import { readFrontMatter, type FrontMatter } from './front-matter.ts';
 import { resolveImage, resolveLink, routeOf, type CourseIndex } from './links.ts';
-import { assignHeadingIds, collectReferences, parseMarkdown, takeLeadingH1, type Heading } from './markdown.ts';
+import { assignHeadingIds, collectReferences, parseMarkdown, takeFirstH1, type Heading } from './markdown.ts';
 import { readYaml } from './yaml.ts';
 
 export interface MarkdownNode {
@@ -87,15 +87,12 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
   const headings: Heading[] = [];
   const ids = new Map<string, number>();
   let h1: string | undefined;
-  let firstProse = true;
 
-  const proseNode = (n: ProseNode): MarkdownNode | AdmonitionNode => {
-    if (n.kind === 'admonition') return { ...n, children: n.children.map(proseNode) };
+  // `top`: a chunk of the page itself, where the title H1 is looked for (never inside an admonition).
+  const proseNode = (n: ProseNode, top: boolean): MarkdownNode | AdmonitionNode => {
+    if (n.kind === 'admonition') return { ...n, children: n.children.map((c) => proseNode(c, false)) };
     const tree = parseMarkdown(n.text);
-    if (firstProse) {
-      firstProse = false;
-      h1 = takeLeadingH1(tree);
-    }
+    if (top && h1 === undefined) h1 = takeFirstH1(tree);
     headings.push(...assignHeadingIds(tree, slugger));
     checkReferences(tree, n.startLine, n.indent);
     return { kind: 'markdown', tree, startLine: n.startLine };
@@ -129,7 +126,7 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
   const nodes: LessonNode[] = [];
   for (const seg of extractFences(fm.body, fm.bodyLine, BLOCK_TYPES)) {
     if (seg.kind === 'prose') {
-      for (const n of splitAdmonitions(seg.text, seg.startLine)) nodes.push(proseNode(n));
+      for (const n of splitAdmonitions(seg.text, seg.startLine)) nodes.push(proseNode(n, true));
       continue;
     }
     const type = seg.type as BlockType;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
 import { readFrontMatter } from '../../src/lesson/front-matter.ts';
 import { fixture, fixtureCourse } from '../helpers/fixtures.ts';
-import { seen } from './support.ts';
+import { admonitionsOf, mdNodes, seen } from './support.ts';
 
 describe('readFrontMatter', () => {
   it('reads the documented fields and gives the body with its first line', () => {
@@ -96,6 +96,23 @@ describe('page titles', () => {
       const first = fixture(path).nodes[0];
       expect(first?.kind === 'markdown' ? first.tree.children.map((c) => c.type) : []).toEqual(['paragraph']);
     }
+  });
+
+  it('takes the first H1 after a badge line and raw HTML, and shows it once', () => {
+    const page = fixture('page/title-after-badge.md');
+    expect(page.title).toBe('Verifying a base backup');
+    expect(mdNodes(page, 'heading')).toEqual([]);
+    expect(mdNodes(page, 'image').map((i) => i.url)).toEqual(['/assets/diagram.svg']);
+    expect(mdNodes(page, 'paragraph')).toHaveLength(2);
+  });
+
+  it('never takes an H1 inside an admonition, and leaves it in the admonition', () => {
+    const page = fixture('page/title-not-in-admonition.md');
+    expect(page.title).toBe('Checking WAL archiving');
+    const note = admonitionsOf(page)[0];
+    const inner = note?.children[0];
+    expect(inner?.kind === 'markdown' ? inner.tree.children.map((c) => c.type) : []).toEqual(['heading', 'paragraph']);
+    expect(mdNodes(page, 'heading').map((h) => h.depth)).toEqual([1]);
   });
 
   it('titles the fixture home page from its front matter and gives it the empty route', () => {
