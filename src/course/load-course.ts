@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { BLOCK_TYPES, type BlockType } from '../blocks/registry.ts';
+import { checkAnchors } from '../lesson/anchors.ts';
 import type { Problem } from '../lesson/errors.ts';
 import { routeOf, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson, type Lesson } from '../lesson/parse-lesson.ts';
@@ -67,6 +68,7 @@ export function loadCourse(dir: string, base = '/'): Course {
   const index: CourseIndex = { pages: routes, assets: new Set(assets), base };
   // A UTF-8 byte order mark would hide the front matter's opening ---.
   const lessons = [...routes.keys()].map((f) => parseLesson(readFileSync(join(dir, f), 'utf8').replace(/^\uFEFF/, ''), f, index));
+  checkAnchors(lessons);
   const nav = buildNav(lessons);
   const ordered: Lesson[] = [];
   const visitNav = (s: NavSection) => {

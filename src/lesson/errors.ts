@@ -177,6 +177,14 @@ export const catalogue = {
     message: (a) => `Link to "${a.target}": no such page in the course.`,
     hint: () => 'Fix the path (it is relative to this file) or add the missing page.',
   }),
+  LinkAnchorMissing: entry<{ target: string; anchor: string; self: boolean; known: string[] }>({
+    severity: 'warning',
+    message: (a) => `Link to "${a.target}": ${a.self ? 'this' : 'that'} page has no heading or element with the id "${a.anchor}".`,
+    hint: (a) =>
+      `Heading ids follow MkDocs: lower case, punctuation dropped, spaces as "-", a repeated heading gets "_1", "_2". ${
+        a.known.length > 0 ? `Heading ids there: ${a.known.join(', ')}.` : 'That page has no headings.'
+      }`,
+  }),
   ImageMissing: entry<{ src: string; resolved: string }>({
     severity: 'warning',
     message: (a) => `Image "${a.src}" not found (looked for "${a.resolved}").`,

@@ -94,3 +94,28 @@ export function resolveImage(index: CourseIndex, fromFile: string, url: string, 
   if (target !== null && index.assets.has(target)) return { ok: true, url: assetUrl(target, index.base) };
   return { ok: false, resolved: target ?? path };
 }
+
+/**
+ * The page and anchor a link points into (`page.md#anchor`, or `#anchor` on
+ * the page itself), when the page is in the course; null for links without
+ * an anchor, external links and links to missing pages (reported elsewhere).
+ */
+export function anchorTarget(index: CourseIndex, fromFile: string, url: string): { route: string; anchor: string } | null {
+  const u = url.trim();
+  const hash = u.indexOf('#');
+  if (hash < 0) return null;
+  let anchor = u.slice(hash + 1);
+  try {
+    anchor = decodeURIComponent(anchor);
+  } catch {
+    // A stray % is kept literally, as a browser would.
+  }
+  if (anchor === '') return null;
+  if (hash === 0) return { route: routeOf(fromFile), anchor };
+  if (EXTERNAL.test(u)) return null;
+  const { path } = splitUrl(u);
+  if (!/\.md$/i.test(path)) return null;
+  const target = fromDir(dirname(fromFile), path);
+  const route = target === null ? undefined : index.pages.get(target);
+  return route === undefined ? null : { route, anchor };
+}

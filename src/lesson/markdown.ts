@@ -3,13 +3,13 @@
  * site needs: headings with stable ids, and every link and image with its
  * file line so a broken one can be reported where it is.
  */
-import GithubSlugger from 'github-slugger';
 import type { Html, Root, RootContent } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
+import type { HeadingIds } from './slug.ts';
 
 export interface Heading {
   depth: number;
@@ -60,12 +60,29 @@ export function angleSpacedDestinations(text: string): string {
     .join('\n');
 }
 
-/** Gives every heading an id (unique per page through `slugger`) and returns them in order. */
-export function assignHeadingIds(tree: Root, slugger: GithubSlugger): Heading[] {
+// attr_list's explicit id at the end of a heading: `## Restore {#restore}` or `{: #restore .cls}`.
+const EXPLICIT_ID = /[ \t]*\{:?[ \t]*#([\w-]+)[^}]*\}[ \t]*$/;
+
+/**
+ * Gives every heading an id (unique per page through `ids`, MkDocs' rules)
+ * and returns them in order. An attr_list `{#id}` at the end of a heading
+ * is its id and is not shown.
+ */
+export function assignHeadingIds(tree: Root, ids: HeadingIds): Heading[] {
   const out: Heading[] = [];
   visit(tree, 'heading', (h) => {
-    const text = toString(h);
-    const id = slugger.slug(text);
+    let explicit: string | undefined;
+    const last = h.children[h.children.length - 1];
+    if (last?.type === 'text') {
+      const m = EXPLICIT_ID.exec(last.value);
+      if (m) {
+        explicit = m[1] as string;
+        last.value = last.value.slice(0, m.index);
+      }
+    }
+    // The heading's text as the toc extension sees it: raw HTML and image alt texts do not count.
+    const text = toString(h, { includeHtml: false, includeImageAlt: false }).trim();
+    const id = explicit === undefined ? ids.slug(text) : ids.reserve(explicit);
     h.data = { ...h.data, hProperties: { ...(h.data?.hProperties ?? {}), id } };
     out.push({ depth: h.depth, text, id });
   });
@@ -114,14 +131,16 @@ export function collectReferences(tree: Root, startLine: number, indent = 0): Re
 }
 
 /**
- * Removes and returns the text of the tree's first top-level `# H1` (not one
- * nested in a list or quote), wherever it is: after a badge line or raw HTML
- * it is still the page title. The page shows the title itself, above the
- * prose, so the heading is taken out to appear once.
+ * Removes the tree's first top-level `# H1` (not one nested in a list or
+ * quote), wherever it is: after a badge line or raw HTML it is still the page
+ * title. Returns its text and the id `assignHeadingIds` gave it. The page
+ * shows the title itself, above the prose, so the heading is taken out to
+ * appear once.
  */
-export function takeFirstH1(tree: Root): string | undefined {
+export function takeFirstH1(tree: Root): { text: string; id: string | undefined } | undefined {
   const i = tree.children.findIndex((c: RootContent) => c.type === 'heading' && c.depth === 1);
   if (i < 0) return undefined;
-  const [h1] = tree.children.splice(i, 1);
-  return toString(h1 as RootContent);
+  const [h1] = tree.children.splice(i, 1) as [RootContent];
+  const id = h1.data?.hProperties?.['id'];
+  return { text: toString(h1, { includeHtml: false, includeImageAlt: false }).trim(), id: typeof id === 'string' ? id : undefined };
 }

@@ -5,17 +5,18 @@
  * Pure: no file system, no DOM. Link targets are checked against the
  * CourseIndex the caller passes in.
  */
-import GithubSlugger from 'github-slugger';
 import type { Root } from 'mdast';
 import { visit } from 'unist-util-visit';
 import { BLOCK_TYPES, blockRegistry, type BlockData, type BlockType } from '../blocks/registry.ts';
 import { dropNulls, issuesToProblems, markdownValues } from '../blocks/shared.ts';
 import { splitAdmonitions, type Admonition, type ProseNode } from './admonitions.ts';
+import type { AnchorLink } from './anchors.ts';
 import { problem, type Problem } from './errors.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
 import { readFrontMatter, type FrontMatter } from './front-matter.ts';
-import { resolveImage, resolveLink, routeOf, type CourseIndex } from './links.ts';
+import { anchorTarget, resolveImage, resolveLink, routeOf, type CourseIndex } from './links.ts';
 import { assignHeadingIds, collectReferences, parseMarkdown, takeFirstH1, type Heading } from './markdown.ts';
+import { HeadingIds } from './slug.ts';
 import { readYaml } from './yaml.ts';
 
 export interface MarkdownNode {
@@ -53,8 +54,14 @@ export interface Lesson {
   route: string;
   meta: FrontMatter;
   title: string;
+  /** The id MkDocs gives the title H1 (the page heading links to it), when the title came from one. */
+  titleId: string | undefined;
   nodes: LessonNode[];
   headings: Heading[];
+  /** Every id a link can land on: headings (the title's too), blocks, ids in raw HTML. */
+  ids: string[];
+  /** Links with an #anchor into a page of the course, checked once every page is parsed (anchors.ts). */
+  anchorLinks: AnchorLink[];
   problems: Problem[];
   blockCounts: Record<BlockType, number>;
 }
@@ -83,17 +90,32 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
   const fm = readFrontMatter(source, file);
   const problems: Problem[] = [...fm.problems];
   const counts = emptyCounts();
-  const slugger = new GithubSlugger();
+  const headingIds = new HeadingIds();
+  const htmlIds: string[] = [];
+  const anchorLinks: AnchorLink[] = [];
   const headings: Heading[] = [];
   const ids = new Map<string, number>();
-  let h1: string | undefined;
+  let h1: { text: string; id: string | undefined } | undefined;
 
   // `top`: a chunk of the page itself, where the title H1 is looked for (never inside an admonition).
   const proseNode = (n: ProseNode, top: boolean): MarkdownNode | AdmonitionNode => {
     if (n.kind === 'admonition') return { ...n, children: n.children.map((c) => proseNode(c, false)) };
     const tree = parseMarkdown(n.text);
-    if (top && h1 === undefined) h1 = takeFirstH1(tree);
-    headings.push(...assignHeadingIds(tree, slugger));
+    // Ids first: the title H1 takes its id in page order, as in MkDocs, even though it is shown apart.
+    const found = assignHeadingIds(tree, headingIds);
+    if (top && h1 === undefined) {
+      h1 = takeFirstH1(tree);
+      const title = h1;
+      if (title)
+        found.splice(
+          found.findIndex((h) => h.id === title.id),
+          1,
+        );
+    }
+    headings.push(...found);
+    visit(tree, 'html', (h) => {
+      for (const m of h.value.matchAll(HTML_ID)) htmlIds.push(m[1] ?? m[2] ?? '');
+    });
     checkReferences(tree, n.startLine, n.indent);
     return { kind: 'markdown', tree, startLine: n.startLine };
   };
@@ -115,6 +137,8 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
       if (ref.kind === 'md-link') {
         const r = resolveLink(index, file, ref.url);
         if (r && !r.ok) problems.push(problem('LinkMissing', { ...at, block: 'link' }, { target: ref.url }));
+        const into = anchorTarget(index, file, ref.url);
+        if (into) anchorLinks.push({ url: ref.url, ...into, at: { ...at, block: 'link' } });
       } else {
         const r = resolveImage(index, file, ref.url, ref.kind);
         if (r && !r.ok) problems.push(problem('ImageMissing', { ...at, block: 'image' }, { src: ref.url, resolved: r.resolved }));
@@ -152,9 +176,17 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     file,
     route,
     meta: fm.meta,
-    title: fm.meta.title ?? h1 ?? titleFromFile(file),
+    title: fm.meta.title ?? h1?.text ?? titleFromFile(file),
+    titleId: h1?.id,
     nodes,
     headings,
+    ids: [
+      ...(h1?.id === undefined ? [] : [h1.id]),
+      ...headings.map((h) => h.id),
+      ...nodes.flatMap((n) => (n.kind === 'block' ? [n.id] : [])),
+      ...htmlIds,
+    ],
+    anchorLinks,
     problems,
     blockCounts: counts,
   };
@@ -252,6 +284,7 @@ function rewriteUrls(tree: Root, file: string, index: CourseIndex): void {
   });
 }
 
+const HTML_ID = /\b(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi;
 const HTML_IMG = /<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 

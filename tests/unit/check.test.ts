@@ -26,7 +26,7 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(50);
+    expect(report.pages).toBe(51);
     expect(report.blocks).toEqual({ quiz: 14, 'command-builder': 9, terminal: 8, exercise: 8, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
   });
 
@@ -186,6 +186,15 @@ describe('the fixture course', () => {
         path: 'scenario',
         name: 'ImageMissing',
         message: 'Image "../assets/missing.png" not found (looked for "assets/missing.png").',
+      },
+      {
+        file: 'page/links-and-images.md',
+        line: 30,
+        severity: 'warning',
+        block: 'link',
+        path: '',
+        name: 'LinkAnchorMissing',
+        message: 'Link to "Other%20Notes/target%20page.md#mount_points": that page has no heading or element with the id "mount_points".',
       },
       {
         file: 'quiz/invalid-alias.md',

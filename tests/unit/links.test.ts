@@ -152,6 +152,7 @@ describe('the links-and-images fixture page', () => {
       '/page/no-blocks/',
       '/',
       'missing-page.md',
+      '/page/Other%20Notes/target%20page/#mount_points',
     ]);
   });
 
@@ -162,7 +163,7 @@ describe('the links-and-images fixture page', () => {
     expect(notes[0]?.value).toContain('../assets/missing.png');
   });
 
-  it('reports exactly the missing pages and images, on their lines (in the block: at its fence, naming the field)', () => {
+  it('reports exactly the missing pages, images and anchors, on their lines (in the block: at its fence, naming the field)', () => {
     expect(page.problems.map(seen)).toEqual([
       {
         name: 'LinkMissing',
@@ -199,6 +200,15 @@ describe('the links-and-images fixture page', () => {
         block: 'image',
         path: 'scenario',
         message: 'Image "../assets/missing.png" not found (looked for "assets/missing.png").',
+      },
+      {
+        name: 'LinkAnchorMissing',
+        severity: 'warning',
+        file: 'page/links-and-images.md',
+        line: 30,
+        block: 'link',
+        path: '',
+        message: 'Link to "Other%20Notes/target%20page.md#mount_points": that page has no heading or element with the id "mount_points".',
       },
     ]);
   });
