@@ -96,6 +96,13 @@ export const catalogue = {
     message: (a) => `The block is never closed: no later line is exactly ${a.fence} at the start of a line.`,
     hint: (a) => `Add a line with only ${a.fence}, starting at column 1, where the block ends.`,
   }),
+  UnclosedCodeFence: entry<{ fence: string; fenceLine: number; type: string; blockLine: number }>({
+    severity: 'warning',
+    message: (a) =>
+      `The code fence ${a.fence} opened at line ${a.fenceLine} is not closed before the ${a.type} block at line ${a.blockLine}, so the block ends it there.`,
+    hint: (a) =>
+      `Close the code fence with a line of ${a.fence} before the block. To show the block as an example instead, put it inside a longer fence (${a.fence}\`) or a ~~~ fence.`,
+  }),
   FieldRequired: entry<{ field: string }>({
     severity: 'error',
     message: (a) => `Required field "${a.field}" is missing.`,

@@ -155,6 +155,10 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     }
     const type = seg.type as BlockType;
     counts[type]++;
+    if (seg.endsFence) {
+      const { line, fence } = seg.endsFence;
+      problems.push(problem('UnclosedCodeFence', { file, line, block: 'page' }, { fence, fenceLine: line, type, blockLine: seg.line }));
+    }
     const node = safeParseBlock(seg, type, `${slugId(route)}-${type}-${counts[type]}`, file, {
       warn: (p) => problems.push(p),
       prose: blockProse,

@@ -26,8 +26,8 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(51);
-    expect(report.blocks).toEqual({ quiz: 14, 'command-builder': 9, terminal: 8, exercise: 8, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
+    expect(report.pages).toBe(52);
+    expect(report.blocks).toEqual({ quiz: 15, 'command-builder': 9, terminal: 8, exercise: 8, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
   });
 
   it('reports exactly the problems the invalid fixtures were written for', () => {
@@ -197,6 +197,15 @@ describe('the fixture course', () => {
         message: 'Link to "Other%20Notes/target%20page.md#mount_points": that page has no heading or element with the id "mount_points".',
       },
       {
+        file: 'page/unclosed-code-fence.md',
+        line: 11,
+        severity: 'warning',
+        block: 'page',
+        path: '',
+        name: 'UnclosedCodeFence',
+        message: 'The code fence ``` opened at line 11 is not closed before the quiz block at line 14, so the block ends it there.',
+      },
+      {
         file: 'quiz/invalid-alias.md',
         line: 11,
         severity: 'error',
@@ -287,6 +296,7 @@ describe('the fixture course', () => {
       'page/front-matter-bad-field.md',
       'terminal/lenient-wrapped-quote.md',
       'command-builder/lenient-flow-list.md',
+      'page/unclosed-code-fence.md',
     ]);
     const stray = report.problems.filter((p) => !/(^|\/)invalid-[^/]*$/.test(p.file) && !intended.has(p.file));
     expect(stray).toEqual([]);
