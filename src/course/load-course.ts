@@ -3,12 +3,12 @@
  * file an asset. This is the file-system edge of the lesson pipeline; the
  * parsing itself is pure (src/lesson).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { BLOCK_TYPES, type BlockType } from '../blocks/registry.ts';
 import { checkAnchors } from '../lesson/anchors.ts';
-import type { Problem } from '../lesson/errors.ts';
-import { routeOf, type CourseIndex } from '../lesson/links.ts';
+import { problem, type Problem } from '../lesson/errors.ts';
+import { routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson, type Lesson } from '../lesson/parse-lesson.ts';
 
 export interface NavSection {
@@ -33,16 +33,42 @@ export interface Course {
 
 const SKIP_DIR = new Set(['node_modules', 'site', '__pycache__']);
 
-function walk(dir: string, root: string, pages: string[], assets: string[]): void {
+interface Listing {
+  pages: string[];
+  assets: string[];
+  /** Entries that could not be followed, with the reason. */
+  skipped: { file: string; reason: string }[];
+}
+
+/** Lists the folder recursively; `seen` holds the real paths of folders already listed (folder links may loop). */
+function walk(dir: string, root: string, out: Listing, seen = new Set<string>([realpathSync(dir)])): void {
   for (const name of readdirSync(dir)) {
     if (name.startsWith('.')) continue;
     const abs = join(dir, name);
-    const st = statSync(abs);
+    const rel = relative(root, abs).split(sep).join('/');
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      let link = false;
+      try {
+        link = lstatSync(abs).isSymbolicLink();
+      } catch {
+        // Gone since it was listed: reported as unreadable.
+      }
+      out.skipped.push({ file: rel, reason: link ? 'it is a symbolic link to something that does not exist' : 'it cannot be read' });
+      continue;
+    }
     if (st.isDirectory()) {
-      if (!SKIP_DIR.has(name)) walk(abs, root, pages, assets);
+      if (SKIP_DIR.has(name)) continue;
+      const real = realpathSync(abs);
+      if (seen.has(real)) {
+        out.skipped.push({ file: rel, reason: 'it is a link back to a folder that contains it' });
+        continue;
+      }
+      walk(abs, root, out, new Set([...seen, real]));
     } else if (st.isFile()) {
-      const rel = relative(root, abs).split(sep).join('/');
-      (/\.md$/i.test(name) ? pages : assets).push(rel);
+      (/\.md$/i.test(name) ? out.pages : out.assets).push(rel);
     }
   }
 }
@@ -51,23 +77,39 @@ const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: tru
 const isIndexFile = (f: string) => /(^|\/)(readme|index)\.md$/i.test(f);
 
 export function loadCourse(dir: string, base = '/'): Course {
-  const pages: string[] = [];
-  const assets: string[] = [];
-  walk(dir, dir, pages, assets);
+  const listing: Listing = { pages: [], assets: [], skipped: [] };
+  walk(dir, dir, listing);
+  const { pages, assets } = listing;
+  const courseProblems: Problem[] = listing.skipped.map(({ file, reason }) =>
+    problem('FileSkipped', { file, line: 1, block: 'page' }, { reason }),
+  );
   pages.sort(byName);
-  // Two files for one route (README.md and index.md): the first wins, like MkDocs.
+  // Two files for one route (README.md and index.md, or Sec.md and Sec/README.md): the first by name wins
+  // (index.md before README.md, as in MkDocs) and the other is reported.
   const routes = new Map<string, string>();
-  const seen = new Set<string>();
+  const owner = new Map<string, string>();
   for (const p of pages) {
     const r = routeOf(p);
-    if (!seen.has(r)) {
-      seen.add(r);
+    const kept = owner.get(r);
+    if (kept === undefined) {
+      owner.set(r, p);
       routes.set(p, r);
-    }
+    } else courseProblems.push(problem('DuplicateRoute', { file: p, line: 1, block: 'page' }, { kept, url: routeUrl(r, base) }));
   }
   const index: CourseIndex = { pages: routes, assets: new Set(assets), base };
-  // A UTF-8 byte order mark would hide the front matter's opening ---.
-  const lessons = [...routes.keys()].map((f) => parseLesson(readFileSync(join(dir, f), 'utf8').replace(/^\uFEFF/, ''), f, index));
+  const lessons: Lesson[] = [];
+  for (const f of routes.keys()) {
+    let source: string;
+    try {
+      source = readFileSync(join(dir, f), 'utf8');
+    } catch {
+      courseProblems.push(problem('FileSkipped', { file: f, line: 1, block: 'page' }, { reason: 'it cannot be read' }));
+      routes.delete(f);
+      continue;
+    }
+    // A UTF-8 byte order mark would hide the front matter's opening ---.
+    lessons.push(parseLesson(source.replace(/^\uFEFF/, ''), f, index));
+  }
   checkAnchors(lessons);
   const nav = buildNav(lessons);
   const ordered: Lesson[] = [];
@@ -79,7 +121,7 @@ export function loadCourse(dir: string, base = '/'): Course {
   visitNav(nav);
   const blockCounts = emptyCounts();
   for (const l of lessons) for (const t of BLOCK_TYPES) blockCounts[t] += l.blockCounts[t];
-  return { dir, index, lessons: ordered, nav, problems: ordered.flatMap((l) => l.problems), blockCounts };
+  return { dir, index, lessons: ordered, nav, problems: [...courseProblems, ...ordered.flatMap((l) => l.problems)], blockCounts };
 }
 
 function buildNav(lessons: Lesson[]): NavSection {
@@ -103,13 +145,18 @@ function buildNav(lessons: Lesson[]): NavSection {
     }
     return s;
   };
+  const folderOf = (file: string) => (file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '');
+  const folders = new Set<string>();
+  for (const l of lessons) for (let f = folderOf(l.file); f !== ''; f = folderOf(f)) folders.add(f);
   for (const l of lessons) {
-    const folder = l.file.includes('/') ? l.file.slice(0, l.file.lastIndexOf('/')) : '';
-    const s = sectionFor(folder);
-    if (isIndexFile(l.file)) {
+    const folder = folderOf(l.file);
+    // `Sec.md` beside a `Sec/` folder is served at the folder's route, so it is that section's page.
+    const indexOf = isIndexFile(l.file) ? folder : folders.has(l.route) ? l.route : undefined;
+    if (indexOf !== undefined) {
+      const s = sectionFor(indexOf);
       s.index = l;
-      if (folder !== '') s.title = l.title;
-    } else s.pages.push(l);
+      if (indexOf !== '') s.title = l.title;
+    } else sectionFor(folder).pages.push(l);
   }
   return root;
 }

@@ -198,6 +198,16 @@ export const catalogue = {
     hint: () =>
       'Markdown images are relative to the .md file; raw HTML <img src> is relative to the page URL (one more "../"). Fix the path or add the file.',
   }),
+  DuplicateRoute: entry<{ kept: string; url: string }>({
+    severity: 'warning',
+    message: (a) => `This page and "${a.kept}" would both be served at ${a.url}; only "${a.kept}" is.`,
+    hint: () => 'Rename or remove one of the two files (in one folder, index.md is kept over README.md, as MkDocs does).',
+  }),
+  FileSkipped: entry<{ reason: string }>({
+    severity: 'warning',
+    message: (a) => `This file was skipped: ${a.reason}.`,
+    hint: () => 'Fix the link or remove it from the course folder.',
+  }),
   InternalError: entry<{ detail: string }>({
     severity: 'error',
     message: (a) => `Drillbook failed while reading this part of the page: ${a.detail}`,
