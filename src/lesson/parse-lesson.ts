@@ -8,6 +8,7 @@
 import type { Root } from 'mdast';
 import { visit } from 'unist-util-visit';
 import { BLOCK_TYPES, blockRegistry, type BlockData, type BlockType } from '../blocks/registry.ts';
+import { mermaidMarkup } from '../blocks/mermaid/markup.ts';
 import { dropNulls, issuesToProblems, markdownValues } from '../blocks/shared.ts';
 import { splitAdmonitions, type Admonition, type ProseNode } from './admonitions.ts';
 import type { AnchorLink } from './anchors.ts';
@@ -60,6 +61,8 @@ export interface Lesson {
   headings: Heading[];
   /** Every id a link can land on: headings (the title's too), blocks, ids in raw HTML. */
   ids: string[];
+  /** Mermaid fences in prose (indented, ~~~, or in a block's Markdown) drawn as diagrams; they are not blocks. */
+  proseDiagrams: number;
   /** Links with an #anchor into a page of the course, checked once every page is parsed (anchors.ts). */
   anchorLinks: AnchorLink[];
   problems: Problem[];
@@ -93,6 +96,14 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
   const headingIds = new HeadingIds();
   const htmlIds: string[] = [];
   const anchorLinks: AnchorLink[] = [];
+  let proseDiagrams = 0;
+  // A Mermaid fence that is not a block still draws: the block's markup, with an id of its own kind.
+  const drawDiagrams = (tree: Root) => {
+    visit(tree, 'code', (c, i, parent) => {
+      if (c.lang?.toLowerCase() !== 'mermaid' || !parent || i === undefined) return;
+      parent.children[i] = { type: 'html', value: mermaidMarkup(`${slugId(route)}-diagram-${++proseDiagrams}`, c.value) };
+    });
+  };
   const headings: Heading[] = [];
   const ids = new Map<string, number>();
   let h1: { text: string; id: string | undefined } | undefined;
@@ -113,6 +124,7 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
         );
     }
     headings.push(...found);
+    drawDiagrams(tree);
     visit(tree, 'html', (h) => {
       for (const m of h.value.matchAll(HTML_ID)) htmlIds.push(m[1] ?? m[2] ?? '');
     });
@@ -125,6 +137,7 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     const node = (n: ProseNode): MarkdownNode | AdmonitionNode => {
       if (n.kind === 'admonition') return { ...n, line: at.line, children: n.children.map(node) };
       const tree = parseMarkdown(n.text);
+      drawDiagrams(tree);
       checkReferences(tree, n.startLine, n.indent, at);
       return { kind: 'markdown', tree, startLine: at.line };
     };
@@ -190,6 +203,7 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
       ...nodes.flatMap((n) => (n.kind === 'block' ? [n.id] : [])),
       ...htmlIds,
     ],
+    proseDiagrams,
     anchorLinks,
     problems,
     blockCounts: counts,

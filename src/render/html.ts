@@ -73,11 +73,13 @@ export async function highlight(code: string, lang: string | undefined, opts: Hi
   return toHtml(await highlightToHast(code, lang, opts));
 }
 
-/** Replaces every `<pre><code class="language-x">` with its highlighted form. */
+/** Replaces every `<pre><code class="language-x">` (except a diagram's source) with its highlighted form. */
 async function highlightTree(tree: HastRoot): Promise<void> {
   const jobs: { parent: Element | HastRoot; index: number; code: string; lang: string | undefined }[] = [];
   visit(tree, 'element', (node, index, parent) => {
     if (node.tagName !== 'pre' || index === undefined || !parent) return;
+    // A diagram's source stays as written: <db-mermaid> reads it as text.
+    if (([] as unknown[]).concat(node.properties['className'] ?? []).includes('mermaid-source')) return;
     const code = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'code');
     if (!code) return;
     const cls = ([] as unknown[]).concat(code.properties['className'] ?? []).map(String);
