@@ -179,6 +179,12 @@ export const catalogue = {
     message: (a) => `Front matter field "${a.field}" was ignored: ${a.detail}.`,
     hint: () => 'See the front matter reference in docs/authoring.md.',
   }),
+  PrerequisiteMissing: entry<{ slug: string }>({
+    severity: 'warning',
+    message: (a) => `Prerequisite "${a.slug}": no such page in the course.`,
+    hint: () =>
+      'A prerequisite is a page name relative to this page\'s folder ("physical-copies" for physical-copies.md beside it) or to the course folder. Fix the name or remove it.',
+  }),
   LinkMissing: entry<{ target: string }>({
     severity: 'warning',
     message: (a) => `Link to "${a.target}": no such page in the course.`,

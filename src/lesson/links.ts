@@ -96,6 +96,25 @@ export function resolveImage(index: CourseIndex, fromFile: string, url: string, 
 }
 
 /**
+ * The route of a front matter prerequisite: a page slug relative to the
+ * page's folder (`physical-copies`, `../Backups/pitr`, `.md` optional), else
+ * relative to the course root (`foundations/basics`); a folder stands for its
+ * README.md / index.md. Undefined when no such page exists.
+ */
+export function resolvePrerequisite(index: CourseIndex, fromFile: string, slug: string): string | undefined {
+  const path = slug.trim().replace(/\.md$/i, '').replace(/\/+$/, '');
+  if (path === '' || EXTERNAL.test(path)) return undefined;
+  for (const base of [fromDir(dirname(fromFile), path), fromDir('', path)]) {
+    if (base === null) continue;
+    for (const candidate of [`${base}.md`, `${base}/README.md`, `${base}/index.md`]) {
+      const route = index.pages.get(candidate);
+      if (route !== undefined) return route;
+    }
+  }
+  return undefined;
+}
+
+/**
  * The page and anchor a link points into (`page.md#anchor`, or `#anchor` on
  * the page itself), when the page is in the course; null for links without
  * an anchor, external links and links to missing pages (reported elsewhere).

@@ -15,7 +15,7 @@ import type { AnchorLink } from './anchors.ts';
 import { problem, type Problem } from './errors.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
 import { readFrontMatter, type FrontMatter } from './front-matter.ts';
-import { anchorTarget, resolveImage, resolveLink, routeOf, type CourseIndex } from './links.ts';
+import { anchorTarget, resolveImage, resolveLink, resolvePrerequisite, routeOf, type CourseIndex } from './links.ts';
 import { assignHeadingIds, collectReferences, parseMarkdown, takeFirstH1, type Heading } from './markdown.ts';
 import { HeadingIds } from './slug.ts';
 import { readYaml } from './yaml.ts';
@@ -55,6 +55,8 @@ export interface Lesson {
   route: string;
   meta: FrontMatter;
   title: string;
+  /** The front matter prerequisites with the route of each page, undefined for one that does not exist (reported). */
+  prerequisites: { slug: string; route: string | undefined }[];
   /** The id MkDocs gives the title H1 (the page heading links to it), when the title came from one. */
   titleId: string | undefined;
   nodes: LessonNode[];
@@ -92,6 +94,12 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
   const route = routeOf(file);
   const fm = readFrontMatter(source, file);
   const problems: Problem[] = [...fm.problems];
+  const prerequisites = fm.meta.prerequisites.map((slug) => ({ slug, route: resolvePrerequisite(index, file, slug) }));
+  prerequisites.forEach((p, i) => {
+    if (p.route !== undefined) return;
+    const at = { file, line: fm.lineOf(['prerequisites', i]), block: 'front-matter' as const, path: `prerequisites.${i}` };
+    problems.push(problem('PrerequisiteMissing', at, { slug: p.slug }));
+  });
   const counts = emptyCounts();
   const headingIds = new HeadingIds();
   const htmlIds: string[] = [];
@@ -194,6 +202,7 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     route,
     meta: fm.meta,
     title: fm.meta.title ?? h1?.text ?? titleFromFile(file),
+    prerequisites,
     titleId: h1?.id,
     nodes,
     headings,

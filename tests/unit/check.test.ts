@@ -26,7 +26,7 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(53);
+    expect(report.pages).toBe(55);
     expect(report.blocks).toEqual({ quiz: 15, 'command-builder': 9, terminal: 8, exercise: 8, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
   });
 
@@ -197,6 +197,15 @@ describe('the fixture course', () => {
         message: 'Link to "Other%20Notes/target%20page.md#mount_points": that page has no heading or element with the id "mount_points".',
       },
       {
+        file: 'page/prerequisites.md',
+        line: 9,
+        severity: 'warning',
+        block: 'front-matter',
+        path: 'prerequisites.3',
+        name: 'PrerequisiteMissing',
+        message: 'Prerequisite "restore-drills": no such page in the course.',
+      },
+      {
         file: 'page/unclosed-code-fence.md',
         line: 11,
         severity: 'warning',
@@ -297,6 +306,7 @@ describe('the fixture course', () => {
       'terminal/lenient-wrapped-quote.md',
       'command-builder/lenient-flow-list.md',
       'page/unclosed-code-fence.md',
+      'page/prerequisites.md',
     ]);
     const stray = report.problems.filter((p) => !/(^|\/)invalid-[^/]*$/.test(p.file) && !intended.has(p.file));
     expect(stray).toEqual([]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
-import { readFrontMatter } from '../../src/lesson/front-matter.ts';
+import { hiddenParts, readFrontMatter } from '../../src/lesson/front-matter.ts';
 import { fixture, fixtureCourse } from '../helpers/fixtures.ts';
 import { admonitionsOf, mdNodes, seen } from './support.ts';
 
@@ -167,5 +167,44 @@ describe('pages saved with a UTF-8 byte order mark', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('prerequisites', () => {
+  const page = fixture('page/prerequisites.md');
+
+  it('find pages beside the page, in a subfolder and from the course root, .md or not', () => {
+    expect(page.prerequisites).toEqual([
+      { slug: 'no-blocks', route: 'page/no-blocks' },
+      { slug: 'Other Notes/target page', route: 'page/Other Notes/target page' },
+      { slug: 'quiz/single-question.md', route: 'quiz/single-question' },
+      { slug: 'restore-drills', route: undefined },
+    ]);
+  });
+
+  it('warn about one that names no page, on its line', () => {
+    expect(page.problems.map(seen)).toEqual([
+      {
+        name: 'PrerequisiteMissing',
+        severity: 'warning',
+        file: 'page/prerequisites.md',
+        line: 9,
+        block: 'front-matter',
+        path: 'prerequisites.3',
+        message: 'Prerequisite "restore-drills": no such page in the course.',
+      },
+    ]);
+  });
+});
+
+describe('hide', () => {
+  it('names the parts of the frame a page hides: navigation and footer as well as toc', () => {
+    expect(hiddenParts(fixture('page/hide-navigation-footer.md').meta)).toEqual({ navigation: true, toc: false, footer: true });
+    expect(hiddenParts(fixture('page/no-blocks.md').meta)).toEqual({ navigation: false, toc: false, footer: false });
+    expect(hiddenParts(readFrontMatter('---\nhide: [TOC, Navigation]\n---\n', 'h.md').meta)).toEqual({
+      navigation: true,
+      toc: true,
+      footer: false,
+    });
   });
 });
