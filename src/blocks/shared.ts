@@ -59,8 +59,8 @@ export const bool = (description: string) =>
 
 export const blockId = z
   .string()
-  .regex(/^[A-Za-z0-9][\w.-]*$/, 'letters, digits, ".", "_" and "-" only')
-  .describe('Stable id: from `id:` if the author gave one, else page slug + block type + ordinal');
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u, 'letters, digits, ".", "_" and "-" only')
+  .describe('Stable id: from `id:` (slugged when it is not a valid id) if the author gave one, else page slug + block type + ordinal');
 
 /** A custom zod issue that maps to a named catalogue entry. */
 export function catalogueIssue<N extends ProblemName>(

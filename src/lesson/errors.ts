@@ -163,6 +163,12 @@ export const catalogue = {
     message: (a) => `"expect" uses {{${a.name}}}, but no setup step records a fact of that name.`,
     hint: (a) => `Add "record: ${a.name}" to the setup step whose output is the expected value.`,
   }),
+  BlockIdChanged: entry<{ given: string; used: string }>({
+    severity: 'warning',
+    message: (a) => `Block id "${a.given}" is not a valid id, so the block uses "${a.used}".`,
+    hint: (a) =>
+      `An id holds letters, digits, ".", "_" and "-" and starts with a letter or digit. Write "id: ${a.used}" to use it as written.`,
+  }),
   DuplicateBlockId: entry<{ id: string; firstLine: number }>({
     severity: 'error',
     message: (a) => `Block id "${a.id}" is already used by the block at line ${a.firstLine}.`,

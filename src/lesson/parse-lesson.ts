@@ -75,15 +75,34 @@ export function emptyCounts(): Record<BlockType, number> {
   return Object.fromEntries(BLOCK_TYPES.map((t) => [t, 0])) as Record<BlockType, number>;
 }
 
-/** A page-derived id prefix: `Server Ops/disk layout` → `server-ops-disk-layout`. */
-export function slugId(route: string): string {
-  return (
-    route
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '') || 'home'
-  );
+/** Lower case, runs of anything but letters and digits (any script) as one "-": `Server Ops/disk layout` → `server-ops-disk-layout`. */
+function idSlug(text: string): string {
+  return text
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-|-$/g, '');
 }
+
+/** A page-derived id prefix: `Server Ops/disk layout` → `server-ops-disk-layout`, `Введение` → `введение`; the home page is `home`. */
+export function slugId(route: string): string {
+  return idSlug(route) || 'home';
+}
+
+/**
+ * The id of a block: the author's `id:` when it is a valid id, else the slug
+ * of what they wrote (with `changed` set so they can be told), else the
+ * page-derived default. A number or boolean is read as its text.
+ */
+function blockIdFor(given: unknown, defaultId: string): { id: string; changed?: string } {
+  if (typeof given === 'number' || typeof given === 'boolean') given = String(given);
+  if (typeof given !== 'string' || given.trim() === '') return { id: defaultId };
+  if (VALID_ID.test(given)) return { id: given };
+  return { id: idSlug(given) || defaultId, changed: given };
+}
+
+/** What `blockId` in src/blocks/shared.ts accepts. */
+const VALID_ID = /^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u;
 
 function titleFromFile(file: string): string {
   const base = routeOf(file).split('/').pop() || 'Home';
@@ -268,7 +287,8 @@ function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, fi
     raw = dropNulls(y.value) as Record<string, unknown>;
   } else raw = { source: seg.body };
 
-  const id = typeof raw['id'] === 'string' && raw['id'] !== '' ? raw['id'] : defaultId;
+  const { id, changed } = blockIdFor(raw['id'], defaultId);
+  if (changed !== undefined) ctx.warn(problem('BlockIdChanged', { ...at, path: 'id' }, { given: changed, used: id }));
   const { input, authorPath } = def.normalise(raw);
   input['id'] = id;
   const parsed = def.schema.safeParse(input);

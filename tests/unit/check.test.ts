@@ -26,8 +26,8 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(55);
-    expect(report.blocks).toEqual({ quiz: 15, 'command-builder': 9, terminal: 8, exercise: 8, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
+    expect(report.pages).toBe(57);
+    expect(report.blocks).toEqual({ quiz: 18, 'command-builder': 9, terminal: 8, exercise: 8, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
   });
 
   it('reports exactly the problems the invalid fixtures were written for', () => {
@@ -215,6 +215,15 @@ describe('the fixture course', () => {
         message: 'The code fence ``` opened at line 11 is not closed before the quiz block at line 14, so the block ends it there.',
       },
       {
+        file: 'quiz/explicit-ids.md',
+        line: 9,
+        severity: 'warning',
+        block: 'quiz',
+        path: 'id',
+        name: 'BlockIdChanged',
+        message: 'Block id "Standby Check" is not a valid id, so the block uses "standby-check".',
+      },
+      {
         file: 'quiz/invalid-alias.md',
         line: 11,
         severity: 'error',
@@ -307,6 +316,7 @@ describe('the fixture course', () => {
       'command-builder/lenient-flow-list.md',
       'page/unclosed-code-fence.md',
       'page/prerequisites.md',
+      'quiz/explicit-ids.md',
     ]);
     const stray = report.problems.filter((p) => !/(^|\/)invalid-[^/]*$/.test(p.file) && !intended.has(p.file));
     expect(stray).toEqual([]);
