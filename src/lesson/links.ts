@@ -70,7 +70,7 @@ function fromDir(dir: string, path: string): string | null {
   return normalisePath(path.startsWith('/') ? path : `${dir}/${path}`);
 }
 
-/** Resolves a Markdown link; null means "not ours to check" (external, anchor, non-page). */
+/** Resolves a Markdown link (a page, an asset or a folder of the course); null means "not ours to check" (external, anchor, unknown). */
 export function resolveLink(index: CourseIndex, fromFile: string, url: string): Resolution {
   if (EXTERNAL.test(url.trim())) return null;
   const { path, suffix } = splitUrl(url.trim());
@@ -81,7 +81,20 @@ export function resolveLink(index: CourseIndex, fromFile: string, url: string): 
     return route === undefined ? { ok: false, resolved: target ?? path } : { ok: true, url: routeUrl(route, index.base) + suffix };
   }
   if (target !== null && index.assets.has(target)) return { ok: true, url: assetUrl(target, index.base) + suffix };
+  if (path.endsWith('/')) {
+    // A folder of the course (its section page): relative to the file, else (MkDocs URLs) to the page's URL.
+    for (const folder of [target, fromDir(routeOf(fromFile), path)]) {
+      if (folder !== null && hasFolder(index, folder)) return { ok: true, url: routeUrl(folder, index.base) + suffix };
+    }
+  }
   return null;
+}
+
+/** Whether `folder` holds a page of the course (so the site has a route for it). */
+function hasFolder(index: CourseIndex, folder: string): boolean {
+  if (folder === '') return true;
+  for (const p of index.pages.keys()) if (p.startsWith(`${folder}/`)) return true;
+  return false;
 }
 
 /** Resolves an image: Markdown images from the file's folder, raw HTML ones from the page URL. */

@@ -31,14 +31,16 @@ export function parseMarkdown(text: string): Root {
   return parser.runSync(parser.parse(angleSpacedDestinations(text))) as Root;
 }
 
-// A link destination with raw spaces that names a file: `](../Other Section/page.md#x)`.
-const SPACED_DEST = /\]\(([^()<>\n"]*? [^()<>\n"]*?\.[A-Za-z0-9]+(?:#[^()\s]*)?)\)/g;
-const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})/;
+// A link destination with raw spaces that names a file or a folder, with an optional title:
+// `](../Other Section/page.md#x)`, `](Other Section/page.md "Title")`, `](../Other Section/)`.
+const SPACED_DEST = /\]\(([^()<>\n"']*? [^()<>\n"']*?(?:\.[A-Za-z0-9]+|\/)(?:#[^()\s"']*)?)((?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'))?[ \t]*)\)/g;
+const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 
 /**
  * MkDocs (Python-Markdown) accepts raw spaces in link destinations; CommonMark
  * does not. Such destinations are wrapped in <...>, CommonMark's spelling of
- * the same thing, outside fenced code.
+ * the same thing. Fenced code and code spans are left as written: they show
+ * link syntax, they do not link.
  */
 export function angleSpacedDestinations(text: string): string {
   if (!text.includes('](')) return text;
@@ -48,16 +50,43 @@ export function angleSpacedDestinations(text: string): string {
     .map((line) => {
       const f = FENCE_LINE.exec(line);
       if (fence) {
-        if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length) fence = null;
+        const run = f?.[1];
+        if (run && run[0] === fence[0] && run.length >= fence.length && (f?.[2] ?? '').trim() === '') fence = null;
         return line;
       }
       if (f) {
         fence = f[1] as string;
         return line;
       }
-      return line.includes('](') ? line.replace(SPACED_DEST, '](<$1>)') : line;
+      if (!line.includes('](')) return line;
+      // Rewrite only between code spans.
+      let out = '';
+      let at = 0;
+      for (const [start, end] of codeSpans(line)) {
+        out += line.slice(at, start).replace(SPACED_DEST, '](<$1>$2)') + line.slice(start, end);
+        at = end;
+      }
+      return out + line.slice(at).replace(SPACED_DEST, '](<$1>$2)');
     })
     .join('\n');
+}
+
+/**
+ * [start, end) of each code span on one line (CommonMark: a backtick run up
+ * to the next run of the same length; a run with no partner is literal).
+ */
+function codeSpans(line: string): [number, number][] {
+  const runs = [...line.matchAll(/`+/g)].map((m) => ({ at: m.index, len: m[0].length }));
+  const out: [number, number][] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const open = runs[i] as { at: number; len: number };
+    const j = runs.findIndex((r, k) => k > i && r.len === open.len);
+    if (j < 0) continue;
+    const close = runs[j] as { at: number; len: number };
+    out.push([open.at, close.at + close.len]);
+    i = j;
+  }
+  return out;
 }
 
 // attr_list's explicit id at the end of a heading: `## Restore {#restore}` or `{: #restore .cls}`.

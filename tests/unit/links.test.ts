@@ -77,6 +77,13 @@ describe('resolveLink', () => {
     expect(resolveLink(index(), FROM, '../../outside.md')).toEqual({ ok: false, resolved: '../../outside.md' });
   });
 
+  it('links a folder of the course to its section page, relative to the file or else to the page URL', () => {
+    expect(resolveLink(index(), FROM, '../Server Ops/')).toEqual({ ok: true, url: '/Server%20Ops/' });
+    expect(resolveLink(index(), FROM, './')).toEqual({ ok: true, url: '/Backups/' });
+    expect(resolveLink(index(), FROM, '../../Server Ops/#x')).toEqual({ ok: true, url: '/Server%20Ops/#x' });
+    expect(resolveLink(index(), FROM, 'Nowhere/')).toBeNull();
+  });
+
   it('links other course files as assets', () => {
     expect(resolveLink(index(), FROM, 'notes.txt')).toEqual({ ok: true, url: '/Backups/notes.txt' });
   });
@@ -139,6 +146,13 @@ describe('angleSpacedDestinations', () => {
   it('leaves destinations without spaces, and fenced code, untouched', () => {
     const text = '[a](b.md)\n```md\n[c](d e.md)\n```';
     expect(angleSpacedDestinations(text)).toBe(text);
+  });
+
+  it('keeps a title outside the <...>, wraps folder destinations, and skips code spans', () => {
+    expect(angleSpacedDestinations('[x](Other Section/page.md "Title")')).toBe('[x](<Other Section/page.md> "Title")');
+    expect(angleSpacedDestinations("[x](../Other Section/ 'T')")).toBe("[x](<../Other Section/> 'T')");
+    expect(angleSpacedDestinations('`[t](my page.md)` and [t](my page.md)')).toBe('`[t](my page.md)` and [t](<my page.md>)');
+    expect(angleSpacedDestinations('``a ` [t](my page.md)`` [u](b c.md)')).toBe('``a ` [t](my page.md)`` [u](<b c.md>)');
   });
 });
 
@@ -255,5 +269,24 @@ describe('problem locations inside admonitions and reference-style images', () =
     expect(page.problems.map((p) => [p.name, p.block, p.message])).toEqual([
       ['ImageMissing', 'image', 'Image "nowhere.png" not found (looked for "nowhere.png").'],
     ]);
+  });
+});
+
+describe('the links-with-spaces fixture page', () => {
+  const page = fixture('page/links-with-spaces.md');
+
+  it('links a destination with raw spaces and a title, keeping the title', () => {
+    const [withTitle] = mdNodes(page, 'link');
+    expect([withTitle?.url, withTitle?.title]).toEqual(['/page/Other%20Notes/target%20page/', 'Where the mount points are']);
+  });
+
+  it('links a folder with a space in its name to the folder’s page', () => {
+    expect(mdNodes(page, 'link').map((l) => l.url)).toEqual(['/page/Other%20Notes/target%20page/', '/page/Other%20Notes/']);
+  });
+
+  it('leaves link syntax in a code span and in fenced code as written', () => {
+    expect(mdNodes(page, 'inlineCode').map((c) => c.value)).toEqual(['[the target page](Other Notes/target page.md)']);
+    expect(mdNodes(page, 'code').map((c) => c.value)).toEqual(['[the target page](Other Notes/target page.md)']);
+    expect(page.problems).toEqual([]);
   });
 });
