@@ -14,14 +14,30 @@ import { visit } from 'unist-util-visit';
 
 // High-contrast variants: the plain GitHub themes' comment colours fail WCAG AA contrast.
 const THEMES = { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' } as const;
-/** Names authors use that shiki knows under another name. */
+/** Names authors use that shiki knows under another name, or has no grammar for (then the nearest one). */
 const ALIASES: Record<string, string> = {
   console: 'shellsession',
-  conf: 'ini',
-  cnf: 'ini',
+  'shell-session': 'shellsession',
+  // Database dialects and clients: the SQL grammar.
   mysql: 'sql',
+  mariadb: 'sql',
   psql: 'sql',
   pgsql: 'sql',
+  postgres: 'sql',
+  postgresql: 'sql',
+  plpgsql: 'sql',
+  sqlite: 'sql',
+  tsql: 'sql',
+  // Server configuration files (my.cnf, postgresql.conf, pgbackrest.conf): key = value sections.
+  conf: 'ini',
+  cnf: 'ini',
+  cfg: 'ini',
+  'my.cnf': 'ini',
+  // A crontab line is a schedule and a shell command; an .env file is shell-style assignments.
+  crontab: 'shellscript',
+  cron: 'shellscript',
+  env: 'dotenv',
+  apacheconf: 'apache',
   text: 'plaintext',
   txt: 'plaintext',
   plain: 'plaintext',
