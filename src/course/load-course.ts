@@ -10,6 +10,7 @@ import { checkAnchors } from '../lesson/anchors.ts';
 import { problem, type Problem } from '../lesson/errors.ts';
 import { routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson, type Lesson } from '../lesson/parse-lesson.ts';
+import { readMkDocs, type MkDocsProject } from './mkdocs.ts';
 
 export interface NavSection {
   /** Folder path relative to the course ('' for the root). */
@@ -22,7 +23,10 @@ export interface NavSection {
 }
 
 export interface Course {
+  /** The content root: the folder given, or the docs_dir of its mkdocs.yml. */
   dir: string;
+  /** mkdocs.yml's site_name, when there is one. */
+  title: string | undefined;
   index: CourseIndex;
   /** Every page in reading order (depth-first over the navigation). */
   lessons: Lesson[];
@@ -76,13 +80,20 @@ function walk(dir: string, root: string, out: Listing, seen = new Set<string>([r
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' });
 const isIndexFile = (f: string) => /(^|\/)(readme|index)\.md$/i.test(f);
 
-export function loadCourse(dir: string, base = '/'): Course {
+/**
+ * Loads the course in `folder`: its pages, or, when it holds an mkdocs.yml,
+ * the pages of that project's docs_dir in its nav order.
+ */
+export function loadCourse(folder: string, base = '/'): Course {
+  const mkdocs = readMkDocs(folder);
+  const dir = mkdocs?.root ?? folder;
   const listing: Listing = { pages: [], assets: [], skipped: [] };
   walk(dir, dir, listing);
   const { pages, assets } = listing;
-  const courseProblems: Problem[] = listing.skipped.map(({ file, reason }) =>
-    problem('FileSkipped', { file, line: 1, block: 'page' }, { reason }),
-  );
+  const courseProblems: Problem[] = [
+    ...(mkdocs?.problems ?? []),
+    ...listing.skipped.map(({ file, reason }) => problem('FileSkipped', { file, line: 1, block: 'page' }, { reason })),
+  ];
   pages.sort(byName);
   // Two files for one route (README.md and index.md, or Sec.md and Sec/README.md): the first by name wins
   // (index.md before README.md, as in MkDocs) and the other is reported.
@@ -112,6 +123,7 @@ export function loadCourse(dir: string, base = '/'): Course {
   }
   checkAnchors(lessons);
   const nav = buildNav(lessons);
+  if (mkdocs && mkdocs.order.length > 0) followMkDocsNav(nav, mkdocs);
   const ordered: Lesson[] = [];
   const visitNav = (s: NavSection) => {
     if (s.index) ordered.push(s.index);
@@ -121,7 +133,15 @@ export function loadCourse(dir: string, base = '/'): Course {
   visitNav(nav);
   const blockCounts = emptyCounts();
   for (const l of lessons) for (const t of BLOCK_TYPES) blockCounts[t] += l.blockCounts[t];
-  return { dir, index, lessons: ordered, nav, problems: [...courseProblems, ...ordered.flatMap((l) => l.problems)], blockCounts };
+  return {
+    dir,
+    title: mkdocs?.siteName,
+    index,
+    lessons: ordered,
+    nav,
+    problems: [...courseProblems, ...ordered.flatMap((l) => l.problems)],
+    blockCounts,
+  };
 }
 
 function buildNav(lessons: Lesson[]): NavSection {
@@ -159,4 +179,37 @@ function buildNav(lessons: Lesson[]): NavSection {
     } else sectionFor(folder).pages.push(l);
   }
   return root;
+}
+
+/**
+ * Orders the sidebar (and so the reading order) as mkdocs.yml's `nav:` does:
+ * pages and sections by where they first appear in it, the rest after them by
+ * name. A nav group whose pages are all in one folder names that section.
+ */
+function followMkDocsNav(nav: NavSection, mkdocs: MkDocsProject): void {
+  const rank = new Map<string, number>();
+  mkdocs.order.forEach((f, i) => {
+    if (!rank.has(f)) rank.set(f, i);
+  });
+  const pageRank = (l: Lesson) => rank.get(l.file) ?? Infinity;
+  const sectionRank = (s: NavSection): number =>
+    Math.min(s.index ? pageRank(s.index) : Infinity, ...s.pages.map(pageRank), ...s.sections.map(sectionRank));
+  const sort = (s: NavSection) => {
+    s.pages.sort((a, b) => pageRank(a) - pageRank(b));
+    s.sections.sort((a, b) => sectionRank(a) - sectionRank(b));
+    s.sections.forEach(sort);
+  };
+  sort(nav);
+  const byRoute = new Map<string, NavSection>();
+  const all = (s: NavSection) => {
+    byRoute.set(s.route, s);
+    s.sections.forEach(all);
+  };
+  all(nav);
+  for (const g of mkdocs.groups) {
+    const folders = new Set(g.files.map((f) => (f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '')));
+    const [only] = folders;
+    const section = folders.size === 1 && only !== undefined && only !== '' ? byRoute.get(only) : undefined;
+    if (section) section.title = g.title;
+  }
 }

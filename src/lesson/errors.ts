@@ -220,6 +220,11 @@ export const catalogue = {
     message: (a) => `This file was skipped: ${a.reason}.`,
     hint: () => 'Fix the link or remove it from the course folder.',
   }),
+  MkDocsConfig: entry<{ detail: string }>({
+    severity: 'warning',
+    message: (a) => `mkdocs.yml: ${a.detail}.`,
+    hint: () => 'Drillbook reads docs_dir, site_name and nav from mkdocs.yml; fix the file, or point Drillbook at the pages folder itself.',
+  }),
   InternalError: entry<{ detail: string }>({
     severity: 'error',
     message: (a) => `Drillbook failed while reading this part of the page: ${a.detail}`,

@@ -26,7 +26,7 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(58);
+    expect(report.pages).toBe(62);
     expect(report.blocks).toEqual({ quiz: 18, 'command-builder': 9, terminal: 8, exercise: 8, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
   });
 

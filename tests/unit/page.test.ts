@@ -129,6 +129,7 @@ describe('the fixture course as a site', () => {
       'exercise',
       'lab',
       'mermaid',
+      'mkdocs-project',
       'page',
       'quiz',
       'terminal',
