@@ -13,8 +13,42 @@ export const text = (description: string) =>
     .transform((v) => String(v))
     .describe(description);
 
-/** Markdown source, rendered with the lesson's Markdown pipeline. */
-export const markdown = (description: string) => text(`${description} (Markdown)`);
+/** The schemas made by `markdown()`: their values are parsed with the page, like its prose. */
+const markdownSchemas = z.registry();
+
+/** Markdown source, parsed and rendered with the lesson's Markdown pipeline (links, images, admonitions). */
+export const markdown = (description: string) => {
+  const s = text(`${description} (Markdown)`);
+  markdownSchemas.add(s);
+  return s;
+};
+
+/**
+ * Every Markdown value in `data` (the output of `schema`), with its canonical
+ * field path, found by walking the schema: objects, arrays, optional/default
+ * wrappers and pipes (whose output is the data). Unions are not walked; no
+ * block schema puts Markdown inside one.
+ */
+export function markdownValues(schema: z.core.$ZodType, data: unknown): { path: (string | number)[]; text: string }[] {
+  const out: { path: (string | number)[]; text: string }[] = [];
+  const walk = (s: z.core.$ZodType, d: unknown, path: (string | number)[]) => {
+    if (markdownSchemas.has(s)) {
+      if (typeof d === 'string') out.push({ path, text: d });
+    } else if (s instanceof z.ZodObject) {
+      if (d !== null && typeof d === 'object')
+        for (const [k, v] of Object.entries(s.shape)) walk(v, (d as Record<string, unknown>)[k], [...path, k]);
+    } else if (s instanceof z.ZodArray) {
+      if (Array.isArray(d)) d.forEach((x, i) => walk(s.element, x, [...path, i]));
+    } else if (s instanceof z.ZodPipe) {
+      walk(s.out, d, path);
+    } else {
+      const def = s._zod.def as { innerType?: z.core.$ZodType };
+      if (def.innerType) walk(def.innerType, d, path);
+    }
+  };
+  walk(schema, data, []);
+  return out;
+}
 
 /** A boolean that also accepts the strings authors write (`"true"`, `yes`). */
 export const bool = (description: string) =>
@@ -25,8 +59,8 @@ export const bool = (description: string) =>
 
 export const blockId = z
   .string()
-  .regex(/^[A-Za-z0-9][\w.-]*$/, 'letters, digits, ".", "_" and "-" only')
-  .describe('Stable id: from `id:` if the author gave one, else page slug + block type + ordinal');
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u, 'letters, digits, ".", "_" and "-" only')
+  .describe('Stable id: from `id:` (slugged when it is not a valid id) if the author gave one, else page slug + block type + ordinal');
 
 /** A custom zod issue that maps to a named catalogue entry. */
 export function catalogueIssue<N extends ProblemName>(

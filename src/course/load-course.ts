@@ -3,12 +3,14 @@
  * file an asset. This is the file-system edge of the lesson pipeline; the
  * parsing itself is pure (src/lesson).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { BLOCK_TYPES, type BlockType } from '../blocks/registry.ts';
-import type { Problem } from '../lesson/errors.ts';
-import { routeOf, type CourseIndex } from '../lesson/links.ts';
+import { checkAnchors } from '../lesson/anchors.ts';
+import { problem, type Problem } from '../lesson/errors.ts';
+import { routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson, type Lesson } from '../lesson/parse-lesson.ts';
+import { readMkDocs, type MkDocsProject } from './mkdocs.ts';
 
 export interface NavSection {
   /** Folder path relative to the course ('' for the root). */
@@ -21,7 +23,10 @@ export interface NavSection {
 }
 
 export interface Course {
+  /** The content root: the folder given, or the docs_dir of its mkdocs.yml. */
   dir: string;
+  /** mkdocs.yml's site_name, when there is one. */
+  title: string | undefined;
   index: CourseIndex;
   /** Every page in reading order (depth-first over the navigation). */
   lessons: Lesson[];
@@ -32,16 +37,42 @@ export interface Course {
 
 const SKIP_DIR = new Set(['node_modules', 'site', '__pycache__']);
 
-function walk(dir: string, root: string, pages: string[], assets: string[]): void {
+interface Listing {
+  pages: string[];
+  assets: string[];
+  /** Entries that could not be followed, with the reason. */
+  skipped: { file: string; reason: string }[];
+}
+
+/** Lists the folder recursively; `seen` holds the real paths of folders already listed (folder links may loop). */
+function walk(dir: string, root: string, out: Listing, seen = new Set<string>([realpathSync(dir)])): void {
   for (const name of readdirSync(dir)) {
     if (name.startsWith('.')) continue;
     const abs = join(dir, name);
-    const st = statSync(abs);
+    const rel = relative(root, abs).split(sep).join('/');
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      let link = false;
+      try {
+        link = lstatSync(abs).isSymbolicLink();
+      } catch {
+        // Gone since it was listed: reported as unreadable.
+      }
+      out.skipped.push({ file: rel, reason: link ? 'it is a symbolic link to something that does not exist' : 'it cannot be read' });
+      continue;
+    }
     if (st.isDirectory()) {
-      if (!SKIP_DIR.has(name)) walk(abs, root, pages, assets);
+      if (SKIP_DIR.has(name)) continue;
+      const real = realpathSync(abs);
+      if (seen.has(real)) {
+        out.skipped.push({ file: rel, reason: 'it is a link back to a folder that contains it' });
+        continue;
+      }
+      walk(abs, root, out, new Set([...seen, real]));
     } else if (st.isFile()) {
-      const rel = relative(root, abs).split(sep).join('/');
-      (/\.md$/i.test(name) ? pages : assets).push(rel);
+      (/\.md$/i.test(name) ? out.pages : out.assets).push(rel);
     }
   }
 }
@@ -49,25 +80,50 @@ function walk(dir: string, root: string, pages: string[], assets: string[]): voi
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' });
 const isIndexFile = (f: string) => /(^|\/)(readme|index)\.md$/i.test(f);
 
-export function loadCourse(dir: string, base = '/'): Course {
-  const pages: string[] = [];
-  const assets: string[] = [];
-  walk(dir, dir, pages, assets);
+/**
+ * Loads the course in `folder`: its pages, or, when it holds an mkdocs.yml,
+ * the pages of that project's docs_dir in its nav order.
+ */
+export function loadCourse(folder: string, base = '/'): Course {
+  const mkdocs = readMkDocs(folder);
+  const dir = mkdocs?.root ?? folder;
+  const listing: Listing = { pages: [], assets: [], skipped: [] };
+  walk(dir, dir, listing);
+  const { pages, assets } = listing;
+  const courseProblems: Problem[] = [
+    ...(mkdocs?.problems ?? []),
+    ...listing.skipped.map(({ file, reason }) => problem('FileSkipped', { file, line: 1, block: 'page' }, { reason })),
+  ];
   pages.sort(byName);
-  // Two files for one route (README.md and index.md): the first wins, like MkDocs.
+  // Two files for one route (README.md and index.md, or Sec.md and Sec/README.md): the first by name wins
+  // (index.md before README.md, as in MkDocs) and the other is reported.
   const routes = new Map<string, string>();
-  const seen = new Set<string>();
+  const owner = new Map<string, string>();
   for (const p of pages) {
     const r = routeOf(p);
-    if (!seen.has(r)) {
-      seen.add(r);
+    const kept = owner.get(r);
+    if (kept === undefined) {
+      owner.set(r, p);
       routes.set(p, r);
-    }
+    } else courseProblems.push(problem('DuplicateRoute', { file: p, line: 1, block: 'page' }, { kept, url: routeUrl(r, base) }));
   }
   const index: CourseIndex = { pages: routes, assets: new Set(assets), base };
-  // A UTF-8 byte order mark would hide the front matter's opening ---.
-  const lessons = [...routes.keys()].map((f) => parseLesson(readFileSync(join(dir, f), 'utf8').replace(/^\uFEFF/, ''), f, index));
+  const lessons: Lesson[] = [];
+  for (const f of routes.keys()) {
+    let source: string;
+    try {
+      source = readFileSync(join(dir, f), 'utf8');
+    } catch {
+      courseProblems.push(problem('FileSkipped', { file: f, line: 1, block: 'page' }, { reason: 'it cannot be read' }));
+      routes.delete(f);
+      continue;
+    }
+    // A UTF-8 byte order mark would hide the front matter's opening ---.
+    lessons.push(parseLesson(source.replace(/^\uFEFF/, ''), f, index));
+  }
+  checkAnchors(lessons);
   const nav = buildNav(lessons);
+  if (mkdocs && mkdocs.order.length > 0) followMkDocsNav(nav, mkdocs);
   const ordered: Lesson[] = [];
   const visitNav = (s: NavSection) => {
     if (s.index) ordered.push(s.index);
@@ -77,7 +133,15 @@ export function loadCourse(dir: string, base = '/'): Course {
   visitNav(nav);
   const blockCounts = emptyCounts();
   for (const l of lessons) for (const t of BLOCK_TYPES) blockCounts[t] += l.blockCounts[t];
-  return { dir, index, lessons: ordered, nav, problems: ordered.flatMap((l) => l.problems), blockCounts };
+  return {
+    dir,
+    title: mkdocs?.siteName,
+    index,
+    lessons: ordered,
+    nav,
+    problems: [...courseProblems, ...ordered.flatMap((l) => l.problems)],
+    blockCounts,
+  };
 }
 
 function buildNav(lessons: Lesson[]): NavSection {
@@ -101,13 +165,51 @@ function buildNav(lessons: Lesson[]): NavSection {
     }
     return s;
   };
+  const folderOf = (file: string) => (file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '');
+  const folders = new Set<string>();
+  for (const l of lessons) for (let f = folderOf(l.file); f !== ''; f = folderOf(f)) folders.add(f);
   for (const l of lessons) {
-    const folder = l.file.includes('/') ? l.file.slice(0, l.file.lastIndexOf('/')) : '';
-    const s = sectionFor(folder);
-    if (isIndexFile(l.file)) {
+    const folder = folderOf(l.file);
+    // `Sec.md` beside a `Sec/` folder is served at the folder's route, so it is that section's page.
+    const indexOf = isIndexFile(l.file) ? folder : folders.has(l.route) ? l.route : undefined;
+    if (indexOf !== undefined) {
+      const s = sectionFor(indexOf);
       s.index = l;
-      if (folder !== '') s.title = l.title;
-    } else s.pages.push(l);
+      if (indexOf !== '') s.title = l.title;
+    } else sectionFor(folder).pages.push(l);
   }
   return root;
+}
+
+/**
+ * Orders the sidebar (and so the reading order) as mkdocs.yml's `nav:` does:
+ * pages and sections by where they first appear in it, the rest after them by
+ * name. A nav group whose pages are all in one folder names that section.
+ */
+function followMkDocsNav(nav: NavSection, mkdocs: MkDocsProject): void {
+  const rank = new Map<string, number>();
+  mkdocs.order.forEach((f, i) => {
+    if (!rank.has(f)) rank.set(f, i);
+  });
+  const pageRank = (l: Lesson) => rank.get(l.file) ?? Infinity;
+  const sectionRank = (s: NavSection): number =>
+    Math.min(s.index ? pageRank(s.index) : Infinity, ...s.pages.map(pageRank), ...s.sections.map(sectionRank));
+  const sort = (s: NavSection) => {
+    s.pages.sort((a, b) => pageRank(a) - pageRank(b));
+    s.sections.sort((a, b) => sectionRank(a) - sectionRank(b));
+    s.sections.forEach(sort);
+  };
+  sort(nav);
+  const byRoute = new Map<string, NavSection>();
+  const all = (s: NavSection) => {
+    byRoute.set(s.route, s);
+    s.sections.forEach(all);
+  };
+  all(nav);
+  for (const g of mkdocs.groups) {
+    const folders = new Set(g.files.map((f) => (f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '')));
+    const [only] = folders;
+    const section = folders.size === 1 && only !== undefined && only !== '' ? byRoute.get(only) : undefined;
+    if (section) section.title = g.title;
+  }
 }

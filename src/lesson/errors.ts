@@ -70,6 +70,17 @@ export const catalogue = {
         ? `A "|" block takes its indentation from its first line, and this one is indented deeper than the lines after it. Write "|${a.blockScalarIndent}" instead of "|" to fix the indentation, or indent every line alike.`
         : 'Fix the YAML at the line shown: check indentation, quote values that contain ": " or start with a special character.',
   }),
+  YamlLenient: entry<{ part: 'block' | 'front matter'; line: number; fix: 'quoted' | 'flow' | 'other'; detail: string }>({
+    severity: 'warning',
+    message: (a) =>
+      `The ${a.part}'s YAML at line ${a.line} was read leniently, as MkDocs reads it, but strict YAML tools reject it: ${a.detail}.`,
+    hint: (a) =>
+      a.fix === 'quoted'
+        ? 'Indent the continuation lines of the quoted text deeper than its key, or keep the text on one line.'
+        : a.fix === 'flow'
+          ? 'Indent the continuation lines of the list deeper than its key, or keep the list on one line.'
+          : 'Fix the line shown (indentation, quoting) so that strict YAML tools read the same values.',
+  }),
   YamlNotMapping: entry<{ got: string }>({
     severity: 'error',
     message: (a) => `The block's body must be a YAML mapping (key: value lines), but it is ${a.got}.`,
@@ -84,6 +95,13 @@ export const catalogue = {
     severity: 'error',
     message: (a) => `The block is never closed: no later line is exactly ${a.fence} at the start of a line.`,
     hint: (a) => `Add a line with only ${a.fence}, starting at column 1, where the block ends.`,
+  }),
+  UnclosedCodeFence: entry<{ fence: string; fenceLine: number; type: string; blockLine: number }>({
+    severity: 'warning',
+    message: (a) =>
+      `The code fence ${a.fence} opened at line ${a.fenceLine} is not closed before the ${a.type} block at line ${a.blockLine}, so the block ends it there.`,
+    hint: (a) =>
+      `Close the code fence with a line of ${a.fence} before the block. To show the block as an example instead, put it inside a longer fence (${a.fence}\`) or a ~~~ fence.`,
   }),
   FieldRequired: entry<{ field: string }>({
     severity: 'error',
@@ -155,6 +173,12 @@ export const catalogue = {
     message: (a) => `"fails" names check "${a.id}", which is not a check of this lab.`,
     hint: () => 'List ids from "checks:" (the checks this mistake must not pass).',
   }),
+  BlockIdChanged: entry<{ given: string; used: string }>({
+    severity: 'warning',
+    message: (a) => `Block id "${a.given}" is not a valid id, so the block uses "${a.used}".`,
+    hint: (a) =>
+      `An id holds letters, digits, ".", "_" and "-" and starts with a letter or digit. Write "id: ${a.used}" to use it as written.`,
+  }),
   DuplicateBlockId: entry<{ id: string; firstLine: number }>({
     severity: 'error',
     message: (a) => `Block id "${a.id}" is already used by the block at line ${a.firstLine}.`,
@@ -163,23 +187,53 @@ export const catalogue = {
   FrontMatterYaml: entry<{ detail: string }>({
     severity: 'error',
     message: (a) => `The front matter's YAML does not parse: ${a.detail}`,
-    hint: () => 'Fix the YAML between the two "---" lines at the top of the page.',
+    hint: () =>
+      'Fix the YAML between the two "---" lines at the top of the page: check indentation, quote values that start with a special character.',
   }),
   FrontMatterField: entry<{ field: string; detail: string }>({
     severity: 'warning',
     message: (a) => `Front matter field "${a.field}" was ignored: ${a.detail}.`,
     hint: () => 'See the front matter reference in docs/authoring.md.',
   }),
+  PrerequisiteMissing: entry<{ slug: string }>({
+    severity: 'warning',
+    message: (a) => `Prerequisite "${a.slug}": no such page in the course.`,
+    hint: () =>
+      'A prerequisite is a page name relative to this page\'s folder ("physical-copies" for physical-copies.md beside it) or to the course folder. Fix the name or remove it.',
+  }),
   LinkMissing: entry<{ target: string }>({
     severity: 'warning',
     message: (a) => `Link to "${a.target}": no such page in the course.`,
     hint: () => 'Fix the path (it is relative to this file) or add the missing page.',
+  }),
+  LinkAnchorMissing: entry<{ target: string; anchor: string; self: boolean; known: string[] }>({
+    severity: 'warning',
+    message: (a) => `Link to "${a.target}": ${a.self ? 'this' : 'that'} page has no heading or element with the id "${a.anchor}".`,
+    hint: (a) =>
+      `Heading ids follow MkDocs: lower case, punctuation dropped, spaces as "-", a repeated heading gets "_1", "_2". ${
+        a.known.length > 0 ? `Heading ids there: ${a.known.join(', ')}.` : 'That page has no headings.'
+      }`,
   }),
   ImageMissing: entry<{ src: string; resolved: string }>({
     severity: 'warning',
     message: (a) => `Image "${a.src}" not found (looked for "${a.resolved}").`,
     hint: () =>
       'Markdown images are relative to the .md file; raw HTML <img src> is relative to the page URL (one more "../"). Fix the path or add the file.',
+  }),
+  DuplicateRoute: entry<{ kept: string; url: string }>({
+    severity: 'warning',
+    message: (a) => `This page and "${a.kept}" would both be served at ${a.url}; only "${a.kept}" is.`,
+    hint: () => 'Rename or remove one of the two files (in one folder, index.md is kept over README.md, as MkDocs does).',
+  }),
+  FileSkipped: entry<{ reason: string }>({
+    severity: 'warning',
+    message: (a) => `This file was skipped: ${a.reason}.`,
+    hint: () => 'Fix the link or remove it from the course folder.',
+  }),
+  MkDocsConfig: entry<{ detail: string }>({
+    severity: 'warning',
+    message: (a) => `mkdocs.yml: ${a.detail}.`,
+    hint: () => 'Drillbook reads docs_dir, site_name and nav from mkdocs.yml; fix the file, or point Drillbook at the pages folder itself.',
   }),
   InternalError: entry<{ detail: string }>({
     severity: 'error',

@@ -10,8 +10,11 @@
  *   inside is interpreted, so YAML block scalars may hold their own fences
  *   indented by any amount.
  * - An ordinary fence (``` or ~~~, indented up to 3 spaces, any other info
- *   string) is prose; a block-looking line inside it is example text. This is
- *   how a 4-backtick fence shows a ```quiz example without running it.
+ *   string) is prose. A block opener inside it is example text only when the
+ *   fence is a tilde fence or a LONGER backtick run (a ```` fence shows a
+ *   ```quiz example without running it). Inside a backtick fence of the same
+ *   length or shorter, the opener is a block: the fence was left unclosed,
+ *   and the block says so (`endsFence`) so the author can be told.
  * - `mermaid` fences at column 0 are blocks too; elsewhere (e.g. indented in
  *   an admonition) they stay code.
  * - The block type names come from the caller (the block registry).
@@ -36,6 +39,8 @@ export interface RawBlockSegment {
   /** The backtick run that opened the block, e.g. "```". */
   fence: string;
   closed: boolean;
+  /** The ordinary code fence this block's opener cut short (it was never closed), if any. */
+  endsFence?: { line: number; fence: string } | undefined;
 }
 
 export type RawSegment = ProseSegment | RawBlockSegment;
@@ -49,7 +54,7 @@ export function extractFences(body: string, firstLine: number, types: readonly s
   const out: RawSegment[] = [];
   let prose: string[] = [];
   let proseStart = firstLine;
-  let ordinary: { char: string; len: number } | null = null;
+  let ordinary: { char: string; len: number; line: number; run: string } | null = null;
 
   const flushProse = (nextStart: number) => {
     if (prose.length > 0) out.push({ kind: 'prose', text: prose.join('\n'), startLine: proseStart });
@@ -59,15 +64,22 @@ export function extractFences(body: string, firstLine: number, types: readonly s
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    if (ordinary) {
-      prose.push(line);
-      const close = new RegExp(`^ {0,3}${ordinary.char === '`' ? '`' : '~'}{${ordinary.len},}[ \\t]*$`);
-      if (close.test(line)) ordinary = null;
-      continue;
-    }
     const open = BLOCK_OPEN.exec(line);
-    if (open && types.includes(open[2] as string)) {
-      const fence = open[1] as string;
+    const opener = open && types.includes(open[2] as string) ? (open[1] as string) : null;
+    let endsFence: RawBlockSegment['endsFence'];
+    if (ordinary) {
+      const example = ordinary.char === '~' || ordinary.len > (opener?.length ?? Infinity);
+      if (opener === null || example) {
+        prose.push(line);
+        const close = new RegExp(`^ {0,3}${ordinary.char === '`' ? '`' : '~'}{${ordinary.len},}[ \\t]*$`);
+        if (close.test(line)) ordinary = null;
+        continue;
+      }
+      endsFence = { line: ordinary.line, fence: ordinary.run };
+      ordinary = null;
+    }
+    if (open && opener !== null) {
+      const fence = opener;
       const closeRe = new RegExp(`^${fence}[ \\t]*$`);
       let j = i + 1;
       while (j < lines.length && !closeRe.test(lines[j] as string)) j++;
@@ -81,6 +93,7 @@ export function extractFences(body: string, firstLine: number, types: readonly s
         bodyLine: firstLine + i + 1,
         fence,
         closed,
+        ...(endsFence ? { endsFence } : {}),
       });
       i = j;
       continue;
@@ -90,7 +103,7 @@ export function extractFences(body: string, firstLine: number, types: readonly s
       const run = ord[1] as string;
       const info = ord[2] as string;
       // CommonMark: a backtick fence's info string may not contain backticks.
-      if (!(run[0] === '`' && info.includes('`'))) ordinary = { char: run[0] as string, len: run.length };
+      if (!(run[0] === '`' && info.includes('`'))) ordinary = { char: run[0] as string, len: run.length, line: firstLine + i, run };
     }
     prose.push(line);
   }

@@ -18,11 +18,17 @@ export const frontMatterSchema = z.object({
   learning_outcomes: strList.default([]).describe('What the learner can do afterwards'),
   tags: strList.default([]).describe('Topic tags'),
   template: str.optional().describe('MkDocs template name; accepted and ignored'),
-  hide: strList.default([]).describe('MkDocs parts to hide: navigation, toc'),
+  hide: strList.default([]).describe('MkDocs parts to hide: navigation (the sidebar), toc, footer (previous/next)'),
   search: z.object({ exclude: z.boolean().optional() }).optional().describe('search.exclude: true keeps the page out of search'),
 });
 
 export type FrontMatter = z.infer<typeof frontMatterSchema>;
+
+/** Which parts of the page frame `hide:` removes (MkDocs Material's names). */
+export function hiddenParts(meta: FrontMatter): { navigation: boolean; toc: boolean; footer: boolean } {
+  const hide = new Set(meta.hide.map((h) => h.trim().toLowerCase()));
+  return { navigation: hide.has('navigation'), toc: hide.has('toc'), footer: hide.has('footer') };
+}
 
 export interface FrontMatterResult {
   meta: FrontMatter;
@@ -30,6 +36,8 @@ export interface FrontMatterResult {
   body: string;
   /** 1-based file line where `body` starts. */
   bodyLine: number;
+  /** File line of a front matter field or list item (`['prerequisites', 1]`); the first line when unknown. */
+  lineOf: (path: (string | number)[]) => number;
   problems: Problem[];
 }
 
@@ -37,7 +45,7 @@ const EMPTY: FrontMatter = frontMatterSchema.parse({});
 
 export function readFrontMatter(source: string, file: string): FrontMatterResult {
   const m = /^---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/.exec(source);
-  if (!m) return { meta: EMPTY, body: source, bodyLine: 1, problems: [] };
+  if (!m) return { meta: EMPTY, body: source, bodyLine: 1, lineOf: () => 1, problems: [] };
   const body = source.slice(m[0].length);
   const bodyLine = (m[0].match(/\n/g)?.length ?? 0) + 1;
   const y = readYaml(m[1] as string, 2);
@@ -46,11 +54,16 @@ export function readFrontMatter(source: string, file: string): FrontMatterResult
       meta: EMPTY,
       body,
       bodyLine,
+      lineOf: () => 1,
       problems: [problem('FrontMatterYaml', { file, line: y.line, block: 'front-matter' }, { detail: y.detail })],
     };
   }
   const raw = y.value === null || typeof y.value !== 'object' || Array.isArray(y.value) ? {} : (y.value as Record<string, unknown>);
   const problems: Problem[] = [];
+  if (y.lenient) {
+    const { line, fix, detail } = y.lenient;
+    problems.push(problem('YamlLenient', { file, line, block: 'front-matter' }, { part: 'front matter', line, fix, detail }));
+  }
   const clean: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (value === null) continue;
@@ -67,5 +80,5 @@ export function readFrontMatter(source: string, file: string): FrontMatterResult
         ),
       );
   }
-  return { meta: frontMatterSchema.parse(clean), body, bodyLine, problems };
+  return { meta: frontMatterSchema.parse(clean), body, bodyLine, lineOf: (path) => y.locate(path) ?? 1, problems };
 }

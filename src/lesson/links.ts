@@ -70,7 +70,7 @@ function fromDir(dir: string, path: string): string | null {
   return normalisePath(path.startsWith('/') ? path : `${dir}/${path}`);
 }
 
-/** Resolves a Markdown link; null means "not ours to check" (external, anchor, non-page). */
+/** Resolves a Markdown link (a page, an asset or a folder of the course); null means "not ours to check" (external, anchor, unknown). */
 export function resolveLink(index: CourseIndex, fromFile: string, url: string): Resolution {
   if (EXTERNAL.test(url.trim())) return null;
   const { path, suffix } = splitUrl(url.trim());
@@ -81,7 +81,20 @@ export function resolveLink(index: CourseIndex, fromFile: string, url: string): 
     return route === undefined ? { ok: false, resolved: target ?? path } : { ok: true, url: routeUrl(route, index.base) + suffix };
   }
   if (target !== null && index.assets.has(target)) return { ok: true, url: assetUrl(target, index.base) + suffix };
+  if (path.endsWith('/')) {
+    // A folder of the course (its section page): relative to the file, else (MkDocs URLs) to the page's URL.
+    for (const folder of [target, fromDir(routeOf(fromFile), path)]) {
+      if (folder !== null && hasFolder(index, folder)) return { ok: true, url: routeUrl(folder, index.base) + suffix };
+    }
+  }
   return null;
+}
+
+/** Whether `folder` holds a page of the course (so the site has a route for it). */
+function hasFolder(index: CourseIndex, folder: string): boolean {
+  if (folder === '') return true;
+  for (const p of index.pages.keys()) if (p.startsWith(`${folder}/`)) return true;
+  return false;
 }
 
 /** Resolves an image: Markdown images from the file's folder, raw HTML ones from the page URL. */
@@ -93,4 +106,48 @@ export function resolveImage(index: CourseIndex, fromFile: string, url: string, 
   const target = fromDir(dir, path);
   if (target !== null && index.assets.has(target)) return { ok: true, url: assetUrl(target, index.base) };
   return { ok: false, resolved: target ?? path };
+}
+
+/**
+ * The route of a front matter prerequisite: a page slug relative to the
+ * page's folder (`physical-copies`, `../Backups/pitr`, `.md` optional), else
+ * relative to the course root (`foundations/basics`); a folder stands for its
+ * README.md / index.md. Undefined when no such page exists.
+ */
+export function resolvePrerequisite(index: CourseIndex, fromFile: string, slug: string): string | undefined {
+  const path = slug.trim().replace(/\.md$/i, '').replace(/\/+$/, '');
+  if (path === '' || EXTERNAL.test(path)) return undefined;
+  for (const base of [fromDir(dirname(fromFile), path), fromDir('', path)]) {
+    if (base === null) continue;
+    for (const candidate of [`${base}.md`, `${base}/README.md`, `${base}/index.md`]) {
+      const route = index.pages.get(candidate);
+      if (route !== undefined) return route;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The page and anchor a link points into (`page.md#anchor`, or `#anchor` on
+ * the page itself), when the page is in the course; null for links without
+ * an anchor, external links and links to missing pages (reported elsewhere).
+ */
+export function anchorTarget(index: CourseIndex, fromFile: string, url: string): { route: string; anchor: string } | null {
+  const u = url.trim();
+  const hash = u.indexOf('#');
+  if (hash < 0) return null;
+  let anchor = u.slice(hash + 1);
+  try {
+    anchor = decodeURIComponent(anchor);
+  } catch {
+    // A stray % is kept literally, as a browser would.
+  }
+  if (anchor === '') return null;
+  if (hash === 0) return { route: routeOf(fromFile), anchor };
+  if (EXTERNAL.test(u)) return null;
+  const { path } = splitUrl(u);
+  if (!/\.md$/i.test(path)) return null;
+  const target = fromDir(dirname(fromFile), path);
+  const route = target === null ? undefined : index.pages.get(target);
+  return route === undefined ? null : { route, anchor };
 }

@@ -3,13 +3,13 @@
  * site needs: headings with stable ids, and every link and image with its
  * file line so a broken one can be reported where it is.
  */
-import GithubSlugger from 'github-slugger';
 import type { Html, Root, RootContent } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
+import type { HeadingIds } from './slug.ts';
 
 export interface Heading {
   depth: number;
@@ -31,14 +31,16 @@ export function parseMarkdown(text: string): Root {
   return parser.runSync(parser.parse(angleSpacedDestinations(text))) as Root;
 }
 
-// A link destination with raw spaces that names a file: `](../Other Section/page.md#x)`.
-const SPACED_DEST = /\]\(([^()<>\n"]*? [^()<>\n"]*?\.[A-Za-z0-9]+(?:#[^()\s]*)?)\)/g;
-const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})/;
+// A link destination with raw spaces that names a file or a folder, with an optional title:
+// `](../Other Section/page.md#x)`, `](Other Section/page.md "Title")`, `](../Other Section/)`.
+const SPACED_DEST = /\]\(([^()<>\n"']*? [^()<>\n"']*?(?:\.[A-Za-z0-9]+|\/)(?:#[^()\s"']*)?)((?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'))?[ \t]*)\)/g;
+const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 
 /**
  * MkDocs (Python-Markdown) accepts raw spaces in link destinations; CommonMark
  * does not. Such destinations are wrapped in <...>, CommonMark's spelling of
- * the same thing, outside fenced code.
+ * the same thing. Fenced code and code spans are left as written: they show
+ * link syntax, they do not link.
  */
 export function angleSpacedDestinations(text: string): string {
   if (!text.includes('](')) return text;
@@ -48,24 +50,68 @@ export function angleSpacedDestinations(text: string): string {
     .map((line) => {
       const f = FENCE_LINE.exec(line);
       if (fence) {
-        if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length) fence = null;
+        const run = f?.[1];
+        if (run && run[0] === fence[0] && run.length >= fence.length && (f?.[2] ?? '').trim() === '') fence = null;
         return line;
       }
       if (f) {
         fence = f[1] as string;
         return line;
       }
-      return line.includes('](') ? line.replace(SPACED_DEST, '](<$1>)') : line;
+      if (!line.includes('](')) return line;
+      // Rewrite only between code spans.
+      let out = '';
+      let at = 0;
+      for (const [start, end] of codeSpans(line)) {
+        out += line.slice(at, start).replace(SPACED_DEST, '](<$1>$2)') + line.slice(start, end);
+        at = end;
+      }
+      return out + line.slice(at).replace(SPACED_DEST, '](<$1>$2)');
     })
     .join('\n');
 }
 
-/** Gives every heading an id (unique per page through `slugger`) and returns them in order. */
-export function assignHeadingIds(tree: Root, slugger: GithubSlugger): Heading[] {
+/**
+ * [start, end) of each code span on one line (CommonMark: a backtick run up
+ * to the next run of the same length; a run with no partner is literal).
+ */
+function codeSpans(line: string): [number, number][] {
+  const runs = [...line.matchAll(/`+/g)].map((m) => ({ at: m.index, len: m[0].length }));
+  const out: [number, number][] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const open = runs[i] as { at: number; len: number };
+    const j = runs.findIndex((r, k) => k > i && r.len === open.len);
+    if (j < 0) continue;
+    const close = runs[j] as { at: number; len: number };
+    out.push([open.at, close.at + close.len]);
+    i = j;
+  }
+  return out;
+}
+
+// attr_list's explicit id at the end of a heading: `## Restore {#restore}` or `{: #restore .cls}`.
+const EXPLICIT_ID = /[ \t]*\{:?[ \t]*#([\w-]+)[^}]*\}[ \t]*$/;
+
+/**
+ * Gives every heading an id (unique per page through `ids`, MkDocs' rules)
+ * and returns them in order. An attr_list `{#id}` at the end of a heading
+ * is its id and is not shown.
+ */
+export function assignHeadingIds(tree: Root, ids: HeadingIds): Heading[] {
   const out: Heading[] = [];
   visit(tree, 'heading', (h) => {
-    const text = toString(h);
-    const id = slugger.slug(text);
+    let explicit: string | undefined;
+    const last = h.children[h.children.length - 1];
+    if (last?.type === 'text') {
+      const m = EXPLICIT_ID.exec(last.value);
+      if (m) {
+        explicit = m[1] as string;
+        last.value = last.value.slice(0, m.index);
+      }
+    }
+    // The heading's text as the toc extension sees it: raw HTML and image alt texts do not count.
+    const text = toString(h, { includeHtml: false, includeImageAlt: false }).trim();
+    const id = explicit === undefined ? ids.slug(text) : ids.reserve(explicit);
     h.data = { ...h.data, hProperties: { ...(h.data?.hProperties ?? {}), id } };
     out.push({ depth: h.depth, text, id });
   });
@@ -113,12 +159,17 @@ export function collectReferences(tree: Root, startLine: number, indent = 0): Re
   return out;
 }
 
-/** Removes and returns the text of a leading `# H1`, the page title in MkDocs. */
-export function takeLeadingH1(tree: Root): string | undefined {
-  const first = tree.children.find((c: RootContent) => !(c.type === 'html' && /^<!--[\s\S]*-->$/.test(c.value.trim())));
-  if (first && first.type === 'heading' && first.depth === 1) {
-    tree.children.splice(tree.children.indexOf(first), 1);
-    return toString(first);
-  }
-  return undefined;
+/**
+ * Removes the tree's first top-level `# H1` (not one nested in a list or
+ * quote), wherever it is: after a badge line or raw HTML it is still the page
+ * title. Returns its text and the id `assignHeadingIds` gave it. The page
+ * shows the title itself, above the prose, so the heading is taken out to
+ * appear once.
+ */
+export function takeFirstH1(tree: Root): { text: string; id: string | undefined } | undefined {
+  const i = tree.children.findIndex((c: RootContent) => c.type === 'heading' && c.depth === 1);
+  if (i < 0) return undefined;
+  const [h1] = tree.children.splice(i, 1) as [RootContent];
+  const id = h1.data?.hProperties?.['id'];
+  return { text: toString(h1, { includeHtml: false, includeImageAlt: false }).trim(), id: typeof id === 'string' ? id : undefined };
 }

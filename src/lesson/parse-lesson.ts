@@ -5,17 +5,19 @@
  * Pure: no file system, no DOM. Link targets are checked against the
  * CourseIndex the caller passes in.
  */
-import GithubSlugger from 'github-slugger';
 import type { Root } from 'mdast';
 import { visit } from 'unist-util-visit';
 import { BLOCK_TYPES, blockRegistry, type BlockData, type BlockType } from '../blocks/registry.ts';
-import { dropNulls, issuesToProblems } from '../blocks/shared.ts';
+import { mermaidMarkup } from '../blocks/mermaid/markup.ts';
+import { dropNulls, issuesToProblems, markdownValues } from '../blocks/shared.ts';
 import { splitAdmonitions, type Admonition, type ProseNode } from './admonitions.ts';
+import type { AnchorLink } from './anchors.ts';
 import { problem, type Problem } from './errors.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
 import { readFrontMatter, type FrontMatter } from './front-matter.ts';
-import { resolveImage, resolveLink, routeOf, type CourseIndex } from './links.ts';
-import { assignHeadingIds, collectReferences, parseMarkdown, takeLeadingH1, type Heading } from './markdown.ts';
+import { anchorTarget, resolveImage, resolveLink, resolvePrerequisite, routeOf, type CourseIndex } from './links.ts';
+import { assignHeadingIds, collectReferences, parseMarkdown, takeFirstH1, type Heading } from './markdown.ts';
+import { HeadingIds } from './slug.ts';
 import { readYaml } from './yaml.ts';
 
 export interface MarkdownNode {
@@ -29,13 +31,22 @@ export interface AdmonitionNode extends Omit<Admonition, 'children'> {
   children: (MarkdownNode | AdmonitionNode)[];
 }
 
+export type ProseTree = (MarkdownNode | AdmonitionNode)[];
+
+/**
+ * A block's Markdown fields, parsed like the page's prose (links pointed at
+ * site routes, images resolved, admonitions split), by canonical field path:
+ * `scenario`, `hints.0`, `steps.2.narration`.
+ */
+export type BlockProse = Record<string, ProseTree>;
+
 export type BlockNode = {
   kind: 'block';
   type: BlockType;
   id: string;
   /** Line of the opening fence. */
   line: number;
-} & ({ ok: true; block: BlockData } | { ok: false; problems: Problem[]; source: string });
+} & ({ ok: true; block: BlockData; prose: BlockProse } | { ok: false; problems: Problem[]; source: string });
 
 export type LessonNode = MarkdownNode | AdmonitionNode | BlockNode;
 
@@ -44,8 +55,18 @@ export interface Lesson {
   route: string;
   meta: FrontMatter;
   title: string;
+  /** The front matter prerequisites with the route of each page, undefined for one that does not exist (reported). */
+  prerequisites: { slug: string; route: string | undefined }[];
+  /** The id MkDocs gives the title H1 (the page heading links to it), when the title came from one. */
+  titleId: string | undefined;
   nodes: LessonNode[];
   headings: Heading[];
+  /** Every id a link can land on: headings (the title's too), blocks, ids in raw HTML. */
+  ids: string[];
+  /** Mermaid fences in prose (indented, ~~~, or in a block's Markdown) drawn as diagrams; they are not blocks. */
+  proseDiagrams: number;
+  /** Links with an #anchor into a page of the course, checked once every page is parsed (anchors.ts). */
+  anchorLinks: AnchorLink[];
   problems: Problem[];
   blockCounts: Record<BlockType, number>;
 }
@@ -54,15 +75,34 @@ export function emptyCounts(): Record<BlockType, number> {
   return Object.fromEntries(BLOCK_TYPES.map((t) => [t, 0])) as Record<BlockType, number>;
 }
 
-/** A page-derived id prefix: `Server Ops/disk layout` → `server-ops-disk-layout`. */
-export function slugId(route: string): string {
-  return (
-    route
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '') || 'home'
-  );
+/** Lower case, runs of anything but letters and digits (any script) as one "-": `Server Ops/disk layout` → `server-ops-disk-layout`. */
+function idSlug(text: string): string {
+  return text
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-|-$/g, '');
 }
+
+/** A page-derived id prefix: `Server Ops/disk layout` → `server-ops-disk-layout`, `Введение` → `введение`; the home page is `home`. */
+export function slugId(route: string): string {
+  return idSlug(route) || 'home';
+}
+
+/**
+ * The id of a block: the author's `id:` when it is a valid id, else the slug
+ * of what they wrote (with `changed` set so they can be told), else the
+ * page-derived default. A number or boolean is read as its text.
+ */
+function blockIdFor(given: unknown, defaultId: string): { id: string; changed?: string } {
+  if (typeof given === 'number' || typeof given === 'boolean') given = String(given);
+  if (typeof given !== 'string' || given.trim() === '') return { id: defaultId };
+  if (VALID_ID.test(given)) return { id: given };
+  return { id: idSlug(given) || defaultId, changed: given };
+}
+
+/** What `blockId` in src/blocks/shared.ts accepts. */
+const VALID_ID = /^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u;
 
 function titleFromFile(file: string): string {
   const base = routeOf(file).split('/').pop() || 'Home';
@@ -73,31 +113,72 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
   const route = routeOf(file);
   const fm = readFrontMatter(source, file);
   const problems: Problem[] = [...fm.problems];
+  const prerequisites = fm.meta.prerequisites.map((slug) => ({ slug, route: resolvePrerequisite(index, file, slug) }));
+  prerequisites.forEach((p, i) => {
+    if (p.route !== undefined) return;
+    const at = { file, line: fm.lineOf(['prerequisites', i]), block: 'front-matter' as const, path: `prerequisites.${i}` };
+    problems.push(problem('PrerequisiteMissing', at, { slug: p.slug }));
+  });
   const counts = emptyCounts();
-  const slugger = new GithubSlugger();
+  const headingIds = new HeadingIds();
+  const htmlIds: string[] = [];
+  const anchorLinks: AnchorLink[] = [];
+  let proseDiagrams = 0;
+  // A Mermaid fence that is not a block still draws: the block's markup, with an id of its own kind.
+  const drawDiagrams = (tree: Root) => {
+    visit(tree, 'code', (c, i, parent) => {
+      if (c.lang?.toLowerCase() !== 'mermaid' || !parent || i === undefined) return;
+      parent.children[i] = { type: 'html', value: mermaidMarkup(`${slugId(route)}-diagram-${++proseDiagrams}`, c.value) };
+    });
+  };
   const headings: Heading[] = [];
   const ids = new Map<string, number>();
-  let h1: string | undefined;
-  let firstProse = true;
+  let h1: { text: string; id: string | undefined } | undefined;
 
-  const proseNode = (n: ProseNode): MarkdownNode | AdmonitionNode => {
-    if (n.kind === 'admonition') return { ...n, children: n.children.map(proseNode) };
+  // `top`: a chunk of the page itself, where the title H1 is looked for (never inside an admonition).
+  const proseNode = (n: ProseNode, top: boolean): MarkdownNode | AdmonitionNode => {
+    if (n.kind === 'admonition') return { ...n, children: n.children.map((c) => proseNode(c, false)) };
     const tree = parseMarkdown(n.text);
-    if (firstProse) {
-      firstProse = false;
-      h1 = takeLeadingH1(tree);
+    // Ids first: the title H1 takes its id in page order, as in MkDocs, even though it is shown apart.
+    const found = assignHeadingIds(tree, headingIds);
+    if (top && h1 === undefined) {
+      h1 = takeFirstH1(tree);
+      const title = h1;
+      if (title)
+        found.splice(
+          found.findIndex((h) => h.id === title.id),
+          1,
+        );
     }
-    headings.push(...assignHeadingIds(tree, slugger));
+    headings.push(...found);
+    drawDiagrams(tree);
+    visit(tree, 'html', (h) => {
+      for (const m of h.value.matchAll(HTML_ID)) htmlIds.push(m[1] ?? m[2] ?? '');
+    });
     checkReferences(tree, n.startLine, n.indent);
     return { kind: 'markdown', tree, startLine: n.startLine };
   };
 
-  const checkReferences = (tree: Root, startLine: number, indent: number) => {
+  // A block's Markdown: the page's link and image rules, problems at the block's fence with the field's path.
+  const blockProse: ReadProse = (text, at) => {
+    const node = (n: ProseNode): MarkdownNode | AdmonitionNode => {
+      if (n.kind === 'admonition') return { ...n, line: at.line, children: n.children.map(node) };
+      const tree = parseMarkdown(n.text);
+      drawDiagrams(tree);
+      checkReferences(tree, n.startLine, n.indent, at);
+      return { kind: 'markdown', tree, startLine: at.line };
+    };
+    return splitAdmonitions(text, at.line).map(node);
+  };
+
+  const checkReferences = (tree: Root, startLine: number, indent: number, inBlock?: { line: number; path: string }) => {
     for (const ref of collectReferences(tree, startLine, indent)) {
-      const at = { file, line: ref.line, column: ref.column };
+      const at = inBlock ? { file, line: inBlock.line, path: inBlock.path } : { file, line: ref.line, column: ref.column };
       if (ref.kind === 'md-link') {
         const r = resolveLink(index, file, ref.url);
         if (r && !r.ok) problems.push(problem('LinkMissing', { ...at, block: 'link' }, { target: ref.url }));
+        const into = anchorTarget(index, file, ref.url);
+        if (into) anchorLinks.push({ url: ref.url, ...into, at: { ...at, block: 'link' } });
       } else {
         const r = resolveImage(index, file, ref.url, ref.kind);
         if (r && !r.ok) problems.push(problem('ImageMissing', { ...at, block: 'image' }, { src: ref.url, resolved: r.resolved }));
@@ -109,12 +190,19 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
   const nodes: LessonNode[] = [];
   for (const seg of extractFences(fm.body, fm.bodyLine, BLOCK_TYPES)) {
     if (seg.kind === 'prose') {
-      for (const n of splitAdmonitions(seg.text, seg.startLine)) nodes.push(proseNode(n));
+      for (const n of splitAdmonitions(seg.text, seg.startLine)) nodes.push(proseNode(n, true));
       continue;
     }
     const type = seg.type as BlockType;
     counts[type]++;
-    const node = safeParseBlock(seg, type, `${slugId(route)}-${type}-${counts[type]}`, file);
+    if (seg.endsFence) {
+      const { line, fence } = seg.endsFence;
+      problems.push(problem('UnclosedCodeFence', { file, line, block: 'page' }, { fence, fenceLine: line, type, blockLine: seg.line }));
+    }
+    const node = safeParseBlock(seg, type, `${slugId(route)}-${type}-${counts[type]}`, file, {
+      warn: (p) => problems.push(p),
+      prose: blockProse,
+    });
     if (node.ok) {
       const first = ids.get(node.id);
       if (first !== undefined) {
@@ -132,18 +220,38 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     file,
     route,
     meta: fm.meta,
-    title: fm.meta.title ?? h1 ?? titleFromFile(file),
+    title: fm.meta.title ?? h1?.text ?? titleFromFile(file),
+    prerequisites,
+    titleId: h1?.id,
     nodes,
     headings,
+    ids: [
+      ...(h1?.id === undefined ? [] : [h1.id]),
+      ...headings.map((h) => h.id),
+      ...nodes.flatMap((n) => (n.kind === 'block' ? [n.id] : [])),
+      ...htmlIds,
+    ],
+    proseDiagrams,
+    anchorLinks,
     problems,
     blockCounts: counts,
   };
 }
 
+type ReadProse = (text: string, at: { line: number; path: string }) => ProseTree;
+
+/** What parsing a block needs from its page: where warnings go, and the page's Markdown reading. */
+interface BlockContext {
+  /** Receives problems that do not stop the block from rendering. */
+  warn: (p: Problem) => void;
+  /** Parses a Markdown field; `at` is the block's fence line and the field's author path. */
+  prose: ReadProse;
+}
+
 /** A bug in a normaliser must not take the page down: it becomes an InternalError box. */
-function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string): BlockNode {
+function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string, ctx: BlockContext): BlockNode {
   try {
-    return parseBlock(seg, type, defaultId, file);
+    return parseBlock(seg, type, defaultId, file, ctx);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     const p = problem('InternalError', { file, line: seg.line, block: type }, { detail });
@@ -151,7 +259,8 @@ function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string
   }
 }
 
-function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string): BlockNode {
+/** Parses and validates one block, then reads its Markdown fields with the page's rules. */
+function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string, ctx: BlockContext): BlockNode {
   const def = blockRegistry[type];
   const at = { file, line: seg.line, block: type };
   const fail = (ps: Problem[], id = defaultId): BlockNode => ({
@@ -170,6 +279,7 @@ function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, fi
   if (def.yaml) {
     const y = readYaml(seg.body, seg.bodyLine);
     if (!y.ok) return fail([problem('YamlSyntax', at, { detail: y.detail, blockScalarIndent: y.blockScalarIndent })]);
+    if (y.lenient) ctx.warn(problem('YamlLenient', at, { part: 'block', ...y.lenient }));
     if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
       const got = Array.isArray(y.value) ? 'a list' : y.value === null ? 'empty' : 'a single value';
       return fail([problem('YamlNotMapping', at, { got })]);
@@ -177,12 +287,17 @@ function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, fi
     raw = dropNulls(y.value) as Record<string, unknown>;
   } else raw = { source: seg.body };
 
-  const id = typeof raw['id'] === 'string' && raw['id'] !== '' ? raw['id'] : defaultId;
+  const { id, changed } = blockIdFor(raw['id'], defaultId);
+  if (changed !== undefined) ctx.warn(problem('BlockIdChanged', { ...at, path: 'id' }, { given: changed, used: id }));
   const { input, authorPath } = def.normalise(raw);
   input['id'] = id;
   const parsed = def.schema.safeParse(input);
   if (!parsed.success) return fail(issuesToProblems(parsed.error.issues, input, at, authorPath), id);
-  return { kind: 'block', type, id, line: seg.line, ok: true, block: { type, data: parsed.data } as BlockData };
+  const prose: BlockProse = {};
+  for (const m of markdownValues(def.schema, parsed.data)) {
+    prose[m.path.join('.')] = ctx.prose(m.text, { line: seg.line, path: authorPath(m.path).join('.') });
+  }
+  return { kind: 'block', type, id, line: seg.line, ok: true, block: { type, data: parsed.data } as BlockData, prose };
 }
 
 /**
@@ -216,6 +331,7 @@ function rewriteUrls(tree: Root, file: string, index: CourseIndex): void {
   });
 }
 
+const HTML_ID = /\b(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi;
 const HTML_IMG = /<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -1,12 +1,35 @@
 /**
  * YAML reading for block bodies and front matter, with file-relative
  * locations for errors and for field paths.
+ *
+ * The strict parser (`yaml`) reads first. Real courses were written for
+ * MkDocs, whose PyYAML accepts some text the strict parser rejects (a quoted
+ * string or a [...] list continued on a line indented no deeper than its
+ * key); when the strict parse fails, js-yaml reads the text again and, if it
+ * succeeds, its value is used and the result says where and why (`lenient`),
+ * so the caller can warn. Text both parsers reject stays an error.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { load as loadLenient, CORE_SCHEMA } from 'js-yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node, type YAMLError } from 'yaml';
+
+/** Why strict YAML tools reject text that the lenient reading accepted. */
+export interface LenientReading {
+  /** File line strict parsers stop at. */
+  line: number;
+  /** quoted: a quoted string continued too far left; flow: a [...] or {...} continued too far left. */
+  fix: 'quoted' | 'flow' | 'other';
+  /** What is wrong, in a few words (no trailing period). */
+  detail: string;
+}
 
 export type YamlResult =
-  | { ok: true; value: unknown; locate: (path: (string | number)[]) => number | undefined }
+  | { ok: true; value: unknown; locate: (path: (string | number)[]) => number | undefined; lenient?: LenientReading | undefined }
   | { ok: false; detail: string; line: number; blockScalarIndent?: number | undefined };
+
+/** Most aliases one document may expand (the strict parser's limit; guards against alias bombs). */
+const MAX_ALIASES = 100;
+/** Most values a leniently read document may expand to (js-yaml shares aliased values instead of counting them). */
+const MAX_LENIENT_NODES = 100_000;
 
 /**
  * Parses `text` whose first line is line `firstLine` of the file.
@@ -15,13 +38,7 @@ export type YamlResult =
 export function readYaml(text: string, firstLine: number): YamlResult {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = counter.linePos(err.pos[0]);
-    const line = firstLine + pos.line - 1;
-    const detail = `${firstSentence(err.message)} (line ${line})`;
-    return { ok: false, detail, line, blockScalarIndent: blockScalarIndentFix(text) };
-  }
+  const fileLine = (offset: number) => firstLine + counter.linePos(offset).line - 1;
   // The line of the node at `path`; for a mapping entry, the line of its key.
   const locate = (path: (string | number)[]): number | undefined => {
     let node: unknown = doc.contents;
@@ -43,13 +60,81 @@ export function readYaml(text: string, firstLine: number): YamlResult {
     }
     const at = keyAt ?? rangeStart(node);
     if (at !== undefined) last = at;
-    return last === undefined ? undefined : firstLine + counter.linePos(last).line - 1;
+    return last === undefined ? undefined : fileLine(last);
   };
-  return { ok: true, value: toJs(doc), locate };
+
+  const err = doc.errors[0];
+  if (err) {
+    const line = fileLine(err.pos[0]);
+    const lenient = readLeniently(text);
+    if (lenient.ok) return { ok: true, value: lenient.value, locate, lenient: whyNotStrict(err, line) };
+    const detail = `${firstSentence(err.message)} (line ${line})`;
+    return { ok: false, detail, line, blockScalarIndent: blockScalarIndentFix(text) };
+  }
+
+  const aliases: Alias[] = [];
+  visit(doc, {
+    Alias: (_key, node) => {
+      aliases.push(node);
+    },
+  });
+  const unresolved = aliases.find((a) => a.resolve(doc) === undefined);
+  if (unresolved) {
+    const line = fileLine(rangeStart(unresolved) ?? 0);
+    return {
+      ok: false,
+      detail: `"*${unresolved.source}" is read as an alias, but no anchor "&${unresolved.source}" is set before it; quote text that starts with "*" (line ${line})`,
+      line,
+    };
+  }
+  try {
+    return { ok: true, value: toJs(doc), locate };
+  } catch (e) {
+    // With every alias resolvable, the strict parser refuses only an alias bomb.
+    const line = fileLine(rangeStart(aliases[0]) ?? 0);
+    const detail =
+      aliases.length > 0 ? `Too many aliases: expanding them would make more than ${MAX_ALIASES} copies` : firstSentence(String(e));
+    return { ok: false, detail: `${detail} (line ${line})`, line };
+  }
 }
 
 function toJs(doc: Document): unknown {
-  return doc.toJS({ maxAliasCount: 100 });
+  return doc.toJS({ maxAliasCount: MAX_ALIASES });
+}
+
+/** js-yaml with the core schema, as the strict parser reads: dates stay strings, a repeated key keeps its last value. */
+function readLeniently(text: string): { ok: true; value: unknown } | { ok: false } {
+  let value: unknown;
+  try {
+    value = loadLenient(text, { schema: CORE_SCHEMA, json: true });
+  } catch {
+    return { ok: false };
+  }
+  return expandedSize(value, MAX_LENIENT_NODES) <= MAX_LENIENT_NODES ? { ok: true, value } : { ok: false };
+}
+
+/** Counts values as a walk over `v` would meet them (aliased values once per use), stopping past `limit`. */
+function expandedSize(v: unknown, limit: number): number {
+  let n = 0;
+  const walk = (x: unknown) => {
+    if (++n > limit || x === null || typeof x !== 'object') return;
+    for (const c of Array.isArray(x) ? x : Object.values(x)) walk(c);
+  };
+  walk(v);
+  return n;
+}
+
+function whyNotStrict(err: YAMLError, line: number): LenientReading {
+  if (err.code === 'MISSING_CHAR' && /^Missing closing .?quote/.test(err.message)) {
+    // The strict parser stops at the end of the last line it accepted; the next one is too far left.
+    return { line: line + 1, fix: 'quoted', detail: 'a quoted text continues on a line indented no deeper than its key' };
+  }
+  const flow = /^Flow (sequence|map) in block collection must be sufficiently indented/.exec(err.message);
+  if (err.code === 'BAD_INDENT' && flow) {
+    const what = flow[1] === 'sequence' ? 'a [...] list' : 'a {...} mapping';
+    return { line, fix: 'flow', detail: `${what} continues on a line indented no deeper than its key` };
+  }
+  return { line, fix: 'other', detail: firstSentence(err.message) };
 }
 
 function rangeStart(node: unknown): number | undefined {

@@ -11,18 +11,33 @@ import type { Root } from 'mdast';
 import { toHast } from 'mdast-util-to-hast';
 import { bundledLanguages, createHighlighter, type BundledLanguage, type Highlighter } from 'shiki';
 import { visit } from 'unist-util-visit';
-import { parseMarkdown } from '../lesson/markdown.ts';
 
 // High-contrast variants: the plain GitHub themes' comment colours fail WCAG AA contrast.
 const THEMES = { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' } as const;
-/** Names authors use that shiki knows under another name. */
+/** Names authors use that shiki knows under another name, or has no grammar for (then the nearest one). */
 const ALIASES: Record<string, string> = {
   console: 'shellsession',
-  conf: 'ini',
-  cnf: 'ini',
+  'shell-session': 'shellsession',
+  // Database dialects and clients: the SQL grammar.
   mysql: 'sql',
+  mariadb: 'sql',
   psql: 'sql',
   pgsql: 'sql',
+  postgres: 'sql',
+  postgresql: 'sql',
+  plpgsql: 'sql',
+  sqlite: 'sql',
+  tsql: 'sql',
+  // Server configuration files (my.cnf, postgresql.conf, pgbackrest.conf): key = value sections.
+  conf: 'ini',
+  cnf: 'ini',
+  cfg: 'ini',
+  'my.cnf': 'ini',
+  // A crontab line is a schedule and a shell command; an .env file is shell-style assignments.
+  crontab: 'shellscript',
+  cron: 'shellscript',
+  env: 'dotenv',
+  apacheconf: 'apache',
   text: 'plaintext',
   txt: 'plaintext',
   plain: 'plaintext',
@@ -74,11 +89,13 @@ export async function highlight(code: string, lang: string | undefined, opts: Hi
   return toHtml(await highlightToHast(code, lang, opts));
 }
 
-/** Replaces every `<pre><code class="language-x">` with its highlighted form. */
+/** Replaces every `<pre><code class="language-x">` (except a diagram's source) with its highlighted form. */
 async function highlightTree(tree: HastRoot): Promise<void> {
   const jobs: { parent: Element | HastRoot; index: number; code: string; lang: string | undefined }[] = [];
   visit(tree, 'element', (node, index, parent) => {
     if (node.tagName !== 'pre' || index === undefined || !parent) return;
+    // A diagram's source stays as written: <db-mermaid> reads it as text.
+    if (([] as unknown[]).concat(node.properties['className'] ?? []).includes('mermaid-source')) return;
     const code = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'code');
     if (!code) return;
     const cls = ([] as unknown[]).concat(code.properties['className'] ?? []).map(String);
@@ -108,11 +125,6 @@ export async function mdastToHtml(tree: Root): Promise<string> {
   headingAnchors(hast);
   await highlightTree(hast);
   return toHtml(hast);
-}
-
-/** Renders a Markdown string (a block's Markdown field) to HTML. */
-export async function markdownToHtml(md: string): Promise<string> {
-  return mdastToHtml(parseMarkdown(md));
 }
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

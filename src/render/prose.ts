@@ -3,7 +3,7 @@
  * Admonitions render as MkDocs Material does: `!!!` a div with a title bar,
  * `???` a <details> (open for `???+`).
  */
-import type { AdmonitionNode, MarkdownNode } from '../lesson/parse-lesson.ts';
+import type { AdmonitionNode, BlockProse, MarkdownNode } from '../lesson/parse-lesson.ts';
 import { escapeHtml, inlineText, mdastToHtml } from './html.ts';
 
 export async function proseToHtml(node: MarkdownNode | AdmonitionNode): Promise<string> {
@@ -16,4 +16,15 @@ export async function proseToHtml(node: MarkdownNode | AdmonitionNode): Promise<
   }
   const bar = title === '' ? '' : `<p class="admonition-title">${inlineText(title)}</p>`;
   return `<div class="${cls}" role="note">${bar}<div class="admonition-body">${body}</div></div>`;
+}
+
+/**
+ * The HTML of one Markdown field of a block (`scenario`, `steps.2.narration`),
+ * as the parser read it with the page. A field the parser did not read is a
+ * bug in the block's component or schema, so it fails the build.
+ */
+export async function blockMarkdownHtml(prose: BlockProse, path: string): Promise<string> {
+  const nodes = prose[path];
+  if (!nodes) throw new Error(`Markdown field "${path}" was not read with the page (is it declared with markdown() in the schema?)`);
+  return (await Promise.all(nodes.map(proseToHtml))).join('\n');
 }

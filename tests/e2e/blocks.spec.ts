@@ -160,3 +160,20 @@ test('lesson meta, sidebar, table of contents and previous/next', async ({ page 
   await page.goto(url('fixtures'));
   expect(await page.locator('.lesson-list .card').count()).toBeGreaterThan(20);
 });
+
+test('front matter hide: navigation and footer remove the sidebar and previous/next, the table of contents stays', async ({ page }) => {
+  await page.goto(fx('page/hide-navigation-footer'));
+  await expect(page.locator('h1')).toHaveText('Hidden navigation and footer');
+  await expect(page.locator('nav.sidebar')).toHaveCount(0);
+  await expect(page.locator('nav.pager')).toHaveCount(0);
+  await expect(page.locator('nav.toc a')).toHaveText(['A section for the table of contents', 'Another section']);
+  const box = await page.locator('main#content').boundingBox();
+  expect(box?.x ?? 999).toBeLessThan(100);
+});
+
+test('prerequisites link to their pages; one that names no page is shown as text', async ({ page }) => {
+  await page.goto(fx('page/prerequisites'));
+  const facts = page.locator('.lesson-facts');
+  await expect(facts.locator('a')).toHaveText(['No blocks', 'Target page', 'Single question']);
+  await expect(facts).toContainText('restore-drills');
+});

@@ -15,7 +15,6 @@ describe('exercise variants', () => {
       difficulty: 'intermediate',
       hints: ['pg_restore can restore a single table with `-t`.', 'The table is gone, so restore its definition as well as its rows.'],
       tasks: [],
-      solutionIsCode: false,
     });
     expect(e.solution).toBe(
       "```bash\npg_restore -d billing -t invoices /srv/dumps/billing.dump\n```\nFinally compare the row count with yesterday's report.\n",
@@ -40,7 +39,6 @@ describe('exercise variants', () => {
           answer: 'pg_archivecleanup, given the oldest segment the last base backup needs.',
         },
       ],
-      solutionIsCode: false,
     });
   });
 
@@ -62,7 +60,6 @@ describe('exercise variants', () => {
           answer: 'zcat /srv/dumps/shop.sql.gz | tail -n 1',
         },
       ],
-      solutionIsCode: false,
     });
   });
 
@@ -75,9 +72,8 @@ describe('exercise variants', () => {
       starter: 'from pathlib import Path\ndumps = Path("/srv/dumps")\n# your code here\n',
       hints: ['Path.iterdir() lists the folder.', 'Sort by st_mtime.'],
       tasks: [],
-      solution:
+      solutionCode:
         'from pathlib import Path\ndumps = Path("/srv/dumps")\nnewest = max(dumps.iterdir(), key=lambda p: p.stat().st_mtime)\nprint(newest)\n',
-      solutionIsCode: true,
     });
   });
 
@@ -88,8 +84,7 @@ describe('exercise variants', () => {
       starter: 'SELECT tablename\nFROM pg_tables\n',
       hints: ['Underscore is a wildcard in LIKE, so escape it.'],
       tasks: [],
-      solution: "SELECT tablename FROM pg_tables WHERE tablename LIKE 'audit\\_%';\n",
-      solutionIsCode: true,
+      solutionCode: "SELECT tablename FROM pg_tables WHERE tablename LIKE 'audit\\_%';\n",
     });
   });
 });

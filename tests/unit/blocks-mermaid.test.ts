@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mermaidMarkup } from '../../src/blocks/mermaid/markup.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
+import { proseToHtml } from '../../src/render/prose.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { blocksOf, dataOf } from './support.ts';
 
@@ -23,5 +25,33 @@ describe('mermaid diagrams', () => {
   it('reports an empty diagram', () => {
     const empty = parseLesson('```mermaid\n\n```\n', 'm.md', { pages: new Map(), assets: new Set(), base: '/' });
     expect(empty.problems.map((p) => [p.name, p.line, p.block, p.message])).toEqual([['EmptyBlock', 1, 'mermaid', 'The block is empty.']]);
+  });
+});
+
+describe('Mermaid fences that are not blocks', () => {
+  const page = fixture('mermaid/in-prose.md');
+
+  it('are not counted as blocks (only column-1 ``` fences are)', () => {
+    expect(page.blockCounts.mermaid).toBe(0);
+    expect(blocksOf(page)).toEqual([]);
+    expect(page.problems).toEqual([]);
+  });
+
+  it('draw with the mermaid block’s markup, inside the admonition and from a ~~~ fence', async () => {
+    expect(page.proseDiagrams).toBe(2);
+    const html = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    expect(html).toContain(
+      '<div class="admonition-body"><p>The diagram sits inside the note, so its fence is indented:</p>\n<db-mermaid id="mermaid-in-prose-diagram-1" class="db-block db-mermaid"><figure class="mermaid-figure"><pre class="mermaid-source" tabindex="0"><code>flowchart LR\n    Dump[Nightly dump] --> Scratch[Scratch server]',
+    );
+    expect(html).toContain('<db-mermaid id="mermaid-in-prose-diagram-2" class="db-block db-mermaid">');
+    expect(html).toContain('<code>sequenceDiagram\n    participant Cron');
+    expect(html).not.toContain('language-mermaid');
+    expect(html).not.toContain('shiki');
+  });
+
+  it('are the same markup as a mermaid block', () => {
+    expect(mermaidMarkup('x', 'graph TD\n  A --> B')).toBe(
+      '<db-mermaid id="x" class="db-block db-mermaid"><figure class="mermaid-figure"><pre class="mermaid-source" tabindex="0"><code>graph TD\n  A --&#62; B</code></pre></figure></db-mermaid>',
+    );
   });
 });

@@ -3,7 +3,7 @@ import { BLOCK_TYPES } from '../../src/blocks/registry.ts';
 import { extractFences, type RawBlockSegment } from '../../src/lesson/extract-fences.ts';
 import { parseMarkdown } from '../../src/lesson/markdown.ts';
 import { fixture } from '../helpers/fixtures.ts';
-import { blocksOf, dataOf, mdNodes } from './support.ts';
+import { blocksOf, dataOf, mdNodes, seen } from './support.ts';
 
 const blocks = (body: string, firstLine = 1) =>
   extractFences(body, firstLine, BLOCK_TYPES).filter((s): s is RawBlockSegment => s.kind === 'block');
@@ -94,6 +94,20 @@ describe('extractFences on raw text', () => {
     expect(b).toMatchObject({ type: 'terminal', body: 'steps: []', closed: true });
   });
 
+  it('lets a block opener end an unclosed ordinary fence of the same length, and says which fence', () => {
+    const text = ['```bash', 'pg_dump shop', '', '```quiz', 'question: x', '```', '', '```terminal', 'steps: []', '```'].join('\n');
+    expect(blocks(text, 10).map((b) => [b.type, b.line, b.endsFence])).toEqual([
+      ['quiz', 13, { line: 10, fence: '```' }],
+      ['terminal', 17, undefined],
+    ]);
+  });
+
+  it('lets a longer opener end a shorter unclosed fence too', () => {
+    expect(blocks(['```', 'x', '````quiz', 'question: x', '````'].join('\n')).map((b) => [b.type, b.endsFence])).toEqual([
+      ['quiz', { line: 1, fence: '```' }],
+    ]);
+  });
+
   it('marks a block without a closing fence as unclosed and gives it the rest of the page', () => {
     const [b] = blocks('```quiz\nquestion: x\n\nMore prose.', 5);
     expect(b).toMatchObject({ type: 'quiz', line: 5, closed: false, body: 'question: x\n\nMore prose.' });
@@ -155,5 +169,28 @@ describe('the four-backtick fixture page', () => {
     expect(dataOf(page, 'quiz').questions[0]?.question).toBe('Was the quiz above a block?');
     expect(page.blockCounts.terminal).toBe(0);
     expect(page.problems).toEqual([]);
+  });
+});
+
+describe('the unclosed-code-fence fixture page', () => {
+  const page = fixture('page/unclosed-code-fence.md');
+
+  it('keeps the quiz after the unclosed fence as a block', () => {
+    expect(blocksOf(page).map((b) => [b.type, b.line, b.ok])).toEqual([['quiz', 14, true]]);
+    expect(page.blockCounts.quiz).toBe(1);
+  });
+
+  it('warns about the unclosed fence on its own line, naming the block that ended it', () => {
+    expect(page.problems.map(seen)).toEqual([
+      {
+        name: 'UnclosedCodeFence',
+        severity: 'warning',
+        file: 'page/unclosed-code-fence.md',
+        line: 11,
+        block: 'page',
+        path: '',
+        message: 'The code fence ``` opened at line 11 is not closed before the quiz block at line 14, so the block ends it there.',
+      },
+    ]);
   });
 });

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
-import { readFrontMatter } from '../../src/lesson/front-matter.ts';
+import { hiddenParts, readFrontMatter } from '../../src/lesson/front-matter.ts';
 import { fixture, fixtureCourse } from '../helpers/fixtures.ts';
-import { seen } from './support.ts';
+import { admonitionsOf, mdNodes, seen } from './support.ts';
 
 describe('readFrontMatter', () => {
   it('reads the documented fields and gives the body with its first line', () => {
@@ -98,6 +98,23 @@ describe('page titles', () => {
     }
   });
 
+  it('takes the first H1 after a badge line and raw HTML, and shows it once', () => {
+    const page = fixture('page/title-after-badge.md');
+    expect(page.title).toBe('Verifying a base backup');
+    expect(mdNodes(page, 'heading')).toEqual([]);
+    expect(mdNodes(page, 'image').map((i) => i.url)).toEqual(['/assets/diagram.svg']);
+    expect(mdNodes(page, 'paragraph')).toHaveLength(2);
+  });
+
+  it('never takes an H1 inside an admonition, and leaves it in the admonition', () => {
+    const page = fixture('page/title-not-in-admonition.md');
+    expect(page.title).toBe('Checking WAL archiving');
+    const note = admonitionsOf(page)[0];
+    const inner = note?.children[0];
+    expect(inner?.kind === 'markdown' ? inner.tree.children.map((c) => c.type) : []).toEqual(['heading', 'paragraph']);
+    expect(mdNodes(page, 'heading').map((h) => h.depth)).toEqual([1]);
+  });
+
   it('titles the fixture home page from its front matter and gives it the empty route', () => {
     const home = fixtureCourse().lessons[0];
     expect(home).toMatchObject({ file: 'README.md', route: '', title: 'Fixture course' });
@@ -150,5 +167,44 @@ describe('pages saved with a UTF-8 byte order mark', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('prerequisites', () => {
+  const page = fixture('page/prerequisites.md');
+
+  it('find pages beside the page, in a subfolder and from the course root, .md or not', () => {
+    expect(page.prerequisites).toEqual([
+      { slug: 'no-blocks', route: 'page/no-blocks' },
+      { slug: 'Other Notes/target page', route: 'page/Other Notes/target page' },
+      { slug: 'quiz/single-question.md', route: 'quiz/single-question' },
+      { slug: 'restore-drills', route: undefined },
+    ]);
+  });
+
+  it('warn about one that names no page, on its line', () => {
+    expect(page.problems.map(seen)).toEqual([
+      {
+        name: 'PrerequisiteMissing',
+        severity: 'warning',
+        file: 'page/prerequisites.md',
+        line: 9,
+        block: 'front-matter',
+        path: 'prerequisites.3',
+        message: 'Prerequisite "restore-drills": no such page in the course.',
+      },
+    ]);
+  });
+});
+
+describe('hide', () => {
+  it('names the parts of the frame a page hides: navigation and footer as well as toc', () => {
+    expect(hiddenParts(fixture('page/hide-navigation-footer.md').meta)).toEqual({ navigation: true, toc: false, footer: true });
+    expect(hiddenParts(fixture('page/no-blocks.md').meta)).toEqual({ navigation: false, toc: false, footer: false });
+    expect(hiddenParts(readFrontMatter('---\nhide: [TOC, Navigation]\n---\n', 'h.md').meta)).toEqual({
+      navigation: true,
+      toc: true,
+      footer: false,
+    });
   });
 });

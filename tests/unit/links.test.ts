@@ -77,6 +77,13 @@ describe('resolveLink', () => {
     expect(resolveLink(index(), FROM, '../../outside.md')).toEqual({ ok: false, resolved: '../../outside.md' });
   });
 
+  it('links a folder of the course to its section page, relative to the file or else to the page URL', () => {
+    expect(resolveLink(index(), FROM, '../Server Ops/')).toEqual({ ok: true, url: '/Server%20Ops/' });
+    expect(resolveLink(index(), FROM, './')).toEqual({ ok: true, url: '/Backups/' });
+    expect(resolveLink(index(), FROM, '../../Server Ops/#x')).toEqual({ ok: true, url: '/Server%20Ops/#x' });
+    expect(resolveLink(index(), FROM, 'Nowhere/')).toBeNull();
+  });
+
   it('links other course files as assets', () => {
     expect(resolveLink(index(), FROM, 'notes.txt')).toEqual({ ok: true, url: '/Backups/notes.txt' });
   });
@@ -140,6 +147,13 @@ describe('angleSpacedDestinations', () => {
     const text = '[a](b.md)\n```md\n[c](d e.md)\n```';
     expect(angleSpacedDestinations(text)).toBe(text);
   });
+
+  it('keeps a title outside the <...>, wraps folder destinations, and skips code spans', () => {
+    expect(angleSpacedDestinations('[x](Other Section/page.md "Title")')).toBe('[x](<Other Section/page.md> "Title")');
+    expect(angleSpacedDestinations("[x](../Other Section/ 'T')")).toBe("[x](<../Other Section/> 'T')");
+    expect(angleSpacedDestinations('`[t](my page.md)` and [t](my page.md)')).toBe('`[t](my page.md)` and [t](<my page.md>)');
+    expect(angleSpacedDestinations('``a ` [t](my page.md)`` [u](b c.md)')).toBe('``a ` [t](my page.md)`` [u](<b c.md>)');
+  });
 });
 
 describe('the links-and-images fixture page', () => {
@@ -152,6 +166,7 @@ describe('the links-and-images fixture page', () => {
       '/page/no-blocks/',
       '/',
       'missing-page.md',
+      '/page/Other%20Notes/target%20page/#mount_points',
     ]);
   });
 
@@ -162,7 +177,7 @@ describe('the links-and-images fixture page', () => {
     expect(notes[0]?.value).toContain('../assets/missing.png');
   });
 
-  it('reports exactly the missing page and the missing image, on their lines', () => {
+  it('reports exactly the missing pages, images and anchors, on their lines (in the block: at its fence, naming the field)', () => {
     expect(page.problems.map(seen)).toEqual([
       {
         name: 'LinkMissing',
@@ -181,6 +196,33 @@ describe('the links-and-images fixture page', () => {
         block: 'image',
         path: '',
         message: 'Image "../assets/missing.png" not found (looked for "assets/missing.png").',
+      },
+      {
+        name: 'LinkMissing',
+        severity: 'warning',
+        file: 'page/links-and-images.md',
+        line: 23,
+        block: 'link',
+        path: 'scenario',
+        message: 'Link to "missing-page.md": no such page in the course.',
+      },
+      {
+        name: 'ImageMissing',
+        severity: 'warning',
+        file: 'page/links-and-images.md',
+        line: 23,
+        block: 'image',
+        path: 'scenario',
+        message: 'Image "../assets/missing.png" not found (looked for "assets/missing.png").',
+      },
+      {
+        name: 'LinkAnchorMissing',
+        severity: 'warning',
+        file: 'page/links-and-images.md',
+        line: 30,
+        block: 'link',
+        path: '',
+        message: 'Link to "Other%20Notes/target%20page.md#mount_points": that page has no heading or element with the id "mount_points".',
       },
     ]);
   });
@@ -227,5 +269,24 @@ describe('problem locations inside admonitions and reference-style images', () =
     expect(page.problems.map((p) => [p.name, p.block, p.message])).toEqual([
       ['ImageMissing', 'image', 'Image "nowhere.png" not found (looked for "nowhere.png").'],
     ]);
+  });
+});
+
+describe('the links-with-spaces fixture page', () => {
+  const page = fixture('page/links-with-spaces.md');
+
+  it('links a destination with raw spaces and a title, keeping the title', () => {
+    const [withTitle] = mdNodes(page, 'link');
+    expect([withTitle?.url, withTitle?.title]).toEqual(['/page/Other%20Notes/target%20page/', 'Where the mount points are']);
+  });
+
+  it('links a folder with a space in its name to the folder’s page', () => {
+    expect(mdNodes(page, 'link').map((l) => l.url)).toEqual(['/page/Other%20Notes/target%20page/', '/page/Other%20Notes/']);
+  });
+
+  it('leaves link syntax in a code span and in fenced code as written', () => {
+    expect(mdNodes(page, 'inlineCode').map((c) => c.value)).toEqual(['[the target page](Other Notes/target page.md)']);
+    expect(mdNodes(page, 'code').map((c) => c.value)).toEqual(['[the target page](Other Notes/target page.md)']);
+    expect(page.problems).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLesson, slugId } from '../../src/lesson/parse-lesson.ts';
 import { fixture, fixtureCourse } from '../helpers/fixtures.ts';
-import { blocksOf, mdNodes } from './support.ts';
+import { blocksOf, mdNodes, seen } from './support.ts';
 
 const EMPTY_INDEX = { pages: new Map<string, string>(), assets: new Set<string>(), base: '/' };
 
@@ -74,6 +74,31 @@ describe('block ids', () => {
     expect(slugId('Backups/PITR (advanced)')).toBe('backups-pitr-advanced');
   });
 
+  it('keep letters and digits of any script, so a non-Latin page does not collide with the home page', () => {
+    expect(slugId('Введение')).toBe('введение');
+    expect(slugId('Основы/Резервное копирование 2')).toBe('основы-резервное-копирование-2');
+    expect(blocksOf(fixture('page/Введение.md')).map((b) => [b.id, b.ok])).toEqual([['page-введение-quiz-1', true]]);
+  });
+
+  it('slug an explicit id that is not a valid id, with a warning, and read a number as its text', () => {
+    const page = fixture('quiz/explicit-ids.md');
+    expect(blocksOf(page).map((b) => [b.id, b.ok])).toEqual([
+      ['standby-check', true],
+      ['42', true],
+    ]);
+    expect(page.problems.map(seen)).toEqual([
+      {
+        name: 'BlockIdChanged',
+        severity: 'warning',
+        file: 'quiz/explicit-ids.md',
+        line: 9,
+        block: 'quiz',
+        path: 'id',
+        message: 'Block id "Standby Check" is not a valid id, so the block uses "standby-check".',
+      },
+    ]);
+  });
+
   it('keep an explicit id, and blocks after it keep their ordinal', () => {
     const page = parseLesson(
       '```quiz\nid: first-check\nquestion: a\noptions: [{text: x, correct: true}, {text: y}]\n```\n\n```quiz\nquestion: b\noptions: [{text: x, correct: true}, {text: y}]\n```\n',
@@ -104,6 +129,7 @@ describe('the fixture course as a site', () => {
       'exercise',
       'lab',
       'mermaid',
+      'mkdocs-project',
       'page',
       'quiz',
       'terminal',

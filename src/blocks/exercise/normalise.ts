@@ -20,6 +20,7 @@ function pick(o: Raw, keys: string[]): [string | undefined, unknown] {
 export function normaliseExercise(raw: Raw): Normalised {
   const [starterKey, starter] = pick(raw, ['starter', 'initial_code', 'starter_code']);
   const [hintsKey, hints] = pick(raw, ['hints', 'hint']);
+  const isCode = raw['type'] === 'code' || starter !== undefined;
   const taskKeys: Record<number, Record<string, string>> = {};
   const tasks = Array.isArray(raw['tasks'])
     ? raw['tasks'].map((t, i) => {
@@ -41,13 +42,14 @@ export function normaliseExercise(raw: Raw): Normalised {
     starter,
     hints: hints === undefined ? undefined : Array.isArray(hints) ? hints : [hints],
     tasks,
-    solution: raw['solution'],
-    solutionIsCode: raw['type'] === 'code' || starter !== undefined,
+    // A code exercise's solution is code, shown highlighted; any other is Markdown.
+    [isCode ? 'solutionCode' : 'solution']: raw['solution'],
   };
   return {
     input,
     authorPath: (p) => {
       if (p[0] === 'starter' && starterKey) return [starterKey, ...p.slice(1)];
+      if (p[0] === 'solutionCode') return ['solution', ...p.slice(1)];
       if (p[0] === 'hints' && hintsKey === 'hint') return ['hint'];
       if (p[0] === 'tasks' && typeof p[1] === 'number' && typeof p[2] === 'string') {
         return ['tasks', p[1], taskKeys[p[1]]?.[p[2]] ?? p[2], ...p.slice(3)];

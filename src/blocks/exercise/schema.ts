@@ -19,7 +19,7 @@ export const exerciseSchema = z
     hints: z.array(markdown('A hint')).default([]).describe('Hints, revealed one at a time'),
     tasks: z.array(exerciseTask).default([]).describe('Separate questions, each with its own hint and answer'),
     solution: markdown('The worked solution, hidden until asked for').optional(),
-    solutionIsCode: z.boolean().describe('true when `solution` is bare code (code exercises), false when it is Markdown'),
+    solutionCode: text('The solution of a code exercise: bare code in `language`, hidden until asked for').optional(),
   })
   .superRefine((e, ctx) => {
     if (!e.scenario && !e.description && e.tasks.length === 0 && !e.starter) catalogueIssue(ctx, [], 'UnknownExerciseShape', {});

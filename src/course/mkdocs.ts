@@ -1,0 +1,106 @@
+/**
+ * An MkDocs project's mkdocs.yml, read for what Drillbook needs from it: the
+ * folder the pages are in (`docs_dir`, default `docs`), the site title
+ * (`site_name`) and the reading order (`nav:`). Read leniently: MkDocs
+ * configs carry tags for Python objects (`!!python/name:...`, `!ENV`) that
+ * mean nothing here; their values are ignored.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { problem, type Problem } from '../lesson/errors.ts';
+import { normalisePath } from '../lesson/links.ts';
+
+export interface MkDocsProject {
+  /** The content root: docs_dir when that folder exists, else the project folder. */
+  root: string;
+  siteName: string | undefined;
+  /** Pages in `nav:` order (paths relative to the content root); empty without `nav:`. */
+  order: string[];
+  /** `nav:` groups with the pages under them, for section titles. */
+  groups: { title: string; files: string[] }[];
+  problems: Problem[];
+}
+
+const CONFIG_NAMES = ['mkdocs.yml', 'mkdocs.yaml'];
+
+/** The MkDocs project in `dir`, or undefined when it has no mkdocs.yml. */
+export function readMkDocs(dir: string): MkDocsProject | undefined {
+  const name = CONFIG_NAMES.find((n) => existsSync(join(dir, n)));
+  if (!name) return undefined;
+  const none: MkDocsProject = { root: dir, siteName: undefined, order: [], groups: [], problems: [] };
+  let text: string;
+  try {
+    text = readFileSync(join(dir, name), 'utf8');
+  } catch {
+    return {
+      ...none,
+      problems: [problem('MkDocsConfig', { file: name, line: 1, block: 'page' }, { detail: 'the file cannot be read, so it is ignored' })],
+    };
+  }
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
+  const err = doc.errors[0];
+  if (err) {
+    const line = counter.linePos(err.pos[0]).line;
+    const detail = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    return {
+      ...none,
+      problems: [
+        problem(
+          'MkDocsConfig',
+          { file: name, line, block: 'page' },
+          { detail: `its YAML does not parse, so it is ignored: ${detail} (line ${line})` },
+        ),
+      ],
+    };
+  }
+  const config = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+  const problems: Problem[] = [];
+  const docsDir = typeof config['docs_dir'] === 'string' ? config['docs_dir'] : undefined;
+  const candidate = resolve(dir, docsDir ?? 'docs');
+  const found = existsSync(candidate) && statSync(candidate).isDirectory();
+  if (!found && docsDir !== undefined) {
+    problems.push(
+      problem(
+        'MkDocsConfig',
+        { file: name, line: 1, block: 'page' },
+        { detail: `docs_dir "${docsDir}" is not a folder, so the pages are read from the folder of mkdocs.yml` },
+      ),
+    );
+  }
+  const order: string[] = [];
+  const groups: { title: string; files: string[] }[] = [];
+  const walkNav = (items: unknown): string[] => {
+    const files: string[] = [];
+    for (const item of Array.isArray(items) ? items : []) {
+      if (typeof item === 'string') files.push(...page(item));
+      else if (item !== null && typeof item === 'object') {
+        for (const [title, value] of Object.entries(item as Record<string, unknown>)) {
+          if (typeof value === 'string') files.push(...page(value));
+          else if (Array.isArray(value)) {
+            const inside = walkNav(value);
+            groups.push({ title, files: inside });
+            files.push(...inside);
+          }
+        }
+      }
+    }
+    return files;
+  };
+  const page = (path: string): string[] => {
+    if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(path)) return []; // an external link in the nav
+    const file = normalisePath(path.trim());
+    if (file === null || file === '') return [];
+    order.push(file);
+    return [file];
+  };
+  walkNav(config['nav']);
+  return {
+    root: found ? candidate : dir,
+    siteName: typeof config['site_name'] === 'string' ? config['site_name'] : undefined,
+    order,
+    groups,
+    problems,
+  };
+}
