@@ -149,7 +149,7 @@ describe('the fixture course', () => {
         block: 'lab',
         path: 'checks.3.engine',
         name: 'LabEngineNotListed',
-        message: "This step or check uses postgresql, which is not in the lab's \"engines\".",
+        message: 'This step or check uses postgresql, which is not in the lab\'s "engines".',
       },
       {
         file: 'lab/invalid-probes.md',
