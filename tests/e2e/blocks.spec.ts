@@ -122,12 +122,15 @@ test('links and images: raw spaces, %20 and anchors resolve; missing targets are
     expect(await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
   }
   await expect(page.locator('img[src*="diagram.svg"]')).toHaveCount(2);
-  await expect(page.locator('a[data-missing]')).toHaveText('a page nobody wrote');
-  await expect(page.locator('.db-missing-image')).toContainText('../assets/missing.png');
+  // One broken link and one missing image in the prose, and the same pair inside an exercise's scenario.
+  await expect(page.locator('a[data-missing]')).toHaveText(['a page nobody wrote', 'a page nobody wrote']);
+  await expect(page.locator('db-exercise a[data-missing]')).toHaveCount(1);
+  await expect(page.locator('.db-missing-image')).toHaveCount(2);
+  await expect(page.locator('.db-missing-image').first()).toContainText('../assets/missing.png');
   await page.getByRole('link', { name: 'its mount points' }).click();
   await expect(page).toHaveURL(/Other%20Notes\/target%20page\/#mount-points$/);
   await page.goBack();
-  await page.getByRole('link', { name: 'the target page' }).click();
+  await page.getByRole('link', { name: 'the target page', exact: true }).click();
   await expect(page).toHaveURL(/Other%20Notes\/target%20page\/$/);
 });
 
