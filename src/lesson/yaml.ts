@@ -163,13 +163,14 @@ export function blockScalarIndentFix(text: string): number | undefined {
     for (let j = i + 1; j < lines.length; j++) {
       const l = lines[j] as string;
       if (l.trim() === '') continue;
-      if (l.search(/\S/) <= (lines[i] as string).search(/\S/)) break;
+      // The scalar ends at the next line no deeper than its key (a sibling key after "- " included).
+      if (l.search(/\S/) <= keyIndent) break;
       body.push(l);
     }
     if (body.length < 2) continue;
     const first = (body[0] as string).search(/\S/);
     const rest = Math.min(...body.slice(1).map((l) => l.search(/\S/)));
-    if (first > rest) return rest - keyIndent;
+    if (first > rest && rest > keyIndent) return rest - keyIndent;
   }
   return undefined;
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFrontMatter } from '../../src/lesson/front-matter.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
+import { blockScalarIndentFix } from '../../src/lesson/yaml.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { blocksOf, dataOf, seen } from './support.ts';
 
@@ -146,5 +147,26 @@ describe('YAML that MkDocs reads but strict parsers reject', () => {
       ['YamlSyntax', 'error', "The block's YAML does not parse: Implicit keys need to be on a single line (line 15)"],
     ]);
     expect(page.problems[0]?.hint).toContain('Write "|2" instead of "|"');
+  });
+});
+
+describe('the indentation indicator suggested for a deeper first line', () => {
+  it('is counted from the output key, not from a multi-line command before it in the same step', () => {
+    const step = [
+      'steps:',
+      '  - command: |',
+      '      psql -c "SELECT 1" \\',
+      '        -d shop',
+      '    output: |',
+      '       ?column?',
+      '      ----------',
+      '              1',
+      '    narration: A psql table',
+    ].join('\n');
+    expect(blockScalarIndentFix(step)).toBe(2);
+  });
+
+  it('is none when no block scalar starts deeper than it goes on', () => {
+    expect(blockScalarIndentFix('output: |\n  a\n    b\n')).toBeUndefined();
   });
 });
