@@ -126,7 +126,11 @@ export function issuesToProblems(
     const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
     const shown = authorPath(path);
     const where = { ...at, path: shown.join('.') };
-    const field = String(shown[shown.length - 1] ?? at.block);
+    // A list item is named with its list ("engines.0"), a mapping field by its key ("line").
+    const field =
+      typeof shown[shown.length - 1] === 'number' && shown.length > 1
+        ? shown.slice(-2).join('.')
+        : String(shown[shown.length - 1] ?? at.block);
     const got = valueAt(input, path);
     let p: Problem;
     if (issue.code === 'custom' && issue.params && typeof issue.params['catalogue'] === 'string') {
@@ -140,6 +144,17 @@ export function issuesToProblems(
       p = problem('FieldType', where, { field, expected, got: describeValue(got) });
     } else if (issue.code === 'too_small' && issue.origin === 'array') {
       p = problem('FieldValue', where, { field, detail: `needs at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` });
+    } else if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number') {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const side = issue.code === 'too_small' ? 'at least' : 'at most';
+      p = problem('FieldValue', where, { field, detail: `it is ${describeValue(got)}, but it must be ${side} ${String(bound)}` });
+    } else if (issue.code === 'too_small' && issue.origin === 'string') {
+      p = problem('FieldValue', where, { field, detail: 'it is empty' });
+    } else if (issue.code === 'invalid_value') {
+      const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
+      p = problem('FieldValue', where, { field, detail: `it is ${describeValue(got)}, but it must be one of ${allowed}` });
+    } else if (issue.code === 'invalid_format') {
+      p = problem('FieldValue', where, { field, detail: `it is ${describeValue(got)}: ${issue.message}` });
     } else {
       p = problem('FieldValue', where, { field, detail: issue.message.replace(/^Invalid input: /, '') });
     }

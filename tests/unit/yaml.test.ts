@@ -170,3 +170,30 @@ describe('the indentation indicator suggested for a deeper first line', () => {
     expect(blockScalarIndentFix('output: |\n  a\n    b\n')).toBeUndefined();
   });
 });
+
+describe('field values out of range say what was written and what is allowed', () => {
+  const problemsOf = (body: string) => parseLesson(`# Page\n\n${body}\n`, 'p.md', EMPTY_INDEX).problems.map((p) => p.message);
+
+  it('names the number and its lower bound', () => {
+    const body = ['```code-walkthrough', 'code: |', '  SELECT 1;', 'annotations:', '  - line: 0', '    text: Too early', '```'].join('\n');
+    expect(problemsOf(body)).toEqual(['Field "line" is not valid: it is the number 0, but it must be at least 1.']);
+  });
+
+  it('names the value and the values allowed', () => {
+    const body = [
+      '```lab',
+      'id: pick',
+      'title: Pick',
+      'engines: [oracle]',
+      'time: 5 min',
+      'tasks: [Do it]',
+      'checks:',
+      '  - {id: done, title: Done, shell: echo 1, expect: "1", fail: Not yet, hint: Try}',
+      'solution: "true"',
+      '```',
+    ].join('\n');
+    expect(problemsOf(body)).toEqual([
+      'Field "engines.0" is not valid: it is the text "oracle", but it must be one of "mariadb", "postgresql".',
+    ]);
+  });
+});
