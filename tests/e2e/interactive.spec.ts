@@ -270,6 +270,9 @@ test('no layout shift while blocks upgrade', async ({ page }) => {
 test('mermaid: a diagram that cannot be drawn shows its source and the error', async ({ page }) => {
   await page.goto(fx('mermaid/diagrams'));
   await expect(page.locator('db-mermaid svg').first()).toBeVisible({ timeout: 15_000 });
+  await page.waitForLoadState('networkidle');
+  const bodyChildren = () => page.evaluate(() => [...document.body.children].map((e) => `${e.tagName.toLowerCase()}#${e.id}`));
+  const before = await bodyChildren();
   await page.evaluate(() => {
     const el = document.createElement('db-mermaid');
     el.id = 'broken-diagram';
@@ -279,6 +282,9 @@ test('mermaid: a diagram that cannot be drawn shows its source and the error', a
   const broken = page.locator('#broken-diagram');
   await expect(broken.locator('[role="alert"]')).toContainText('This diagram could not be drawn', { timeout: 15_000 });
   await expect(broken.locator('.mermaid-source')).toContainText('A --> --> B');
+  // Nothing of the failed render is left in the page: no mermaid error graphic, no scratch element.
+  expect(await bodyChildren()).toEqual(before);
+  await expect(page.getByText('Syntax error in text')).toHaveCount(0);
 });
 
 test('code blocks have a copy button; headings have anchors', async ({ page, context }) => {

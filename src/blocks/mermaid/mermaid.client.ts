@@ -3,7 +3,9 @@
  * imported only when a diagram comes within 600px of the viewport. The
  * theme follows the page (data-theme on <html>, else the system setting)
  * and the diagram re-renders when it changes. A render error shows the
- * error and the source, never a blank.
+ * error and the source, never a blank, and leaves nothing else behind:
+ * mermaid's own error graphic is suppressed and its scratch element (an
+ * element `#d<id>` it appends to <body> while drawing) is removed.
  */
 let renders = 0;
 const darkQuery = () => window.matchMedia('(prefers-color-scheme: dark)');
@@ -40,13 +42,20 @@ class DbMermaid extends HTMLElement {
     const figure = this.querySelector('.mermaid-figure');
     if (!figure) return;
     const { default: mermaid } = await import('mermaid');
-    mermaid.initialize({ startOnLoad: false, theme: isDark() ? 'dark' : 'default', securityLevel: 'strict' });
+    mermaid.initialize({
+      startOnLoad: false,
+      theme: isDark() ? 'dark' : 'default',
+      securityLevel: 'strict',
+      suppressErrorRendering: true,
+    });
+    const svgId = `${this.id}-svg-${++renders}`;
     try {
-      const { svg } = await mermaid.render(`${this.id}-svg-${++renders}`, this.source);
+      const { svg } = await mermaid.render(svgId, this.source);
       figure.innerHTML = svg;
       figure.setAttribute('data-rendered', isDark() ? 'dark' : 'light');
       this.shown = true;
     } catch (err) {
+      for (const id of [`d${svgId}`, svgId]) document.getElementById(id)?.remove();
       const pre = document.createElement('pre');
       pre.className = 'mermaid-source';
       pre.tabIndex = 0;
