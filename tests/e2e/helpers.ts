@@ -1,4 +1,4 @@
-import type { ConsoleMessage, Page } from '@playwright/test';
+import type { ConsoleMessage, Locator, Page } from '@playwright/test';
 import { SITES } from '../../playwright.config.ts';
 
 export const url = (site: keyof typeof SITES, path = '/') => `http://127.0.0.1:${SITES[site].port}${path}`;
@@ -11,4 +11,13 @@ export function watchErrors(page: Page): string[] {
   });
   page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
   return errors;
+}
+
+/** Presses Tab, as a keyboard user would, until `target` has focus; fails after `max` presses. */
+export async function tabTo(page: Page, target: Locator, max = 80): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`${max} Tab presses never reached ${target.toString()}`);
 }

@@ -5,7 +5,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { siteBuilt } from '../../playwright.config.ts';
-import { url, watchErrors } from './helpers.ts';
+import { tabTo, url, watchErrors } from './helpers.ts';
 
 test.skip(!siteBuilt('fixtures'), 'fixture site not built (dist-fixtures)');
 
@@ -49,15 +49,45 @@ test('quiz: feedback per option, right/wrong marks, one answer event each, kept 
   expect(errors).toEqual([]);
 });
 
-test('quiz: keyboard only, arrow keys move through the radio group', async ({ page }) => {
+test('quiz: keyboard only, arrow keys move the selection, Space or Enter answers, one answer event each', async ({ page }) => {
+  await recordAnswers(page);
   await page.goto(fx('quiz/single-question'));
-  const radios = page.locator('db-quiz input[type="radio"]');
-  await radios.first().focus();
+  const quiz = page.locator('db-quiz');
+  const radios = quiz.locator('input[type="radio"]');
+  const options = quiz.locator('.quiz-option');
+  await tabTo(page, radios.first());
+  await expect(quiz.locator('.quiz-keys')).toBeVisible();
   await page.keyboard.press('Space');
-  await expect(radios.nth(0)).toBeChecked();
+  await expect(options.nth(0)).toHaveClass(/is-wrong/);
   await page.keyboard.press('ArrowDown');
-  await expect(radios.nth(1)).toBeChecked();
-  await expect(radios.nth(1)).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(radios.nth(2)).toBeChecked();
+  await expect(radios.nth(2)).toBeFocused();
+  // Moving the selection answered nothing: A is still the answer shown, and only A was answered.
+  await expect(quiz.locator('.quiz-option.is-picked')).toHaveCount(1);
+  await expect(options.nth(0)).toHaveClass(/is-picked/);
+  expect(await answers(page)).toHaveLength(1);
+  await page.keyboard.press('Space');
+  await expect(options.nth(2)).toHaveClass(/is-wrong/);
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Enter');
+  await expect(options.nth(1)).toHaveClass(/is-correct/);
+  await page.keyboard.press('Space'); // the answer already given: not a new answer
+  const id = 'quiz-single-question-quiz-1';
+  expect(await answers(page)).toEqual([
+    { blockId: id, question: 0, choice: [0], correct: false },
+    { blockId: id, question: 0, choice: [2], correct: false },
+    { blockId: id, question: 0, choice: [1], correct: true },
+  ]);
+  // The answered option is described by its feedback (the others by nothing); the feedback is announced.
+  await expect(radios.nth(1)).toHaveAccessibleDescription(/^Right\.\s*Yes: pg_restore reads the custom archive format\.$/);
+  await expect(radios.nth(0)).not.toHaveAttribute('aria-describedby');
+  await expect(radios.nth(2)).not.toHaveAttribute('aria-describedby');
+  const announce = quiz.locator('.quiz-announce');
+  await expect(announce).toHaveAttribute('aria-live', 'polite');
+  await expect(announce).toHaveText('Right. Yes: pg_restore reads the custom archive format.');
+  await page.reload();
+  await expect(page.locator('db-quiz input[type="radio"]').nth(1)).toBeChecked();
   await expect(page.locator('db-quiz .quiz-option').nth(1)).toHaveClass(/is-correct/);
 });
 
