@@ -92,14 +92,21 @@ test('quiz: keyboard only, arrow keys move the selection, Space or Enter answers
 });
 
 test('quiz: multi-question score and multiple-select check', async ({ page }) => {
-  await page.goto(url('conformance', '/Backups/logical-dumps/'));
-  const quiz = page.locator('db-quiz').nth(1);
-  await quiz.getByLabel('-Fp').check();
-  await expect(quiz.locator('.quiz-score')).toHaveText('Score: 1 of 2 right');
-  await quiz.locator('fieldset').nth(1).getByLabel('Yes').check();
-  await expect(quiz.locator('.quiz-score')).toHaveText('Score: 1 of 2 right');
-  await quiz.locator('fieldset').nth(1).getByLabel('No').check();
-  await expect(quiz.locator('.quiz-score')).toHaveText('Score: 2 of 2 right');
+  await recordAnswers(page);
+  await page.goto(fx('quiz/multi-question'));
+  const quiz = page.locator('db-quiz');
+  const score = quiz.locator('.quiz-score');
+  const [first, second] = [0, 1].map((i) => quiz.locator('fieldset').nth(i));
+  await first!.getByLabel('--lock-all-tables').check();
+  await expect(score).toHaveText('Score: 0 of 2 right');
+  await first!.getByLabel('--single-transaction').check();
+  await expect(score).toHaveText('Score: 1 of 2 right');
+  await second!.getByLabel('Nowhere').check();
+  await expect(score).toHaveText('Score: 1 of 2 right');
+  await expect(quiz.locator('.quiz-announce')).toHaveText('Not quite. They are included when the system database is. Score: 1 of 2 right');
+  await second!.getByLabel("In the mysql system database's dump").check();
+  await expect(score).toHaveText('Score: 2 of 2 right');
+  expect((await answers(page)).map((a) => (a as { correct: boolean }).correct)).toEqual([false, true, false, true]);
 
   await page.goto(fx('quiz/multiple-select'));
   const multi = page.locator('db-quiz');
