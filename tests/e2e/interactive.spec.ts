@@ -3,7 +3,7 @@
  * lessons: quizzes, builders, replays, exercises, walkthroughs, progress,
  * theme, search, keyboard-only use and a phone-sized viewport.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { siteBuilt } from '../../playwright.config.ts';
 import { tabTo, url, watchErrors } from './helpers.ts';
 
@@ -199,6 +199,95 @@ test('terminal replay: reduced motion shows steps whole; multi-line commands and
   await expect(t).toHaveAttribute('data-step', String(steps - 1), { timeout: 10_000 });
   await expect(t.locator('.xterm-rows')).toContainText('> ');
   await page.close();
+});
+
+/** A replay's screen as the learner sees it: xterm's rendered rows, trailing blanks dropped. */
+async function screenRows(t: Locator): Promise<string[]> {
+  const rows = (await t.locator('.xterm-rows > div').allTextContents()).map((r) => r.replace(/\u00a0/g, ' ').trimEnd());
+  while (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();
+  return rows;
+}
+const FIRST = '$ pg_dump --format=custom --compress=zstd --file=/srv/dumps/shop.dump shop';
+
+test('terminal replay: Space pauses mid-command keeping what was typed, Play goes on from there; a silent step prints nothing', async ({
+  page,
+}) => {
+  await page.goto(fx('reader/replay'));
+  const t = page.locator('db-terminal');
+  await expect(t).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
+  await tabTo(page, t.locator('.term-player'));
+  await page.keyboard.press('Space');
+  await expect.poll(async () => (await screenRows(t))[0] ?? '', { intervals: [25] }).toMatch(/^\$ pg_dump --f/);
+  await page.keyboard.press('Space');
+  await expect(t.locator('.term-play')).toHaveText('▶ Play');
+  await page.waitForTimeout(150); // xterm draws what was written on a later frame
+  const paused = (await screenRows(t))[0] ?? '';
+  expect(paused.length, 'paused mid-command').toBeLessThan(FIRST.length);
+  expect(FIRST.startsWith(paused), `"${paused}" is the start of the command`).toBe(true);
+  await page.waitForTimeout(700); // twenty characters' typing at 1x: nothing more may appear
+  expect((await screenRows(t))[0]).toBe(paused);
+  await expect(t).toHaveAttribute('data-step', '-1');
+  await page.keyboard.press('Space');
+  await expect(t).toHaveAttribute('data-step', '0', { timeout: 10_000 });
+  await page.keyboard.press('Space');
+  // Typed once, not again from the start; no output line before the next prompt.
+  await expect.poll(async () => (await screenRows(t)).slice(0, 2)).toEqual([FIRST, '$']);
+  await page.keyboard.press('ArrowRight');
+  await expect(t).toHaveAttribute('data-step', '1');
+  await expect.poll(() => screenRows(t)).toEqual([FIRST, '$ ls /srv/dumps', 'shop.dump', '$']);
+});
+
+test('terminal replay: 0.5x takes clearly longer than 4x', async ({ page }) => {
+  await page.goto(fx('reader/replay'));
+  const t = page.locator('db-terminal');
+  await expect(t).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
+  const firstStep = async (speed: string): Promise<number> => {
+    await t.locator('.term-speed').selectOption(speed);
+    const start = Date.now();
+    await t.locator('.term-restart').click();
+    await expect(t).toHaveAttribute('data-step', '0', { timeout: 20_000 });
+    const took = Date.now() - start;
+    await t.locator('.term-play').click();
+    return took;
+  };
+  const fast = await firstStep('4');
+  const slow = await firstStep('0.5');
+  expect(slow, `0.5x took ${slow} ms, 4x ${fast} ms`).toBeGreaterThan(3 * fast);
+});
+
+test('terminal replay: with reduced motion Play shows the whole first command at once', async ({ browser }) => {
+  const page = await browser.newPage({ reducedMotion: 'reduce' });
+  await page.goto(fx('reader/replay'));
+  const t = page.locator('db-terminal');
+  await expect(t).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
+  await t.locator('.term-play').click();
+  // Typing it would take over two seconds.
+  await expect(t.locator('.xterm-rows')).toContainText(FIRST, { timeout: 300 });
+  await page.close();
+});
+
+test('terminal replay: no invisible tab stops; the transcript stays for screen readers', async ({ page }) => {
+  await page.goto(fx('reader/replay'));
+  const t = page.locator('db-terminal');
+  await expect(t).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
+  // Every stop inside the block is something the reader can see: the point at its centre hits it.
+  const stops: { what: string; seen: boolean }[] = [];
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    const at = await page.evaluate(() => {
+      const a = document.activeElement;
+      if (!a || a === document.body) return 'end';
+      if (!a.closest('db-terminal')) return null;
+      const r = a.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      return { what: `${a.tagName.toLowerCase()}.${a.classList[a.classList.length - 1]}`, seen: hit !== null && a.contains(hit) };
+    });
+    if (at === 'end') break;
+    if (at) stops.push(at);
+  }
+  expect(stops.map((s) => s.what)).toContain('div.term-player');
+  expect(stops.filter((s) => !s.seen)).toEqual([]);
+  expect(await t.locator('.term-steps').ariaSnapshot()).toContain('pg_restore --list /srv/dumps/shop.dump | wc -l');
 });
 
 test('exercise: hints one at a time, notes and done kept, progress in the sidebar', async ({ page }) => {

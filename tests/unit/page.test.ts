@@ -106,6 +106,7 @@ describe('the fixture course as a site', () => {
       'mermaid',
       'page',
       'quiz',
+      'reader',
       'terminal',
     ]);
     const pageSection = course.nav.sections.find((s) => s.route === 'page');
