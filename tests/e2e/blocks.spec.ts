@@ -31,6 +31,29 @@ test('quiz without JavaScript: the folded answer holds every option with its fee
   await page.close();
 });
 
+test('without JavaScript: hints and transcript are listed, no control that needs a script is shown', async ({ browser }) => {
+  const page = await browser.newPage({ javaScriptEnabled: false });
+  await page.goto(fx('exercise/code'));
+  await expect(page.locator('db-exercise .ex-hint')).toHaveCount(2);
+  for (const h of await page.locator('db-exercise .ex-hint').all()) await expect(h).toBeVisible();
+  await expect(page.locator('db-exercise .ex-next-hint')).toBeHidden();
+  await expect(page.locator('db-exercise .ex-own')).toBeHidden();
+  await page.goto(fx('terminal/replay'));
+  await expect(page.locator('db-terminal .term-steps .term-command').first()).toBeVisible();
+  await expect(page.locator('db-terminal .term-player')).toBeHidden();
+  await page.goto(fx('command-builder/flat-options'));
+  await expect(page.locator('db-command-builder .cb-command')).toBeVisible();
+  await expect(page.locator('db-command-builder .cb-control').first()).toBeHidden();
+  await expect(page.locator('db-command-builder .cb-actions')).toBeHidden();
+  await page.goto(fx('code-walkthrough/with-language'));
+  await expect(page.locator('db-code-walkthrough .cw-note').first()).toBeVisible();
+  await expect(page.locator('db-code-walkthrough .cw-controls')).toBeHidden();
+  await page.goto(fx('quiz/multiple-select'));
+  await expect(page.locator('db-quiz .quiz-check')).toBeHidden();
+  await expect(page.locator('db-quiz .quiz-footer')).toBeHidden();
+  await page.close();
+});
+
 test('quiz: multi-question quiz shows every question', async ({ page }) => {
   await page.goto(fx('quiz/multi-question'));
   expect(await page.locator('db-quiz fieldset').count()).toBeGreaterThan(1);

@@ -8,8 +8,6 @@ class DbCodeWalkthrough extends HTMLElement {
   connectedCallback(): void {
     const notes = this.notes();
     if (notes.length === 0) return;
-    const controls = this.querySelector<HTMLElement>('.cw-controls');
-    if (controls) controls.hidden = false;
     this.querySelector('.cw-prev')?.addEventListener('click', () => this.go(this.at - 1));
     this.querySelector('.cw-next')?.addEventListener('click', () => this.go(this.at + 1));
     notes.forEach((n, i) => {
@@ -37,7 +35,8 @@ class DbCodeWalkthrough extends HTMLElement {
     for (const l of this.querySelectorAll<HTMLElement>('.line[data-line]'))
       l.classList.toggle('is-highlighted', l.dataset['line'] === line);
     const pos = this.querySelector('.cw-position');
-    if (pos) pos.textContent = `Note ${this.at + 1} of ${notes.length}: line ${line}`;
+    const text = `Note ${this.at + 1} of ${notes.length}: line ${line}`;
+    if (pos && pos.textContent?.trim() !== text) pos.textContent = text;
     const prev = this.querySelector<HTMLButtonElement>('.cw-prev');
     const next = this.querySelector<HTMLButtonElement>('.cw-next');
     if (prev) prev.disabled = this.at === 0;

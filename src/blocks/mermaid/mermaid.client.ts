@@ -1,7 +1,9 @@
 /**
  * <db-mermaid>: renders the diagram source inside it to SVG. mermaid is
- * imported only when a diagram comes within 600px of the viewport. The
- * theme follows the page (data-theme on <html>, else the system setting)
+ * imported only when a diagram comes within 600px of the viewport. On
+ * screen, the figure keeps at least its height when the drawing replaces
+ * the source (site.css reserves room for a typical diagram). The theme
+ * follows the page (data-theme on <html>, else the system setting)
  * and the diagram re-renders when it changes. A render error shows the
  * error and the source, never a blank, and leaves nothing else behind:
  * mermaid's own error graphic is suppressed and its scratch element (an
@@ -39,7 +41,7 @@ class DbMermaid extends HTMLElement {
   }
 
   private async draw(): Promise<void> {
-    const figure = this.querySelector('.mermaid-figure');
+    const figure = this.querySelector<HTMLElement>('.mermaid-figure');
     if (!figure) return;
     const { default: mermaid } = await import('mermaid');
     mermaid.initialize({
@@ -51,6 +53,9 @@ class DbMermaid extends HTMLElement {
     const svgId = `${this.id}-svg-${++renders}`;
     try {
       const { svg } = await mermaid.render(svgId, this.source);
+      // A drawing shorter than the source it replaces would pull up what the reader sees below it.
+      const box = figure.getBoundingClientRect();
+      if (!this.shown && box.bottom > 0 && box.top < window.innerHeight) figure.style.minHeight = `${box.height}px`;
       figure.innerHTML = svg;
       figure.setAttribute('data-rendered', isDark() ? 'dark' : 'light');
       this.shown = true;

@@ -226,7 +226,8 @@ class DbTerminal extends HTMLElement {
     if (back) back.disabled = this.at < 0;
     if (fwd) fwd.disabled = this.at >= this.steps.length - 1;
     const pos = this.querySelector('.term-position');
-    if (pos) pos.textContent = this.at < 0 ? `${this.steps.length} steps` : `Step ${this.at + 1} of ${this.steps.length}`;
+    const where = this.at < 0 ? `${this.steps.length} steps` : `Step ${this.at + 1} of ${this.steps.length}`;
+    if (pos && pos.textContent?.trim() !== where) pos.textContent = where;
     const now = this.querySelector<HTMLElement>('.term-now');
     if (now) {
       const n = this.querySelector(`.term-step[data-step="${this.at}"] .term-narration`);
