@@ -290,6 +290,28 @@ test('terminal replay: no invisible tab stops; the transcript stays for screen r
   expect(await t.locator('.term-steps').ariaSnapshot()).toContain('pg_restore --list /srv/dumps/shop.dump | wc -l');
 });
 
+test('xterm.js and mermaid are fetched only when their block comes near the viewport', async ({ page }) => {
+  const fetched: string[] = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  const heavy = () => ({
+    xterm: fetched.filter((u) => /\/_astro\/(xterm|addon-fit)\.[\w-]+\.js$/.test(u)),
+    mermaid: fetched.filter((u) => /\/_astro\/mermaid\.core\.[\w-]+\.js$/.test(u)),
+  });
+  await page.goto(fx('reader/far-below'));
+  await page.waitForLoadState('networkidle');
+  // Both elements are upgraded and waiting: what keeps the libraries away is distance, not a missing script.
+  expect(await page.evaluate(() => ['db-terminal', 'db-mermaid'].map((t) => customElements.get(t) !== undefined))).toEqual([true, true]);
+  expect(heavy()).toEqual({ xterm: [], mermaid: [] });
+  await page.locator('db-terminal').scrollIntoViewIfNeeded();
+  await expect(page.locator('db-terminal')).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
+  await expect(page.locator('db-terminal .xterm-rows')).toBeVisible();
+  expect(heavy().xterm.length).toBeGreaterThan(0);
+  expect(heavy().mermaid).toEqual([]);
+  await page.locator('db-mermaid').scrollIntoViewIfNeeded();
+  await expect(page.locator('db-mermaid svg')).toBeVisible({ timeout: 15_000 });
+  expect(heavy().mermaid.length).toBe(1);
+});
+
 test('exercise: hints one at a time, notes and done kept, progress in the sidebar', async ({ page }) => {
   await page.goto(fx('exercise/code'));
   const ex = page.locator('db-exercise');

@@ -26,8 +26,8 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(45);
-    expect(report.blocks).toEqual({ quiz: 12, 'command-builder': 7, terminal: 7, exercise: 6, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
+    expect(report.pages).toBe(46);
+    expect(report.blocks).toEqual({ quiz: 12, 'command-builder': 7, terminal: 8, exercise: 6, 'code-walkthrough': 3, mermaid: 9, lab: 2 });
   });
 
   it('reports exactly the problems the invalid fixtures were written for', () => {
