@@ -122,6 +122,80 @@ test('quiz: multi-question score and multiple-select check', async ({ page }) =>
   await expect(multi.locator('fieldset')).toHaveAttribute('data-result', 'right');
 });
 
+test('command builders (fixtures): the exact command after each choice, what each chosen piece adds, copy and reset', async ({
+  page,
+  context,
+}) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto(fx('command-builder/flat-options'));
+  const b = page.locator('db-command-builder');
+  const cmd = b.locator('.cb-command');
+  const adds = (i: number) => b.locator('.cb-piece').nth(i).locator('.cb-meaning');
+  const initial = 'pg_dump --dbname=<database> -F c --table=orders --table=order_lines --no-privileges --no-comments';
+  await expect(cmd).toHaveText(initial);
+  await expect(adds(0)).toHaveText('Adds --dbname=<database>: Name it yourself');
+  await b.getByLabel('Database').selectOption({ label: "(nothing) — Your user's default" });
+  await b.getByLabel('Format').selectOption({ label: 'd — Directory' });
+  await b.getByLabel('Tables').selectOption({ label: '--table="Mixed Case" — A quoted name' });
+  await b.getByLabel('Output file').fill('/srv/dumps/shop.d');
+  await b.getByLabel('Skip ownership').check();
+  await b.getByLabel('Privileges and comments').selectOption({ label: '(nothing) — on' });
+  await b.getByLabel('Drop before create').check();
+  await expect(cmd).toHaveText('pg_dump -F d --table="Mixed Case" --file /srv/dumps/shop.d --no-owner --clean');
+  await expect(adds(0)).toBeHidden();
+  await expect(adds(1)).toHaveText('Adds -F d: Directory');
+  await expect(adds(2)).toHaveText('Adds --table="Mixed Case": A quoted name');
+  await expect(adds(3)).toHaveText('Adds --file /srv/dumps/shop.d');
+  await expect(adds(4)).toHaveText('Adds --no-owner: Skip ownership');
+  await expect(adds(5)).toBeHidden();
+  await expect(adds(6)).toHaveText('Adds --clean: Drop before create');
+  await b.getByLabel('Output file').fill('   ');
+  await b.getByLabel('Tables').selectOption({ label: "--table='tmp\\_orders' — An escaped underscore" });
+  const built = "pg_dump -F d --table='tmp\\_orders' --no-owner --clean";
+  await expect(cmd).toHaveText(built);
+  await expect(adds(3)).toBeHidden();
+  await b.locator('.cb-copy').click();
+  await expect(b.locator('.cb-status')).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(built);
+  await b.locator('.cb-reset').click();
+  await expect(cmd).toHaveText(initial);
+  await expect(b.getByLabel('Skip ownership')).not.toBeChecked();
+  await expect(b.getByLabel('Output file')).toHaveValue('');
+  await expect(adds(0)).toHaveText('Adds --dbname=<database>: Name it yourself');
+  await expect(adds(6)).toBeHidden();
+
+  await page.goto(fx('command-builder/groups-switches'));
+  await b.getByLabel('Snapshot InnoDB tables').check();
+  await b.getByLabel('Include stored procedures').check();
+  await expect(cmd).toHaveText('mariadb-dump --single-transaction --routines');
+  await expect(adds(0)).toHaveText('Adds --single-transaction: Snapshot InnoDB tables without locking them');
+  await expect(adds(1)).toBeHidden();
+
+  await page.goto(fx('command-builder/groups-values'));
+  await b.getByLabel('Server').selectOption({ label: '/var/run/postgresql — The local socket directory' });
+  await b.getByLabel('Port').selectOption({ label: '6432 — Through PgBouncer' });
+  await b.getByLabel('Always ask for a password').check();
+  await expect(cmd).toHaveText('psql -h /var/run/postgresql -p 6432 -U backup_operator -W');
+  await expect(adds(1)).toHaveText('Adds -p 6432: Through PgBouncer');
+  await expect(adds(3)).toHaveText('Adds -W: Always ask for a password');
+
+  await page.goto(fx('command-builder/template-parts'));
+  await b.getByLabel('Job name').selectOption({ label: "'hourly-analyze' — hourly" });
+  await b.getByLabel('Schedule').selectOption({ label: ", '0 * * * *' — every hour" });
+  await b.getByLabel('Command', { exact: true }).and(b.locator('select')).selectOption({ label: ", 'ANALYZE'); — analyze everything" });
+  await expect(cmd).toHaveText("SELECT cron.schedule('hourly-analyze', '0 * * * *', 'ANALYZE');");
+  await expect(adds(2)).toHaveText("Adds , 'ANALYZE');: analyze everything");
+  await b.getByLabel('Command', { exact: true }).and(b.locator('select')).selectOption({ label: '(none)' });
+  await expect(cmd).toHaveText("SELECT cron.schedule('hourly-analyze', '0 * * * *'");
+  await expect(adds(2)).toBeHidden();
+
+  await page.goto(fx('command-builder/block-style-choices'));
+  await b.getByLabel('Target').selectOption({ index: 1 });
+  await b.getByLabel('Parallel jobs').selectOption({ label: '1 — One worker' });
+  await expect(cmd).toHaveText('pg_restore --clean --if-exists --dbname=shop --jobs 1');
+  await expect(adds(0)).toHaveText('Adds --clean --if-exists --dbname=shop: Replace objects in place');
+});
+
 test('command builders assemble the conformance commands live; copy and reset', async ({ page, context }) => {
   test.skip(!siteBuilt('conformance'), 'conformance course not built');
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
