@@ -5,7 +5,7 @@
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { siteBuilt } from '../../playwright.config.ts';
-import { tabTo, url, watchErrors } from './helpers.ts';
+import { skipToContent, tabTo, url, watchErrors } from './helpers.ts';
 
 test.skip(!siteBuilt('fixtures'), 'fixture site not built (dist-fixtures)');
 
@@ -247,6 +247,7 @@ test('terminal replay: step, back, restart, narration, speed, keyboard and copy'
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(firstCommand);
   await t.locator('.term-back').click();
   await expect(t).toHaveAttribute('data-step', '-1');
+  await expect(t.locator('.term-player')).toBeFocused(); // Back is disabled now; the player keeps the focus
   await t.locator('.term-player').focus();
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
@@ -424,6 +425,124 @@ test('code walkthrough: next and previous move the highlighted line', async ({ p
   await expect(w.locator('.cw-position')).toHaveText(`Note 2 of ${lines.length}: line ${lines[1]}`);
   await w.locator('.cw-prev').click();
   await expect(w.locator('.cw-note.is-current')).toHaveAttribute('data-note', '0');
+});
+
+test('keyboard only: command builder controls, copy and reset', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto(fx('command-builder/flat-options'));
+  const b = page.locator('db-command-builder');
+  await skipToContent(page);
+  await tabTo(page, b.getByLabel('Format'));
+  await page.keyboard.press('ArrowDown');
+  await expect(b.getByLabel('Format')).toHaveValue('1');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(b.getByLabel('Output file')).toBeFocused();
+  await page.keyboard.type('/srv/x.dump');
+  await page.keyboard.press('Tab');
+  await expect(b.getByLabel('Skip ownership')).toBeFocused();
+  await page.keyboard.press('Space');
+  const built =
+    'pg_dump --dbname=<database> -F d --table=orders --table=order_lines --file /srv/x.dump --no-owner --no-privileges --no-comments';
+  await expect(b.locator('.cb-command')).toHaveText(built);
+  await tabTo(page, b.locator('.cb-copy'), { back: true });
+  await page.keyboard.press('Enter');
+  await expect(b.locator('.cb-status')).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(built);
+  await page.keyboard.press('Tab');
+  await expect(b.locator('.cb-reset')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(b.locator('.cb-command')).toHaveText(
+    'pg_dump --dbname=<database> -F c --table=orders --table=order_lines --no-privileges --no-comments',
+  );
+});
+
+test('keyboard only: exercise hints, solution, notes and done', async ({ page }) => {
+  await page.goto(fx('exercise/code'));
+  const ex = page.locator('db-exercise');
+  const hints = ex.locator('.ex-hint');
+  await skipToContent(page);
+  await tabTo(page, ex.locator('.ex-next-hint'));
+  await page.keyboard.press('Enter');
+  await expect(hints.first()).toBeVisible();
+  await expect(hints.first().locator('summary')).toBeFocused();
+  await tabTo(page, ex.locator('.ex-next-hint'));
+  await page.keyboard.press('Space');
+  await expect(hints.nth(1)).toBeVisible();
+  await expect(ex.locator('.ex-next-hint')).toBeHidden();
+  await tabTo(page, ex.locator('.ex-solution summary'));
+  await page.keyboard.press('Enter');
+  await expect(ex.locator('.ex-solution')).toHaveAttribute('open', '');
+  await tabTo(page, ex.getByLabel('Your notes'));
+  await page.keyboard.type('max() with a key');
+  await page.keyboard.press('Tab');
+  await expect(ex.getByLabel('I have done this exercise')).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(ex.getByLabel('I have done this exercise')).toBeChecked();
+  await page.reload();
+  await expect(page.locator('db-exercise').getByLabel('Your notes')).toHaveValue('max() with a key');
+  await expect(page.locator('db-exercise').getByLabel('I have done this exercise')).toBeChecked();
+});
+
+test('keyboard only: walkthrough next, previous and a note of its own; notes are a plain list', async ({ page }) => {
+  await page.goto(fx('code-walkthrough/with-language'));
+  const w = page.locator('db-code-walkthrough');
+  const lines = await w.locator('.cw-note').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset['line'] as string));
+  const highlighted = w.locator('.line.is-highlighted');
+  await skipToContent(page);
+  await tabTo(page, w.locator('.cw-next'));
+  await page.keyboard.press('Enter');
+  await expect(highlighted).toHaveAttribute('data-line', lines[1] as string);
+  await page.keyboard.press('Shift+Tab');
+  await expect(w.locator('.cw-prev')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(w.locator('.cw-note.is-current')).toHaveAttribute('data-note', '0');
+  await expect(w.locator('.cw-next')).toBeFocused(); // Previous is disabled now; focus stays in the controls
+  const last = w.locator('.cw-note').last();
+  await tabTo(page, last.getByRole('button', { name: `Line ${lines[lines.length - 1]}` }));
+  await page.keyboard.press('Enter');
+  await expect(last).toHaveClass(/is-current/);
+  await expect(highlighted).toHaveAttribute('data-line', lines[lines.length - 1] as string);
+  await expect(last.getByRole('button')).toHaveAttribute('aria-current', 'step');
+  await expect(w.locator('[aria-current]')).toHaveCount(1);
+  await expect(w.locator('.cw-note[tabindex]')).toHaveCount(0);
+  await expect(w.getByRole('listitem')).toHaveCount(lines.length);
+});
+
+test('keyboard only: theme toggle, copy buttons, search and progress reset', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto(fx('page/code-languages'));
+  const toggle = page.locator('.theme-toggle');
+  await tabTo(page, toggle);
+  const pressed = await toggle.getAttribute('aria-pressed');
+  await page.keyboard.press('Enter');
+  await expect(toggle).not.toHaveAttribute('aria-pressed', pressed as string);
+  await page.keyboard.press('Space');
+  await expect(toggle).toHaveAttribute('aria-pressed', pressed as string);
+
+  const code = page.locator('.lesson .code-wrap').first();
+  await tabTo(page, code.locator('.copy-code'));
+  await page.keyboard.press('Enter');
+  await expect(code.locator('.copy-code')).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await code.locator('pre').textContent());
+
+  await tabTo(page, page.getByLabel('Search the course'), { back: true });
+  await page.keyboard.type('invoices');
+  const hit = page.locator('#site-search-results a').first();
+  await expect(hit).toBeVisible({ timeout: 10_000 });
+  await page.keyboard.press('Tab');
+  await expect(hit).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.lesson')).toContainText(/invoices/i);
+
+  await page.evaluate(() => localStorage.setItem('drillbook:progress:exercise-code-exercise-1', JSON.stringify({ done: true })));
+  await page.goto(url('fixtures'));
+  const mark = page.locator('.lesson-list a', { hasText: 'Code exercise' }).locator('.progress-mark');
+  await expect(mark).toHaveText('✓');
+  await tabTo(page, page.locator('.progress-reset'));
+  page.once('dialog', (d) => void d.accept());
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.lesson-list a', { hasText: 'Code exercise' }).locator('.progress-mark')).toHaveText('');
 });
 
 test('dark mode: system default, toggle remembered, mermaid redrawn', async ({ browser }) => {

@@ -223,8 +223,12 @@ class DbTerminal extends HTMLElement {
     }
     const back = this.querySelector<HTMLButtonElement>('.term-back');
     const fwd = this.querySelector<HTMLButtonElement>('.term-forward');
+    const focused = document.activeElement;
     if (back) back.disabled = this.at < 0;
     if (fwd) fwd.disabled = this.at >= this.steps.length - 1;
+    // A button disabled under the keyboard would drop focus to the page: the player keeps it.
+    if ((focused === back && back?.disabled) || (focused === fwd && fwd?.disabled))
+      this.querySelector<HTMLElement>('.term-player')?.focus();
     const pos = this.querySelector('.term-position');
     const where = this.at < 0 ? `${this.steps.length} steps` : `Step ${this.at + 1} of ${this.steps.length}`;
     if (pos && pos.textContent?.trim() !== where) pos.textContent = where;
