@@ -2,7 +2,8 @@
  * The site shell, on every page (kept small: see `./drillbook bench pages`):
  * theme toggle (remembered; the system setting until chosen), progress marks
  * in the sidebar and lesson lists, "Reset progress", copy buttons on code
- * blocks, and search (Pagefind, loaded when the search box is first used).
+ * blocks, search (Pagefind, loaded when the search box is first used), and
+ * printing everything a reader could open.
  */
 import { copyText, getProgress, load, PROGRESS_EVENT, resetAll, save } from './store.ts';
 
@@ -124,9 +125,28 @@ function setupReset(): void {
   }
 }
 
+/**
+ * A print shows what a reader could open on screen: every closed <details>
+ * (hints, answers, solutions, collapsible admonitions) is opened for the
+ * print and closed again afterwards. site.css shows the hints not yet
+ * revealed and leaves out the controls.
+ */
+function setupPrint(): void {
+  let opened: HTMLDetailsElement[] = [];
+  window.addEventListener('beforeprint', () => {
+    opened = [...document.querySelectorAll<HTMLDetailsElement>('details:not([open])')];
+    for (const d of opened) d.open = true;
+  });
+  window.addEventListener('afterprint', () => {
+    for (const d of opened) d.open = false;
+    opened = [];
+  });
+}
+
 setupTheme();
 showProgress();
 document.addEventListener(PROGRESS_EVENT, showProgress);
 setupCopyButtons();
 setupSearch();
 setupReset();
+setupPrint();

@@ -545,6 +545,46 @@ test('keyboard only: theme toggle, copy buttons, search and progress reset', asy
   await expect(page.locator('.lesson-list a', { hasText: 'Code exercise' }).locator('.progress-mark')).toHaveText('');
 });
 
+test('print: hints, answers, solutions and folded admonitions are printed, controls are not', async ({ page }) => {
+  await page.goto(fx('reader/all-blocks'));
+  await page.waitForFunction(() => ['db-quiz', 'db-exercise', 'db-code-walkthrough'].every((t) => customElements.get(t)));
+  await expect(page.locator('.copy-code').first()).toBeAttached();
+  await page.emulateMedia({ media: 'print' });
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  const printed = [
+    page.locator('.ex-solution pre'),
+    page.locator('.ex-hint[data-hint="0"] p'),
+    page.locator('.ex-hint[data-hint="1"] p'),
+    page.locator('.ex-task .ex-hint p'),
+    page.locator('.ex-answer p'),
+    page.locator('details.admonition p'),
+    page.locator('.quiz-answer li').nth(1),
+  ];
+  for (const l of printed) await expect(l, l.toString()).toBeVisible();
+  for (const sel of [
+    '.quiz-footer',
+    '.quiz-keys',
+    '.ex-next-hint',
+    '.ex-own',
+    '.cw-controls',
+    '.copy-code',
+    '.cb-actions',
+    '.term-player',
+    '.theme-toggle',
+    '#site-search',
+  ])
+    for (const l of await page.locator(sel).all()) await expect(l, sel).toBeHidden();
+  await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+  await page.emulateMedia({ media: 'screen' });
+  await expect(page.locator('.ex-solution')).not.toHaveAttribute('open', '');
+  await expect(page.locator('details.admonition')).not.toHaveAttribute('open', '');
+  await expect(page.locator('.ex-hint[data-hint="0"]')).toBeHidden();
+
+  await page.goto(url('fixtures'));
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('.progress-reset')).toBeHidden();
+});
+
 test('dark mode: system default, toggle remembered, mermaid redrawn', async ({ browser }) => {
   const page = await browser.newPage({ colorScheme: 'dark' });
   await page.goto(fx('mermaid/diagrams'));

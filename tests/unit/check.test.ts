@@ -26,8 +26,8 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(46);
-    expect(report.blocks).toEqual({ quiz: 12, 'command-builder': 7, terminal: 8, exercise: 6, 'code-walkthrough': 3, mermaid: 9, lab: 2 });
+    expect(report.pages).toBe(47);
+    expect(report.blocks).toEqual({ quiz: 13, 'command-builder': 8, terminal: 9, exercise: 8, 'code-walkthrough': 4, mermaid: 11, lab: 2 });
   });
 
   it('reports exactly the problems the invalid fixtures were written for', () => {
