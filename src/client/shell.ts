@@ -34,16 +34,31 @@ function setupTheme(): void {
   });
 }
 
-/** Marks each lesson link with how many of its quizzes/exercises are done. */
+/**
+ * Marks each lesson link with how much of it is done: a visible ✓ or "1/3"
+ * (hidden from screen readers) and, in the link's accessible name, the same
+ * in words, quizzes and exercises counted apart: "(1 of 3 done: quizzes 1
+ * of 2 right, exercises 0 of 1 done)". Nothing while nothing is done.
+ */
 function showProgress(): void {
-  for (const el of document.querySelectorAll<HTMLElement>('[data-progress-blocks]')) {
-    const ids = (el.dataset['progressBlocks'] ?? '').split(' ').filter(Boolean);
-    const done = ids.filter(getProgress).length;
+  const ids = (s: string | undefined) => (s ?? '').split(' ').filter(Boolean);
+  for (const el of document.querySelectorAll<HTMLElement>('[data-progress-quizzes]')) {
+    const quizzes = ids(el.dataset['progressQuizzes']);
+    const exercises = ids(el.dataset['progressExercises']);
+    const total = quizzes.length + exercises.length;
+    const right = quizzes.filter(getProgress).length;
+    const finished = exercises.filter(getProgress).length;
+    const done = right + finished;
     const mark = el.querySelector<HTMLElement>('.progress-mark');
-    if (!mark || ids.length === 0) continue;
-    mark.textContent = done === ids.length ? '✓' : done > 0 ? `${done}/${ids.length}` : '';
-    mark.title = `${done} of ${ids.length} quizzes and exercises done`;
-    el.dataset['progress'] = done === ids.length ? 'done' : done > 0 ? 'started' : 'none';
+    const status = el.querySelector<HTMLElement>('.progress-status');
+    if (!mark || !status || total === 0) continue;
+    mark.textContent = done === total ? '✓' : done > 0 ? `${done}/${total}` : '';
+    const parts = [
+      ...(quizzes.length > 0 ? [`quizzes ${right} of ${quizzes.length} right`] : []),
+      ...(exercises.length > 0 ? [`exercises ${finished} of ${exercises.length} done`] : []),
+    ];
+    status.textContent = done === 0 ? '' : ` (${done} of ${total} done: ${parts.join(', ')})`;
+    el.dataset['progress'] = done === total ? 'done' : done > 0 ? 'started' : 'none';
   }
 }
 

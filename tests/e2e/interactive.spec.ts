@@ -415,6 +415,33 @@ test('exercise: hints one at a time, notes and done kept, progress in the sideba
   await expect(page.locator('.lesson-list a', { hasText: 'Code exercise' }).locator('.progress-mark')).toHaveText('');
 });
 
+test('progress: a quiz answered right shows in the sidebar and the course index, in words too; kept on reload; reset clears it', async ({
+  page,
+}) => {
+  const lesson = 'Every block on one page';
+  const words = `${lesson} (1 of 3 done: quizzes 1 of 1 right, exercises 0 of 2 done)`;
+  await page.goto(fx('reader/all-blocks'));
+  const side = page.locator('.sidebar a', { hasText: lesson });
+  await expect(side).toHaveAccessibleName(lesson);
+  await page.locator('db-quiz').getByLabel('Restoring it somewhere else').check();
+  await expect(side.locator('.progress-mark')).toHaveText('1/3');
+  await expect(side).toHaveAccessibleName(words);
+  await page.reload();
+  await expect(side.locator('.progress-mark')).toHaveText('1/3');
+  await expect(side).toHaveAccessibleName(words);
+  await page.goto(url('fixtures'));
+  const card = page.locator('.lesson-list a', { hasText: lesson });
+  await expect(card.locator('.progress-mark')).toHaveText('1/3');
+  await expect(card).toHaveAccessibleName(words);
+  page.once('dialog', (d) => void d.accept());
+  await page.locator('.progress-reset').click();
+  await expect(card.locator('.progress-mark')).toHaveText('');
+  await expect(card).toHaveAccessibleName(lesson);
+  await page.goto(fx('reader/all-blocks'));
+  await expect(side.locator('.progress-mark')).toHaveText('');
+  await expect(side).toHaveAccessibleName(lesson);
+});
+
 test('code walkthrough: next and previous move the highlighted line', async ({ page }) => {
   await page.goto(fx('code-walkthrough/with-language'));
   const w = page.locator('db-code-walkthrough');
