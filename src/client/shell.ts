@@ -1,9 +1,9 @@
 /**
  * The site shell, on every page (kept small: see `./drillbook bench pages`):
  * theme toggle (remembered; the system setting until chosen), progress marks
- * in the sidebar and lesson lists, "Reset progress", copy buttons on code
- * blocks, search (Pagefind, loaded when the search box is first used), and
- * printing everything a reader could open.
+ * in the sidebar and lesson lists, the phone's lesson-list toggle, "Reset
+ * progress", copy buttons on code blocks, search (Pagefind, loaded when the
+ * search box is first used), and printing everything a reader could open.
  */
 import { copyText, getProgress, load, PROGRESS_EVENT, resetAll, save } from './store.ts';
 
@@ -129,6 +129,17 @@ function setupSearch(): void {
   });
 }
 
+/** The phone's lesson-list disclosure (the button shows only on narrow screens). */
+function setupNavToggle(): void {
+  const nav = document.querySelector<HTMLElement>('.sidebar');
+  const btn = nav?.querySelector<HTMLButtonElement>('.nav-toggle');
+  btn?.addEventListener('click', () => {
+    const open = btn.getAttribute('aria-expanded') !== 'true';
+    btn.setAttribute('aria-expanded', String(open));
+    nav?.toggleAttribute('data-open', open);
+  });
+}
+
 function setupReset(): void {
   for (const btn of document.querySelectorAll<HTMLButtonElement>('.progress-reset')) {
     btn.addEventListener('click', () => {
@@ -165,3 +176,4 @@ setupCopyButtons();
 setupSearch();
 setupReset();
 setupPrint();
+setupNavToggle();

@@ -637,17 +637,59 @@ test('search finds lessons offline from the built index', async ({ page }) => {
   await expect(page.locator('.lesson')).toContainText(/invoices/i);
 });
 
-test('phone viewport: no horizontal scroll, blocks usable', async ({ browser }) => {
+test('phone viewport: no horizontal scroll once blocks are upgraded, lessons folded behind a toggle, heading anchors shown', async ({
+  browser,
+}) => {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  for (const p of ['quiz/single-question', 'command-builder/flat-options', 'terminal/replay', 'exercise/scenario-hints-solution']) {
+  for (const [p, upgraded] of [
+    ['quiz/single-question', 'db-quiz:defined'],
+    ['command-builder/flat-options', 'db-command-builder:defined'],
+    ['terminal/replay', 'db-terminal[data-ready]'],
+    ['exercise/scenario-hints-solution', 'db-exercise:defined'],
+    ['code-walkthrough/with-language', 'db-code-walkthrough:defined'],
+    ['mermaid/diagrams', 'db-mermaid .mermaid-figure[data-rendered]'],
+    ['reader/all-blocks', 'db-terminal[data-ready]'],
+  ] as const) {
     await page.goto(fx(p));
+    // Diagrams render as they come near: bring each one on screen.
+    for (const m of await page.locator('db-mermaid').all()) {
+      await m.scrollIntoViewIfNeeded();
+      await expect(m.locator('svg, [role="alert"]').first()).toBeVisible({ timeout: 15_000 });
+    }
+    await page.locator(upgraded).first().waitFor({ state: 'attached', timeout: 15_000 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, p).toBeLessThanOrEqual(0);
   }
   await page.goto(fx('quiz/single-question'));
   await page.locator('db-quiz label').nth(1).tap();
   await expect(page.locator('db-quiz .quiz-option').nth(1)).toHaveClass(/is-correct/);
+
+  const toggle = page.getByRole('button', { name: 'Lessons' });
+  const aLesson = page.locator('.sidebar a', { hasText: 'Multiple select' });
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await expect(aLesson).toBeHidden();
+  await toggle.tap();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  await expect(aLesson).toBeVisible();
+  await toggle.tap();
+  await expect(aLesson).toBeHidden();
+  await tabTo(page, toggle);
+  await page.keyboard.press('Enter');
+  await expect(aLesson).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.locator('.sidebar a').first()).toBeFocused();
+
+  await page.goto(fx('page/Other%20Notes/target%20page'));
+  await expect(page.locator('.lesson h2 .heading-anchor').first()).toHaveCSS('opacity', '1');
   await page.close();
+});
+
+test('wide screen: the lesson list is always shown, without a toggle', async ({ page }) => {
+  await page.goto(fx('quiz/single-question'));
+  await expect(page.getByRole('button', { name: 'Lessons' })).toBeHidden();
+  await expect(page.locator('.sidebar a', { hasText: 'Multiple select' })).toBeVisible();
+  await page.goto(fx('page/Other%20Notes/target%20page'));
+  await expect(page.locator('.lesson h2 .heading-anchor').first()).toHaveCSS('opacity', '0'); // shown on hover or focus
 });
 
 test('no layout shift while blocks upgrade, with their scripts arriving after the first paint', async ({ page }) => {
