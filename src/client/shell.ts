@@ -88,19 +88,34 @@ interface Pagefind {
   search: (q: string) => Promise<{ results: PagefindResult[] }>;
 }
 
+/**
+ * Search as you type. The number of results is announced in a polite status
+ * region; Escape closes the results (from the box or from a result, which
+ * hands focus back to the box). Pagefind is imported on the first query; a
+ * failed import (offline, say) is forgotten, so the next query tries again.
+ */
 function setupSearch(): void {
   const input = document.querySelector<HTMLInputElement>('#site-search');
   const out = document.querySelector<HTMLElement>('#site-search-results');
+  const status = document.querySelector<HTMLElement>('#site-search-status');
   if (!input || !out) return;
   let pagefind: Promise<Pagefind> | undefined;
   let seq = 0;
   const base = document.documentElement.dataset['base'] ?? '/';
+  const say = (text: string) => {
+    if (status) status.textContent = text;
+  };
+  const close = () => {
+    out.replaceChildren();
+    out.hidden = true;
+    say('');
+  };
+  const item = (text: string) => Object.assign(document.createElement('li'), { textContent: text });
   input.addEventListener('input', async () => {
     const q = input.value.trim();
     const mine = ++seq;
     if (q === '') {
-      out.replaceChildren();
-      out.hidden = true;
+      close();
       return;
     }
     try {
@@ -110,7 +125,7 @@ function setupSearch(): void {
       if (mine !== seq) return;
       out.replaceChildren(
         ...(data.length === 0
-          ? [Object.assign(document.createElement('li'), { textContent: `No results for “${q}”` })]
+          ? [item(`No results for “${q}”`)]
           : data.map((d) => {
               const li = document.createElement('li');
               const a = Object.assign(document.createElement('a'), { href: d.url, textContent: d.meta.title ?? d.url });
@@ -120,13 +135,29 @@ function setupSearch(): void {
               return li;
             })),
       );
-    } catch {
-      out.replaceChildren(
-        Object.assign(document.createElement('li'), { textContent: 'Search is not available on this build (no search index).' }),
+      const n = res.results.length;
+      say(
+        n === 0
+          ? `No results for “${q}”`
+          : `${n} result${n === 1 ? '' : 's'} for “${q}”${n > data.length ? `, the first ${data.length} shown` : ''}`,
       );
+    } catch {
+      if (mine !== seq) return;
+      pagefind = undefined;
+      const text = 'Search could not be loaded (no search index, or no connection). Type again to retry.';
+      out.replaceChildren(item(text));
+      say(text);
     }
     out.hidden = false;
   });
+  const escape = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape' || out.hidden) return;
+    e.preventDefault();
+    close();
+    input.focus();
+  };
+  input.addEventListener('keydown', escape);
+  out.addEventListener('keydown', escape);
 }
 
 /** The phone's lesson-list disclosure (the button shows only on narrow screens). */

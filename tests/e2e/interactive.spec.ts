@@ -628,13 +628,57 @@ test('dark mode: system default, toggle remembered, mermaid redrawn', async ({ b
   await page.close();
 });
 
-test('search finds lessons offline from the built index', async ({ page }) => {
+test('search: results counted in a status, Escape closes them, nothing leaves 127.0.0.1', async ({ page }) => {
+  const outside: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).hostname !== '127.0.0.1') outside.push(r.url());
+  });
   await page.goto(fx('page/no-blocks'));
-  await page.getByLabel('Search the course').fill('invoices');
-  const results = page.locator('#site-search-results li a');
-  await expect(results.first()).toBeVisible({ timeout: 10_000 });
-  await results.first().click();
+  const box = page.getByLabel('Search the course');
+  const list = page.locator('#site-search-results');
+  const status = page.getByRole('status').and(page.locator('#site-search-status'));
+  await box.fill('invoices');
+  await expect(list.locator('li a').first()).toBeVisible({ timeout: 10_000 });
+  const n = await list.locator('li a').count();
+  await expect(status).toHaveText(`${n} result${n === 1 ? '' : 's'} for “invoices”`);
+  await box.press('Escape');
+  await expect(list).toBeHidden();
+  await expect(box).toBeFocused();
+  await expect(box).toHaveValue('invoices');
+  await box.fill('zzqqxx');
+  await expect(status).toHaveText('No results for “zzqqxx”');
+  await box.fill('invoices');
+  await list.locator('li a').first().focus();
+  await page.keyboard.press('Escape');
+  await expect(list).toBeHidden();
+  await expect(box).toBeFocused();
+  await box.fill('invoices');
+  await list.locator('li a').first().click();
   await expect(page.locator('.lesson')).toContainText(/invoices/i);
+  expect(outside).toEqual([]);
+});
+
+test('search offline: a first query that cannot load the index says so and the next one retries; once loaded, search goes on offline', async ({
+  page,
+  context,
+}) => {
+  await page.goto(fx('page/no-blocks'));
+  const box = page.getByLabel('Search the course');
+  const hits = page.locator('#site-search-results li a');
+  const status = page.locator('#site-search-status');
+  await context.setOffline(true);
+  await box.fill('invoices');
+  await expect(status).toHaveText(/^Search could not be loaded/);
+  await context.setOffline(false);
+  await box.fill('invoice');
+  await expect(hits.first()).toBeVisible({ timeout: 10_000 });
+  const title = await hits.first().textContent();
+  await context.setOffline(true);
+  await box.fill('');
+  await box.fill('invoices');
+  await expect(status).toHaveText(/^\d+ results? for “invoices”/);
+  await expect(hits.first()).toHaveText(title as string);
+  await context.setOffline(false);
 });
 
 test('phone viewport: no horizontal scroll once blocks are upgraded, lessons folded behind a toggle, heading anchors shown', async ({
