@@ -62,17 +62,33 @@ function showProgress(): void {
   }
 }
 
+/**
+ * A copy button on each code block. Its name is "Copy code"; what happened
+ * ("Code copied", "Copy failed") shows on the button for a moment and is
+ * announced in one status region, since a changing button name is not.
+ */
 function setupCopyButtons(): void {
-  for (const pre of document.querySelectorAll<HTMLPreElement>('.lesson pre.shiki')) {
-    if (pre.closest('.cw-code')) continue;
+  const pres = [...document.querySelectorAll<HTMLPreElement>('.lesson pre.shiki')].filter((pre) => !pre.closest('.cw-code'));
+  if (pres.length === 0) return;
+  const status = Object.assign(document.createElement('p'), { className: 'copy-status visually-hidden' });
+  status.setAttribute('role', 'status');
+  document.body.append(status);
+  const idle = (btn: HTMLButtonElement) => {
+    btn.textContent = 'Copy';
+    btn.append(Object.assign(document.createElement('span'), { className: 'visually-hidden', textContent: ' code' }));
+  };
+  for (const pre of pres) {
     const btn = document.createElement('button');
     btn.type = 'button';
     btn.className = 'copy-code';
-    btn.textContent = 'Copy';
-    btn.setAttribute('aria-label', 'Copy code');
+    idle(btn);
     btn.addEventListener('click', async () => {
-      btn.textContent = (await copyText(pre.textContent ?? '')) ? 'Copied' : 'Copy failed';
-      setTimeout(() => (btn.textContent = 'Copy'), 1500);
+      const ok = await copyText(pre.textContent ?? '');
+      btn.textContent = ok ? 'Copied' : 'Copy failed';
+      // Emptied first, so the same message twice is announced twice.
+      status.textContent = '';
+      setTimeout(() => (status.textContent = ok ? 'Code copied' : 'Copy failed: select the code and copy it by hand'), 50);
+      setTimeout(() => idle(btn), 1500);
     });
     const wrap = document.createElement('div');
     wrap.className = 'code-wrap';

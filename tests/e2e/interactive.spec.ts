@@ -808,8 +808,10 @@ test('code blocks have a copy button; headings have anchors', async ({ page, con
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto(fx('page/code-languages'));
   const first = page.locator('.lesson .code-wrap').first();
+  await expect(first.locator('.copy-code')).toHaveAccessibleName('Copy code');
   await first.locator('.copy-code').click();
   await expect(first.locator('.copy-code')).toHaveText('Copied');
+  await expect(page.getByRole('status').filter({ hasText: 'Code copied' })).toHaveCount(1);
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await first.locator('pre').textContent());
   await page.goto(fx('page/Other%20Notes/target%20page'));
   const anchor = page.locator('.lesson h2 .heading-anchor').first();
