@@ -107,8 +107,9 @@ interface Pagefind {
 /**
  * Search as you type. The number of results is announced in a polite status
  * region; Escape closes the results (from the box or from a result, which
- * hands focus back to the box). Pagefind is imported on the first query; a
- * failed import (offline, say) is forgotten, so the next query tries again.
+ * hands focus back to the box), and so does a click outside them. Pagefind
+ * is imported on the first query; a failed import (offline, say) is
+ * forgotten, so the next query tries again.
  */
 function setupSearch(): void {
   const input = document.querySelector<HTMLInputElement>('#site-search');
@@ -174,6 +175,10 @@ function setupSearch(): void {
   };
   input.addEventListener('keydown', escape);
   out.addEventListener('keydown', escape);
+  // The results float over the page: a click elsewhere puts them away.
+  document.addEventListener('pointerdown', (e) => {
+    if (!out.hidden && !(e.target instanceof Node && input.parentElement?.contains(e.target))) close();
+  });
 }
 
 /** The phone's lesson-list disclosure (the button shows only on narrow screens). */

@@ -653,6 +653,10 @@ test('search: results counted in a status, Escape closes them, nothing leaves 12
   await expect(list).toBeHidden();
   await expect(box).toBeFocused();
   await box.fill('invoices');
+  await expect(list).toBeVisible();
+  await page.locator('.lesson h1').click();
+  await expect(list).toBeHidden();
+  await box.fill('invoice');
   await list.locator('li a').first().click();
   await expect(page.locator('.lesson')).toContainText(/invoices/i);
   expect(outside).toEqual([]);
