@@ -1,8 +1,9 @@
 /**
  * The site shell, on every page (kept small: see `./drillbook bench pages`):
  * theme toggle (remembered; the system setting until chosen), progress marks
- * in the sidebar and lesson lists, "Reset progress", copy buttons on code
- * blocks, and search (Pagefind, loaded when the search box is first used).
+ * in the sidebar and lesson lists, the phone's lesson-list toggle, "Reset
+ * progress", copy buttons on code blocks, search (Pagefind, loaded when the
+ * search box is first used), and printing everything a reader could open.
  */
 import { copyText, getProgress, load, PROGRESS_EVENT, resetAll, save } from './store.ts';
 
@@ -33,30 +34,61 @@ function setupTheme(): void {
   });
 }
 
-/** Marks each lesson link with how many of its quizzes/exercises are done. */
+/**
+ * Marks each lesson link with how much of it is done: a visible ✓ or "1/3"
+ * (hidden from screen readers) and, in the link's accessible name, the same
+ * in words, quizzes and exercises counted apart: "(1 of 3 done: quizzes 1
+ * of 2 right, exercises 0 of 1 done)". Nothing while nothing is done.
+ */
 function showProgress(): void {
-  for (const el of document.querySelectorAll<HTMLElement>('[data-progress-blocks]')) {
-    const ids = (el.dataset['progressBlocks'] ?? '').split(' ').filter(Boolean);
-    const done = ids.filter(getProgress).length;
+  const ids = (s: string | undefined) => (s ?? '').split(' ').filter(Boolean);
+  for (const el of document.querySelectorAll<HTMLElement>('[data-progress-quizzes]')) {
+    const quizzes = ids(el.dataset['progressQuizzes']);
+    const exercises = ids(el.dataset['progressExercises']);
+    const total = quizzes.length + exercises.length;
+    const right = quizzes.filter(getProgress).length;
+    const finished = exercises.filter(getProgress).length;
+    const done = right + finished;
     const mark = el.querySelector<HTMLElement>('.progress-mark');
-    if (!mark || ids.length === 0) continue;
-    mark.textContent = done === ids.length ? '✓' : done > 0 ? `${done}/${ids.length}` : '';
-    mark.title = `${done} of ${ids.length} quizzes and exercises done`;
-    el.dataset['progress'] = done === ids.length ? 'done' : done > 0 ? 'started' : 'none';
+    const status = el.querySelector<HTMLElement>('.progress-status');
+    if (!mark || !status || total === 0) continue;
+    mark.textContent = done === total ? '✓' : done > 0 ? `${done}/${total}` : '';
+    const parts = [
+      ...(quizzes.length > 0 ? [`quizzes ${right} of ${quizzes.length} right`] : []),
+      ...(exercises.length > 0 ? [`exercises ${finished} of ${exercises.length} done`] : []),
+    ];
+    status.textContent = done === 0 ? '' : ` (${done} of ${total} done: ${parts.join(', ')})`;
+    el.dataset['progress'] = done === total ? 'done' : done > 0 ? 'started' : 'none';
   }
 }
 
+/**
+ * A copy button on each code block. Its name is "Copy code"; what happened
+ * ("Code copied", "Copy failed") shows on the button for a moment and is
+ * announced in one status region, since a changing button name is not.
+ */
 function setupCopyButtons(): void {
-  for (const pre of document.querySelectorAll<HTMLPreElement>('.lesson pre.shiki')) {
-    if (pre.closest('.cw-code')) continue;
+  const pres = [...document.querySelectorAll<HTMLPreElement>('.lesson pre.shiki')].filter((pre) => !pre.closest('.cw-code'));
+  if (pres.length === 0) return;
+  const status = Object.assign(document.createElement('p'), { className: 'copy-status visually-hidden' });
+  status.setAttribute('role', 'status');
+  document.body.append(status);
+  const idle = (btn: HTMLButtonElement) => {
+    btn.textContent = 'Copy';
+    btn.append(Object.assign(document.createElement('span'), { className: 'visually-hidden', textContent: ' code' }));
+  };
+  for (const pre of pres) {
     const btn = document.createElement('button');
     btn.type = 'button';
     btn.className = 'copy-code';
-    btn.textContent = 'Copy';
-    btn.setAttribute('aria-label', 'Copy code');
+    idle(btn);
     btn.addEventListener('click', async () => {
-      btn.textContent = (await copyText(pre.textContent ?? '')) ? 'Copied' : 'Copy failed';
-      setTimeout(() => (btn.textContent = 'Copy'), 1500);
+      const ok = await copyText(pre.textContent ?? '');
+      btn.textContent = ok ? 'Copied' : 'Copy failed';
+      // Emptied first, so the same message twice is announced twice.
+      status.textContent = '';
+      setTimeout(() => (status.textContent = ok ? 'Code copied' : 'Copy failed: select the code and copy it by hand'), 50);
+      setTimeout(() => idle(btn), 1500);
     });
     const wrap = document.createElement('div');
     wrap.className = 'code-wrap';
@@ -72,19 +104,35 @@ interface Pagefind {
   search: (q: string) => Promise<{ results: PagefindResult[] }>;
 }
 
+/**
+ * Search as you type. The number of results is announced in a polite status
+ * region; Escape closes the results (from the box or from a result, which
+ * hands focus back to the box), and so does a click outside them. Pagefind
+ * is imported on the first query; a failed import (offline, say) is
+ * forgotten, so the next query tries again.
+ */
 function setupSearch(): void {
   const input = document.querySelector<HTMLInputElement>('#site-search');
   const out = document.querySelector<HTMLElement>('#site-search-results');
+  const status = document.querySelector<HTMLElement>('#site-search-status');
   if (!input || !out) return;
   let pagefind: Promise<Pagefind> | undefined;
   let seq = 0;
   const base = document.documentElement.dataset['base'] ?? '/';
+  const say = (text: string) => {
+    if (status) status.textContent = text;
+  };
+  const close = () => {
+    out.replaceChildren();
+    out.hidden = true;
+    say('');
+  };
+  const item = (text: string) => Object.assign(document.createElement('li'), { textContent: text });
   input.addEventListener('input', async () => {
     const q = input.value.trim();
     const mine = ++seq;
     if (q === '') {
-      out.replaceChildren();
-      out.hidden = true;
+      close();
       return;
     }
     try {
@@ -94,7 +142,7 @@ function setupSearch(): void {
       if (mine !== seq) return;
       out.replaceChildren(
         ...(data.length === 0
-          ? [Object.assign(document.createElement('li'), { textContent: `No results for “${q}”` })]
+          ? [item(`No results for “${q}”`)]
           : data.map((d) => {
               const li = document.createElement('li');
               const a = Object.assign(document.createElement('a'), { href: d.url, textContent: d.meta.title ?? d.url });
@@ -104,12 +152,43 @@ function setupSearch(): void {
               return li;
             })),
       );
-    } catch {
-      out.replaceChildren(
-        Object.assign(document.createElement('li'), { textContent: 'Search is not available on this build (no search index).' }),
+      const n = res.results.length;
+      say(
+        n === 0
+          ? `No results for “${q}”`
+          : `${n} result${n === 1 ? '' : 's'} for “${q}”${n > data.length ? `, the first ${data.length} shown` : ''}`,
       );
+    } catch {
+      if (mine !== seq) return;
+      pagefind = undefined;
+      const text = 'Search could not be loaded (no search index, or no connection). Type again to retry.';
+      out.replaceChildren(item(text));
+      say(text);
     }
     out.hidden = false;
+  });
+  const escape = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape' || out.hidden) return;
+    e.preventDefault();
+    close();
+    input.focus();
+  };
+  input.addEventListener('keydown', escape);
+  out.addEventListener('keydown', escape);
+  // The results float over the page: a click elsewhere puts them away.
+  document.addEventListener('pointerdown', (e) => {
+    if (!out.hidden && !(e.target instanceof Node && input.parentElement?.contains(e.target))) close();
+  });
+}
+
+/** The phone's lesson-list disclosure (the button shows only on narrow screens). */
+function setupNavToggle(): void {
+  const nav = document.querySelector<HTMLElement>('.sidebar');
+  const btn = nav?.querySelector<HTMLButtonElement>('.nav-toggle');
+  btn?.addEventListener('click', () => {
+    const open = btn.getAttribute('aria-expanded') !== 'true';
+    btn.setAttribute('aria-expanded', String(open));
+    nav?.toggleAttribute('data-open', open);
   });
 }
 
@@ -124,9 +203,29 @@ function setupReset(): void {
   }
 }
 
+/**
+ * A print shows what a reader could open on screen: every closed <details>
+ * (hints, answers, solutions, collapsible admonitions) is opened for the
+ * print and closed again afterwards. site.css shows the hints not yet
+ * revealed and leaves out the controls.
+ */
+function setupPrint(): void {
+  let opened: HTMLDetailsElement[] = [];
+  window.addEventListener('beforeprint', () => {
+    opened = [...document.querySelectorAll<HTMLDetailsElement>('details:not([open])')];
+    for (const d of opened) d.open = true;
+  });
+  window.addEventListener('afterprint', () => {
+    for (const d of opened) d.open = false;
+    opened = [];
+  });
+}
+
 setupTheme();
 showProgress();
 document.addEventListener(PROGRESS_EVENT, showProgress);
 setupCopyButtons();
 setupSearch();
 setupReset();
+setupPrint();
+setupNavToggle();

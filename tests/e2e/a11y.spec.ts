@@ -39,3 +39,73 @@ for (const site of (Object.keys(SITES) as (keyof typeof SITES)[]).filter((s) => 
     });
   }
 }
+
+/** The same rules on states a page reaches only through use, on the fixture page with every block. */
+test('axe fixtures: no serious or critical violations once blocks are used (answered, revealed, open, failed, playing)', async ({
+  browser,
+}) => {
+  test.skip(!siteBuilt('fixtures'), 'fixture site not built');
+  test.setTimeout(180_000);
+  const found: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    const context = await browser.newContext({ colorScheme });
+    const page = await context.newPage();
+    const scan = async (state: string) => {
+      const { violations } = await new AxeBuilder({ page }).analyze();
+      for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical'))
+        found.push(
+          `${colorScheme}, ${state}: ${v.id} (${v.impact}) ${v.nodes
+            .map((n) => n.target.join(' '))
+            .slice(0, 3)
+            .join(', ')}`,
+        );
+    };
+    await page.goto(url('fixtures', '/reader/all-blocks/'));
+    const quiz = page.locator('db-quiz');
+    await quiz.getByLabel("The backup job's exit status").check();
+    await expect(quiz.locator('.quiz-option.is-wrong')).toHaveCount(1);
+    await scan('quiz answered wrong');
+    await quiz.getByLabel('Restoring it somewhere else').check();
+    await expect(quiz.locator('.quiz-retry')).toBeVisible();
+    await scan('quiz answered right');
+
+    const code = page.locator('db-exercise').first();
+    await code.locator('.ex-next-hint').click();
+    await code.locator('.ex-next-hint').click();
+    await code.locator('.ex-solution summary').click();
+    const tasks = page.locator('db-exercise').nth(1);
+    for (const s of await tasks.locator('summary').all()) await s.click();
+    await page.locator('details.admonition summary').click();
+    await expect(code.locator('.ex-solution pre')).toBeVisible();
+    await scan('hints, answers and solution shown');
+
+    const broken = page.locator('db-mermaid').nth(1);
+    await broken.scrollIntoViewIfNeeded();
+    await expect(broken.locator('[role="alert"]')).toBeVisible({ timeout: 15_000 });
+    await expect(page.locator('db-mermaid').first().locator('svg')).toBeVisible({ timeout: 15_000 });
+    await scan('diagram drawn, and the error box of one that cannot be');
+
+    const replay = page.locator('db-terminal');
+    await replay.scrollIntoViewIfNeeded();
+    await expect(replay).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
+    await replay.locator('.term-play').click();
+    await expect(replay.locator('.term-play')).toHaveText('⏸ Pause');
+    await scan('replay playing');
+
+    await page.locator('db-command-builder').getByLabel('Skip ownership').check();
+    await page.locator('db-code-walkthrough .cw-next').click();
+    await scan('builder and walkthrough used');
+
+    await page.getByLabel('Search the course').fill('restore');
+    await expect(page.locator('#site-search-results li a').first()).toBeVisible({ timeout: 10_000 });
+    await scan('search results open');
+    await page.keyboard.press('Escape');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('button', { name: 'Lessons' }).click();
+    await expect(page.locator('.sidebar .nav-tree')).toBeVisible();
+    await scan('phone, lesson list open');
+    await context.close();
+  }
+  expect(found).toEqual([]);
+});

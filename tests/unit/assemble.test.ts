@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assemble, defaultSelections, pieceText } from '../../src/blocks/command-builder/assemble.ts';
+import { assemble, defaultSelections, pieceMeaning, pieceText } from '../../src/blocks/command-builder/assemble.ts';
 import type { CommandBuilder } from '../../src/blocks/command-builder/schema.ts';
 import { loadCourse } from '../../src/course/load-course.ts';
 import { CONFORMANCE, fixture } from '../helpers/fixtures.ts';
@@ -130,6 +130,26 @@ describe('assemble, conformance course builders', () => {
     expect(b.join).toBe('concat');
     expect(assemble(b, [0, 0])).toBe("dump_collection('orders', compress='gzip')");
     expect(assemble(b, [1, 1])).toBe("dump_collection('customers')");
+  });
+});
+
+describe('pieceMeaning: what a chosen piece adds, as said beside it', () => {
+  const flat = builder('command-builder/flat-options.md');
+
+  it('names the value and its label; a switch names itself; nothing when the piece adds nothing', () => {
+    expect(pieceMeaning(flat, 2, 0)).toBe('Adds --table=orders --table=order_lines: Two tables');
+    expect(pieceMeaning(flat, 1, 2)).toBe('Adds -F p: Plain SQL');
+    expect(pieceMeaning(flat, 3, '/srv/x.dump')).toBe('Adds --file /srv/x.dump');
+    expect(pieceMeaning(flat, 4, true)).toBe('Adds --no-owner: Skip ownership');
+    expect(pieceMeaning(flat, 4, false)).toBe('');
+    expect(pieceMeaning(flat, 0, 2)).toBe('');
+    expect(pieceMeaning(flat, 3, '  ')).toBe('');
+  });
+
+  it('template parts add their value alone', () => {
+    const parts = builder('command-builder/template-parts.md');
+    expect(pieceMeaning(parts, 1, 1)).toBe("Adds , '0 * * * *': every hour");
+    expect(pieceMeaning(parts, 2, null)).toBe('');
   });
 });
 

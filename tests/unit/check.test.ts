@@ -26,8 +26,8 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(62);
-    expect(report.blocks).toEqual({ quiz: 18, 'command-builder': 9, terminal: 8, exercise: 8, 'code-walkthrough': 3, mermaid: 8, lab: 2 });
+    expect(report.pages).toBe(65);
+    expect(report.blocks).toEqual({ quiz: 19, 'command-builder': 10, terminal: 11, exercise: 10, 'code-walkthrough': 4, mermaid: 11, lab: 2 });
   });
 
   it('reports exactly the problems the invalid fixtures were written for', () => {

@@ -132,6 +132,7 @@ describe('the fixture course as a site', () => {
       'mkdocs-project',
       'page',
       'quiz',
+      'reader',
       'terminal',
     ]);
     const pageSection = course.nav.sections.find((s) => s.route === 'page');

@@ -37,6 +37,17 @@ export function assemble(builder: CommandBuilder, selections: readonly Selection
   return [builder.base.trim(), ...parts].filter((s) => s !== '').join(' ');
 }
 
+/** What piece `i` adds with selection `sel`, as said beside it ("Adds --jobs 4: Four workers"); '' when it adds nothing. */
+export function pieceMeaning(builder: CommandBuilder, i: number, sel: Selection): string {
+  const p = builder.pieces[i];
+  if (!p) return '';
+  const added =
+    builder.join === 'concat' ? (p.kind === 'choice' && typeof sel === 'number' ? (p.choices[sel]?.value ?? '') : '') : pieceText(p, sel);
+  const label =
+    p.kind === 'choice' && typeof sel === 'number' ? p.choices[sel]?.label : p.kind === 'switch' && sel === true ? p.label : undefined;
+  return added === '' ? '' : `Adds ${added}${label ? `: ${label}` : ''}`;
+}
+
 /** The selection a builder starts with: the first choice of each choice piece (optional template parts: none), switches off, text empty. */
 export function defaultSelections(builder: CommandBuilder): Selection[] {
   return builder.pieces.map((p) => {

@@ -8,7 +8,7 @@
  */
 import { runInSandbox } from '../../client/run-in-sandbox.ts';
 import { copyText } from '../../client/store.ts';
-import { assemble, defaultSelections, pieceText, type Selection } from './assemble.ts';
+import { assemble, defaultSelections, pieceMeaning, type Selection } from './assemble.ts';
 import type { CommandBuilder } from './schema.ts';
 
 class DbCommandBuilder extends HTMLElement {
@@ -50,15 +50,12 @@ class DbCommandBuilder extends HTMLElement {
     const sel = this.selections();
     const code = this.querySelector('.cb-command code');
     if (code) code.textContent = assemble(this.data, sel);
-    this.data.pieces.forEach((p, i) => {
+    const data = this.data;
+    data.pieces.forEach((_, i) => {
       const meaning = this.querySelector<HTMLElement>(`.cb-piece[data-piece="${i}"] .cb-meaning`);
       if (!meaning) return;
-      const s = sel[i];
-      const added = this.data?.join === 'concat' ? (typeof s === 'number' ? (p.choices[s]?.value ?? '') : '') : pieceText(p, s);
-      const label =
-        p.kind === 'choice' && typeof s === 'number' ? p.choices[s]?.label : p.kind === 'switch' && s === true ? p.label : undefined;
-      meaning.hidden = added === '';
-      meaning.textContent = added === '' ? '' : `Adds ${added}${label ? `: ${label}` : ''}`;
+      meaning.textContent = pieceMeaning(data, i, sel[i]);
+      meaning.hidden = meaning.textContent === '';
     });
     this.dispatchEvent(new CustomEvent('drillbook:command', { detail: { blockId: this.id, command: this.command() }, bubbles: true }));
   }

@@ -28,13 +28,14 @@ class DbExercise extends HTMLElement {
     };
     next?.addEventListener('click', () => {
       this.state.hints = Math.min(hints.length, this.state.hints + 1);
+      this.persist();
+      show();
+      // Shown first: a hint still hidden cannot take focus.
       const h = hints[this.state.hints - 1];
       if (h) {
         h.open = true;
         h.querySelector('summary')?.focus();
       }
-      this.persist();
-      show();
     });
     show();
     const notes = this.querySelector<HTMLTextAreaElement>('.ex-notes');

@@ -1,9 +1,13 @@
 /**
  * <db-mermaid>: renders the diagram source inside it to SVG. mermaid is
- * imported only when a diagram comes within 600px of the viewport. The
- * theme follows the page (data-theme on <html>, else the system setting)
+ * imported only when a diagram comes within 600px of the viewport. On
+ * screen, the figure keeps at least its height when the drawing replaces
+ * the source (site.css reserves room for a typical diagram). The theme
+ * follows the page (data-theme on <html>, else the system setting)
  * and the diagram re-renders when it changes. A render error shows the
- * error and the source, never a blank.
+ * error and the source, never a blank, and leaves nothing else behind:
+ * mermaid's own error graphic is suppressed and its scratch element (an
+ * element `#d<id>` it appends to <body> while drawing) is removed.
  */
 let renders = 0;
 const darkQuery = () => window.matchMedia('(prefers-color-scheme: dark)');
@@ -37,16 +41,26 @@ class DbMermaid extends HTMLElement {
   }
 
   private async draw(): Promise<void> {
-    const figure = this.querySelector('.mermaid-figure');
+    const figure = this.querySelector<HTMLElement>('.mermaid-figure');
     if (!figure) return;
     const { default: mermaid } = await import('mermaid');
-    mermaid.initialize({ startOnLoad: false, theme: isDark() ? 'dark' : 'default', securityLevel: 'strict' });
+    mermaid.initialize({
+      startOnLoad: false,
+      theme: isDark() ? 'dark' : 'default',
+      securityLevel: 'strict',
+      suppressErrorRendering: true,
+    });
+    const svgId = `${this.id}-svg-${++renders}`;
     try {
-      const { svg } = await mermaid.render(`${this.id}-svg-${++renders}`, this.source);
+      const { svg } = await mermaid.render(svgId, this.source);
+      // A drawing shorter than the source it replaces would pull up what the reader sees below it.
+      const box = figure.getBoundingClientRect();
+      if (!this.shown && box.bottom > 0 && box.top < window.innerHeight) figure.style.minHeight = `${box.height}px`;
       figure.innerHTML = svg;
       figure.setAttribute('data-rendered', isDark() ? 'dark' : 'light');
       this.shown = true;
     } catch (err) {
+      for (const id of [`d${svgId}`, svgId]) document.getElementById(id)?.remove();
       const pre = document.createElement('pre');
       pre.className = 'mermaid-source';
       pre.tabIndex = 0;

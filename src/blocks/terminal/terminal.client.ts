@@ -7,7 +7,10 @@
  * offers sandbox mode).
  * Keys while the player has focus: Space/K play-pause, →/L next, ←/J back,
  * R restart, +/- speed. With prefers-reduced-motion, steps appear whole,
- * without typing. The static transcript stays for screen readers.
+ * without typing. Pausing keeps what has been typed; Play goes on from
+ * there. The static transcript stays for screen readers, visually hidden
+ * and out of the tab order (its screens are focusable only while they are
+ * what the reader sees, for scrolling wide output).
  */
 import { runInSandbox } from '../../client/run-in-sandbox.ts';
 import { copyText, whenNear } from '../../client/store.ts';
@@ -26,13 +29,19 @@ class DbTerminal extends HTMLElement {
   private playing = false;
   /** Bumped to cancel a running animation. */
   private run = 0;
+  /** Characters of the next step's command already on screen (a replay paused mid-command). */
+  private typed = 0;
   private speed = 1;
   private reduced = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  private mounted!: () => void;
+  /** Resolves once xterm is on screen (it loads when the block comes near). */
+  private ready = new Promise<void>((ok) => (this.mounted = ok));
 
   connectedCallback(): void {
     this.steps = JSON.parse(this.querySelector('script.db-data')?.textContent ?? '[]') as ReplayStep[];
     const player = this.querySelector<HTMLElement>('.term-player');
     if (!player || this.steps.length === 0) return;
+    for (const screen of this.querySelectorAll('.term-screen')) screen.removeAttribute('tabindex');
     this.on('.term-play', () => (this.playing ? this.pause() : void this.play()));
     this.on('.term-forward', () => void this.show(this.at + 1));
     this.on('.term-back', () => void this.show(this.at - 1));
@@ -80,6 +89,7 @@ class DbTerminal extends HTMLElement {
     this.term = term;
     this.dataset['ready'] = 'true';
     this.redraw();
+    this.mounted();
   }
 
   /** Shows steps 0..i whole, at once. */
@@ -90,6 +100,7 @@ class DbTerminal extends HTMLElement {
   }
 
   private redraw(): void {
+    this.typed = 0;
     const t = this.term;
     if (t) {
       t.reset();
@@ -104,6 +115,8 @@ class DbTerminal extends HTMLElement {
   }
 
   private async play(): Promise<void> {
+    await this.ready;
+    if (this.playing) return;
     if (this.at >= this.steps.length - 1) {
       this.at = -1;
       this.redraw();
@@ -113,8 +126,7 @@ class DbTerminal extends HTMLElement {
     this.updateUi();
     while (this.playing && run === this.run && this.at < this.steps.length - 1) {
       const step = this.steps[this.at + 1] as ReplayStep;
-      await this.typeStep(step, run);
-      if (run !== this.run) return;
+      if (!(await this.typeStep(step, run)) || run !== this.run) return;
       this.at++;
       this.updateUi();
       if (this.at < this.steps.length - 1) await this.sleep(PAUSE_MS, run);
@@ -125,21 +137,26 @@ class DbTerminal extends HTMLElement {
     }
   }
 
-  private async typeStep(step: ReplayStep, run: number): Promise<void> {
+  /** Types the rest of `step` (from `typed` on), then prints its output; false if cancelled first. */
+  private async typeStep(step: ReplayStep, run: number): Promise<boolean> {
     const t = this.term;
-    if (!t) return;
-    const cmd = commandText(step.command);
-    if (this.reduced) t.write(cmd);
-    else {
-      for (const ch of cmd) {
-        if (run !== this.run) return;
-        t.write(ch);
-        await this.sleep(TYPE_MS, run);
-      }
+    if (!t) return false;
+    const chars = [...commandText(step.command)];
+    if (this.reduced) {
+      t.write(chars.slice(this.typed).join(''));
+      this.typed = chars.length;
     }
-    if (run !== this.run) return;
+    while (this.typed < chars.length) {
+      if (run !== this.run) return false;
+      t.write(chars[this.typed] as string);
+      this.typed++;
+      await this.sleep(TYPE_MS, run);
+    }
+    if (run !== this.run) return false;
     t.write(`\r\n${outputText(step.output)}`);
     if (this.at + 2 < this.steps.length) t.write(PROMPT);
+    this.typed = 0;
+    return true;
   }
 
   private sleep(ms: number, run: number): Promise<void> {
@@ -150,8 +167,8 @@ class DbTerminal extends HTMLElement {
     if (!this.playing) return;
     this.playing = false;
     this.run++;
-    // A step cut off mid-typing is shown whole.
-    this.redraw();
+    // What was typed stays on screen (`typed` counts it); Play goes on from there.
+    this.updateUi();
   }
 
   private restart(): void {
@@ -206,10 +223,15 @@ class DbTerminal extends HTMLElement {
     }
     const back = this.querySelector<HTMLButtonElement>('.term-back');
     const fwd = this.querySelector<HTMLButtonElement>('.term-forward');
+    const focused = document.activeElement;
     if (back) back.disabled = this.at < 0;
     if (fwd) fwd.disabled = this.at >= this.steps.length - 1;
+    // A button disabled under the keyboard would drop focus to the page: the player keeps it.
+    if ((focused === back && back?.disabled) || (focused === fwd && fwd?.disabled))
+      this.querySelector<HTMLElement>('.term-player')?.focus();
     const pos = this.querySelector('.term-position');
-    if (pos) pos.textContent = this.at < 0 ? `${this.steps.length} steps` : `Step ${this.at + 1} of ${this.steps.length}`;
+    const where = this.at < 0 ? `${this.steps.length} steps` : `Step ${this.at + 1} of ${this.steps.length}`;
+    if (pos && pos.textContent?.trim() !== where) pos.textContent = where;
     const now = this.querySelector<HTMLElement>('.term-now');
     if (now) {
       const n = this.querySelector(`.term-step[data-step="${this.at}"] .term-narration`);
