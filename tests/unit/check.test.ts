@@ -27,7 +27,15 @@ describe('the fixture course', () => {
 
   it('loads every fixture page and counts every block', () => {
     expect(report.pages).toBe(65);
-    expect(report.blocks).toEqual({ quiz: 19, 'command-builder': 10, terminal: 11, exercise: 10, 'code-walkthrough': 4, mermaid: 11, lab: 2 });
+    expect(report.blocks).toEqual({
+      quiz: 19,
+      'command-builder': 10,
+      terminal: 11,
+      exercise: 10,
+      'code-walkthrough': 4,
+      mermaid: 11,
+      lab: 2,
+    });
   });
 
   it('reports exactly the problems the invalid fixtures were written for', () => {
