@@ -35,5 +35,7 @@ else
   rm -rf dist-conformance
   echo "skipping the conformance course: $CONFORMANCE not found (CI has ../shared beside the clone)"
 fi
+step "page weight (first-load JavaScript budget, 60 KB gzip per lesson page; reads dist/ and dist-fixtures/)"
+node src/cli/main.ts bench pages
 step "browser tests (playwright, Debian chromium)"
 playwright test

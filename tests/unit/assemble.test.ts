@@ -176,10 +176,6 @@ describe('a toggle with a flag', () => {
     expect(assemble(toggle, [0])).toBe('pg_dump --compress zstd');
   });
 
-  // BUG: src/blocks/command-builder/assemble.ts pieceText keeps the flag of a choice
-  // piece whose chosen value is empty, so switching this toggle "off" gives
-  // "pg_dump --compress" (the static render even lists that choice as "(nothing)").
-  // FORMAT.md §2: empty pieces add nothing; toggle choices are on/off values.
   it('adds nothing when off (the chosen value is empty)', () => {
     expect(assemble(toggle, [1])).toBe('pg_dump');
   });
