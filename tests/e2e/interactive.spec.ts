@@ -345,6 +345,8 @@ test('terminal replay: no invisible tab stops; the transcript stays for screen r
   await page.goto(fx('reader/replay'));
   const t = page.locator('db-terminal');
   await expect(t).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
+  // Tab from the lesson's heading (a click sets where sequential focus starts), past the sidebar's links.
+  await page.locator('main h1').click();
   // Every stop inside the block is something the reader can see: the point at its centre hits it.
   const stops: { what: string; seen: boolean }[] = [];
   for (let i = 0; i < 80; i++) {
