@@ -89,11 +89,13 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   });
 }
 
-/** Starts a long-running process with piped stdout/stderr. */
+/** Starts a long-running process with piped stdin, stdout and stderr. */
 export function start(argv: string[], env: Record<string, string>): ChildProcess {
   const [file, ...args] = argv;
   if (!file) throw new Error('start: empty argv');
-  return spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin is a pipe that this process never writes or closes: the child sees end-of-file only
+  // when this process is gone, however it ended (a sandbox's init exits on it).
+  return spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 const require = createRequire(import.meta.url);

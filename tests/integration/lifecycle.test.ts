@@ -101,4 +101,17 @@ describe.skipIf(reason)('server lifecycle', () => {
     expect(cgroupsOf(pid)).toEqual([]);
     server.kill('SIGTERM');
   });
+
+  it('a server killed while sandboxes are still starting leaves none of them running', async () => {
+    server = await startServer(4734);
+    const pid = server.pid!;
+    const before = cgroupsOf(pid).length;
+    // The request starts a sandbox; the kill lands as soon as its cgroup exists, before or while bwrap comes up.
+    void fetch('http://127.0.0.1:4734/api/sandbox', { method: 'POST' }).catch(() => undefined);
+    const until = Date.now() + 5_000;
+    while (cgroupsOf(pid).length === before && Date.now() < until) await new Promise((ok) => setImmediate(ok));
+    server.kill('SIGKILL');
+    await settle(() => sandboxProcesses().length === 0);
+    expect(sandboxProcesses()).toEqual([]);
+  });
 });
