@@ -352,7 +352,9 @@ class BwrapSandbox implements SandboxHandle {
         ok({ code });
       }),
     );
-    void this.ended.then(() => this.finish());
+    // The outer bwrap can end while the sandbox's pid 1 lives on with processes it adopted
+    // (init killed from inside, say); whatever is left in its cgroups goes too.
+    void this.ended.then(() => (this.destroyed ? this.finish() : this.destroy()));
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => {
       stderr = (stderr + b.toString('utf8')).slice(-4000);
@@ -425,9 +427,13 @@ class BwrapSandbox implements SandboxHandle {
   async destroy(): Promise<void> {
     if (this.destroyed) return this.ended.then(() => {});
     this.destroyed = true;
-    // bwrap's pid 1 takes every process of the pid namespace with it.
-    if (this.innerPid) kill(this.innerPid);
-    if (this.outerPid) kill(this.outerPid);
+    // bwrap's pid 1 takes every process of the pid namespace with it. Once our child (the outer
+    // bwrap) has been reaped its pid, and maybe pid 1's, can belong to anyone: only the cgroup
+    // listing below is trusted then.
+    if (!this.hasEnded) {
+      if (this.innerPid) kill(this.innerPid);
+      if (this.outerPid) kill(this.outerPid);
+    }
     await waitFor(() => this.hasEnded, 5_000);
     // Entered shells are in the pid namespace too and the kernel ends them with it; wait until the cgroups are empty.
     await waitFor(() => {

@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { skipReason } from './harness.ts';
+import { BwrapDriver } from '../../src/sandbox/bwrap-driver.ts';
+import { skipReason, STATE_DIR, TEST_LIMITS } from './harness.ts';
 
 const reason = await skipReason();
 if (reason) console.warn(`skipping server lifecycle tests: ${reason}`);
@@ -17,7 +18,7 @@ const UID_BASE = 1_300_000;
 const isRoot = process.getuid?.() === 0;
 
 /** Processes of sandboxes: owned by a sandbox uid (as root), or any bwrap/postgres/mariadbd under our rootfs. */
-function sandboxProcesses(): string[] {
+function sandboxProcesses(uids: [number, number] = [UID_BASE - 1, UID_BASE + 100]): string[] {
   const out: string[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
@@ -25,7 +26,7 @@ function sandboxProcesses(): string[] {
       const status = readFileSync(`/proc/${e}/status`, 'utf8');
       const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
       const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '';
-      if (isRoot ? uid >= UID_BASE - 1 && uid < UID_BASE + 100 : ['bwrap', 'postgres', 'mariadbd'].includes(name)) {
+      if (isRoot ? uid >= uids[0] && uid < uids[1] : ['bwrap', 'postgres', 'mariadbd'].includes(name)) {
         if (!/^State:\s+Z/m.test(status)) out.push(`${e} ${name}`);
       }
     } catch {
@@ -113,5 +114,19 @@ describe.skipIf(reason)('server lifecycle', () => {
     server.kill('SIGKILL');
     await settle(() => sandboxProcesses().length === 0);
     expect(sandboxProcesses()).toEqual([]);
+  });
+
+  it('a sandbox whose first process is killed from inside ends whole, servers included', async () => {
+    const uidBase = UID_BASE + 50;
+    const driver = new BwrapDriver({ limits: TEST_LIMITS, stateDir: STATE_DIR, uidBase, startTimeoutMs: 30_000 });
+    const sb = await driver.create();
+    const ownProcesses = () => sandboxProcesses([uidBase, uidBase + 1]);
+    expect(ownProcesses().length).toBeGreaterThan(4);
+    // SIGKILL leaves init no chance to clean up: what the servers leave behind is the driver's to end.
+    await sb.exec(['/bin/bash', '-c', 'kill -s KILL "$(pgrep -o -x init)"']).catch(() => undefined);
+    await sb.ended;
+    await settle(() => ownProcesses().length === 0 && cgroupsOf(process.pid).length === 0);
+    expect(ownProcesses()).toEqual([]);
+    expect(cgroupsOf(process.pid)).toEqual([]);
   });
 });
