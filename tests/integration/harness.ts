@@ -15,7 +15,19 @@ import { buildApp, LEARNER_COOKIE } from '../../src/server/app.ts';
 import { loadServerConfig } from '../../src/server/config.ts';
 import type { SandboxInfo, ServerMessage } from '../../src/sandbox/protocol.ts';
 
-export const STATE_DIR = loadServerConfig({}).stateDir;
+/** The state dir the server would use here (DRILLBOOK_STATE_DIR honoured, so two checkouts can test at once). */
+export const STATE_DIR = loadServerConfig(process.env).stateDir;
+
+/**
+ * First host uid of the test sandboxes. DRILLBOOK_TEST_UID_BASE moves every
+ * range the integration tests use (this harness, and +200000 for the server
+ * processes of lifecycle.test.ts), so two checkouts testing at once never
+ * share a sandbox uid.
+ */
+export const TEST_UID_BASE = Number(process.env['DRILLBOOK_TEST_UID_BASE'] ?? 1_100_000);
+
+/** First port of the servers that integration tests start as processes (lifecycle.test.ts uses four). */
+export const TEST_PORT_BASE = Number(process.env['DRILLBOOK_TEST_PORT_BASE'] ?? 4731);
 
 /**
  * Why the integration tests cannot run here, or null when they can. With
@@ -32,7 +44,12 @@ export async function skipReason(): Promise<string | null> {
 
 async function findSkipReason(): Promise<string | null> {
   if (!existsSync('/usr/bin/bwrap')) return 'bubblewrap is not installed (./drillbook test installs it as root)';
-  const pre = await new BwrapDriver({ limits: TEST_LIMITS, stateDir: STATE_DIR, uidBase: 1_100_000, startTimeoutMs: 30_000 }).preflight();
+  const pre = await new BwrapDriver({
+    limits: TEST_LIMITS,
+    stateDir: STATE_DIR,
+    uidBase: TEST_UID_BASE,
+    startTimeoutMs: 30_000,
+  }).preflight();
   return pre.ok ? null : (pre.message ?? 'sandbox preflight failed');
 }
 
@@ -52,7 +69,7 @@ export async function startServer(
   const driver = new BwrapDriver({
     limits: opts.limits ?? TEST_LIMITS,
     stateDir: STATE_DIR,
-    uidBase: opts.uidBase ?? 1_100_000,
+    uidBase: opts.uidBase ?? TEST_UID_BASE,
     startTimeoutMs: 30_000,
   });
   await driver.prepare();

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BwrapDriver } from '../../src/sandbox/bwrap-driver.ts';
-import { skipReason, STATE_DIR, TEST_LIMITS } from './harness.ts';
+import { skipReason, STATE_DIR, TEST_LIMITS, TEST_PORT_BASE, TEST_UID_BASE } from './harness.ts';
 
 const reason = await skipReason();
 if (reason) console.warn(`skipping server lifecycle tests: ${reason}`);
 
-const UID_BASE = 1_300_000;
+const UID_BASE = TEST_UID_BASE + 200_000;
 const isRoot = process.getuid?.() === 0;
 
 /** Processes of sandboxes: owned by a sandbox uid (as root), or any bwrap/postgres/mariadbd under our rootfs. */
@@ -78,7 +78,7 @@ const settle = async (cond: () => boolean, ms = 10_000) => {
 
 describe.skipIf(reason)('server lifecycle', () => {
   it('leaves no sandbox process or cgroup behind after SIGTERM', async () => {
-    server = await startServer(4731);
+    server = await startServer(TEST_PORT_BASE + 0);
     await openSandboxWithBackgroundWork(4731);
     expect(sandboxProcesses().length).toBeGreaterThan(4);
     const pid = server.pid!;
@@ -91,20 +91,20 @@ describe.skipIf(reason)('server lifecycle', () => {
   });
 
   it('a killed server takes its sandboxes with it, and the next start removes its cgroups', async () => {
-    server = await startServer(4732);
+    server = await startServer(TEST_PORT_BASE + 1);
     await openSandboxWithBackgroundWork(4732);
     const pid = server.pid!;
     server.kill('SIGKILL');
     await settle(() => sandboxProcesses().length === 0);
     expect(sandboxProcesses()).toEqual([]);
-    server = await startServer(4733);
+    server = await startServer(TEST_PORT_BASE + 2);
     await settle(() => cgroupsOf(pid).length === 0);
     expect(cgroupsOf(pid)).toEqual([]);
     server.kill('SIGTERM');
   });
 
   it('a server killed while sandboxes are still starting leaves none of them running', async () => {
-    server = await startServer(4734);
+    server = await startServer(TEST_PORT_BASE + 3);
     const pid = server.pid!;
     const before = cgroupsOf(pid).length;
     // The request starts a sandbox; the kill lands as soon as its cgroup exists, before or while bwrap comes up.
