@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { freemem } from 'node:os';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
-import { emptySandboxArgv } from '../sandbox/bwrap-argv.ts';
+import { emptySandboxArgv } from '../sandbox/bwrap/argv.ts';
 import { createDriver } from '../sandbox/create-driver.ts';
 import type { SandboxHandle } from '../sandbox/driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';

@@ -5,7 +5,8 @@
  * database servers the server refuses to start and says how to install them,
  * unless DRILLBOOK_SANDBOX=off asks for the static site alone.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { contentDir } from '../course/config.ts';
@@ -55,6 +56,13 @@ export async function runServe(args: string[]): Promise<number> {
     return 1;
   }
 
+  // The OOM killer picks sandboxes (their processes start at +500) long before the server.
+  try {
+    writeFileSync('/proc/self/oom_score_adj', '-900');
+  } catch {
+    // Not root: lowering it needs CAP_SYS_RESOURCE; sandboxes still rank above us.
+  }
+
   let manager: SandboxManager | null = null;
   if (config.sandbox) {
     const driver = createDriver(config);
@@ -67,6 +75,14 @@ export async function runServe(args: string[]): Promise<number> {
     if (cleaned) log(`removed ${cleaned} sandbox(es) left by an earlier run`);
     await driver.prepare(log);
     log(driver.describe());
+    const together = totalmem() - config.memoryReserveBytes;
+    if (config.maxSandboxes * config.limits.memoryBytes > together) {
+      const mb = (b: number) => Math.round(b / 2 ** 20);
+      log(
+        `warning: ${config.maxSandboxes} sandboxes × ${mb(config.limits.memoryBytes)} MB is more than the ${mb(together)} MB all sandboxes may use together (RAM minus DRILLBOOK_MEMORY_RESERVE): ` +
+          `past about ${Math.floor(together / config.limits.memoryBytes)} busy sandboxes the kernel stops processes in them. Lower DRILLBOOK_MAX_SANDBOXES or DRILLBOOK_SANDBOX_MEMORY to rule that out.`,
+      );
+    }
     manager = new SandboxManager(driver, {
       maxSandboxes: config.maxSandboxes,
       maxPerIp: config.maxSandboxesPerIp,

@@ -95,7 +95,8 @@ class Session {
   scrollback: Buffer[] = [];
   scrollbackBytes = 0;
   counters: LimitCounters = { oomKills: 0, pidsRefused: 0 };
-  diskFull = false;
+  /** Limits being hit now whose notice was sent (said once per episode). */
+  episodes = new Set<string>();
   paused = false;
   inputDropNoticed = false;
 
@@ -457,23 +458,37 @@ export class SandboxManager {
     }
   }
 
-  /** Tells the learner when a limit was hit since the last look. */
+  /**
+   * Tells the learner when a limit was hit since the last look: memory (OOM kills), processes,
+   * and each size-limited area full by bytes or by files. Each is said once per episode: a limit
+   * that keeps being hit is not repeated until a look finds it quiet (or, for an area, below 90 %).
+   */
   checkLimits(s: Session): void {
     const l = this.driver.limits;
     const c = s.handle.counters();
-    if (c.oomKills > s.counters.oomKills) {
-      s.broadcast({ type: 'notice', level: 'warning', text: SANDBOX_TEXTS.memoryLimit(l.memoryBytes) });
-    }
-    if (c.pidsRefused > s.counters.pidsRefused) {
-      s.broadcast({ type: 'notice', level: 'warning', text: SANDBOX_TEXTS.processLimit(l.pids) });
-    }
+    this.episode(s, 'memory', c.oomKills > s.counters.oomKills, SANDBOX_TEXTS.memoryLimit(l.memoryBytes));
+    this.episode(s, 'pids', c.pidsRefused > s.counters.pidsRefused, SANDBOX_TEXTS.processLimit(l.pids));
     s.counters = c;
-    const u = s.handle.disk();
-    if (u.totalBytes > 0) {
-      const full = u.usedBytes / u.totalBytes >= 0.98;
-      if (full && !s.diskFull) s.broadcast({ type: 'notice', level: 'warning', text: SANDBOX_TEXTS.diskFull(u.totalBytes) });
-      s.diskFull = u.usedBytes / u.totalBytes >= 0.9 && (full || s.diskFull);
+    for (const a of s.handle.areas()) {
+      const byBytes = a.totalBytes > 0 && a.usedBytes / a.totalBytes >= 0.98;
+      const byFiles = a.totalInodes > 0 && a.usedInodes / a.totalInodes >= 0.98;
+      const below = (a.totalBytes === 0 || a.usedBytes / a.totalBytes < 0.9) && (a.totalInodes === 0 || a.usedInodes / a.totalInodes < 0.9);
+      const text =
+        a.path === '/var' && !byFiles ? SANDBOX_TEXTS.diskFull(a.totalBytes) : SANDBOX_TEXTS.areaFull(a.path, a.totalBytes, byFiles);
+      if (byBytes || byFiles) this.episode(s, `area:${a.path}`, true, text);
+      else if (below) s.episodes.delete(`area:${a.path}`);
     }
+  }
+
+  /** Sends `text` when `hit` starts an episode; a look without a hit ends it (areas end theirs below 90 %). */
+  private episode(s: Session, key: string, hit: boolean, text: string): void {
+    if (!hit) {
+      if (!key.startsWith('area:')) s.episodes.delete(key);
+      return;
+    }
+    if (s.episodes.has(key)) return;
+    s.episodes.add(key);
+    s.broadcast({ type: 'notice', level: 'warning', text });
   }
 
   /**
@@ -489,6 +504,7 @@ export class SandboxManager {
     await Promise.all(this.pool.map((h) => h.destroy()));
     this.pool = [];
     await Promise.all([...this.pending.values()].map((p) => p.session.then((s) => s.handle.destroy()).catch(() => {})));
+    await this.driver.close();
   }
 
   /** Runs one limit check now (tests use it instead of waiting for the ticker). */

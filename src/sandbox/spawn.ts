@@ -1,6 +1,6 @@
 /**
  * The one module that starts processes. Everything else builds argv arrays
- * (bwrap-argv.ts) and hands them here; nothing goes through a shell string.
+ * (bwrap/argv.ts) and hands them here; nothing goes through a shell string.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -97,6 +97,20 @@ export function start(argv: string[], env: Record<string, string>): ChildProcess
   // stdin is a pipe that this process never writes or closes: the child sees end-of-file only
   // when this process is gone, however it ended (a sandbox's init exits on it).
   return spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/**
+ * Starts a helper that must outlive this process: its own session (a signal
+ * to our process group does not reach it), stdin a pipe we never write, so it
+ * sees end-of-file exactly when this process is gone. Not waited for.
+ */
+export function startWatchdog(argv: string[]): ChildProcess {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('startWatchdog: empty argv');
+  const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env: { PATH: '/usr/bin:/bin' } });
+  child.unref();
+  child.on('error', () => {});
+  return child;
 }
 
 const require = createRequire(import.meta.url);

@@ -4,7 +4,7 @@
  * exercised by tests/integration with bwrap, PostgreSQL and MariaDB.
  */
 import type { IPty } from 'node-pty';
-import type { SandboxDriver, SandboxHandle, SandboxUsage } from '../../src/sandbox/driver.ts';
+import type { AreaUsage, SandboxDriver, SandboxHandle, SandboxUsage } from '../../src/sandbox/driver.ts';
 import type { LimitCounters, Limits } from '../../src/sandbox/limits.ts';
 
 export class FakePty {
@@ -78,6 +78,12 @@ export class FakeHandle implements SandboxHandle {
   disk() {
     return { usedBytes: this.usageNow.diskUsedBytes, totalBytes: this.usageNow.diskTotalBytes };
   }
+  /** Areas besides /var (whose numbers come from usageNow). */
+  otherAreas: AreaUsage[] = [];
+  areas(): AreaUsage[] {
+    const u = this.usageNow;
+    return [{ path: '/var', usedBytes: u.diskUsedBytes, totalBytes: u.diskTotalBytes, usedInodes: 0, totalInodes: 0 }, ...this.otherAreas];
+  }
   counters() {
     return this.countersNow;
   }
@@ -107,6 +113,10 @@ export class FakeDriver implements SandboxDriver {
   async prepare() {}
   async cleanupLeftovers() {
     return 0;
+  }
+  closed = false;
+  async close() {
+    this.closed = true;
   }
   async create(): Promise<FakeHandle> {
     if (this.gate) await this.gate;

@@ -193,6 +193,33 @@ describe('SandboxManager', () => {
     ]);
   });
 
+  it('says a limit that keeps being hit once per episode, and names /tmp full by files', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    const t = client();
+    await m.attach('a', t.c);
+    const h = d.created[0]!;
+    const notices = () => t.got.filter((g) => typeof g === 'object' && g.type === 'notice').map((g) => (g as { text: string }).text);
+    for (let i = 1; i <= 3; i++) {
+      h.countersNow = { oomKills: i, pidsRefused: 0 };
+      m.checkNow('a');
+    }
+    expect(notices()).toHaveLength(1);
+    m.checkNow('a'); // quiet: the episode ends
+    h.countersNow = { oomKills: 4, pidsRefused: 0 };
+    m.checkNow('a');
+    expect(notices()).toHaveLength(2);
+    h.otherAreas = [{ path: '/tmp', usedBytes: 10, totalBytes: 64 * 2 ** 20, usedInodes: 16_380, totalInodes: 16_384 }];
+    m.checkNow('a');
+    m.checkNow('a');
+    expect(notices().slice(2)).toEqual(['/tmp has as many files as it may hold: delete files you no longer need there.']);
+    h.otherAreas = [{ path: '/run', usedBytes: 64 * 2 ** 20, totalBytes: 64 * 2 ** 20, usedInodes: 3, totalInodes: 16_384 }];
+    m.checkNow('a');
+    expect(notices().at(-1)).toBe(
+      '/run (64 MB) is full: delete files you no longer need there, and keep backups in /var (your home, /srv/backups).',
+    );
+  });
+
   it('notices a crashed sandbox and lets the learner start a new one', async () => {
     const d = new FakeDriver();
     const m = new SandboxManager(d, opts);
