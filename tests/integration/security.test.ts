@@ -211,7 +211,7 @@ describe.skipIf(reason)('sandbox security', () => {
 
   it('hides the host: no host accounts, machine id, kernel command line, state dir or server pid inside', async () => {
     const r = await a.run(
-      'ls /etc/passwd- /etc/group- /etc/machine-id /etc/subuid /etc/shadow 2>&1; cat /proc/cmdline 2>&1; cat /etc/hostname; tr "\\0" " " < /proc/1/cmdline; echo; cat /proc/self/cgroup; getent hosts test-db-host || echo unknown-fast',
+      'ls /etc/passwd- /etc/group- /etc/machine-id /etc/subuid /etc/shadow 2>&1; cat /proc/cmdline 2>&1; cat /etc/hostname; tr "\\0" " " < /proc/1/cmdline; echo; cat /proc/self/cgroup /proc/self/mountinfo; getent hosts test-db-host || echo unknown-fast',
     );
     for (const f of ['/etc/passwd-', '/etc/group-', '/etc/machine-id', '/etc/subuid', '/etc/shadow']) {
       expect(r.out).toContain(`ls: cannot access '${f}': No such file or directory`);
