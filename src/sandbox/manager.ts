@@ -510,7 +510,6 @@ export class SandboxManager {
     await Promise.all(this.pool.map((h) => h.destroy()));
     this.pool = [];
     await Promise.all([...this.pending.values()].map((p) => p.session.then((s) => s.handle.destroy()).catch(() => {})));
-    await this.driver.close();
   }
 
   /** Runs one limit check now (tests use it instead of waiting for the ticker). */

@@ -107,6 +107,7 @@ export async function startServer(
     async close() {
       await app.close();
       await manager.shutdown();
+      await driver.close();
     },
   };
 }

@@ -427,6 +427,7 @@ export class BwrapDriver implements SandboxDriver {
     this.watchdog = undefined;
     await waitFor(() => this.cg.remove(this.ownerGroup), 2_000);
     if (this.ownerRecorded) rmSync(join(this.opts.stateDir, 'owners', this.owner), { force: true });
+    this.ownerRecorded = false;
   }
 }
 
