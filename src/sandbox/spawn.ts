@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { IPty } from 'node-pty';
+import { installPtyInput } from './pty-input.ts';
 
 export interface RunResult {
   code: number | null;
@@ -101,10 +102,12 @@ export function start(argv: string[], env: Record<string, string>): ChildProcess
 const require = createRequire(import.meta.url);
 let ptyModule: typeof import('node-pty') | undefined;
 
-/** Starts argv on a new pseudo-terminal. node-pty is loaded on first use. */
+/** Starts argv on a new pseudo-terminal (input through a bounded PtyInput). node-pty is loaded on first use. */
 export function startPty(argv: string[], env: Record<string, string>, size: { cols: number; rows: number }): IPty {
   const [file, ...args] = argv;
   if (!file) throw new Error('startPty: empty argv');
   ptyModule ??= require('node-pty') as typeof import('node-pty');
-  return ptyModule.spawn(file, args, { name: 'xterm-256color', cols: size.cols, rows: size.rows, env, encoding: null });
+  const pty = ptyModule.spawn(file, args, { name: 'xterm-256color', cols: size.cols, rows: size.rows, env, encoding: null });
+  installPtyInput(pty);
+  return pty;
 }

@@ -13,7 +13,7 @@ import type { Limits } from '../../src/sandbox/limits.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp, LEARNER_COOKIE } from '../../src/server/app.ts';
 import { loadServerConfig } from '../../src/server/config.ts';
-import type { SandboxInfo, ServerMessage } from '../../src/sandbox/protocol.ts';
+import type { SandboxInfo, ServerMessage } from '../../src/protocol/sandbox.ts';
 
 /** The state dir the server would use here (DRILLBOOK_STATE_DIR honoured, so two checkouts can test at once). */
 export const STATE_DIR = loadServerConfig(process.env).stateDir;
@@ -138,7 +138,8 @@ export class Terminal {
   messages: ServerMessage[] = [];
   private waiters: (() => void)[] = [];
 
-  constructor(url: string, cookie: string, origin?: string) {
+  /** `origin`: the Origin a browser would send (default: the server's own); null sends none. */
+  constructor(url: string, cookie: string, origin: string | null = url.replace(/^ws/, 'http').replace(/(\/\/[^/]+).*$/, '$1')) {
     const headers: Record<string, string> = { cookie };
     if (origin) headers['origin'] = origin;
     this.ws = new WebSocket(url, { headers });

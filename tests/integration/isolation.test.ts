@@ -103,7 +103,7 @@ describe.skipIf(reason)('sandbox isolation', () => {
     const r = await mallory.run(`awk 'BEGIN { s = "x"; for (;;) s = s s }'; echo "rc=$?"`, 90_000);
     expect(r.out).toContain('rc=137');
     await mallory.until(
-      () => mallory.messages.some((m) => m.type === 'notice' && m.text.startsWith('Memory limit reached (768 MB)')),
+      () => mallory.messages.some((m) => m.type === 'notice' && m.text.startsWith('Memory limit reached (768 MB, files in /tmp')),
       10_000,
       'memory notice',
     );

@@ -8,7 +8,8 @@ import type { SandboxDriver, SandboxHandle, SandboxUsage } from '../../src/sandb
 import type { LimitCounters, Limits } from '../../src/sandbox/limits.ts';
 
 export class FakePty {
-  written: string[] = [];
+  /** Each write as the manager passed it (a Buffer of typed bytes). */
+  written: (string | Buffer)[] = [];
   size: [number, number];
   paused = false;
   killed = false;
@@ -25,10 +26,10 @@ export class FakePty {
     this.exitCbs.push(cb);
     return { dispose() {} };
   }
-  write(s: string) {
+  write(s: string | Buffer) {
     this.written.push(s);
     // Echo, like a terminal does.
-    this.emit(s);
+    this.emit(String(s));
   }
   emit(s: string) {
     for (const cb of this.dataCbs) cb(Buffer.from(s));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AtCapacityError, SandboxManager, type TerminalClient } from '../../src/sandbox/manager.ts';
-import type { ServerMessage } from '../../src/sandbox/protocol.ts';
+import type { ServerMessage } from '../../src/protocol/sandbox.ts';
 import { FakeDriver } from './fake-driver.ts';
 
 function client() {
@@ -50,7 +50,7 @@ describe('SandboxManager', () => {
     const info = await m.claim('a');
     expect(info.id).toBe('fake-1');
     await flush();
-    expect(m.stats).toEqual({ active: 1, pooled: 2, starting: 0 });
+    expect(m.stats).toEqual({ active: 1, pooled: 2, starting: 0, ending: 0 });
     await m.shutdown();
     expect(d.created.every((h) => h.destroyed)).toBe(true);
   });
@@ -176,7 +176,7 @@ describe('SandboxManager', () => {
       {
         type: 'notice',
         level: 'warning',
-        text: 'Memory limit reached (512 MB): the kernel stopped a process in your sandbox that needed more.',
+        text: 'Memory limit reached (512 MB, files in /tmp, /run and /dev/shm count too): the kernel stopped a process in your sandbox that needed more.',
       },
       { type: 'notice', level: 'warning', text: 'Process limit reached (128 processes): new processes could not start in your sandbox.' },
       {
