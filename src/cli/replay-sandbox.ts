@@ -15,7 +15,7 @@ import type { ReplayScript } from './replay-script.ts';
 export async function replayDriver(): Promise<SandboxDriver | { error: string }> {
   const config = loadServerConfig({
     ...process.env,
-    DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1500000',
+    DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1700000',
   });
   const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
   const pre = await driver.preflight();
