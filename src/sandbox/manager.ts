@@ -168,8 +168,9 @@ export class SandboxManager {
     };
   }
 
+  /** Sandboxes that hold host resources: held, pooled, starting, and still being torn down. */
   private total(): number {
-    return this.sessions.size + this.pool.length + this.poolStarting + this.directStarting;
+    return this.sessions.size + this.pool.length + this.poolStarting + this.directStarting + this.ending;
   }
 
   private refill(): void {
@@ -278,7 +279,10 @@ export class SandboxManager {
     s.counters = handle.counters();
     this.sessions.set(learner, s);
     void handle.ended.then(() => {
-      if (this.sessions.get(learner) === s) void this.end(learner, 'crashed');
+      if (this.sessions.get(learner) !== s) return;
+      // The kernel's OOM kill of the sandbox's servers or init: say which limit, not just "stopped".
+      const byMemory = handle.counters().oomKills > s.counters.oomKills;
+      void this.end(learner, 'crashed', byMemory ? SANDBOX_TEXTS.killedByMemory(this.driver.limits.memoryBytes) : undefined);
     });
     this.refill();
     return s;
