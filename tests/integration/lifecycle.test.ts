@@ -79,7 +79,7 @@ const settle = async (cond: () => boolean, ms = 10_000) => {
 describe.skipIf(reason)('server lifecycle', () => {
   it('leaves no sandbox process or cgroup behind after SIGTERM', async () => {
     server = await startServer(TEST_PORT_BASE + 0);
-    await openSandboxWithBackgroundWork(4731);
+    await openSandboxWithBackgroundWork(TEST_PORT_BASE + 0);
     expect(sandboxProcesses().length).toBeGreaterThan(4);
     const pid = server.pid!;
     const exited = new Promise<number | null>((ok) => server!.on('exit', ok));
@@ -92,7 +92,7 @@ describe.skipIf(reason)('server lifecycle', () => {
 
   it('a killed server takes its sandboxes with it, and the next start removes its cgroups', async () => {
     server = await startServer(TEST_PORT_BASE + 1);
-    await openSandboxWithBackgroundWork(4732);
+    await openSandboxWithBackgroundWork(TEST_PORT_BASE + 1);
     const pid = server.pid!;
     server.kill('SIGKILL');
     await settle(() => sandboxProcesses().length === 0);
