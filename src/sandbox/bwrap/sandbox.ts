@@ -24,6 +24,8 @@ export interface SandboxParts {
   tuneMounts: string;
   /** Remount options for the tmpfs areas once the servers are up. */
   mounts: Record<string, { bytes: number; inodes: number }>;
+  /** Printed when a terminal opens: what the sandbox is and its limits. */
+  welcome: string;
   /** Called once when the sandbox is gone and its cgroups removed. */
   release: () => void;
 }
@@ -135,7 +137,11 @@ export class BwrapSandbox implements SandboxHandle {
   openShell(size: { cols: number; rows: number }): IPty {
     if (this.destroyed) throw new Error(`sandbox ${this.id} has ended`);
     // `cd ~` lands in /home/learner by its logical path (the tree lives under /var).
-    return startPty(this.enter(['/bin/bash', '-c', 'cd ~ && exec /bin/bash -l']), sandboxEnv(), size);
+    return startPty(
+      this.enter(['/bin/bash', '-c', 'cd ~ && exec /bin/bash -l']),
+      sandboxEnv({ DRILLBOOK_WELCOME: this.parts.welcome }),
+      size,
+    );
   }
 
   usage(): SandboxUsage {
