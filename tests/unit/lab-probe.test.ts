@@ -27,7 +27,7 @@ const out = (stdout: string, code = 0, stderr = '') => ({ code, stdout: `${PROBE
 describe('lab probes', () => {
   it('run check SQL with statement and lock timeouts, headers off', () => {
     const pg = checkRun(pgCheck).argv;
-    expect(pg.slice(0, 3)).toEqual(['/bin/bash', '-c', `echo ${PROBE_STARTED}; exec "$@"`]);
+    expect(pg.slice(0, 5)).toEqual(['/bin/bash', '--norc', '--noprofile', '-c', `echo ${PROBE_STARTED}; exec "$@"`]);
     expect(pg).toEqual(expect.arrayContaining(['-A', '-t', '-d', 'shop', 'ON_ERROR_STOP=1']));
     expect(pg.at(-1)).toBe("SET statement_timeout = '5s'; SET lock_timeout = '3s';\nSELECT count(*) FROM orders");
     const my = checkRun({ engine: 'mariadb', sql: 'SELECT 1' }).argv;
@@ -39,7 +39,7 @@ describe('lab probes', () => {
 
   it('feed setup SQL through stdin and stop shell setup at the first error', () => {
     expect(setupRun({ engine: 'mariadb', sql: 'CREATE DATABASE x;' })).toMatchObject({ input: 'CREATE DATABASE x;' });
-    expect(setupRun({ shell: 'mkdir a' }).argv.slice(-6)).toEqual(['/bin/bash', '-e', '-o', 'pipefail', '-c', 'mkdir a']);
+    expect(setupRun({ shell: 'mkdir a' }).argv.slice(-8)).toEqual(['/bin/bash', '--norc', '--noprofile', '-e', '-o', 'pipefail', '-c', 'mkdir a']);
   });
 
   it('substitute recorded facts', () => {
@@ -132,9 +132,9 @@ describe('ResultsStore', () => {
     const s = new ResultsStore(':memory:');
     s.recordStart('l1', 'lab-a', 'sb-1', { orders: '6000' });
     expect(s.start('l1', 'lab-a')).toMatchObject({ sandboxId: 'sb-1', facts: { orders: '6000' } });
-    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'error', message: 'x', ms: 1 }]);
+    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'error', message: 'x', ran: false, ms: 1 }]);
     expect(s.countedAttempts('l1', 'lab-a')).toBe(0);
-    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ms: 1 }]);
+    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ran: true, ms: 1 }]);
     expect(s.countedAttempts('l1', 'lab-a')).toBe(1);
     expect(s.lastAttempt('l1', 'lab-a')).toEqual([{ check_id: 'rows', status: 'not-yet', message: 'nope' }]);
     expect(s.lastAttempt('l2', 'lab-a')).toEqual([]);
