@@ -150,7 +150,9 @@ async function tryLab(id: string, scriptFile: string, json: boolean): Promise<nu
       say(JSON.stringify(tryReport(cl.id, exit, results)));
       return 0;
     }
-    say(`lab ${cl.id}: setup ${secs(t1 - t0)}, script exit ${exit}${r.timedOut ? ' (timed out)' : ''} in ${secs(t2 - t1)}, checks ${secs(t3 - t2)}`);
+    say(
+      `lab ${cl.id}: setup ${secs(t1 - t0)}, script exit ${exit}${r.timedOut ? ' (timed out)' : ''} in ${secs(t2 - t1)}, checks ${secs(t3 - t2)}`,
+    );
     if (exit !== 0 && r.stderr.trim()) say(`  script stderr: ${tail(r.stderr)}`);
     const width = Math.max(...results.map((x) => x.id.length));
     for (const x of results) {
@@ -271,7 +273,9 @@ async function verifyOne(driver: SandboxDriver, cl: CourseLab) {
       }
       const notPassed = (await runChecks(sb, cl.lab, facts)).filter((x) => x.status !== 'passed');
       if (notPassed.length)
-        failures.push(`${label}: these checks did not pass: ${notPassed.map((x) => `${x.id}: ${x.message} [got "${x.got ?? ''}"]`).join('; ')}`);
+        failures.push(
+          `${label}: these checks did not pass: ${notPassed.map((x) => `${x.id}: ${x.message} [got "${x.got ?? ''}"]`).join('; ')}`,
+        );
       return notPassed.length === 0;
     });
     if (ok) alternativesPassed++;

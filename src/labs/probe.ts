@@ -83,7 +83,11 @@ function psql(database: string | undefined, rest: string[]): string[] {
  */
 export function checkRun(c: ProbeSpec, facts: Record<string, string> = {}, run = 'x'): ProbeRun {
   const all = { ...facts, run };
-  c = { ...c, sql: c.sql === undefined ? undefined : substitute(c.sql, all), shell: c.shell === undefined ? undefined : substitute(c.shell, all) };
+  c = {
+    ...c,
+    sql: c.sql === undefined ? undefined : substitute(c.sql, all),
+    shell: c.shell === undefined ? undefined : substitute(c.shell, all),
+  };
   if (c.sql !== undefined && c.engine === 'postgresql') {
     const sql = `SET statement_timeout = '${CHECK_STATEMENT_TIMEOUT_S}s'; SET lock_timeout = '${CHECK_LOCK_TIMEOUT_S}s';\n${c.sql}`;
     return {

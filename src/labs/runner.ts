@@ -123,9 +123,7 @@ export async function runChecks(
     // A blocked PostgreSQL check: ask the server why, so the learner hears "recovery is still paused" only when it is.
     let recovery: RecoveryState | undefined;
     if (blockedOnPostgres(check, outcome)) {
-      recovery = parseRecoveryState(
-        await handle.exec(recoveryStateRun().argv, { timeoutMs: 5_000, env: GRADER_ENV }).catch(() => null),
-      );
+      recovery = parseRecoveryState(await handle.exec(recoveryStateRun().argv, { timeoutMs: 5_000, env: GRADER_ENV }).catch(() => null));
     }
     results.push(classify(check, facts, outcome, ms, recovery));
   }

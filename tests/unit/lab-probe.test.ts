@@ -39,7 +39,16 @@ describe('lab probes', () => {
 
   it('feed setup SQL through stdin and stop shell setup at the first error', () => {
     expect(setupRun({ engine: 'mariadb', sql: 'CREATE DATABASE x;' })).toMatchObject({ input: 'CREATE DATABASE x;' });
-    expect(setupRun({ shell: 'mkdir a' }).argv.slice(-8)).toEqual(['/bin/bash', '--norc', '--noprofile', '-e', '-o', 'pipefail', '-c', 'mkdir a']);
+    expect(setupRun({ shell: 'mkdir a' }).argv.slice(-8)).toEqual([
+      '/bin/bash',
+      '--norc',
+      '--noprofile',
+      '-e',
+      '-o',
+      'pipefail',
+      '-c',
+      'mkdir a',
+    ]);
   });
 
   it('substitute recorded facts', () => {
