@@ -84,7 +84,9 @@ export const labSchema = z
           fails: z
             .array(z.string())
             .default([])
-            .describe('Ids of the checks that must not pass after it (required: labs verify counts it caught when one of them ran and did not pass)'),
+            .describe(
+              'Ids of the checks that must not pass after it (required: labs verify counts it caught when one of them ran and did not pass)',
+            ),
           says: text('Words the learner must be shown by one of the checks that do not pass').optional(),
         }),
       )
