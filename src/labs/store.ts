@@ -41,6 +41,9 @@ export class ResultsStore {
       );
       CREATE INDEX IF NOT EXISTS lab_attempts_by_learner ON lab_attempts(learner, lab);
     `);
+    // Stores from before checks said whether they ran: their rows count as run.
+    const columns = this.db.prepare('PRAGMA table_info(lab_check_results)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'ran')) this.db.exec('ALTER TABLE lab_check_results ADD COLUMN ran INTEGER NOT NULL DEFAULT 1');
   }
 
   recordStart(learner: string, lab: string, sandboxId: string, facts: Record<string, string>): void {
@@ -62,8 +65,8 @@ export class ResultsStore {
       const { lastInsertRowid } = this.db
         .prepare('INSERT INTO lab_attempts (learner, lab, at, passed, total, infrastructure_error) VALUES (?, ?, ?, ?, ?, ?)')
         .run(learner, lab, new Date().toISOString(), results.filter((r) => r.status === 'passed').length, results.length, infra ? 1 : 0);
-      const ins = this.db.prepare('INSERT INTO lab_check_results (attempt, check_id, status, message, ms) VALUES (?, ?, ?, ?, ?)');
-      for (const r of results) ins.run(lastInsertRowid, r.id, r.status, r.message, r.ms);
+      const ins = this.db.prepare('INSERT INTO lab_check_results (attempt, check_id, status, message, ms, ran) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const r of results) ins.run(lastInsertRowid, r.id, r.status, r.message, r.ms, r.ran ? 1 : 0);
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');

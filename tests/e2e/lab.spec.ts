@@ -14,7 +14,7 @@ import { url } from './helpers.ts';
 import { screen, squeeze, waitForPrompt } from './terminal-screen.ts';
 
 const LAB = '/labs/mysqldump-full-restore/';
-const CHECKS = ['dump-exists', 'restored-rows', 'restored-data', 'restored-code'];
+const CHECKS = ['dump-exists', 'dump-rows', 'dump-data', 'dump-code', 'restored'];
 const SOLUTION = [
   'mysqldump --single-transaction --routines --triggers --events shop > ~/backups/shop.sql',
   "mysql -e 'CREATE DATABASE shop_restored'",
@@ -68,9 +68,10 @@ test.describe('static site (sandbox mode off)', () => {
     await expect(lab.locator('.db-lab-tasks > li')).toHaveCount(3);
     await expect(lab.locator('.db-lab-check-title')).toHaveText([
       'A dump is at ~/backups/shop.sql',
-      'shop_restored has every row',
-      'The order data is identical',
-      'The function, trigger and event came along',
+      'Loaded into an empty database, the dump brings back every row',
+      "The dump's orders and order lines are identical to the shop's",
+      'The dump brings back the function, the trigger and the event',
+      "shop_restored has the shop's rows, data, function, trigger and event",
     ]);
     await page.waitForTimeout(300);
     await expect(page.locator('html')).not.toHaveAttribute('data-sandbox', /.*/);
@@ -141,7 +142,7 @@ test.describe('sandbox mode', () => {
     await page.keyboard.press('Enter');
     expect((await first).status()).toBe(200);
     const checkedAt = Date.now();
-    await expect(status).toHaveText('0 of 4 checks passed. The solution is now available below.');
+    await expect(status).toHaveText('0 of 5 checks passed. The solution is now available below.');
     for (const id of CHECKS) await expect(check(lab, id).status).toHaveText('not yet');
     const dump = check(lab, 'dump-exists').message;
     await expect(dump).toContainText('There is no mysqldump output at ~/backups/shop.sql yet.');
@@ -151,7 +152,7 @@ test.describe('sandbox mode', () => {
     // `code` spans in the author's text are shown as code, not as backticks.
     await expect(dump.locator('.db-lab-hint code')).toHaveText(['mysqldump', '> ~/backups/shop.sql']);
     // A check that waited for an earlier one says so, without a hint about a step the learner has not reached.
-    await expect(check(lab, 'restored-rows').message).toHaveText('Waiting for: A dump is at ~/backups/shop.sql.');
+    await expect(check(lab, 'dump-rows').message).toHaveText('Waiting for: A dump is at ~/backups/shop.sql.');
     await expect(solution).toBeVisible();
     await expect(lab.locator('.db-lab-solution-later')).toBeHidden();
     await expect(checkWork).toBeFocused();
@@ -174,7 +175,7 @@ test.describe('sandbox mode', () => {
     const second = page.waitForResponse((r) => r.url().endsWith('/check'));
     await checkWork.click();
     expect((await second).status()).toBe(200);
-    await expect(status).toHaveText('All 4 checks passed. Well done.');
+    await expect(status).toHaveText('All 5 checks passed. Well done.');
     for (const id of CHECKS) {
       await expect(check(lab, id).status).toHaveText('passed');
       await expect(check(lab, id).message).toBeEmpty();
