@@ -240,6 +240,11 @@ export const catalogue = {
     message: (a) => `This file was skipped: ${a.reason}.`,
     hint: () => 'Fix the link or remove it from the course folder.',
   }),
+  CourseSettings: entry<{ detail: string }>({
+    severity: 'error',
+    message: (a) => `drillbook.yml: ${a.detail}; the default settings are used.`,
+    hint: () => 'drillbook.yml holds this course\'s Drillbook settings; the one setting is "links: strict" (or "warn", the default).',
+  }),
   MkDocsConfig: entry<{ detail: string }>({
     severity: 'warning',
     message: (a) => `mkdocs.yml: ${a.detail}.`,
