@@ -4,12 +4,12 @@
  * server left behind is cleaned on the next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BwrapDriver } from '../../src/sandbox/bwrap-driver.ts';
-import { skipReason, STATE_DIR, TEST_LIMITS, TEST_PORT_BASE, TEST_UID_BASE } from './harness.ts';
+import { sandboxCgroups, skipReason, STATE_DIR, TEST_LIMITS, TEST_PORT_BASE, TEST_UID_BASE } from './harness.ts';
 
 const reason = await skipReason();
 if (reason) console.warn(`skipping server lifecycle tests: ${reason}`);
@@ -36,10 +36,8 @@ function sandboxProcesses(uids: [number, number] = [UID_BASE - 1, UID_BASE + 100
   return out;
 }
 
-function cgroupsOf(pid: number): string[] {
-  const dir = '/sys/fs/cgroup/pids/drillbook';
-  return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(`sb-${pid}-`)) : [];
-}
+/** The server's sandbox cgroups, as the driver's own backend sees them (cgroup v1 or v2; none with rlimits). */
+const cgroupsOf = sandboxCgroups;
 
 let server: ChildProcess | undefined;
 afterEach(() => {
@@ -79,7 +77,7 @@ const settle = async (cond: () => boolean, ms = 10_000) => {
 describe.skipIf(reason)('server lifecycle', () => {
   it('leaves no sandbox process or cgroup behind after SIGTERM', async () => {
     server = await startServer(TEST_PORT_BASE + 0);
-    await openSandboxWithBackgroundWork(4731);
+    await openSandboxWithBackgroundWork(TEST_PORT_BASE + 0);
     expect(sandboxProcesses().length).toBeGreaterThan(4);
     const pid = server.pid!;
     const exited = new Promise<number | null>((ok) => server!.on('exit', ok));
@@ -92,7 +90,7 @@ describe.skipIf(reason)('server lifecycle', () => {
 
   it('a killed server takes its sandboxes with it, and the next start removes its cgroups', async () => {
     server = await startServer(TEST_PORT_BASE + 1);
-    await openSandboxWithBackgroundWork(4732);
+    await openSandboxWithBackgroundWork(TEST_PORT_BASE + 1);
     const pid = server.pid!;
     server.kill('SIGKILL');
     await settle(() => sandboxProcesses().length === 0);
@@ -108,7 +106,7 @@ describe.skipIf(reason)('server lifecycle', () => {
     const pid = server.pid!;
     const before = cgroupsOf(pid).length;
     // The request starts a sandbox; the kill lands as soon as its cgroup exists, before or while bwrap comes up.
-    void fetch('http://127.0.0.1:4734/api/sandbox', { method: 'POST' }).catch(() => undefined);
+    void fetch(`http://127.0.0.1:${TEST_PORT_BASE + 3}/api/sandbox`, { method: 'POST' }).catch(() => undefined);
     const until = Date.now() + 5_000;
     while (cgroupsOf(pid).length === before && Date.now() < until) await new Promise((ok) => setImmediate(ok));
     server.kill('SIGKILL');
