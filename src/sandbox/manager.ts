@@ -412,6 +412,12 @@ export class SandboxManager {
     return (ptyInput(s.pty)?.backlog ?? 0) <= INPUT_HIGH_WATER;
   }
 
+  /** Bytes typed and not yet taken by the learner's shell (diagnostics, tests). */
+  inputBacklog(learner: string): number {
+    const pty = this.sessions.get(learner)?.pty;
+    return pty ? (ptyInput(pty)?.backlog ?? 0) : 0;
+  }
+
   /** Calls `cb` once the learner's shell has taken what was typed (at once when there is no shell). */
   onInputDrained(learner: string, cb: () => void): void {
     const pty = this.sessions.get(learner)?.pty;
