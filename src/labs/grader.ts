@@ -125,9 +125,16 @@ exit 0
 export const GRADER_BASH = ['/bin/bash', '--norc', '--noprofile'];
 
 /**
+ * The PATH of every command the grader runs: Drillbook's read-only helpers and the system's
+ * programs, never a directory the learner can write (the sandbox's own PATH has /usr/local/bin,
+ * which the learner may fill, before /usr/bin).
+ */
+export const GRADER_PATH = ['/opt/drillbook/bin', '/usr/lib/postgresql/15/bin', '/usr/bin', '/usr/sbin', '/bin', '/sbin'].join(':');
+
+/**
  * Environment added to every command the grader runs in a sandbox. SHLVL=1
  * makes the sandbox's own `bash -c` wrapper a nested shell, which is what
  * stops bash from reading ~/.bashrc when its stdin is a socket (as Node's
  * pipes are): otherwise a learner's ~/.bashrc would run before every check.
  */
-export const GRADER_ENV: Record<string, string> = { SHLVL: '1' };
+export const GRADER_ENV: Record<string, string> = { SHLVL: '1', PATH: GRADER_PATH };

@@ -11,6 +11,7 @@ import {
   substitute,
 } from '../../src/labs/probe.ts';
 import { ResultsStore } from '../../src/labs/store.ts';
+import { GRADER_ENV } from '../../src/labs/grader.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,10 @@ describe('lab probes', () => {
       '-c',
       'mkdir a',
     ]);
+  });
+
+  it('run every grader command with a PATH the learner cannot write to and without ~/.bashrc', () => {
+    expect(GRADER_ENV).toEqual({ SHLVL: '1', PATH: '/opt/drillbook/bin:/usr/lib/postgresql/15/bin:/usr/bin:/usr/sbin:/bin:/sbin' });
   });
 
   it('substitute recorded facts', () => {
