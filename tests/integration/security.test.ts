@@ -178,6 +178,16 @@ describe.skipIf(reason)('sandbox security', () => {
     expect(check.stdout).toMatch(/NoNewPrivs:\s+1\nSeccomp:\s+2\n4\n/);
   });
 
+  it("a learner's ~/.bashrc does not run in commands the server runs in the sandbox (checks, setup)", async () => {
+    await a.run(`echo 'echo BASHRC-RAN >&2; alias psql=false; export PATH=/tmp/evil:$PATH' >> ~/.bashrc`);
+    const handle = server.manager.handle(alice.id())!;
+    const r = await handle.exec(['/bin/bash', '-c', 'echo $PATH; bash -c "echo nested"'], { input: 'x' });
+    expect(r.stderr).not.toContain('BASHRC-RAN');
+    expect(r.stdout).not.toContain('/tmp/evil');
+    expect(r.stdout).toContain('nested');
+    await a.run("sed -i '$d' ~/.bashrc");
+  });
+
   it('a million empty files cannot be made: each area has an inode limit, and the learner is told', async () => {
     const r = await b.run(
       'cd /tmp && for i in $(seq 1 20000); do : > f$i || { echo "stopped at $i"; break; }; done 2>&1 | tail -2; df -i /tmp /var /run /dev/shm | tail -n +2',

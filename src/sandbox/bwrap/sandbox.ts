@@ -125,9 +125,15 @@ export class BwrapSandbox implements SandboxHandle {
     );
   }
 
+  /**
+   * Bash reads ~/.bashrc even non-interactive when its stdin is a socket (as
+   * Node's pipes are), so a learner's ~/.bashrc would run before every check:
+   * this bash is told not to (--norc), and the command gets its input through a
+   * real pipe (cat), so no bash it starts sees a socket either.
+   */
   exec(command: string[], opts: ExecOptions = {}): Promise<RunResult> {
     if (this.destroyed) return Promise.reject(new Error(`sandbox ${this.id} has ended`));
-    return run(this.enter(['/bin/bash', '-c', 'cd ~ && exec "$@"', 'sandbox-exec', ...command]), {
+    return run(this.enter(['/bin/bash', '--norc', '--noprofile', '-c', 'cd ~ && cat | "$@"', 'sandbox-exec', ...command]), {
       env: sandboxEnv(opts.env),
       input: opts.input,
       timeoutMs: opts.timeoutMs ?? 60_000,
