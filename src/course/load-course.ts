@@ -11,6 +11,7 @@ import { problem, type Problem } from '../lesson/errors.ts';
 import { routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson, type Lesson } from '../lesson/parse-lesson.ts';
 import { readMkDocs, type MkDocsProject } from './mkdocs.ts';
+import { applySettings, readCourseSettings, SETTINGS_FILE } from './settings.ts';
 
 export interface NavSection {
   /** Folder path relative to the course ('' for the root). */
@@ -87,10 +88,14 @@ const isIndexFile = (f: string) => /(^|\/)(readme|index)\.md$/i.test(f);
 export function loadCourse(folder: string, base = '/'): Course {
   const mkdocs = readMkDocs(folder);
   const dir = mkdocs?.root ?? folder;
+  const { settings, problems: settingsProblems } = readCourseSettings(folder);
   const listing: Listing = { pages: [], assets: [], skipped: [] };
   walk(dir, dir, listing);
-  const { pages, assets } = listing;
+  const { pages } = listing;
+  // The settings file is the course's configuration, not an asset of the site.
+  const assets = listing.assets.filter((a) => !(dir === folder && a === SETTINGS_FILE));
   const courseProblems: Problem[] = [
+    ...settingsProblems,
     ...(mkdocs?.problems ?? []),
     ...listing.skipped.map(({ file, reason }) => problem('FileSkipped', { file, line: 1, block: 'page' }, { reason })),
   ];
@@ -139,7 +144,7 @@ export function loadCourse(folder: string, base = '/'): Course {
     index,
     lessons: ordered,
     nav,
-    problems: [...courseProblems, ...ordered.flatMap((l) => l.problems)],
+    problems: applySettings([...courseProblems, ...ordered.flatMap((l) => l.problems)], settings),
     blockCounts,
   };
 }
