@@ -39,5 +39,6 @@ mariadb < /srv/backups/shop.sql && mariadb -e 'SELECT COUNT(*) FROM shop.big_ord
 #> Load the accounts, and the same view works. Restore accounts first, then databases.
 mariadb < /srv/backups/users.sql && mariadb -e 'SELECT COUNT(*) FROM shop.big_orders'
 
-#> `app` can log in with its old password and has its role, exactly as before.
-mariadb -u app -papp-password-1 -e 'SELECT CURRENT_USER(), CURRENT_ROLE()'
+#> `app` logs in with its old password and gets its role, exactly as before. (The password goes in an option file,
+#> not on the command line, where any user could read it in `ps`.)
+printf '[client]\nuser = app\npassword = app-password-1\n' > ~/app.cnf && mariadb --defaults-extra-file=~/app.cnf -e 'SELECT CURRENT_USER(), CURRENT_ROLE()'
