@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { contentDir, siteOutDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
-import { formatProblem } from '../lesson/errors.ts';
+import { formatProblem } from '../problems/catalogue.ts';
 
 export async function runBuild(args: string[]): Promise<number> {
   if (args.includes('--strict')) process.env['DRILLBOOK_STRICT'] = '1';

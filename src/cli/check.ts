@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadCourse, type Course } from '../course/load-course.ts';
-import { formatProblem } from '../lesson/errors.ts';
+import { formatProblem } from '../problems/catalogue.ts';
 
 export interface CheckReport {
   pages: number;

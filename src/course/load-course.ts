@@ -5,11 +5,11 @@
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { BLOCK_TYPES, type BlockType } from '../blocks/registry.ts';
+import { BLOCK_TYPES, blockRegistry, type BlockType, type CourseLesson } from '../blocks/registry.ts';
 import { checkAnchors } from '../lesson/anchors.ts';
-import { problem, type Problem } from '../lesson/errors.ts';
+import { problem, type Problem } from '../problems/catalogue.ts';
 import { routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
-import { emptyCounts, parseLesson, type Lesson } from '../lesson/parse-lesson.ts';
+import { emptyCounts, parseLesson } from '../lesson/parse-lesson.ts';
 import { readMkDocs, type MkDocsProject } from './mkdocs.ts';
 
 export interface NavSection {
@@ -17,8 +17,8 @@ export interface NavSection {
   route: string;
   title: string;
   /** The folder's README.md / index.md, if any. */
-  index: Lesson | undefined;
-  pages: Lesson[];
+  index: CourseLesson | undefined;
+  pages: CourseLesson[];
   sections: NavSection[];
 }
 
@@ -29,7 +29,7 @@ export interface Course {
   title: string | undefined;
   index: CourseIndex;
   /** Every page in reading order (depth-first over the navigation). */
-  lessons: Lesson[];
+  lessons: CourseLesson[];
   nav: NavSection;
   problems: Problem[];
   blockCounts: Record<BlockType, number>;
@@ -108,7 +108,7 @@ export function loadCourse(folder: string, base = '/'): Course {
     } else courseProblems.push(problem('DuplicateRoute', { file: p, line: 1, block: 'page' }, { kept, url: routeUrl(r, base) }));
   }
   const index: CourseIndex = { pages: routes, assets: new Set(assets), base };
-  const lessons: Lesson[] = [];
+  const lessons: CourseLesson[] = [];
   for (const f of routes.keys()) {
     let source: string;
     try {
@@ -119,19 +119,19 @@ export function loadCourse(folder: string, base = '/'): Course {
       continue;
     }
     // A UTF-8 byte order mark would hide the front matter's opening ---.
-    lessons.push(parseLesson(source.replace(/^\uFEFF/, ''), f, index));
+    lessons.push(parseLesson(source.replace(/^\uFEFF/, ''), f, index, blockRegistry));
   }
   checkAnchors(lessons);
   const nav = buildNav(lessons);
   if (mkdocs && mkdocs.order.length > 0) followMkDocsNav(nav, mkdocs);
-  const ordered: Lesson[] = [];
+  const ordered: CourseLesson[] = [];
   const visitNav = (s: NavSection) => {
     if (s.index) ordered.push(s.index);
     ordered.push(...s.pages);
     s.sections.forEach(visitNav);
   };
   visitNav(nav);
-  const blockCounts = emptyCounts();
+  const blockCounts = emptyCounts(blockRegistry);
   for (const l of lessons) for (const t of BLOCK_TYPES) blockCounts[t] += l.blockCounts[t];
   return {
     dir,
@@ -144,7 +144,7 @@ export function loadCourse(folder: string, base = '/'): Course {
   };
 }
 
-function buildNav(lessons: Lesson[]): NavSection {
+function buildNav(lessons: CourseLesson[]): NavSection {
   const root: NavSection = { route: '', title: 'Home', index: undefined, pages: [], sections: [] };
   const sectionFor = (folder: string): NavSection => {
     if (folder === '') return root;
@@ -191,7 +191,7 @@ function followMkDocsNav(nav: NavSection, mkdocs: MkDocsProject): void {
   mkdocs.order.forEach((f, i) => {
     if (!rank.has(f)) rank.set(f, i);
   });
-  const pageRank = (l: Lesson) => rank.get(l.file) ?? Infinity;
+  const pageRank = (l: CourseLesson) => rank.get(l.file) ?? Infinity;
   const sectionRank = (s: NavSection): number =>
     Math.min(s.index ? pageRank(s.index) : Infinity, ...s.pages.map(pageRank), ...s.sections.map(sectionRank));
   const sort = (s: NavSection) => {

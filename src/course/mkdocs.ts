@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { problem, type Problem } from '../lesson/errors.ts';
+import { problem, type Problem } from '../problems/catalogue.ts';
 import { normalisePath } from '../lesson/links.ts';
 
 export interface MkDocsProject {

@@ -4,10 +4,10 @@
  * the build with every problem listed; otherwise errors render as boxes on
  * their pages and are printed as warnings.
  */
-import { formatProblem } from '../lesson/errors.ts';
+import { formatProblem } from '../problems/catalogue.ts';
 import { contentDir, siteBase, strictBuild } from './config.ts';
 import { loadCourse, type Course, type NavSection } from './load-course.ts';
-import type { Lesson } from '../lesson/parse-lesson.ts';
+import type { CourseLesson as Lesson } from '../blocks/registry.ts';
 
 // Shared through globalThis: Astro loads this module once for the config
 // (integrations) and once for the pages, and the course should load once.

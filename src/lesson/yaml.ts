@@ -174,3 +174,14 @@ export function blockScalarIndentFix(text: string): number | undefined {
   }
   return undefined;
 }
+
+/** Drops null values from mappings (YAML `key:` with nothing after it reads as null; authors mean "not given"). */
+export function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
+    return out;
+  }
+  return v;
+}

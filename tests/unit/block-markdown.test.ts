@@ -1,5 +1,6 @@
 /** Markdown fields of blocks are read with the page: links, images, admonitions and their problems. */
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { blockMarkdownHtml } from '../../src/render/prose.ts';
 import { fixture } from '../helpers/fixtures.ts';
@@ -68,6 +69,7 @@ describe('links and images inside block Markdown', () => {
       '```quiz\nquestions:\n  - question: "Q?"\n    options:\n      - {text: a, correct: true, explanation: "See [x](gone.md)."}\n      - {text: b}\n```\n',
       'q.md',
       { pages: new Map([['q.md', 'q']]), assets: new Set<string>(), base: '/' },
+      blockRegistry,
     );
     expect(page.problems.map((p) => [p.name, p.line, p.path])).toEqual([['LinkMissing', 1, 'questions.0.options.0.explanation']]);
   });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { dataOf, seen } from './support.ts';
 
 const EMPTY_INDEX = { pages: new Map<string, string>(), assets: new Set<string>(), base: '/' };
-const builderPage = (body: string) => parseLesson(`# T\n\n\`\`\`command-builder\n${body}\n\`\`\`\n`, 'b.md', EMPTY_INDEX);
+const builderPage = (body: string) => parseLesson(`# T\n\n\`\`\`command-builder\n${body}\n\`\`\`\n`, 'b.md', EMPTY_INDEX, blockRegistry);
 
 describe('command-builder variants', () => {
   it('A, flat options: select, text, flag and toggle become choice, text and switch pieces', () => {

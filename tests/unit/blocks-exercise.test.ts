@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { dataOf, seen } from './support.ts';
 
 const EMPTY_INDEX = { pages: new Map<string, string>(), assets: new Set<string>(), base: '/' };
-const exercisePage = (body: string) => parseLesson(`\`\`\`exercise\n${body}\n\`\`\`\n`, 'e.md', EMPTY_INDEX);
+const exercisePage = (body: string) => parseLesson(`\`\`\`exercise\n${body}\n\`\`\`\n`, 'e.md', EMPTY_INDEX, blockRegistry);
 
 describe('exercise variants', () => {
   it('A: scenario, hints and a Markdown solution, with the difficulty', () => {

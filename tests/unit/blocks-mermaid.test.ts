@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mermaidMarkup } from '../../src/blocks/mermaid/markup.ts';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { proseToHtml } from '../../src/render/prose.ts';
 import { fixture } from '../helpers/fixtures.ts';
@@ -23,7 +24,7 @@ describe('mermaid diagrams', () => {
   });
 
   it('reports an empty diagram', () => {
-    const empty = parseLesson('```mermaid\n\n```\n', 'm.md', { pages: new Map(), assets: new Set(), base: '/' });
+    const empty = parseLesson('```mermaid\n\n```\n', 'm.md', { pages: new Map(), assets: new Set(), base: '/' }, blockRegistry);
     expect(empty.problems.map((p) => [p.name, p.line, p.block, p.message])).toEqual([['EmptyBlock', 1, 'mermaid', 'The block is empty.']]);
   });
 });

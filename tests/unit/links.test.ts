@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assetUrl, normalisePath, resolveImage, resolveLink, routeOf, routeUrl, type CourseIndex } from '../../src/lesson/links.ts';
 import { angleSpacedDestinations } from '../../src/lesson/markdown.ts';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { mdNodes, seen } from './support.ts';
@@ -249,7 +250,7 @@ describe('problem locations inside admonitions and reference-style images', () =
   const idx: CourseIndex = { pages: new Map([['a.md', 'a']]), assets: new Set(['pic.png']), base: '/' };
 
   it('reports the line of a missing link inside an admonition body', () => {
-    const page = parseLesson('# T\n\n!!! note\n    See [x](missing.md) here.\n', 'a.md', idx);
+    const page = parseLesson('# T\n\n!!! note\n    See [x](missing.md) here.\n', 'a.md', idx, blockRegistry);
     expect(page.problems.map((p) => [p.name, p.line])).toEqual([['LinkMissing', 4]]);
   });
 
@@ -257,7 +258,7 @@ describe('problem locations inside admonitions and reference-style images', () =
   // 4-space indent was removed (src/lesson/admonitions.ts), and adds no column offset, so
   // the column is 4 too small: "    See [x](missing.md)" gives column 5, the link is at 9.
   it('reports the file column of a missing link inside an admonition body', () => {
-    const page = parseLesson('# T\n\n!!! note\n    See [x](missing.md) here.\n', 'a.md', idx);
+    const page = parseLesson('# T\n\n!!! note\n    See [x](missing.md) here.\n', 'a.md', idx, blockRegistry);
     expect(page.problems.map((p) => [p.line, p.column])).toEqual([[4, 9]]);
   });
 
@@ -265,7 +266,7 @@ describe('problem locations inside admonitions and reference-style images', () =
   // reference's `definition` is checked as a link (non-.md → "not ours"), so a missing
   // image written reference-style (`![alt][pic]` + `[pic]: nowhere.png`) is never reported.
   it('reports a missing image written reference-style', () => {
-    const page = parseLesson('# T\n\n![alt][pic]\n\n[pic]: nowhere.png\n', 'a.md', idx);
+    const page = parseLesson('# T\n\n![alt][pic]\n\n[pic]: nowhere.png\n', 'a.md', idx, blockRegistry);
     expect(page.problems.map((p) => [p.name, p.block, p.message])).toEqual([
       ['ImageMissing', 'image', 'Image "nowhere.png" not found (looked for "nowhere.png").'],
     ]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson, slugId } from '../../src/lesson/parse-lesson.ts';
 import { fixture, fixtureCourse } from '../helpers/fixtures.ts';
 import { blocksOf, mdNodes, seen } from './support.ts';
@@ -104,6 +105,7 @@ describe('block ids', () => {
       '```quiz\nid: first-check\nquestion: a\noptions: [{text: x, correct: true}, {text: y}]\n```\n\n```quiz\nquestion: b\noptions: [{text: x, correct: true}, {text: y}]\n```\n',
       'Drills/Restore.md',
       EMPTY_INDEX,
+      blockRegistry,
     );
     expect(blocksOf(page).map((b) => b.id)).toEqual(['first-check', 'drills-restore-quiz-2']);
   });

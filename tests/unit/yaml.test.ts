@@ -1,6 +1,7 @@
 /** Block and front matter YAML: what an author sees when the YAML is not what they meant. */
 import { describe, expect, it } from 'vitest';
 import { readFrontMatter } from '../../src/lesson/front-matter.ts';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { blockScalarIndentFix } from '../../src/lesson/yaml.ts';
 import { fixture } from '../helpers/fixtures.ts';
@@ -50,7 +51,7 @@ describe('aliases that resolve to nothing', () => {
       'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
       'options: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
     ].join('\n');
-    const page = parseLesson(`# T\n\n\`\`\`quiz\n${bomb}\n\`\`\`\n`, 'q.md', EMPTY_INDEX);
+    const page = parseLesson(`# T\n\n\`\`\`quiz\n${bomb}\n\`\`\`\n`, 'q.md', EMPTY_INDEX, blockRegistry);
     expect(page.problems.map((p) => [p.name, p.line, p.message])).toEqual([
       ['YamlSyntax', 3, "The block's YAML does not parse: Too many aliases: expanding them would make more than 100 copies (line 6)"],
     ]);
@@ -61,6 +62,7 @@ describe('aliases that resolve to nothing', () => {
       '```quiz\nquestion: "Q?"\nx: &why "Because."\noptions:\n  - {text: a, correct: true, feedback: *why}\n  - {text: b}\n```\n',
       'q.md',
       EMPTY_INDEX,
+      blockRegistry,
     );
     expect(page.problems).toEqual([]);
     const [quiz] = blocksOf(page);
@@ -117,6 +119,7 @@ describe('YAML that MkDocs reads but strict parsers reject', () => {
       '```terminal\nsteps:\n  - command: date\n    output: 2025-03-02\n    narration: "The day\n    of the dump."\n```\n',
       't.md',
       EMPTY_INDEX,
+      blockRegistry,
     );
     expect(page.problems.map((p) => p.name)).toEqual(['YamlLenient']);
     const [t] = blocksOf(page);
@@ -172,7 +175,8 @@ describe('the indentation indicator suggested for a deeper first line', () => {
 });
 
 describe('field values out of range say what was written and what is allowed', () => {
-  const problemsOf = (body: string) => parseLesson(`# Page\n\n${body}\n`, 'p.md', EMPTY_INDEX).problems.map((p) => p.message);
+  const problemsOf = (body: string) =>
+    parseLesson(`# Page\n\n${body}\n`, 'p.md', EMPTY_INDEX, blockRegistry).problems.map((p) => p.message);
 
   it('names the number and its lower bound', () => {
     const body = ['```code-walkthrough', 'code: |', '  SELECT 1;', 'annotations:', '  - line: 0', '    text: Too early', '```'].join('\n');

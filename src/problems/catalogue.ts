@@ -6,23 +6,24 @@
  * Names are permanent: tools and docs refer to them. Each entry says what
  * happened (`message`) and what to do (`hint`); where it happened (file,
  * line, block, field path) travels alongside in the Problem.
+ *
+ * A leaf module: it imports nothing, so the parser (src/lesson), the block
+ * types (src/blocks) and the course loader can all use it without a cycle.
  */
 
 export type Severity = 'error' | 'warning';
 
-/** The thing a problem is about: a block type, or a page-level part. */
-export type ProblemSubject =
-  | 'quiz'
-  | 'command-builder'
-  | 'terminal'
-  | 'exercise'
-  | 'code-walkthrough'
-  | 'mermaid'
-  | 'lab'
-  | 'front-matter'
-  | 'link'
-  | 'image'
-  | 'page';
+/** Parts of a page a problem can be about, besides its blocks. */
+export const PAGE_SUBJECTS = ['front-matter', 'link', 'image', 'page'] as const;
+export type PageSubject = (typeof PAGE_SUBJECTS)[number];
+
+/**
+ * The thing a problem is about: a page part, or a block type. Block types
+ * are whatever the block registry holds (src/blocks/registry.ts derives its
+ * `ProblemSubject` from its keys); this leaf cannot import it, so it takes
+ * any block type name.
+ */
+export type ProblemSubject<BlockType extends string = string> = BlockType | PageSubject;
 
 export interface Problem {
   /** Stable catalogue name, e.g. `YamlSyntax`. */
