@@ -53,12 +53,13 @@ describe('exercise variants', () => {
         {
           prompt: 'Test the gzip stream of shop.sql.gz without unpacking it.',
           hint: 'gzip has a test mode.',
-          answer: 'gzip -t /srv/dumps/shop.sql.gz',
+          // Bare code arrives fenced, so it shows as code (bare-code.ts).
+          answer: '```bash\ngzip -t /srv/dumps/shop.sql.gz\n```',
         },
         {
           prompt: 'Show the last line of the dump.',
           hint: 'A complete mysqldump file ends with a comment.',
-          answer: 'zcat /srv/dumps/shop.sql.gz | tail -n 1',
+          answer: '```bash\nzcat /srv/dumps/shop.sql.gz | tail -n 1\n```',
         },
       ],
     });

@@ -26,15 +26,15 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(65);
+    expect(report.pages).toBe(68);
     expect(report.blocks).toEqual({
-      quiz: 19,
-      'command-builder': 10,
-      terminal: 11,
-      exercise: 10,
-      'code-walkthrough': 4,
-      mermaid: 11,
-      lab: 2,
+      quiz: 22,
+      'command-builder': 13,
+      terminal: 13,
+      exercise: 17,
+      'code-walkthrough': 7,
+      mermaid: 12,
+      lab: 3,
     });
   });
 

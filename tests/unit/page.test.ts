@@ -136,6 +136,7 @@ describe('the fixture course as a site', () => {
       'quiz',
       'reader',
       'terminal',
+      'text',
     ]);
     const pageSection = course.nav.sections.find((s) => s.route === 'page');
     expect(pageSection?.sections.map((s) => s.route)).toEqual(['page/Other Notes']);

@@ -12,7 +12,7 @@ export const builderPiece = z.object({
     .describe('choice: pick one of `choices`; text: free input; switch: on adds `flag`, off adds nothing'),
   flag: text('Flag written before the value (may be empty: then the value is the whole piece)').default(''),
   label: text('Name of the piece shown to the learner'),
-  explanation: markdown('What the piece means, shown beside it when chosen').optional(),
+  explanation: text('What the piece means, shown beside it (plain text: `code` spans and **bold** shown as such)').optional(),
   group: text('Group heading this piece is listed under').optional(),
   required: z.boolean().default(false).describe('Whether the piece must be chosen (template parts)'),
   placeholder: text('Hint shown in an empty text input').optional(),
