@@ -139,6 +139,11 @@ export const catalogue = {
     message: () => 'The exercise has nothing to show: no scenario, description, tasks or starter code.',
     hint: () => 'Give the exercise a "scenario" (with "hints" and "solution"), or "tasks", or "starter" code.',
   }),
+  BuilderConflictUnknown: entry<{ name: string }>({
+    severity: 'error',
+    message: (a) => `"conflicts" names "${a.name}", which no option or choice of this builder adds.`,
+    hint: () => 'Write a flag or a choice value as an option of this builder writes it, e.g. "--single-transaction" or "--all-databases".',
+  }),
   LabProbeShape: entry<Record<string, never>>({
     severity: 'error',
     message: () => 'A lab step or check needs exactly one of "sql" or "shell".',

@@ -26,10 +26,10 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(68);
+    expect(report.pages).toBe(70);
     expect(report.blocks).toEqual({
       quiz: 22,
-      'command-builder': 13,
+      'command-builder': 15,
       terminal: 13,
       exercise: 17,
       'code-walkthrough': 7,
@@ -57,6 +57,15 @@ describe('the fixture course', () => {
         path: 'annotations.1.line',
         name: 'AnnotationOutOfRange',
         message: 'Annotation points at line 5, but the code has 3 lines.',
+      },
+      {
+        file: 'command-builder/invalid-conflict.md',
+        line: 9,
+        severity: 'error',
+        block: 'command-builder',
+        path: 'conflicts.0.1',
+        name: 'BuilderConflictUnknown',
+        message: '"conflicts" names "--lock-all-table", which no option or choice of this builder adds.',
       },
       {
         file: 'command-builder/invalid-no-base.md',
