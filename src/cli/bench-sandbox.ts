@@ -9,11 +9,12 @@
  * one idle sandbox; its server data lives in its tmpfs /var and is reported
  * separately.
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { freemem } from 'node:os';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
-import { emptySandboxArgv } from '../sandbox/bwrap-argv.ts';
+import { emptySandboxArgv } from '../sandbox/bwrap/argv.ts';
 import { createDriver } from '../sandbox/create-driver.ts';
 import type { SandboxHandle } from '../sandbox/driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
@@ -82,12 +83,15 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
   say(`warm-pool claim: p50 ${pct(warm, 50)} ms (cold p50 ${pct(cold, 50)} ms)`);
 
   // Echo: a keystroke over the WebSocket, through the pty and bash's line editor, and back.
-  const app = await buildApp({ config: { siteDir: resolve('dist'), secret: config.secret, allowedOrigins: [] }, manager });
+  const app = await buildApp({
+    config: { siteDir: resolve('dist'), secret: randomBytes(32).toString('hex'), allowedOrigins: [] },
+    manager,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const opened = await fetch(`http://${base}/api/sandbox`, { method: 'POST' });
   const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const ws = new WebSocket(`ws://${base}/api/sandbox/terminal`, { headers: { cookie } });
+  const ws = new WebSocket(`ws://${base}/api/sandbox/terminal`, { headers: { cookie, origin: `http://${base}` } });
   let out = '';
   let pongAt = 0;
   ws.on('message', (d: Buffer, bin: boolean) => {

@@ -19,6 +19,8 @@ async function main(): Promise<number> {
       return (await import('./labs.ts')).runLabs(args);
     case 'bench':
       return (await import('./bench.ts')).runBench(args);
+    case 'settings':
+      return (await import('./settings.ts')).runSettings(args);
     default:
       process.stderr.write(`drillbook: unknown command "${cmd ?? ''}". Run ./drillbook help.\n`);
       return 2;

@@ -1,12 +1,14 @@
 /**
  * `drillbook up` / `serve`: the built site plus, when enabled, sandbox mode.
- * Configuration comes from the environment (config.ts); `--dir` and `--port`
- * override DRILLBOOK_SITE_DIR and PORT. Without bubblewrap or the database
- * servers the server refuses to start and says how to install them, unless
- * DRILLBOOK_SANDBOX=off asks for the static site alone.
+ * Configuration comes from the environment (src/config/settings.ts); `--dir`
+ * and `--port` override DRILLBOOK_SITE_DIR and PORT. Without bubblewrap or the
+ * database servers the server refuses to start and says how to install them,
+ * unless DRILLBOOK_SANDBOX=off asks for the static site alone.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { contentDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
 import { courseLabs } from '../labs/course-labs.ts';
@@ -15,21 +17,30 @@ import { ResultsStore } from '../labs/store.ts';
 import { createDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
-import { ConfigError, loadServerConfig } from '../server/config.ts';
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+import { ConfigError, loadServerConfig, type ServerConfig } from '../server/config.ts';
+import { loadOrCreateSecret } from '../server/secret.ts';
 
 const log = (line: string) => process.stderr.write(`drillbook: ${line}\n`);
 
+/** Host names the server answers for besides localhost and IP addresses: HOST and the public URL's host. */
+export function allowedHosts(c: Pick<ServerConfig, 'host' | 'publicUrl' | 'allowedHosts'>): string[] {
+  const out = [...c.allowedHosts];
+  if (c.host !== '0.0.0.0' && c.host !== '::') out.push(c.host);
+  if (c.publicUrl) out.push(new URL(c.publicUrl).host);
+  return out;
+}
+
 export async function runServe(args: string[]): Promise<number> {
+  let opts;
+  try {
+    opts = parseArgs({ args, options: { dir: { type: 'string' }, port: { type: 'string' } }, strict: true }).values;
+  } catch (e) {
+    log(`serve: ${(e as Error).message}. usage: drillbook serve [--dir SITE_DIR] [--port PORT]`);
+    return 2;
+  }
   const env = { ...process.env };
-  const dir = option(args, '--dir');
-  const port = option(args, '--port');
-  if (dir) env['DRILLBOOK_SITE_DIR'] = dir;
-  if (port) env['PORT'] = port;
+  if (opts.dir) env['DRILLBOOK_SITE_DIR'] = opts.dir;
+  if (opts.port) env['PORT'] = opts.port;
   let config;
   try {
     config = loadServerConfig(env);
@@ -45,6 +56,13 @@ export async function runServe(args: string[]): Promise<number> {
     return 1;
   }
 
+  // The OOM killer picks sandboxes (their processes start at +500) long before the server.
+  try {
+    writeFileSync('/proc/self/oom_score_adj', '-900');
+  } catch {
+    // Not root: lowering it needs CAP_SYS_RESOURCE; sandboxes still rank above us.
+  }
+
   let manager: SandboxManager | null = null;
   if (config.sandbox) {
     const driver = createDriver(config);
@@ -57,11 +75,22 @@ export async function runServe(args: string[]): Promise<number> {
     if (cleaned) log(`removed ${cleaned} sandbox(es) left by an earlier run`);
     await driver.prepare(log);
     log(driver.describe());
+    const together = totalmem() - config.memoryReserveBytes;
+    if (config.maxSandboxes * config.limits.memoryBytes > together) {
+      const mb = (b: number) => Math.round(b / 2 ** 20);
+      log(
+        `warning: ${config.maxSandboxes} sandboxes × ${mb(config.limits.memoryBytes)} MB is more than the ${mb(together)} MB all sandboxes may use together (RAM minus DRILLBOOK_MEMORY_RESERVE): ` +
+          `past about ${Math.floor(together / config.limits.memoryBytes)} busy sandboxes the kernel stops processes in them. Lower DRILLBOOK_MAX_SANDBOXES or DRILLBOOK_SANDBOX_MEMORY to rule that out.`,
+      );
+    }
     manager = new SandboxManager(driver, {
       maxSandboxes: config.maxSandboxes,
+      maxPerIp: config.maxSandboxesPerIp,
       poolSize: config.poolSize,
       idleTimeoutMs: config.idleTimeoutMs,
+      unusedGraceMs: config.unusedGraceMs,
       lifetimeMs: config.lifetimeMs,
+      maxViewers: config.maxViewers,
       log,
     });
     manager.start();
@@ -78,9 +107,23 @@ export async function runServe(args: string[]): Promise<number> {
     log(`labs: ${found.size} in ${contentDir()}; results in ${join(config.stateDir, 'results.sqlite')}`);
   }
 
-  const app = await buildApp({ config, manager, labs, log });
+  const secret = config.secret ?? loadOrCreateSecret(config.stateDir);
+  const app = await buildApp({
+    config: {
+      siteDir: config.siteDir,
+      secret,
+      allowedOrigins: [...config.allowedOrigins, ...(config.publicUrl ? [config.publicUrl] : [])],
+      allowedHosts: allowedHosts(config),
+      trustProxy: config.trustProxy,
+      startRatePerLearner: config.startRatePerLearner,
+      startRatePerIp: config.startRatePerIp,
+    },
+    manager,
+    labs,
+    log,
+  });
   await app.listen({ port: config.port, host: config.host });
-  const shown = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   process.stdout.write(`Drillbook is up: http://${shown}:${config.port}/${manager ? ' (sandbox mode on)' : ''}\n`);
   await new Promise<void>((ok) => {
     const stop = () => ok();
@@ -88,8 +131,9 @@ export async function runServe(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   log('shutting down: ending every sandbox');
-  await app.close();
+  // Sandboxes first: learners are told while their sockets are still open; then the HTTP server.
   await manager?.shutdown();
+  await app.close();
   store?.close();
   return 0;
 }

@@ -1,7 +1,7 @@
 /**
  * The sandbox panel, loaded by <db-sandbox> (sandbox.client.ts) on first use:
  * the learner's sandbox over HTTP, its shell over a WebSocket, xterm.js on
- * screen. Wire format and messages: src/sandbox/protocol.ts (types only here;
+ * screen. Wire format and messages: src/protocol/sandbox.ts (types only here;
  * the server validates).
  *
  * HTTP (same origin; the server identifies the learner by cookie):
@@ -19,7 +19,7 @@
  * "Start a new sandbox". Closing the panel drops the socket, so the sandbox
  * can reach its idle timeout; opening the panel again reattaches.
  */
-import type { ApiError, ClientMessage, SandboxInfo, ServerMessage } from '../sandbox/protocol.ts';
+import type { ApiError, ClientMessage, SandboxInfo, ServerMessage } from '../protocol/sandbox.ts';
 import { shellInput } from './run-in-sandbox.ts';
 
 type Xterm = import('@xterm/xterm').Terminal;

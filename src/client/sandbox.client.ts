@@ -16,7 +16,7 @@
  * - An open panel is remembered in sessionStorage: after a reload it
  *   reattaches to the learner's existing sandbox, never creating one.
  */
-import type { Health } from '../sandbox/protocol.ts';
+import type { Health } from '../protocol/sandbox.ts';
 import { RUN_IN_SANDBOX_EVENT, type RunInSandboxDetail } from './run-in-sandbox.ts';
 
 type Panel = import('./sandbox-panel.ts').SandboxPanel;

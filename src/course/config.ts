@@ -1,25 +1,25 @@
 /**
- * Site configuration from the environment, read in one place.
- * DRILLBOOK_CONTENT: the course folder (default ./content).
- * DRILLBOOK_BASE: the URL path the site is served under (default /).
- * DRILLBOOK_STRICT=1: fail the build on any content error.
- * DRILLBOOK_OUT: where the built site goes (default ./dist).
+ * Site configuration: the `site` settings of src/config/settings.ts, read in
+ * one place (builds, checks and the Astro config call these).
  */
 import { resolve } from 'node:path';
+import { readSettings } from '../config/settings.ts';
+
+const site = () => readSettings(process.env);
 
 export function contentDir(): string {
-  return resolve(process.env['DRILLBOOK_CONTENT'] || 'content');
+  return resolve(site().DRILLBOOK_CONTENT);
 }
 
 export function siteBase(): string {
-  const b = process.env['DRILLBOOK_BASE'] || '/';
+  const b = site().DRILLBOOK_BASE;
   return `/${b.replace(/^\/+|\/+$/g, '')}/`.replace('//', '/');
 }
 
 export function strictBuild(): boolean {
-  return process.env['DRILLBOOK_STRICT'] === '1';
+  return site().DRILLBOOK_STRICT ?? false;
 }
 
 export function siteOutDir(): string {
-  return resolve(process.env['DRILLBOOK_OUT'] || 'dist');
+  return resolve(site().DRILLBOOK_OUT);
 }

@@ -9,7 +9,7 @@ import type { CourseLab } from './course-labs.ts';
 import type { CheckResult } from './probe.ts';
 import { LabSetupError, runChecks, runSetup, type SetupProgress } from './runner.ts';
 import type { ResultsStore, StoredStart } from './store.ts';
-import type { LabCheckView, LabView } from './view.ts';
+import type { LabCheckView, LabView } from '../protocol/labs.ts';
 
 export class LabError extends Error {
   readonly kind: 'LabNotFound' | 'LabNotStarted' | 'LabSetupFailed' | 'RateLimited' | 'LabBusy';

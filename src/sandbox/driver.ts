@@ -15,6 +15,14 @@ export interface ExecOptions {
   env?: Record<string, string>;
 }
 
+export interface AreaUsage {
+  path: string;
+  usedBytes: number;
+  totalBytes: number;
+  usedInodes: number;
+  totalInodes: number;
+}
+
 export interface SandboxUsage {
   /** Proportional resident memory of every process in the sandbox, in bytes. */
   pssBytes: number;
@@ -36,6 +44,8 @@ export interface SandboxHandle {
   usage(): SandboxUsage;
   /** How full the sandbox's /var is (one statfs: cheap enough to poll). */
   disk(): { usedBytes: number; totalBytes: number };
+  /** How full each size-limited area (/var, /tmp, /run, /dev/shm) is, in bytes and files (statfs each). */
+  areas(): AreaUsage[];
   counters(): LimitCounters;
   /** Ends every process of the sandbox and frees what it held. Idempotent. */
   destroy(): Promise<void>;
@@ -59,4 +69,6 @@ export interface SandboxDriver {
   /** Ends what an earlier run left behind; returns how many sandboxes were cleaned. */
   cleanupLeftovers(): Promise<number>;
   create(): Promise<SandboxHandle>;
+  /** Stops what the driver keeps running beside its sandboxes (after every sandbox has ended). */
+  close(): Promise<void>;
 }

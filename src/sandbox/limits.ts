@@ -24,19 +24,28 @@ export interface LimitCounters {
   pidsRefused: number;
 }
 
+/**
+ * One cgroup mechanism. Group names are paths below `drillbook/`, e.g.
+ * `<instance>/<owner>/sb-3`: a server's state dir has its instance, each
+ * process using it an owner group, each sandbox a group of its own.
+ */
 export interface CgroupBackend {
   mode: LimitMode;
   /** One line for the start-up log: what is enforced and how. */
   describe(limits: Limits): string;
   /** Creates the cgroup(s) of one sandbox with its limits; returns the dirs a process must join. */
   create(name: string, limits: Limits): string[];
+  /** Creates a group that holds others (made when missing) and caps the memory of all of them together. */
+  cap(name: string, memoryBytes: number): void;
   counters(name: string): LimitCounters;
-  /** Pids still in the sandbox's cgroups (for clean-up). */
+  /** Pids in the group and every group below it (for clean-up). */
   pids(name: string): number[];
-  /** Removes the sandbox's cgroups; false while the kernel still holds them (exiting processes). */
+  /** Removes the group (and empty groups below it); false while the kernel still holds one (exiting processes). */
   remove(name: string): boolean;
-  /** Names of sandbox cgroups left from an earlier run. */
-  leftovers(): string[];
+  /** The names of the groups directly below `name` (none when it does not exist). */
+  children(name: string): string[];
+  /** The directories of a group, one per hierarchy (for a process outside the server that cleans up). */
+  dirs(name: string): string[];
 }
 
 const GROUP = 'drillbook';
@@ -56,10 +65,41 @@ function readKeyed(path: string): Map<string, number> {
   return m;
 }
 
-function readPids(dir: string): number[] {
+function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Pids of a cgroup directory and every one below it. */
+function readPidsDeep(dir: string): number[] {
+  const out: number[] = [];
   const f = join(dir, 'cgroup.procs');
-  if (!existsSync(f)) return [];
-  return readFileSync(f, 'utf8').split('\n').filter(Boolean).map(Number);
+  if (existsSync(f)) {
+    try {
+      out.push(...readFileSync(f, 'utf8').split('\n').filter(Boolean).map(Number));
+    } catch {
+      // Removed meanwhile.
+    }
+  }
+  for (const d of subdirs(dir)) out.push(...readPidsDeep(join(dir, d)));
+  return out;
+}
+
+/** rmdir of a tree of cgroups, deepest first; "already gone" is done, "busy" (processes still exiting) is not yet. */
+function removeTree(dir: string): boolean {
+  let all = true;
+  for (const d of subdirs(dir)) all = removeTree(join(dir, d)) && all;
+  try {
+    rmdirSync(dir);
+    return all;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' && all;
+  }
 }
 
 class CgroupV1 implements CgroupBackend {
@@ -80,10 +120,16 @@ class CgroupV1 implements CgroupBackend {
     const cpu = this.dir('cpu', name);
     for (const d of [mem, pids, cpu]) mkdirSync(d, { recursive: true });
     write(join(mem, 'memory.limit_in_bytes'), String(l.memoryBytes));
+    // No swap beyond the memory limit where the kernel accounts it.
+    if (existsSync(join(mem, 'memory.memsw.limit_in_bytes'))) write(join(mem, 'memory.memsw.limit_in_bytes'), String(l.memoryBytes));
     write(join(pids, 'pids.max'), String(l.pids));
     write(join(cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD));
     write(join(cpu, 'cpu.cfs_quota_us'), String(Math.round(CFS_PERIOD * l.cpus)));
     return [mem, pids, cpu];
+  }
+  cap(name: string, memoryBytes: number): void {
+    for (const c of ['memory', 'pids', 'cpu']) mkdirSync(this.dir(c, name), { recursive: true });
+    write(join(this.dir('memory', name), 'memory.limit_in_bytes'), String(memoryBytes));
   }
   counters(name: string): LimitCounters {
     return {
@@ -92,20 +138,18 @@ class CgroupV1 implements CgroupBackend {
     };
   }
   pids(name: string): number[] {
-    return [...new Set(['memory', 'pids', 'cpu'].flatMap((c) => readPids(this.dir(c, name))))];
+    return [...new Set(['memory', 'pids', 'cpu'].flatMap((c) => readPidsDeep(this.dir(c, name))))];
   }
   remove(name: string): boolean {
     let all = true;
-    for (const c of ['memory', 'pids', 'cpu']) all = rmdirIfThere(this.dir(c, name)) && all;
+    for (const c of ['memory', 'pids', 'cpu']) all = removeTree(this.dir(c, name)) && all;
     return all;
   }
-  leftovers(): string[] {
-    const d = this.dir('pids');
-    return existsSync(d)
-      ? readdirSync(d, { withFileTypes: true })
-          .filter((e) => e.isDirectory())
-          .map((e) => e.name)
-      : [];
+  children(name: string): string[] {
+    return subdirs(this.dir('pids', name));
+  }
+  dirs(name: string): string[] {
+    return ['memory', 'pids', 'cpu'].map((c) => this.dir(c, name));
   }
 }
 
@@ -130,14 +174,29 @@ class CgroupV2 implements CgroupBackend {
     if (missing.length) write(join(this.root, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
     write(join(parent, 'cgroup.subtree_control'), '+memory +pids +cpu');
   }
+  /** Makes every group on the way to `name`, each passing the controllers down (they hold no processes themselves). */
+  private makePath(name: string): string {
+    let d = this.dir();
+    const parts = name.split('/');
+    parts.forEach((p, i) => {
+      d = join(d, p);
+      mkdirSync(d, { recursive: true });
+      if (i < parts.length - 1) write(join(d, 'cgroup.subtree_control'), '+memory +pids +cpu');
+    });
+    return d;
+  }
   create(name: string, l: Limits): string[] {
-    const d = this.dir(name);
-    mkdirSync(d, { recursive: true });
+    const d = this.makePath(name);
     write(join(d, 'memory.max'), String(l.memoryBytes));
     write(join(d, 'memory.swap.max'), '0');
     write(join(d, 'pids.max'), String(l.pids));
     write(join(d, 'cpu.max'), `${Math.round(CFS_PERIOD * l.cpus)} ${CFS_PERIOD}`);
     return [d];
+  }
+  cap(name: string, memoryBytes: number): void {
+    const d = this.makePath(name);
+    write(join(d, 'cgroup.subtree_control'), '+memory +pids +cpu');
+    write(join(d, 'memory.max'), String(memoryBytes));
   }
   counters(name: string): LimitCounters {
     return {
@@ -146,18 +205,16 @@ class CgroupV2 implements CgroupBackend {
     };
   }
   pids(name: string): number[] {
-    return readPids(this.dir(name));
+    return readPidsDeep(this.dir(name));
   }
   remove(name: string): boolean {
-    return rmdirIfThere(this.dir(name));
+    return removeTree(this.dir(name));
   }
-  leftovers(): string[] {
-    const d = this.dir();
-    return existsSync(d)
-      ? readdirSync(d, { withFileTypes: true })
-          .filter((e) => e.isDirectory())
-          .map((e) => e.name)
-      : [];
+  children(name: string): string[] {
+    return subdirs(this.dir(name));
+  }
+  dirs(name: string): string[] {
+    return [this.dir(name)];
   }
 }
 
@@ -178,6 +235,7 @@ class RlimitOnly implements CgroupBackend {
   create(): string[] {
     return [];
   }
+  cap(): void {}
   counters(): LimitCounters {
     return { oomKills: 0, pidsRefused: 0 };
   }
@@ -187,18 +245,11 @@ class RlimitOnly implements CgroupBackend {
   remove(): boolean {
     return true;
   }
-  leftovers(): string[] {
+  children(): string[] {
     return [];
   }
-}
-
-/** rmdir that treats "already gone" as done and "busy" (processes still exiting) as not yet. */
-function rmdirIfThere(dir: string): boolean {
-  try {
-    rmdirSync(dir);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  dirs(): string[] {
+    return [];
   }
 }
 
@@ -210,8 +261,14 @@ function mb(bytes: number): number {
  * Picks the strongest mechanism the host offers, by trying it: a cgroup
  * hierarchy is used only when a probe group can be made, limited and removed
  * here. `root` is the cgroup mount point; a test can point it elsewhere.
+ * `probe` names the probe group (below drillbook/, inside the caller's own
+ * instance, so that it never touches another server's groups).
  */
-export function detectCgroups(root = '/sys/fs/cgroup', perUidProcesses = process.getuid?.() === 0): CgroupBackend {
+export function detectCgroups(
+  root = '/sys/fs/cgroup',
+  perUidProcesses = process.getuid?.() === 0,
+  probe = `probe-${process.pid}`,
+): CgroupBackend {
   const reasons: string[] = [];
   const v2controllers = join(root, 'cgroup.controllers');
   if (existsSync(v2controllers)) {
@@ -220,13 +277,13 @@ export function detectCgroups(root = '/sys/fs/cgroup', perUidProcesses = process
     if (lacking.length) reasons.push(`cgroup v2 lacks ${lacking.join(', ')}`);
     else {
       const v2 = new CgroupV2(root);
-      const failed = trial(v2, () => v2.enable());
+      const failed = trial(v2, () => v2.enable(), probe);
       if (!failed) return v2;
       reasons.push(`cgroup v2: ${failed}`);
     }
   } else if (['memory', 'pids', 'cpu'].every((c) => existsSync(join(root, c, 'cgroup.procs')))) {
     const v1 = new CgroupV1(root);
-    const failed = trial(v1, () => {});
+    const failed = trial(v1, () => {}, probe);
     if (!failed) return v1;
     reasons.push(`cgroup v1: ${failed}`);
   } else reasons.push(`no cgroup controllers at ${root}`);
@@ -236,8 +293,7 @@ export function detectCgroups(root = '/sys/fs/cgroup', perUidProcesses = process
 const PROBE: Limits = { memoryBytes: 64 * 2 ** 20, pids: 64, cpus: 1, diskBytes: 0 };
 
 /** Creates and removes a probe group; the error text when the hierarchy is not usable. */
-function trial(b: CgroupBackend, prepare: () => void): string | null {
-  const name = `probe-${process.pid}`;
+function trial(b: CgroupBackend, prepare: () => void, name: string): string | null {
   try {
     prepare();
     b.create(name, PROBE);

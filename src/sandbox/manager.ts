@@ -1,22 +1,41 @@
 /**
  * Sandbox lifecycle for many learners on one host: one sandbox per learner,
- * a warm pool, a capacity limit, idle timeout and hard lifetime, reset, limit
- * notices, and one shell per sandbox shared by every browser tab attached to
- * it (so a reload or a network blip reattaches to the same shell).
+ * a warm pool, a capacity limit, a cap per client address, idle timeout,
+ * a grace for sandboxes never used, hard lifetime, reset, limit notices,
+ * and one shell per sandbox shared by every browser tab attached to it (so a
+ * reload or a network blip reattaches to the same shell), with a cap on tabs.
  */
 import type { IPty } from 'node-pty';
 import type { SandboxDriver, SandboxHandle } from './driver.ts';
 import type { LimitCounters } from './limits.ts';
-import type { ServerMessage, SandboxInfo } from './protocol.ts';
+import { ptyInput } from './pty-input.ts';
+import type { ServerMessage, SandboxInfo } from '../protocol/sandbox.ts';
+import { SANDBOX_TEXTS, type EndReason } from '../protocol/texts.ts';
+
+export type { EndReason } from '../protocol/texts.ts';
 
 export interface ManagerOptions {
   maxSandboxes: number;
   poolSize: number;
   idleTimeoutMs: number;
   lifetimeMs: number;
+  /** Most sandboxes held at once by learners from one client address (default: no cap). */
+  maxPerIp?: number;
+  /** A sandbox never used (no terminal attached, no lab touched it) this long after it was handed out ends (default: never). */
+  unusedGraceMs?: number;
+  /** Most terminal clients attached to one sandbox at once (default 8). */
+  maxViewers?: number;
   /** How often idle/lifetime/limits are checked. */
   tickMs?: number;
   log?: (line: string) => void;
+}
+
+/** Who holds a sandbox, for the per-address cap. */
+export interface Owner {
+  /** The client address. */
+  ip: string;
+  /** A workshop seat: counted against the workshop's seats instead of the address cap. */
+  workshop?: string;
 }
 
 /** One attached browser tab (or test client). */
@@ -24,8 +43,6 @@ export interface TerminalClient {
   send(msg: ServerMessage | Buffer): void;
   close(): void;
 }
-
-export type EndReason = Extract<ServerMessage, { type: 'closed' }>['reason'];
 
 export class AtCapacityError extends Error {
   readonly retryAfterSeconds: number;
@@ -36,35 +53,57 @@ export class AtCapacityError extends Error {
   }
 }
 
+export class TooManySandboxesError extends Error {
+  readonly count: number;
+  constructor(count: number) {
+    super(`this address already holds ${count} sandboxes`);
+    this.name = 'TooManySandboxes';
+    this.count = count;
+  }
+}
+
+export class TooManyViewersError extends Error {
+  readonly max: number;
+  constructor(max: number) {
+    super(`the sandbox already has ${max} terminal connections`);
+    this.name = 'TooManyViewers';
+    this.max = max;
+  }
+}
+
 const SCROLLBACK_BYTES = 128 * 1024;
-const END_TEXT: Record<EndReason, string> = {
-  idle: 'Your sandbox was removed after a period without use. Open it again for a fresh one.',
-  lifetime: 'Your sandbox reached its maximum lifetime and was removed. Open it again for a fresh one.',
-  reset: 'Your sandbox is being reset: fresh servers are starting.',
-  stopped: 'Your sandbox was closed.',
-  crashed: 'Your sandbox stopped unexpectedly. Open it again for a fresh one; nothing else on the server was affected.',
-  shutdown: 'The Drillbook server is shutting down.',
-};
+/** Typed input waiting for a busy shell: above this the caller stops reading its socket. */
+export const INPUT_HIGH_WATER = 64 * 1024;
+/** Above this, input is dropped (only reached when many tabs type at once into a shell that does not read). */
+const INPUT_HARD_LIMIT = 1024 * 1024;
+/** Typical time a sandbox takes to start, for Retry-After when capacity frees as sandboxes end. */
+const START_SECONDS = 5;
 
 /** A learner's sandbox with its shell and attached clients. */
 class Session {
   readonly handle: SandboxHandle;
   readonly learner: string;
+  readonly owner: Owner | undefined;
   /** When the learner got it: the hard lifetime counts from here, not from when the pool started it. */
   readonly claimedAt = Date.now();
   lastActive = Date.now();
+  /** A terminal was attached or a lab used it (else it ends after the unused grace). */
+  used = false;
   pty: IPty | undefined;
   size = { cols: 80, rows: 24 };
   clients = new Set<TerminalClient>();
   scrollback: Buffer[] = [];
   scrollbackBytes = 0;
   counters: LimitCounters = { oomKills: 0, pidsRefused: 0 };
-  diskFull = false;
+  /** Limits being hit now whose notice was sent (said once per episode). */
+  episodes = new Set<string>();
   paused = false;
+  inputDropNoticed = false;
 
-  constructor(handle: SandboxHandle, learner: string) {
+  constructor(handle: SandboxHandle, learner: string, owner: Owner | undefined) {
     this.handle = handle;
     this.learner = learner;
+    this.owner = owner;
   }
 
   broadcast(msg: ServerMessage | Buffer): void {
@@ -80,21 +119,38 @@ class Session {
   }
 }
 
+type Waiter = { give(h: SandboxHandle): void; fail(e: unknown): void };
+
 export class SandboxManager {
   private sessions = new Map<string, Session>();
   private pool: SandboxHandle[] = [];
-  private starting = 0;
-  private pending = new Map<string, Promise<Session>>();
+  /** Pool sandboxes being started, and sandboxes started for one learner. */
+  private poolStarting = 0;
+  private directStarting = 0;
+  /** Sandboxes being destroyed: their capacity frees within seconds. */
+  private ending = 0;
+  private pending = new Map<string, { owner: Owner | undefined; session: Promise<Session> }>();
+  /** Learners waiting for a pool sandbox that is starting, in order. */
+  private poolWaiters: Waiter[] = [];
   /** Warm-pool sandboxes being started. */
   private filling = new Set<Promise<void>>();
+  /** The address each learner last came from (routes note it before a lab starts a sandbox for them). */
+  private owners = new Map<string, Owner>();
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
   readonly driver: SandboxDriver;
-  private opts: Required<ManagerOptions>;
+  private opts: Required<Omit<ManagerOptions, 'maxPerIp' | 'unusedGraceMs'>> & { maxPerIp: number; unusedGraceMs: number };
 
   constructor(driver: SandboxDriver, opts: ManagerOptions) {
     this.driver = driver;
-    this.opts = { tickMs: 2_000, log: () => {}, ...opts };
+    this.opts = {
+      tickMs: 2_000,
+      log: () => {},
+      maxViewers: 8,
+      ...opts,
+      maxPerIp: opts.maxPerIp ?? Infinity,
+      unusedGraceMs: opts.unusedGraceMs ?? Infinity,
+    };
   }
 
   /** Starts the idle/limit ticker and fills the warm pool. */
@@ -105,29 +161,43 @@ export class SandboxManager {
   }
 
   get stats() {
-    return { active: this.sessions.size, pooled: this.pool.length, starting: this.starting };
+    return {
+      active: this.sessions.size,
+      pooled: this.pool.length,
+      starting: this.poolStarting + this.directStarting,
+      ending: this.ending,
+    };
   }
 
+  /** Sandboxes that hold host resources: held, pooled, starting, and still being torn down. */
   private total(): number {
-    return this.sessions.size + this.pool.length + this.starting;
+    return this.sessions.size + this.pool.length + this.poolStarting + this.directStarting + this.ending;
   }
 
   private refill(): void {
-    while (!this.closing && this.pool.length + this.starting < this.opts.poolSize && this.total() < this.opts.maxSandboxes) {
-      this.starting++;
+    while (!this.closing && this.pool.length + this.poolStarting < this.opts.poolSize && this.total() < this.opts.maxSandboxes) {
+      this.poolStarting++;
       const p = this.driver.create().then(
         async (h) => {
-          this.starting--;
-          if (this.closing) await h.destroy();
-          else {
-            this.pool.push(h);
-            void h.ended.then(() => {
-              this.pool = this.pool.filter((p) => p !== h);
-            });
+          this.poolStarting--;
+          if (this.closing) {
+            await h.destroy();
+            return;
           }
+          const waiter = this.poolWaiters.shift();
+          if (waiter) {
+            waiter.give(h);
+            return;
+          }
+          this.pool.push(h);
+          void h.ended.then(() => {
+            this.pool = this.pool.filter((p) => p !== h);
+          });
         },
         (e: unknown) => {
-          this.starting--;
+          this.poolStarting--;
+          // A learner waiting for this one is not left waiting: they start their own (or hear why not).
+          this.poolWaiters.shift()?.fail(e);
           if (this.closing) return; // Ended by the shutdown itself.
           this.opts.log(`warm pool: a sandbox failed to start: ${e instanceof Error ? e.message : String(e)}`);
         },
@@ -159,8 +229,14 @@ export class SandboxManager {
     };
   }
 
+  /** Remembers where a learner comes from, for a sandbox started for them later (a lab start). */
+  noteOwner(learner: string, owner: Owner): void {
+    this.owners.set(learner, owner);
+  }
+
   /** The learner's sandbox, started (or taken from the pool) when there is none. */
-  async claim(learner: string): Promise<SandboxInfo> {
+  async claim(learner: string, owner?: Owner): Promise<SandboxInfo> {
+    if (owner) this.noteOwner(learner, owner);
     return this.describe(await this.session(learner));
   }
 
@@ -176,58 +252,104 @@ export class SandboxManager {
       return existing;
     }
     const inflight = this.pending.get(learner);
-    if (inflight) return inflight;
-    const p = this.open(learner).finally(() => this.pending.delete(learner));
-    this.pending.set(learner, p);
-    return p;
+    if (inflight) return inflight.session;
+    const owner = this.owners.get(learner);
+    this.checkAddressCap(owner);
+    const session = this.open(learner, owner).finally(() => this.pending.delete(learner));
+    this.pending.set(learner, { owner, session });
+    return session;
   }
 
-  private async open(learner: string): Promise<Session> {
+  /** Sandboxes held (or being started) by learners from one address, workshop seats apart. */
+  private heldBy(ip: string): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.owner?.ip === ip && !s.owner.workshop) n++;
+    for (const p of this.pending.values()) if (p.owner?.ip === ip && !p.owner.workshop) n++;
+    return n;
+  }
+
+  private checkAddressCap(owner: Owner | undefined): void {
+    if (!owner || owner.workshop || !Number.isFinite(this.opts.maxPerIp)) return;
+    if (this.heldBy(owner.ip) >= this.opts.maxPerIp) throw new TooManySandboxesError(this.opts.maxPerIp);
+  }
+
+  private async open(learner: string, owner: Owner | undefined): Promise<Session> {
     if (this.closing) throw new Error('the server is shutting down');
-    let handle = this.pool.shift();
-    if (!handle) {
-      if (this.total() >= this.opts.maxSandboxes) throw new AtCapacityError(this.retryAfter());
-      this.starting++;
-      try {
-        handle = await this.driver.create();
-      } finally {
-        this.starting--;
-      }
-    }
-    const s = new Session(handle, learner);
+    const handle = await this.obtain();
+    const s = new Session(handle, learner, owner);
     s.counters = handle.counters();
     this.sessions.set(learner, s);
     void handle.ended.then(() => {
-      if (this.sessions.get(learner) === s) this.end(learner, 'crashed');
+      if (this.sessions.get(learner) !== s) return;
+      // The kernel's OOM kill of the sandbox's servers or init: say which limit, not just "stopped".
+      const byMemory = handle.counters().oomKills > s.counters.oomKills;
+      void this.end(learner, 'crashed', byMemory ? SANDBOX_TEXTS.killedByMemory(this.driver.limits.memoryBytes) : undefined);
     });
     this.refill();
     return s;
   }
 
-  /** Seconds until the earliest sandbox would be removed for idleness, bounded to [5, 300]. */
+  /** A ready sandbox: from the pool, from a pool start under way, or started now when there is room. */
+  private async obtain(): Promise<SandboxHandle> {
+    const pooled = this.pool.shift();
+    if (pooled) return pooled;
+    // A pool sandbox is starting that nobody waits for yet: take it when it is ready (sooner than a new one).
+    if (this.poolStarting > this.poolWaiters.length) {
+      try {
+        return await new Promise<SandboxHandle>((give, fail) => this.poolWaiters.push({ give, fail }));
+      } catch {
+        // That start failed; try a start of our own below.
+      }
+    }
+    if (this.total() >= this.opts.maxSandboxes) throw new AtCapacityError(this.retryAfter());
+    this.directStarting++;
+    try {
+      return await this.driver.create();
+    } finally {
+      this.directStarting--;
+    }
+  }
+
+  /**
+   * Seconds until capacity is likely to free: a few when sandboxes are ending now, else the
+   * earliest moment a held sandbox would be removed (unused grace, idle timeout or lifetime);
+   * bounded to [2, 300].
+   */
   private retryAfter(): number {
+    if (this.ending > 0) return START_SECONDS;
     const now = Date.now();
     let soonest = Infinity;
-    for (const s of this.sessions.values()) soonest = Math.min(soonest, s.lastActive + this.opts.idleTimeoutMs - now);
-    return Math.max(5, Math.min(300, Math.ceil(soonest / 1000)));
+    for (const s of this.sessions.values()) {
+      soonest = Math.min(soonest, s.lastActive + this.opts.idleTimeoutMs - now, s.claimedAt + this.opts.lifetimeMs - now);
+      if (!s.used) soonest = Math.min(soonest, s.claimedAt + this.opts.unusedGraceMs - now);
+    }
+    return Math.max(2, Math.min(300, Math.ceil(soonest / 1000)));
   }
 
   /** Ends a learner's sandbox, telling attached clients why. */
-  async end(learner: string, reason: EndReason): Promise<void> {
+  async end(learner: string, reason: EndReason, text: string = SANDBOX_TEXTS.ended[reason]): Promise<void> {
     const s = this.sessions.get(learner);
     if (!s) return;
     this.sessions.delete(learner);
-    s.broadcast({ type: 'closed', reason, text: END_TEXT[reason] });
+    s.broadcast({ type: 'closed', reason, text });
     for (const c of s.clients) c.close();
     s.clients.clear();
     s.pty?.kill('SIGKILL');
-    await s.handle.destroy();
+    this.ending++;
+    try {
+      await s.handle.destroy();
+    } finally {
+      this.ending--;
+    }
     this.opts.log(`sandbox ${s.handle.id} ended (${reason})`);
     this.refill();
   }
 
-  /** Fresh servers for the learner: the old sandbox goes, a new one comes. */
-  async reset(learner: string): Promise<SandboxInfo> {
+  /** Fresh servers for the learner: the old sandbox goes, a new one comes (held by the same address). */
+  async reset(learner: string, owner?: Owner): Promise<SandboxInfo> {
+    const previous = this.sessions.get(learner)?.owner;
+    if (owner) this.noteOwner(learner, owner);
+    else if (previous) this.noteOwner(learner, previous);
     await this.end(learner, 'reset');
     return this.claim(learner);
   }
@@ -235,7 +357,9 @@ export class SandboxManager {
   /** Attaches a terminal client to the learner's shell, starting the sandbox or shell as needed. */
   async attach(learner: string, client: TerminalClient, size?: { cols: number; rows: number }): Promise<() => void> {
     const s = await this.session(learner);
+    if (s.clients.size >= this.opts.maxViewers) throw new TooManyViewersError(this.opts.maxViewers);
     if (size) s.size = size;
+    s.used = true;
     s.clients.add(client);
     // A pause belongs to the client that could not keep up; a newly attached one
     // (often the same tab after a reload) starts with an empty buffer.
@@ -265,11 +389,32 @@ export class SandboxManager {
     });
   }
 
-  input(learner: string, data: Buffer): void {
+  /**
+   * Typed input for the learner's shell. Returns false when the shell has more than
+   * INPUT_HIGH_WATER unread: the caller should stop reading its source until onInputDrained.
+   * Input beyond a hard limit is dropped, and the learner told once.
+   */
+  input(learner: string, data: Buffer): boolean {
     const s = this.sessions.get(learner);
-    if (!s?.pty) return;
+    if (!s?.pty) return true;
     s.lastActive = Date.now();
-    s.pty.write(data.toString('utf8'));
+    const backlog = ptyInput(s.pty)?.backlog ?? 0;
+    if (backlog + data.length > INPUT_HARD_LIMIT) {
+      if (!s.inputDropNoticed) s.broadcast({ type: 'notice', level: 'warning', text: SANDBOX_TEXTS.inputDropped() });
+      s.inputDropNoticed = true;
+      return false;
+    }
+    s.inputDropNoticed = false;
+    s.pty.write(data);
+    return (ptyInput(s.pty)?.backlog ?? 0) <= INPUT_HIGH_WATER;
+  }
+
+  /** Calls `cb` once the learner's shell has taken what was typed (at once when there is no shell). */
+  onInputDrained(learner: string, cb: () => void): void {
+    const pty = this.sessions.get(learner)?.pty;
+    const input = pty ? ptyInput(pty) : undefined;
+    if (input) input.onDrained(cb);
+    else cb();
   }
 
   resize(learner: string, cols: number, rows: number): void {
@@ -295,9 +440,12 @@ export class SandboxManager {
     this.spawnShell(s);
   }
 
+  /** Activity outside the terminal (a lab action, a ping): counts as use. */
   touch(learner: string): void {
     const s = this.sessions.get(learner);
-    if (s) s.lastActive = Date.now();
+    if (!s) return;
+    s.lastActive = Date.now();
+    s.used = true;
   }
 
   private tick(): void {
@@ -305,52 +453,58 @@ export class SandboxManager {
     for (const [learner, s] of this.sessions) {
       if (now - s.claimedAt >= this.opts.lifetimeMs) void this.end(learner, 'lifetime');
       else if (now - s.lastActive >= this.opts.idleTimeoutMs) void this.end(learner, 'idle');
+      else if (!s.used && now - s.claimedAt >= this.opts.unusedGraceMs) void this.end(learner, 'unused');
       else this.checkLimits(s);
     }
   }
 
-  /** Tells the learner when a limit was hit since the last look. */
+  /**
+   * Tells the learner when a limit was hit since the last look: memory (OOM kills), processes,
+   * and each size-limited area full by bytes or by files. Each is said once per episode: a limit
+   * that keeps being hit is not repeated until a look finds it quiet (or, for an area, below 90 %).
+   */
   checkLimits(s: Session): void {
     const l = this.driver.limits;
     const c = s.handle.counters();
-    if (c.oomKills > s.counters.oomKills) {
-      s.broadcast({
-        type: 'notice',
-        level: 'warning',
-        text: `Memory limit reached (${Math.round(l.memoryBytes / 2 ** 20)} MB): the kernel stopped a process in your sandbox that needed more.`,
-      });
-    }
-    if (c.pidsRefused > s.counters.pidsRefused) {
-      s.broadcast({
-        type: 'notice',
-        level: 'warning',
-        text: `Process limit reached (${l.pids} processes): new processes could not start in your sandbox.`,
-      });
-    }
+    this.episode(s, 'memory', c.oomKills > s.counters.oomKills, SANDBOX_TEXTS.memoryLimit(l.memoryBytes));
+    this.episode(s, 'pids', c.pidsRefused > s.counters.pidsRefused, SANDBOX_TEXTS.processLimit(l.pids));
     s.counters = c;
-    const u = s.handle.disk();
-    if (u.totalBytes > 0) {
-      const full = u.usedBytes / u.totalBytes >= 0.98;
-      if (full && !s.diskFull) {
-        s.broadcast({
-          type: 'notice',
-          level: 'warning',
-          text: `Disk limit reached: /var (${Math.round(u.totalBytes / 2 ** 20)} MB, server data and your home) is full. Delete files you no longer need.`,
-        });
-      }
-      s.diskFull = u.usedBytes / u.totalBytes >= 0.9 && (full || s.diskFull);
+    for (const a of s.handle.areas()) {
+      const byBytes = a.totalBytes > 0 && a.usedBytes / a.totalBytes >= 0.98;
+      const byFiles = a.totalInodes > 0 && a.usedInodes / a.totalInodes >= 0.98;
+      const below = (a.totalBytes === 0 || a.usedBytes / a.totalBytes < 0.9) && (a.totalInodes === 0 || a.usedInodes / a.totalInodes < 0.9);
+      const text =
+        a.path === '/var' && !byFiles ? SANDBOX_TEXTS.diskFull(a.totalBytes) : SANDBOX_TEXTS.areaFull(a.path, a.totalBytes, byFiles);
+      if (byBytes || byFiles) this.episode(s, `area:${a.path}`, true, text);
+      else if (below) s.episodes.delete(`area:${a.path}`);
     }
   }
 
-  /** Ends every sandbox, pooled ones included. */
+  /** Sends `text` when `hit` starts an episode; a look without a hit ends it (areas end theirs below 90 %). */
+  private episode(s: Session, key: string, hit: boolean, text: string): void {
+    if (!hit) {
+      if (!key.startsWith('area:')) s.episodes.delete(key);
+      return;
+    }
+    if (s.episodes.has(key)) return;
+    s.episodes.add(key);
+    s.broadcast({ type: 'notice', level: 'warning', text });
+  }
+
+  /**
+   * Ends every sandbox, pooled ones included. Learners are told first, while
+   * their sockets are still open (the HTTP server closes them after this).
+   */
   async shutdown(): Promise<void> {
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
+    for (const w of this.poolWaiters.splice(0)) w.fail(new Error('the server is shutting down'));
     await Promise.all([...this.sessions.keys()].map((l) => this.end(l, 'shutdown')));
     await Promise.all([...this.filling]);
     await Promise.all(this.pool.map((h) => h.destroy()));
     this.pool = [];
-    await Promise.all([...this.pending.values()].map((p) => p.then((s) => s.handle.destroy()).catch(() => {})));
+    await Promise.all([...this.pending.values()].map((p) => p.session.then((s) => s.handle.destroy()).catch(() => {})));
+    await this.driver.close();
   }
 
   /** Runs one limit check now (tests use it instead of waiting for the ticker). */

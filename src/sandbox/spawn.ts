@@ -1,10 +1,11 @@
 /**
  * The one module that starts processes. Everything else builds argv arrays
- * (bwrap-argv.ts) and hands them here; nothing goes through a shell string.
+ * (bwrap/argv.ts) and hands them here; nothing goes through a shell string.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { IPty } from 'node-pty';
+import { installPtyInput } from './pty-input.ts';
 
 export interface RunResult {
   code: number | null;
@@ -98,13 +99,29 @@ export function start(argv: string[], env: Record<string, string>): ChildProcess
   return spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
+/**
+ * Starts a helper that must outlive this process: its own session (a signal
+ * to our process group does not reach it), stdin a pipe we never write, so it
+ * sees end-of-file exactly when this process is gone. Not waited for.
+ */
+export function startWatchdog(argv: string[]): ChildProcess {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('startWatchdog: empty argv');
+  const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env: { PATH: '/usr/bin:/bin' } });
+  child.unref();
+  child.on('error', () => {});
+  return child;
+}
+
 const require = createRequire(import.meta.url);
 let ptyModule: typeof import('node-pty') | undefined;
 
-/** Starts argv on a new pseudo-terminal. node-pty is loaded on first use. */
+/** Starts argv on a new pseudo-terminal (input through a bounded PtyInput). node-pty is loaded on first use. */
 export function startPty(argv: string[], env: Record<string, string>, size: { cols: number; rows: number }): IPty {
   const [file, ...args] = argv;
   if (!file) throw new Error('startPty: empty argv');
   ptyModule ??= require('node-pty') as typeof import('node-pty');
-  return ptyModule.spawn(file, args, { name: 'xterm-256color', cols: size.cols, rows: size.rows, env, encoding: null });
+  const pty = ptyModule.spawn(file, args, { name: 'xterm-256color', cols: size.cols, rows: size.rows, env, encoding: null });
+  installPtyInput(pty);
+  return pty;
 }

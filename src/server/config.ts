@@ -1,62 +1,12 @@
 /**
- * Server configuration, read from the environment once at start and
- * validated; a bad value stops the server with a message naming the variable.
- * Every variable, its default and meaning is listed in README.md.
+ * The server's configuration, made from the settings (src/config/settings.ts)
+ * once at start. A bad value stops the server with a message naming the
+ * variable. Pure apart from the host facts it reads (our uid); the cookie key
+ * kept in the state dir is resolved by serve.ts (secret.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { z } from 'zod';
-
-/** "30m", "4h", "90s", "500ms" or a plain number of milliseconds. */
-const Duration = z.string().transform((v, ctx) => {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 90s, 30m or 4h` });
-    return z.NEVER;
-  }
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * mult);
-});
-
-/** "512M", "1G", "1024" (MB when unitless). */
-const Size = z.string().transform((v, ctx) => {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([MG])?B?\s*$/i.exec(v);
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size; write e.g. 512M or 1G` });
-    return z.NEVER;
-  }
-  return Math.round(Number(m[1]) * (m[2]?.toUpperCase() === 'G' ? 2 ** 30 : 2 ** 20));
-});
-
-const Int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-
-export const ServerEnv = z.object({
-  PORT: Int(1, 65535).default(4321).describe('HTTP port'),
-  HOST: z.string().min(1).default('127.0.0.1').describe('Address to listen on'),
-  DRILLBOOK_SITE_DIR: z.string().default('dist').describe('The built static site to serve'),
-  DRILLBOOK_SANDBOX: z.enum(['on', 'off']).default('on').describe('Sandbox mode; off serves only the static site'),
-  DRILLBOOK_STATE_DIR: z
-    .string()
-    .default(process.getuid?.() === 0 ? '/var/lib/drillbook' : '.drillbook')
-    .describe('Server state (sandbox files and data templates, lab results); must be reachable by the sandbox uids'),
-  DRILLBOOK_MAX_SANDBOXES: Int(1, 1000).default(40).describe('Most sandboxes at once, warm pool included'),
-  DRILLBOOK_POOL_SIZE: Int(0, 100).default(2).describe('Ready sandboxes kept waiting for the next learner'),
-  DRILLBOOK_IDLE_TIMEOUT: Duration.default(30 * 60_000).describe('A sandbox without use this long is removed'),
-  DRILLBOOK_LIFETIME: Duration.default(4 * 3_600_000).describe('Hard lifetime of a sandbox'),
-  DRILLBOOK_SANDBOX_MEMORY: Size.default(1024 * 2 ** 20).describe('Memory limit per sandbox'),
-  DRILLBOOK_SANDBOX_DISK: Size.default(512 * 2 ** 20).describe('Size of each sandbox /var (server data and home)'),
-  DRILLBOOK_SANDBOX_PIDS: Int(64, 100_000).default(512).describe('Process limit per sandbox'),
-  DRILLBOOK_SANDBOX_CPUS: z.coerce.number().min(0.1).max(64).default(1).describe('CPU cores per sandbox'),
-  DRILLBOOK_SANDBOX_UID_BASE: Int(100_000, 4_000_000_000)
-    .default(1_000_000)
-    .describe('First host uid for sandboxes when the server runs as root'),
-  DRILLBOOK_SANDBOX_START_TIMEOUT: Duration.default(30_000).describe('Time allowed for a sandbox to come up'),
-  DRILLBOOK_SECRET: z.string().min(16).optional().describe('Key that signs learner cookies (random per start if unset)'),
-  DRILLBOOK_ALLOWED_ORIGINS: z
-    .string()
-    .optional()
-    .describe('Comma-separated extra origins allowed to use the sandbox API (the server’s own origin always is)'),
-});
+import { readSettings, SettingsError } from '../config/settings.ts';
 
 export interface ServerConfig {
   port: number;
@@ -65,58 +15,72 @@ export interface ServerConfig {
   sandbox: boolean;
   stateDir: string;
   maxSandboxes: number;
+  maxSandboxesPerIp: number;
   poolSize: number;
   idleTimeoutMs: number;
+  unusedGraceMs: number;
   lifetimeMs: number;
+  maxViewers: number;
   limits: { memoryBytes: number; diskBytes: number; pids: number; cpus: number };
+  memoryReserveBytes: number;
   uidBase: number;
+  /** Short name of this server's state dir: its cgroups live under drillbook/<instance>. */
+  instance: string;
   startTimeoutMs: number;
-  secret: string;
+  /** From DRILLBOOK_SECRET; undefined: the key kept in the state dir (secret.ts). */
+  secret: string | undefined;
+  publicUrl: string | undefined;
+  allowedHosts: string[];
   allowedOrigins: string[];
+  trustProxy: boolean | number | string[];
+  startRatePerLearner: number;
+  startRatePerIp: number;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
+export { SettingsError as ConfigError };
+
+/** Identifies a state dir: the same folder always gives the same instance name and uid range. */
+export function instanceOf(stateDir: string): { instance: string; uidBase: number } {
+  const h = createHash('sha256').update(resolve(stateDir)).digest();
+  // Ranges 1,000,000 apart from 1,000,000 up (each server uses at most 1,001 uids), below 2^31
+  // so that no tool reading uids as signed ints is confused.
+  return { instance: h.toString('hex').slice(0, 8), uidBase: 1_000_000 * (1 + (h.readUInt32BE(0) % 2000)) };
 }
 
 /** Reads and validates the server configuration; throws ConfigError naming each bad variable. */
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const picked: Record<string, string> = {};
-  for (const k of Object.keys(ServerEnv.shape)) {
-    const v = env[k];
-    if (v !== undefined && v !== '') picked[k] = v;
-  }
-  const r = ServerEnv.safeParse(picked);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
-    throw new ConfigError(`invalid server configuration:\n${lines.join('\n')}\nSee "Configuration" in README.md.`);
-  }
-  const e = r.data;
+  const s = readSettings(env);
+  const stateDir = resolve(s.DRILLBOOK_STATE_DIR ?? (process.getuid?.() === 0 ? '/var/lib/drillbook' : '.drillbook'));
+  const inst = instanceOf(stateDir);
   return {
-    port: e.PORT,
-    host: e.HOST,
-    siteDir: resolve(e.DRILLBOOK_SITE_DIR),
-    sandbox: e.DRILLBOOK_SANDBOX === 'on',
-    stateDir: resolve(e.DRILLBOOK_STATE_DIR),
-    maxSandboxes: e.DRILLBOOK_MAX_SANDBOXES,
-    poolSize: e.DRILLBOOK_POOL_SIZE,
-    idleTimeoutMs: e.DRILLBOOK_IDLE_TIMEOUT,
-    lifetimeMs: e.DRILLBOOK_LIFETIME,
+    port: s.PORT,
+    host: s.HOST,
+    siteDir: resolve(s.DRILLBOOK_SITE_DIR!),
+    sandbox: s.DRILLBOOK_SANDBOX === 'on',
+    stateDir,
+    maxSandboxes: s.DRILLBOOK_MAX_SANDBOXES,
+    maxSandboxesPerIp: s.DRILLBOOK_MAX_SANDBOXES_PER_IP,
+    poolSize: s.DRILLBOOK_POOL_SIZE,
+    idleTimeoutMs: s.DRILLBOOK_IDLE_TIMEOUT,
+    unusedGraceMs: s.DRILLBOOK_UNUSED_GRACE,
+    lifetimeMs: s.DRILLBOOK_LIFETIME,
+    maxViewers: s.DRILLBOOK_MAX_VIEWERS,
     limits: {
-      memoryBytes: e.DRILLBOOK_SANDBOX_MEMORY,
-      diskBytes: e.DRILLBOOK_SANDBOX_DISK,
-      pids: e.DRILLBOOK_SANDBOX_PIDS,
-      cpus: e.DRILLBOOK_SANDBOX_CPUS,
+      memoryBytes: s.DRILLBOOK_SANDBOX_MEMORY,
+      diskBytes: s.DRILLBOOK_SANDBOX_DISK,
+      pids: s.DRILLBOOK_SANDBOX_PIDS,
+      cpus: s.DRILLBOOK_SANDBOX_CPUS,
     },
-    uidBase: e.DRILLBOOK_SANDBOX_UID_BASE,
-    startTimeoutMs: e.DRILLBOOK_SANDBOX_START_TIMEOUT,
-    secret: e.DRILLBOOK_SECRET ?? randomBytes(32).toString('hex'),
-    allowedOrigins: (e.DRILLBOOK_ALLOWED_ORIGINS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    memoryReserveBytes: s.DRILLBOOK_MEMORY_RESERVE,
+    uidBase: s.DRILLBOOK_SANDBOX_UID_BASE ?? inst.uidBase,
+    instance: inst.instance,
+    startTimeoutMs: s.DRILLBOOK_SANDBOX_START_TIMEOUT,
+    secret: s.DRILLBOOK_SECRET,
+    publicUrl: s.DRILLBOOK_PUBLIC_URL,
+    allowedHosts: s.DRILLBOOK_ALLOWED_HOSTS ?? [],
+    allowedOrigins: s.DRILLBOOK_ALLOWED_ORIGINS ?? [],
+    trustProxy: s.DRILLBOOK_TRUST_PROXY,
+    startRatePerLearner: s.DRILLBOOK_START_RATE,
+    startRatePerIp: s.DRILLBOOK_START_RATE_PER_IP,
   };
 }

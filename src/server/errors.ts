@@ -1,68 +1,28 @@
 /**
- * The server's error catalogue: every failed API answer and WebSocket error
- * carries one of these stable names, an HTTP status and a message that says
- * what happened and what to do. Tests assert the messages verbatim.
+ * Failures a route answers with: a catalogue name (src/protocol/errors.ts)
+ * and its message. Routes throw them; the error handler (plugins/errors.ts)
+ * is the one place that turns any error into a `{error, message}` answer.
  */
+import { serverErrorMessage, type ServerErrorArgs, type ServerErrorName } from '../protocol/errors.ts';
 
-export const SERVER_ERRORS = {
-  SandboxDisabled: {
-    status: 503,
-    message: (reason: string) =>
-      `Sandbox mode is not available on this server: ${reason} The lessons work without it; the site's operator can enable it.`,
-  },
-  AtCapacity: {
-    status: 503,
-    message: (seconds: number) => `All sandboxes on this server are in use. Try again in ${seconds} s.`,
-  },
-  NoSandbox: {
-    status: 404,
-    message: () => 'You have no sandbox yet. Open one with the "Open sandbox" button (POST /api/sandbox).',
-  },
-  OriginRejected: {
-    status: 403,
-    message: (origin: string) =>
-      `Requests from ${origin} may not use this server's sandboxes. Open the site at its own address, or add the origin to DRILLBOOK_ALLOWED_ORIGINS.`,
-  },
-  SandboxStartFailed: {
-    status: 500,
-    message: (detail: string) =>
-      `Your sandbox could not start (${detail}). This is a server problem, not something you did: try again, and tell the site's operator if it persists.`,
-  },
-  BadMessage: {
-    status: 400,
-    message: (detail: string) =>
-      `Message ignored: ${detail}. Control messages are JSON text frames of type resize, pause, resume, restart or ping; keystrokes are binary frames.`,
-  },
-  LabNotFound: {
-    status: 404,
-    message: (detail: string) => detail,
-  },
-  LabNotStarted: {
-    status: 409,
-    message: (detail: string) => detail,
-  },
-  LabBusy: {
-    status: 409,
-    message: (detail: string) => detail,
-  },
-  LabSetupFailed: {
-    status: 500,
-    message: (detail: string) => detail,
-  },
-  RateLimited: {
-    status: 429,
-    message: (detail: string) => detail,
-  },
-  NotFound: {
-    status: 404,
-    message: (path: string) => `There is no API at ${path}.`,
-  },
-} as const;
+export class ApiFailure extends Error {
+  readonly error: ServerErrorName;
+  /** Sent as Retry-After and in the body. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(error: ServerErrorName, message: string, retryAfterSeconds?: number) {
+    super(message);
+    this.name = 'ApiFailure';
+    this.error = error;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
 
-export type ServerErrorName = keyof typeof SERVER_ERRORS;
+/** An ApiFailure with the catalogue's message for `name`. */
+export function failure<N extends ServerErrorName>(name: N, ...args: ServerErrorArgs<N>): ApiFailure {
+  return new ApiFailure(name, serverErrorMessage(name, ...args));
+}
 
-export interface ServerErrorBody {
-  error: ServerErrorName;
-  message: string;
-  retryAfterSeconds?: number;
+/** The first line of an error text, short enough for a learner-facing message. */
+export function firstLine(s: string): string {
+  return (s.split('\n')[0] ?? '').slice(0, 300);
 }

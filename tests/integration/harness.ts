@@ -8,15 +8,17 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
-import { BwrapDriver } from '../../src/sandbox/bwrap-driver.ts';
+import { BwrapDriver } from '../../src/sandbox/bwrap/driver.ts';
 import type { Limits } from '../../src/sandbox/limits.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp, LEARNER_COOKIE } from '../../src/server/app.ts';
-import { loadServerConfig } from '../../src/server/config.ts';
-import type { SandboxInfo, ServerMessage } from '../../src/sandbox/protocol.ts';
+import { instanceOf, loadServerConfig } from '../../src/server/config.ts';
+import type { SandboxInfo, ServerMessage } from '../../src/protocol/sandbox.ts';
 
 /** The state dir the server would use here (DRILLBOOK_STATE_DIR honoured, so two checkouts can test at once). */
 export const STATE_DIR = loadServerConfig(process.env).stateDir;
+/** Its instance name: sandbox cgroups of every test server live below drillbook/<instance>/. */
+export const INSTANCE = instanceOf(STATE_DIR).instance;
 
 /**
  * First host uid of the test sandboxes. DRILLBOOK_TEST_UID_BASE moves every
@@ -47,6 +49,7 @@ async function findSkipReason(): Promise<string | null> {
   const pre = await new BwrapDriver({
     limits: TEST_LIMITS,
     stateDir: STATE_DIR,
+    instance: INSTANCE,
     uidBase: TEST_UID_BASE,
     startTimeoutMs: 30_000,
   }).preflight();
@@ -69,6 +72,7 @@ export async function startServer(
   const driver = new BwrapDriver({
     limits: opts.limits ?? TEST_LIMITS,
     stateDir: STATE_DIR,
+    instance: INSTANCE,
     uidBase: opts.uidBase ?? TEST_UID_BASE,
     startTimeoutMs: 30_000,
   });
@@ -138,7 +142,8 @@ export class Terminal {
   messages: ServerMessage[] = [];
   private waiters: (() => void)[] = [];
 
-  constructor(url: string, cookie: string, origin?: string) {
+  /** `origin`: the Origin a browser would send (default: the server's own); null sends none. */
+  constructor(url: string, cookie: string, origin: string | null = url.replace(/^ws/, 'http').replace(/(\/\/[^/]+).*$/, '$1')) {
     const headers: Record<string, string> = { cookie };
     if (origin) headers['origin'] = origin;
     this.ws = new WebSocket(url, { headers });

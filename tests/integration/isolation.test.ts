@@ -57,7 +57,8 @@ describe.skipIf(reason)('sandbox isolation', () => {
     const r = await mallory.run(`ls ${process.cwd()} /work /root 2>&1; cat /etc/shadow 2>&1; ls /proc/1/root/ | tr '\\n' ' '`);
     expect(r.out).toContain(`ls: cannot access '${process.cwd()}': No such file or directory`);
     expect(r.out).toContain("ls: cannot access '/root': No such file or directory");
-    expect(r.out).toContain('cat: /etc/shadow: Permission denied');
+    // The sandbox's /etc is a private copy without the host's secrets.
+    expect(r.out).toContain('cat: /etc/shadow: No such file or directory');
     const write = await mallory.run('touch /usr/bin/evil /etc/evil 2>&1');
     expect(write.out).toContain("touch: cannot touch '/usr/bin/evil': Read-only file system");
     expect(write.out).toContain("touch: cannot touch '/etc/evil': Read-only file system");
@@ -103,7 +104,7 @@ describe.skipIf(reason)('sandbox isolation', () => {
     const r = await mallory.run(`awk 'BEGIN { s = "x"; for (;;) s = s s }'; echo "rc=$?"`, 90_000);
     expect(r.out).toContain('rc=137');
     await mallory.until(
-      () => mallory.messages.some((m) => m.type === 'notice' && m.text.startsWith('Memory limit reached (768 MB)')),
+      () => mallory.messages.some((m) => m.type === 'notice' && m.text.startsWith('Memory limit reached (768 MB, files in /tmp')),
       10_000,
       'memory notice',
     );

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BwrapDriver } from '../../src/sandbox/bwrap-driver.ts';
-import { skipReason, STATE_DIR, TEST_LIMITS, TEST_PORT_BASE, TEST_UID_BASE } from './harness.ts';
+import { BwrapDriver } from '../../src/sandbox/bwrap/driver.ts';
+import { INSTANCE, skipReason, STATE_DIR, TEST_LIMITS, TEST_PORT_BASE, TEST_UID_BASE } from './harness.ts';
 
 const reason = await skipReason();
 if (reason) console.warn(`skipping server lifecycle tests: ${reason}`);
@@ -36,9 +36,35 @@ function sandboxProcesses(uids: [number, number] = [UID_BASE - 1, UID_BASE + 100
   return out;
 }
 
-function cgroupsOf(pid: number): string[] {
-  const dir = '/sys/fs/cgroup/pids/drillbook';
-  return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(`sb-${pid}-`)) : [];
+function parentOf(pid: number): number {
+  try {
+    return Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function cmdlineOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** Sandbox cgroups of this state dir's servers (any process of it): drillbook/<instance>/<owner>/sb-N. */
+function sandboxCgroups(): string[] {
+  const dir = `/sys/fs/cgroup/pids/drillbook/${INSTANCE}`;
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((owner) => {
+    try {
+      return readdirSync(`${dir}/${owner}`, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && e.name.startsWith('sb-'))
+        .map((e) => `${owner}/${e.name}`);
+    } catch {
+      return [];
+    }
+  });
 }
 
 let server: ChildProcess | undefined;
@@ -79,54 +105,87 @@ const settle = async (cond: () => boolean, ms = 10_000) => {
 describe.skipIf(reason)('server lifecycle', () => {
   it('leaves no sandbox process or cgroup behind after SIGTERM', async () => {
     server = await startServer(TEST_PORT_BASE + 0);
-    await openSandboxWithBackgroundWork(4731);
+    await openSandboxWithBackgroundWork(TEST_PORT_BASE + 0);
     expect(sandboxProcesses().length).toBeGreaterThan(4);
-    const pid = server.pid!;
     const exited = new Promise<number | null>((ok) => server!.on('exit', ok));
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
     await settle(() => sandboxProcesses().length === 0);
     expect(sandboxProcesses()).toEqual([]);
-    expect(cgroupsOf(pid)).toEqual([]);
+    expect(sandboxCgroups()).toEqual([]);
   });
 
-  it('a killed server takes its sandboxes with it, and the next start removes its cgroups', async () => {
+  it('a killed server takes its sandboxes and their cgroups with it at once', async () => {
     server = await startServer(TEST_PORT_BASE + 1);
-    await openSandboxWithBackgroundWork(4732);
-    const pid = server.pid!;
+    await openSandboxWithBackgroundWork(TEST_PORT_BASE + 1);
+    expect(sandboxCgroups().length).toBeGreaterThan(0);
+    server.kill('SIGKILL');
+    await settle(() => sandboxProcesses().length === 0 && sandboxCgroups().length === 0);
+    expect(sandboxProcesses()).toEqual([]);
+    // Removed by the server's watchdog, outside the sandbox, not left for the next start.
+    expect(sandboxCgroups()).toEqual([]);
+  });
+
+  it('when the watchdog died with the server, the next start removes what was left', async () => {
+    server = await startServer(TEST_PORT_BASE + 2);
+    await openSandboxWithBackgroundWork(TEST_PORT_BASE + 2);
+    // This server's watchdog only (other checkouts may be testing on this host too).
+    const serverPid = server.pid!;
+    const watchdogs = readdirSync('/proc').filter(
+      (e) => /^\d+$/.test(e) && parentOf(Number(e)) === serverPid && cmdlineOf(Number(e)).some((a) => a.endsWith('/host/watchdog')),
+    );
+    expect(watchdogs.length).toBe(1);
+    const left = sandboxCgroups();
+    expect(left.length).toBeGreaterThan(0);
+    for (const w of watchdogs) process.kill(Number(w), 'SIGKILL');
     server.kill('SIGKILL');
     await settle(() => sandboxProcesses().length === 0);
     expect(sandboxProcesses()).toEqual([]);
+    // Nobody removed them this time…
+    expect(sandboxCgroups()).toEqual(expect.arrayContaining(left));
+    // …until the next start (whose own warm sandbox has a group of its own).
     server = await startServer(TEST_PORT_BASE + 2);
-    await settle(() => cgroupsOf(pid).length === 0);
-    expect(cgroupsOf(pid)).toEqual([]);
+    await settle(() => sandboxCgroups().every((g) => !left.includes(g)));
+    expect(sandboxCgroups().filter((g) => left.includes(g))).toEqual([]);
     server.kill('SIGTERM');
   });
 
   it('a server killed while sandboxes are still starting leaves none of them running', async () => {
     server = await startServer(TEST_PORT_BASE + 3);
-    const pid = server.pid!;
-    const before = cgroupsOf(pid).length;
+    const before = sandboxCgroups().length;
     // The request starts a sandbox; the kill lands as soon as its cgroup exists, before or while bwrap comes up.
-    void fetch('http://127.0.0.1:4734/api/sandbox', { method: 'POST' }).catch(() => undefined);
+    void fetch(`http://127.0.0.1:${TEST_PORT_BASE + 3}/api/sandbox`, { method: 'POST' }).catch(() => undefined);
     const until = Date.now() + 5_000;
-    while (cgroupsOf(pid).length === before && Date.now() < until) await new Promise((ok) => setImmediate(ok));
+    while (sandboxCgroups().length === before && Date.now() < until) await new Promise((ok) => setImmediate(ok));
     server.kill('SIGKILL');
     await settle(() => sandboxProcesses().length === 0);
     expect(sandboxProcesses()).toEqual([]);
   });
 
-  it('a sandbox whose first process is killed from inside ends whole, servers included', async () => {
+  it("a sandbox's init cannot be killed from inside; killed from outside (the OOM killer), the sandbox ends whole", async () => {
     const uidBase = UID_BASE + 50;
-    const driver = new BwrapDriver({ limits: TEST_LIMITS, stateDir: STATE_DIR, uidBase, startTimeoutMs: 30_000 });
+    const driver = new BwrapDriver({ limits: TEST_LIMITS, stateDir: STATE_DIR, instance: INSTANCE, uidBase, startTimeoutMs: 30_000 });
     const sb = await driver.create();
     const ownProcesses = () => sandboxProcesses([uidBase, uidBase + 1]);
     expect(ownProcesses().length).toBeGreaterThan(4);
-    // SIGKILL leaves init no chance to clean up: what the servers leave behind is the driver's to end.
-    await sb.exec(['/bin/bash', '-c', 'kill -s KILL "$(pgrep -o -x init)"']).catch(() => undefined);
+    const fromInside = await sb.exec(['/bin/bash', '-c', 'kill -s KILL 1; sleep 0.5; mysql -Nse "select 1"']);
+    expect(fromInside.stdout.trim()).toBe('1');
+    // The sandbox's pid 1, seen from the host: its NSpid ends in 1.
+    const init = readdirSync('/proc').find((e) => {
+      if (!/^\d+$/.test(e)) return false;
+      try {
+        const st = readFileSync(`/proc/${e}/status`, 'utf8');
+        return Number(/^Uid:\s+(\d+)/m.exec(st)?.[1]) === uidBase && /^NSpid:\s+\d+\s+1$/m.test(st);
+      } catch {
+        return false;
+      }
+    });
+    expect(init).toBeDefined();
+    process.kill(Number(init), 'SIGKILL');
     await sb.ended;
-    await settle(() => ownProcesses().length === 0 && cgroupsOf(process.pid).length === 0);
+    await settle(() => ownProcesses().length === 0 && sandboxCgroups().length === 0);
     expect(ownProcesses()).toEqual([]);
-    expect(cgroupsOf(process.pid)).toEqual([]);
+    expect(sandboxCgroups()).toEqual([]);
+    await driver.close();
   });
 });

@@ -1,18 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  bwrapArgv,
-  cgroupArgv,
+  argsFile,
+  BACKUP_ROOTS,
+  bwrapArgs,
   dropPrivilegesArgv,
   enterArgv,
+  launchArgv,
   rlimitArgv,
   sandboxEnv,
+  tuneMountsArgv,
   type BwrapSpec,
-} from '../../src/sandbox/bwrap-argv.ts';
-import { madeByDeadProcess, SANDBOX_PACKAGES } from '../../src/sandbox/bwrap-driver.ts';
+} from '../../src/sandbox/bwrap/argv.ts';
+import { SANDBOX_PACKAGES } from '../../src/sandbox/bwrap/driver.ts';
+import { madeByDeadProcess } from '../../src/sandbox/proc.ts';
 
 const spec: BwrapSpec = {
   rootfs: '/srv/drillbook/rootfs',
+  etc: '/var/lib/drillbook/etc-abc',
   templates: '/var/lib/drillbook/templates/abc',
   diskBytes: 512 * 2 ** 20,
   tmpBytes: 64 * 2 ** 20,
@@ -29,8 +34,8 @@ function after(argv: string[], flag: string, n = 1): string[][] {
   return out;
 }
 
-describe('bwrapArgv', () => {
-  const argv = bwrapArgv(spec);
+describe('bwrapArgs', () => {
+  const argv = bwrapArgs(spec);
 
   it('unshares user, network, pid, ipc and uts namespaces and maps the learner to uid 1000', () => {
     for (const f of [
@@ -41,6 +46,8 @@ describe('bwrapArgv', () => {
       '--unshare-uts',
       '--die-with-parent',
       '--new-session',
+      '--disable-userns',
+      '--as-pid-1',
     ]) {
       expect(argv).toContain(f);
     }
@@ -49,16 +56,27 @@ describe('bwrapArgv', () => {
     expect(argv).not.toContain('--share-net');
   });
 
-  it('shows the system read-only and never the host root', () => {
+  it('shows the system read-only, a private /etc, never the host root, and remounts the root read-only last', () => {
     const binds = after(argv, '--bind', 2);
     expect(binds).toEqual([]);
     const ro = after(argv, '--ro-bind', 2);
     expect(ro).toContainEqual(['/usr', '/usr']);
-    expect(ro).toContainEqual(['/etc', '/etc']);
+    expect(ro).toContainEqual(['/var/lib/drillbook/etc-abc', '/etc']);
+    expect(ro).not.toContainEqual(['/etc', '/etc']);
+    expect(ro).toContainEqual(['/dev/null', '/proc/cmdline']);
     expect(ro).toContainEqual(['/srv/drillbook/rootfs', '/opt/drillbook']);
     expect(ro).toContainEqual(['/var/lib/drillbook/templates/abc', '/opt/templates']);
     expect(ro.map(([src]) => src)).not.toContain('/');
     expect(after(argv, '--tmpfs')).toContainEqual(['/usr/local']);
+    expect(after(argv, '--remount-ro')).toEqual([['/usr/local'], ['/dev'], ['/']]);
+    expect(argv.lastIndexOf('--remount-ro')).toBeGreaterThan(argv.lastIndexOf('--tmpfs'));
+  });
+
+  it('every writable path a course uses lies in a size-limited area', () => {
+    const links = after(argv, '--symlink', 2);
+    for (const d of BACKUP_ROOTS) expect(links).toContainEqual([`/var${d}`, d]);
+    expect(links).toContainEqual(['/var/local/bin', '/usr/local/bin']);
+    for (const area of ['/tmp', '/run', '/dev/shm']) expect(argv.join(' ')).toContain(`--size ${64 * 2 ** 20} --tmpfs ${area}`);
   });
 
   it('gives /var (server data and home) a size: the disk limit', () => {
@@ -79,18 +97,33 @@ describe('bwrapArgv', () => {
       ['PATH', '/usr/bin'],
       ['HOME', '/home/learner'],
     ]);
-    expect(argv.slice(-2)).toEqual(['--', '/opt/drillbook/libexec/init']);
+    expect(argv.slice(-4)).toEqual(['--', '/usr/bin/perl', '/opt/drillbook/libexec/confine', '/opt/drillbook/libexec/init']);
+  });
+
+  it('passes the options through a descriptor, so no host path shows in the command line', () => {
+    const f = argsFile(argv);
+    expect(f.argv).toEqual([
+      'bwrap',
+      '--args',
+      '3',
+      '--',
+      '/usr/bin/perl',
+      '/opt/drillbook/libexec/confine',
+      '/opt/drillbook/libexec/init',
+    ]);
+    expect(f.content.toString('utf8').split('\0').slice(0, -1)).toEqual(argv.slice(0, argv.indexOf('--')));
+    expect(f.argv.join(' ')).not.toContain('/var/lib/drillbook');
   });
 
   it('binds the host folder at /var only while building templates', () => {
-    const t = bwrapArgv({ ...spec, templates: undefined, varOnHost: '/tmp/tpl/var' });
+    const t = bwrapArgs({ ...spec, templates: undefined, varOnHost: '/tmp/tpl/var' });
     expect(after(t, '--bind', 2)).toEqual([['/tmp/tpl/var', '/var']]);
     expect(t.join(' ')).not.toContain('--tmpfs /var');
   });
 });
 
 describe('entering and wrapping', () => {
-  it('enters every namespace of the sandbox as the learner', () => {
+  it('enters every namespace of the sandbox as the learner, confined', () => {
     expect(enterArgv(4242, ['bash'])).toEqual([
       'nsenter',
       '--target=4242',
@@ -104,6 +137,8 @@ describe('entering and wrapping', () => {
       '--setgid=1000',
       '--root',
       '--wd',
+      '/usr/bin/perl',
+      '/opt/drillbook/libexec/confine',
       'bash',
     ]);
   });
@@ -119,16 +154,22 @@ describe('entering and wrapping', () => {
     expect(dropPrivilegesArgv({ uid: null, gid: null }, ['bwrap'])).toEqual(['bwrap']);
   });
 
-  it('adds rlimits and cgroups only when in force', () => {
+  it('adds rlimits only when in force; always starts through the launch helper', () => {
     expect(rlimitArgv({}, ['x'])).toEqual(['x']);
     expect(rlimitArgv({ nproc: 256, addressSpaceBytes: 1024 }, ['x'])).toEqual(['prlimit', '--nproc=256:256', '--as=1024:1024', '--', 'x']);
-    expect(cgroupArgv('/cg-exec', [], ['x'])).toEqual(['x']);
-    expect(cgroupArgv('/cg-exec', ['/sys/fs/cgroup/pids/drillbook/a'], ['x'])).toEqual([
-      '/cg-exec',
+    expect(launchArgv('/launch', { cgroups: [] }, ['x'])).toEqual(['/launch', '--', 'x']);
+    expect(launchArgv('/launch', { cgroups: ['/sys/fs/cgroup/pids/drillbook/a'], oomScoreAdj: 500, fd3: '/s/args' }, ['x'])).toEqual([
+      '/launch',
+      '--cgroup',
       '/sys/fs/cgroup/pids/drillbook/a',
+      '--oom-score-adj',
+      '500',
+      '--fd3',
+      '/s/args',
       '--',
       'x',
     ]);
+    expect(tuneMountsArgv('/tune', 77, { '/var': { bytes: 1024, inodes: 10 } })).toEqual(['/tune', '77', '/var=size=1024,nr_inodes=10']);
   });
 
   it('starts processes with the sandbox PATH, Drillbook helpers first', () => {

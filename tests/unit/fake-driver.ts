@@ -4,11 +4,12 @@
  * exercised by tests/integration with bwrap, PostgreSQL and MariaDB.
  */
 import type { IPty } from 'node-pty';
-import type { SandboxDriver, SandboxHandle, SandboxUsage } from '../../src/sandbox/driver.ts';
+import type { AreaUsage, SandboxDriver, SandboxHandle, SandboxUsage } from '../../src/sandbox/driver.ts';
 import type { LimitCounters, Limits } from '../../src/sandbox/limits.ts';
 
 export class FakePty {
-  written: string[] = [];
+  /** Each write as the manager passed it (a Buffer of typed bytes). */
+  written: (string | Buffer)[] = [];
   size: [number, number];
   paused = false;
   killed = false;
@@ -25,10 +26,10 @@ export class FakePty {
     this.exitCbs.push(cb);
     return { dispose() {} };
   }
-  write(s: string) {
+  write(s: string | Buffer) {
     this.written.push(s);
     // Echo, like a terminal does.
-    this.emit(s);
+    this.emit(String(s));
   }
   emit(s: string) {
     for (const cb of this.dataCbs) cb(Buffer.from(s));
@@ -77,6 +78,12 @@ export class FakeHandle implements SandboxHandle {
   disk() {
     return { usedBytes: this.usageNow.diskUsedBytes, totalBytes: this.usageNow.diskTotalBytes };
   }
+  /** Areas besides /var (whose numbers come from usageNow). */
+  otherAreas: AreaUsage[] = [];
+  areas(): AreaUsage[] {
+    const u = this.usageNow;
+    return [{ path: '/var', usedBytes: u.diskUsedBytes, totalBytes: u.diskTotalBytes, usedInodes: 0, totalInodes: 0 }, ...this.otherAreas];
+  }
   counters() {
     return this.countersNow;
   }
@@ -106,6 +113,10 @@ export class FakeDriver implements SandboxDriver {
   async prepare() {}
   async cleanupLeftovers() {
     return 0;
+  }
+  closed = false;
+  async close() {
+    this.closed = true;
   }
   async create(): Promise<FakeHandle> {
     if (this.gate) await this.gate;

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AtCapacityError, SandboxManager, type TerminalClient } from '../../src/sandbox/manager.ts';
-import type { ServerMessage } from '../../src/sandbox/protocol.ts';
+import {
+  AtCapacityError,
+  SandboxManager,
+  TooManySandboxesError,
+  TooManyViewersError,
+  type TerminalClient,
+} from '../../src/sandbox/manager.ts';
+import type { ServerMessage } from '../../src/protocol/sandbox.ts';
 import { FakeDriver } from './fake-driver.ts';
 
 function client() {
@@ -50,7 +56,7 @@ describe('SandboxManager', () => {
     const info = await m.claim('a');
     expect(info.id).toBe('fake-1');
     await flush();
-    expect(m.stats).toEqual({ active: 1, pooled: 2, starting: 0 });
+    expect(m.stats).toEqual({ active: 1, pooled: 2, starting: 0, ending: 0 });
     await m.shutdown();
     expect(d.created.every((h) => h.destroyed)).toBe(true);
   });
@@ -176,7 +182,7 @@ describe('SandboxManager', () => {
       {
         type: 'notice',
         level: 'warning',
-        text: 'Memory limit reached (512 MB): the kernel stopped a process in your sandbox that needed more.',
+        text: 'Memory limit reached (512 MB, files in /tmp, /run and /dev/shm count too): the kernel stopped a process in your sandbox that needed more.',
       },
       { type: 'notice', level: 'warning', text: 'Process limit reached (128 processes): new processes could not start in your sandbox.' },
       {
@@ -185,6 +191,33 @@ describe('SandboxManager', () => {
         text: 'Disk limit reached: /var (0 MB, server data and your home) is full. Delete files you no longer need.',
       },
     ]);
+  });
+
+  it('says a limit that keeps being hit once per episode, and names /tmp full by files', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    const t = client();
+    await m.attach('a', t.c);
+    const h = d.created[0]!;
+    const notices = () => t.got.filter((g) => typeof g === 'object' && g.type === 'notice').map((g) => (g as { text: string }).text);
+    for (let i = 1; i <= 3; i++) {
+      h.countersNow = { oomKills: i, pidsRefused: 0 };
+      m.checkNow('a');
+    }
+    expect(notices()).toHaveLength(1);
+    m.checkNow('a'); // quiet: the episode ends
+    h.countersNow = { oomKills: 4, pidsRefused: 0 };
+    m.checkNow('a');
+    expect(notices()).toHaveLength(2);
+    h.otherAreas = [{ path: '/tmp', usedBytes: 10, totalBytes: 64 * 2 ** 20, usedInodes: 16_380, totalInodes: 16_384 }];
+    m.checkNow('a');
+    m.checkNow('a');
+    expect(notices().slice(2)).toEqual(['/tmp has as many files as it may hold: delete files you no longer need there.']);
+    h.otherAreas = [{ path: '/run', usedBytes: 64 * 2 ** 20, totalBytes: 64 * 2 ** 20, usedInodes: 3, totalInodes: 16_384 }];
+    m.checkNow('a');
+    expect(notices().at(-1)).toBe(
+      '/run (64 MB) is full: delete files you no longer need there, and keep backups in /var (your home, /srv/backups).',
+    );
   });
 
   it('notices a crashed sandbox and lets the learner start a new one', async () => {
@@ -209,5 +242,92 @@ describe('SandboxManager', () => {
     const [x, y] = await p;
     expect(x.id).toBe(y.id);
     expect(d.created).toHaveLength(1);
+  });
+
+  it('ends a sandbox whose terminal was never opened after the unused grace; a used one stays', async () => {
+    vi.useFakeTimers();
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, { ...opts, unusedGraceMs: 30_000 });
+    m.start();
+    await m.claim('hoarder');
+    await m.claim('reader');
+    await m.attach('reader', client().c);
+    await vi.advanceTimersByTimeAsync(31_000);
+    expect(m.info('hoarder')).toBeUndefined();
+    expect(d.created[0]!.destroyed).toBe(true);
+    expect(m.info('reader')).toBeDefined();
+  });
+
+  it('a lab action counts as use', async () => {
+    vi.useFakeTimers();
+    const m = new SandboxManager(new FakeDriver(), { ...opts, unusedGraceMs: 30_000 });
+    m.start();
+    await m.claim('labber');
+    m.touch('labber');
+    await vi.advanceTimersByTimeAsync(31_000);
+    expect(m.info('labber')).toBeDefined();
+  });
+
+  it('caps the sandboxes one address holds, workshop seats apart', async () => {
+    const m = new SandboxManager(new FakeDriver(), { ...opts, maxSandboxes: 10, maxPerIp: 2 });
+    await m.claim('a', { ip: '192.0.2.1' });
+    await m.claim('b', { ip: '192.0.2.1' });
+    await expect(m.claim('c', { ip: '192.0.2.1' })).rejects.toBeInstanceOf(TooManySandboxesError);
+    await m.claim('d', { ip: '192.0.2.1', workshop: 'W1' });
+    await m.claim('e', { ip: '198.51.100.7' });
+    // Asking again for a sandbox you hold is not a new one.
+    await m.claim('a', { ip: '192.0.2.1' });
+    await m.end('a', 'stopped');
+    await m.claim('c', { ip: '192.0.2.1' });
+  });
+
+  it('caps the terminal connections of one sandbox', async () => {
+    const m = new SandboxManager(new FakeDriver(), { ...opts, maxViewers: 3 });
+    for (let i = 0; i < 3; i++) await m.attach('a', client().c);
+    await expect(m.attach('a', client().c)).rejects.toBeInstanceOf(TooManyViewersError);
+  });
+
+  it('a learner arriving while the pool starts a sandbox gets that one instead of a new start', async () => {
+    const d = new FakeDriver();
+    let open!: () => void;
+    d.gate = new Promise((ok) => (open = ok));
+    const m = new SandboxManager(d, { ...opts, maxSandboxes: 1, poolSize: 1 });
+    m.start();
+    const claimed = m.claim('a');
+    await flush();
+    open();
+    expect((await claimed).id).toBe('fake-1');
+    expect(d.created).toHaveLength(1);
+  });
+
+  it('retries in a few seconds when capacity frees because sandboxes are ending now', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, { ...opts, maxSandboxes: 1, unusedGraceMs: 120_000 });
+    await m.claim('a');
+    const err = (await m.claim('b').catch((e: unknown) => e)) as AtCapacityError;
+    // The unused grace of "a" ends first.
+    expect(err.retryAfterSeconds).toBe(60);
+    let release!: () => void;
+    d.created[0]!.destroy = () => new Promise<void>((ok) => (release = ok));
+    const ending = m.end('a', 'stopped');
+    const soon = (await m.claim('b').catch((e: unknown) => e)) as AtCapacityError;
+    expect(soon.retryAfterSeconds).toBe(5);
+    release();
+    await ending;
+  });
+
+  it('tells the learner when their sandbox was stopped by its memory limit', async () => {
+    const d = new FakeDriver();
+    const m = new SandboxManager(d, opts);
+    const t = client();
+    await m.attach('a', t.c);
+    d.created[0]!.countersNow = { oomKills: 1, pidsRefused: 0 };
+    d.created[0]!.crash();
+    await flush();
+    expect(t.got.at(-1)).toEqual({
+      type: 'closed',
+      reason: 'crashed',
+      text: 'Your sandbox used more than its memory limit (512 MB, files in /tmp, /run and /dev/shm included) and was stopped. Open it again for a fresh one, and keep large files in /var (your home, /srv/backups).',
+    });
   });
 });

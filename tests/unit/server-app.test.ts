@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp } from '../../src/server/app.ts';
-import type { ServerMessage } from '../../src/sandbox/protocol.ts';
+import type { ServerMessage } from '../../src/protocol/sandbox.ts';
 import { FakeDriver } from './fake-driver.ts';
 
 function site(): string {
@@ -162,7 +162,8 @@ describe('terminal WebSocket', () => {
     return { ...s, base };
   }
 
-  function connect(base: string, cookie: string, origin?: string) {
+  /** A browser's connection: it always sends its page's Origin (null: a script that sends none). */
+  function connect(base: string, cookie: string, origin: string | null = `http://${base}`) {
     const ws = new WebSocket(`ws://${base}/api/sandbox/terminal?cols=90&rows=20`, { headers: { cookie, ...(origin ? { origin } : {}) } });
     const msgs: ServerMessage[] = [];
     let out = '';
@@ -189,7 +190,7 @@ describe('terminal WebSocket', () => {
     expect(pty.size).toEqual([90, 20]);
     t.ws.send(Buffer.from('echo hi\r'), { binary: true });
     await until(() => t.out() === 'echo hi\r');
-    expect(pty.written).toEqual(['echo hi\r']);
+    expect(pty.written.map(String)).toEqual(['echo hi\r']);
     t.ws.send(JSON.stringify({ type: 'resize', cols: 120, rows: 40 }));
     t.ws.send(JSON.stringify({ type: 'ping', id: 5 }));
     await until(() => t.msgs.some((m) => m.type === 'pong'));
@@ -231,7 +232,7 @@ describe('terminal WebSocket', () => {
     b.ws.send(Buffer.from('whoami\r'), { binary: true });
     await until(() => b.out().includes('whoami'));
     expect(a.out()).toBe('');
-    expect(driver.created.map((h) => h.ptys[0]!.written)).toEqual([[], ['whoami\r']]);
+    expect(driver.created.map((h) => h.ptys[0]!.written.map(String))).toEqual([[], ['whoami\r']]);
     a.ws.close();
     b.ws.close();
   });

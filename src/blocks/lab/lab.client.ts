@@ -14,7 +14,7 @@
  * - A start or reset opens the sandbox panel (its terminal takes the focus).
  */
 import { runInSandbox } from '../../client/run-in-sandbox.ts';
-import type { LabCheckView, LabView } from './view.ts';
+import type { LabCheckView, LabView } from '../../protocol/labs.ts';
 
 const LABELS: Record<LabCheckView['status'], string> = {
   passed: 'passed',

@@ -64,7 +64,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('closed').describe('The sandbox ended; the socket closes next'),
-    reason: z.enum(['idle', 'lifetime', 'reset', 'stopped', 'crashed', 'shutdown']).describe('Why'),
+    reason: z.enum(['idle', 'unused', 'lifetime', 'reset', 'stopped', 'crashed', 'shutdown']).describe('Why'),
     text: z.string().describe('One line for the learner'),
   }),
   z.object({ type: z.literal('pong').describe('Answer to ping'), id: z.number().int().describe('The ping id') }),

@@ -1,4 +1,4 @@
-/** What the lab API answers and the lab block's element shows (types only; the server, src/labs, builds them). */
+/** What the lab API answers and the page shows (types only; shared with the browser). */
 export interface LabCheckView {
   id: string;
   title: string;
