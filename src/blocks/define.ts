@@ -13,6 +13,7 @@
  */
 import type { z } from 'zod';
 import type { BlockKind, BlockReading } from '../lesson/block-kind.ts';
+import type { Problem } from '../problems/catalogue.ts';
 import { issuesToProblems, markdownValues, type Normalised } from './shared.ts';
 
 export interface BlockSpec<S extends z.ZodType> {
@@ -27,6 +28,10 @@ export interface BlockSpec<S extends z.ZodType> {
   component: string;
   /** See BlockKind.proseMarkup. */
   proseMarkup?: (id: string, source: string) => string;
+  /** See BlockKind.verify. */
+  verify?: (data: z.output<S>, at: { file: string; line: number }) => Promise<Problem[]>;
+  /** See BlockKind.verifyFence. */
+  verifyFence?: (source: string, at: { file: string; line: number; path: string }) => Promise<Problem[]>;
 }
 
 export interface BlockDefinition<S extends z.ZodType = z.ZodType> extends BlockSpec<S>, BlockKind<z.output<S>> {}

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadCourse, type Course } from '../course/load-course.ts';
+import { verifyCourse } from '../course/verify.ts';
 import { formatProblem } from '../problems/catalogue.ts';
 
 export interface CheckReport {
@@ -35,7 +36,7 @@ function reportedCounts(counts: Course['blockCounts']): Course['blockCounts'] {
 
 export function checkReport(course: Course): CheckReport {
   return {
-    pages: course.lessons.length,
+    pages: course.pages.length,
     blocks: reportedCounts(course.blockCounts),
     problems: course.problems.map((p) => ({
       file: p.file,
@@ -51,7 +52,7 @@ export function checkReport(course: Course): CheckReport {
   };
 }
 
-export function runCheck(args: string[], defaultDir: string): number {
+export async function runCheck(args: string[], defaultDir: string): Promise<number> {
   const json = args.includes('--json');
   const strict = args.includes('--strict');
   const folder = args.find((a) => !a.startsWith('--')) ?? defaultDir;
@@ -62,7 +63,7 @@ export function runCheck(args: string[], defaultDir: string): number {
     );
     return 2;
   }
-  const course = loadCourse(dir);
+  const course = await verifyCourse(loadCourse(dir));
   const report = checkReport(course);
   const errors = course.problems.filter((p) => p.severity === 'error').length;
   const warnings = course.problems.length - errors;

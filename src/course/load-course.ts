@@ -1,7 +1,14 @@
 /**
- * Reads a course folder from disk: every .md file is a page, every other
- * file an asset. This is the file-system edge of the lesson pipeline; the
- * parsing itself is pure (src/lesson).
+ * Reads a course folder from disk: every .md file is a page (but Markdown
+ * under an `assets/` folder is an asset, FORMAT.md §3), every other file an
+ * asset. This is the file-system edge of the lesson pipeline; the parsing
+ * itself is pure (src/lesson).
+ *
+ * A page is a lesson unless its front matter marks it as the original
+ * site's own machinery (a `template:` other than a lesson's or the home
+ * page's, or `search: {exclude: true}`): such a page is read, checked and
+ * counted, and built as a plain page, but it is not in the navigation,
+ * previous/next or search.
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -28,8 +35,10 @@ export interface Course {
   /** mkdocs.yml's site_name, when there is one. */
   title: string | undefined;
   index: CourseIndex;
-  /** Every page in reading order (depth-first over the navigation). */
+  /** The lessons in reading order (depth-first over the navigation). */
   lessons: CourseLesson[];
+  /** Every page read: the lessons, then the pages that are not lessons (isLesson), by name. */
+  pages: CourseLesson[];
   nav: NavSection;
   problems: Problem[];
   blockCounts: Record<BlockType, number>;
@@ -72,12 +81,25 @@ function walk(dir: string, root: string, out: Listing, seen = new Set<string>([r
       }
       walk(abs, root, out, new Set([...seen, real]));
     } else if (st.isFile()) {
-      (/\.md$/i.test(name) ? out.pages : out.assets).push(rel);
+      (/\.md$/i.test(name) && !isAssetPath(rel) ? out.pages : out.assets).push(rel);
     }
   }
 }
 
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' });
+
+/** Templates of ordinary pages: MkDocs Material's default (`main.html`), a lesson, the course home. */
+const LESSON_TEMPLATES = /^(main|lesson|home)(\.html)?$/i;
+
+/** Whether a page is a lesson, rather than a page of the original site's machinery (FORMAT.md §3). */
+export function isLesson(page: Pick<CourseLesson, 'meta'>): boolean {
+  if (page.meta.search?.exclude === true) return false;
+  const template = page.meta.template?.trim() ?? '';
+  return template === '' || LESSON_TEMPLATES.test(template);
+}
+
+/** Markdown under an `assets/` folder is an asset, not a page (FORMAT.md §3). */
+const isAssetPath = (rel: string) => rel.split('/').slice(0, -1).includes('assets');
 const isIndexFile = (f: string) => /(^|\/)(readme|index)\.md$/i.test(f);
 
 /**
@@ -86,6 +108,21 @@ const isIndexFile = (f: string) => /(^|\/)(readme|index)\.md$/i.test(f);
  */
 export function loadCourse(folder: string, base = '/'): Course {
   const mkdocs = readMkDocs(folder);
+  if (mkdocs && mkdocs.root === undefined) {
+    // No pages folder: nothing to read (never the repository root), and the error says why.
+    const nav: NavSection = { route: '', title: 'Home', index: undefined, pages: [], sections: [] };
+    const index: CourseIndex = { pages: new Map(), assets: new Set(), base };
+    return {
+      dir: folder,
+      title: mkdocs.siteName,
+      index,
+      lessons: [],
+      pages: [],
+      nav,
+      problems: mkdocs.problems,
+      blockCounts: emptyCounts(blockRegistry),
+    };
+  }
   const dir = mkdocs?.root ?? folder;
   const listing: Listing = { pages: [], assets: [], skipped: [] };
   walk(dir, dir, listing);
@@ -122,7 +159,7 @@ export function loadCourse(folder: string, base = '/'): Course {
     lessons.push(parseLesson(source.replace(/^\uFEFF/, ''), f, index, blockRegistry));
   }
   checkAnchors(lessons);
-  const nav = buildNav(lessons);
+  const nav = buildNav(lessons.filter(isLesson));
   if (mkdocs && mkdocs.order.length > 0) followMkDocsNav(nav, mkdocs);
   const ordered: CourseLesson[] = [];
   const visitNav = (s: NavSection) => {
@@ -131,6 +168,7 @@ export function loadCourse(folder: string, base = '/'): Course {
     s.sections.forEach(visitNav);
   };
   visitNav(nav);
+  const others = lessons.filter((l) => !isLesson(l));
   const blockCounts = emptyCounts(blockRegistry);
   for (const l of lessons) for (const t of BLOCK_TYPES) blockCounts[t] += l.blockCounts[t];
   return {
@@ -138,8 +176,9 @@ export function loadCourse(folder: string, base = '/'): Course {
     title: mkdocs?.siteName,
     index,
     lessons: ordered,
+    pages: [...ordered, ...others],
     nav,
-    problems: [...courseProblems, ...ordered.flatMap((l) => l.problems)],
+    problems: [...courseProblems, ...ordered.flatMap((l) => l.problems), ...others.flatMap((l) => l.problems)],
     blockCounts,
   };
 }

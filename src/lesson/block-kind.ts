@@ -34,6 +34,25 @@ export interface BlockKind<D = unknown> {
    * block. Types without it leave such fences as code.
    */
   proseMarkup?: (id: string, source: string) => string;
+  /**
+   * Checks too slow or too heavy for every parse (a diagram parser): run once
+   * per course after parsing (src/course/verify.ts), not by the parser. A
+   * problem turns the block into an error box. `at.line` is the fence line.
+   */
+  // A method, so a definition for its own data type fits the set's BlockKind<unknown> (method parameters are bivariant).
+  verify?(data: D, at: { file: string; line: number }): Promise<Problem[]>;
+  /** The same check for a fence of this type's language in prose (see proseMarkup); `at.line` is that fence's line. */
+  verifyFence?: (source: string, at: { file: string; line: number; path: string }) => Promise<Problem[]>;
+}
+
+/** A fence of a block type drawn in prose (proseMarkup), kept for verifyFence. */
+export interface ProseFence {
+  type: string;
+  source: string;
+  /** File line of its opening fence; for one inside a block's Markdown field, the block's fence line. */
+  line: number;
+  /** The block's field it is in (`scenario`), '' in page prose. */
+  path: string;
 }
 
 /** The block types a course is read with, by fence name. */

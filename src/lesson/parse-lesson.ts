@@ -11,7 +11,7 @@ import { visit } from 'unist-util-visit';
 import { problem, type Problem } from '../problems/catalogue.ts';
 import { splitAdmonitions, type Admonition, type ProseNode } from './admonitions.ts';
 import type { AnchorLink } from './anchors.ts';
-import type { BlockDataOf, BlockSet, ValidBlock } from './block-kind.ts';
+import type { BlockDataOf, BlockSet, ProseFence, ValidBlock } from './block-kind.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
 import { readFrontMatter, type FrontMatter } from './front-matter.ts';
 import { anchorTarget, resolveImage, resolveLink, resolvePrerequisite, routeOf, type CourseIndex } from './links.ts';
@@ -65,6 +65,8 @@ export interface Lesson<B extends ValidBlock = ValidBlock> {
   ids: string[];
   /** Mermaid fences in prose (indented, ~~~, or in a block's Markdown) drawn as diagrams; they are not blocks. */
   proseDiagrams: number;
+  /** Those fences, with where they are, for the block type's verifyFence. */
+  proseFences: ProseFence[];
   /** Links with an #anchor into a page of the course, checked once every page is parsed (anchors.ts). */
   anchorLinks: AnchorLink[];
   problems: Problem[];
@@ -128,12 +130,20 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   const htmlIds: string[] = [];
   const anchorLinks: AnchorLink[] = [];
   let proseDiagrams = 0;
+  const proseFences: ProseFence[] = [];
   // A fence of a block type that draws in prose (Mermaid) and is not a block: the block's markup, with an id of its own kind.
-  const drawDiagrams = (tree: Root) => {
+  // `at`: the chunk's first file line, or the block's fence line and field for a block's Markdown.
+  const drawDiagrams = (tree: Root, at: { startLine: number } | { line: number; path: string }) => {
     visit(tree, 'code', (c, i, parent) => {
-      const markup = c.lang ? blocks[c.lang.toLowerCase()]?.proseMarkup : undefined;
-      if (!markup || !parent || i === undefined) return;
+      const type = c.lang?.toLowerCase();
+      const markup = type ? blocks[type]?.proseMarkup : undefined;
+      if (!type || !markup || !parent || i === undefined) return;
       parent.children[i] = { type: 'html', value: markup(`${slugId(route)}-diagram-${++proseDiagrams}`, c.value) };
+      proseFences.push(
+        'path' in at
+          ? { type, source: c.value, line: at.line, path: at.path }
+          : { type, source: c.value, line: at.startLine + (c.position?.start.line ?? 1) - 1, path: '' },
+      );
     });
   };
   const headings: Heading[] = [];
@@ -156,7 +166,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
         );
     }
     headings.push(...found);
-    drawDiagrams(tree);
+    drawDiagrams(tree, { startLine: n.startLine });
     visit(tree, 'html', (h) => {
       for (const m of h.value.matchAll(HTML_ID)) htmlIds.push(m[1] ?? m[2] ?? '');
     });
@@ -169,7 +179,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
     const node = (n: ProseNode): MarkdownNode | AdmonitionNode => {
       if (n.kind === 'admonition') return { ...n, line: at.line, children: n.children.map(node) };
       const tree = parseMarkdown(n.text);
-      drawDiagrams(tree);
+      drawDiagrams(tree, at);
       checkReferences(tree, n.startLine, n.indent, at);
       return { kind: 'markdown', tree, startLine: at.line };
     };
@@ -181,7 +191,12 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
       const at = inBlock ? { file, line: inBlock.line, path: inBlock.path } : { file, line: ref.line, column: ref.column };
       if (ref.kind === 'md-link') {
         const r = resolveLink(index, file, ref.url);
-        if (r && !r.ok) problems.push(problem('LinkMissing', { ...at, block: 'link' }, { target: ref.url }));
+        if (r && !r.ok)
+          problems.push(
+            r.file
+              ? problem('LinkFileMissing', { ...at, block: 'link' }, { target: ref.url, resolved: r.resolved })
+              : problem('LinkMissing', { ...at, block: 'link' }, { target: ref.url }),
+          );
         const into = anchorTarget(index, file, ref.url);
         if (into) anchorLinks.push({ url: ref.url, ...into, at: { ...at, block: 'link' } });
       } else {
@@ -237,6 +252,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
       ...htmlIds,
     ],
     proseDiagrams,
+    proseFences,
     anchorLinks,
     problems,
     blockCounts: counts,
@@ -297,7 +313,7 @@ function parseBlock<S extends BlockSet>(
   let raw: Record<string, unknown>;
   if (def.yaml) {
     const y = readYaml(seg.body, seg.bodyLine);
-    if (!y.ok) return fail([problem('YamlSyntax', at, { detail: y.detail, blockScalarIndent: y.blockScalarIndent })]);
+    if (!y.ok) return fail([problem('YamlSyntax', at, { detail: y.detail, blockScalars: y.blockScalars })]);
     if (y.lenient) ctx.warn(problem('YamlLenient', at, { part: 'block', ...y.lenient }));
     if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
       const got = Array.isArray(y.value) ? 'a list' : y.value === null ? 'empty' : 'a single value';
@@ -326,10 +342,8 @@ function rewriteUrls(tree: Root, file: string, index: CourseIndex): void {
       const r = resolveLink(index, file, node.url);
       if (r?.ok) node.url = r.url;
       else if (r && node.type === 'link') {
-        node.data = {
-          ...node.data,
-          hProperties: { ...(node.data?.hProperties ?? {}), dataMissing: 'true', title: 'This page is missing from the course' },
-        };
+        const title = r.file ? 'This file is missing from the course' : 'This page is missing from the course';
+        node.data = { ...node.data, hProperties: { ...(node.data?.hProperties ?? {}), dataMissing: 'true', title } };
       }
     } else if (node.type === 'image') {
       const r = resolveImage(index, file, node.url, 'md-image');

@@ -71,7 +71,7 @@ describe('invalid terminals', () => {
       },
     ]);
     expect(page.problems[0]?.hint).toBe(
-      'A "|" block takes its indentation from its first line, and this one is indented deeper than the lines after it. Write "|2" instead of "|" to fix the indentation, or indent every line alike.',
+      'A "|" block takes its indentation from its first line, and the one at line 13 is indented deeper than the lines after it. Write "|2" instead of "|" to fix the indentation, or indent every line alike.',
     );
     // The rest of the page is still there.
     expect(page.title).toBe('First output line indented deeper');

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkReport } from '../../src/cli/check.ts';
+import { loadCourse } from '../../src/course/load-course.ts';
+import { verifyCourse } from '../../src/course/verify.ts';
 import { CONFORMANCE, FIXTURES, fixtureCourse } from '../helpers/fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,14 +28,14 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(70);
+    expect(report.pages).toBe(76);
     expect(report.blocks).toEqual({
-      quiz: 22,
+      quiz: 24,
       'command-builder': 15,
       terminal: 13,
       exercise: 17,
       'code-walkthrough': 7,
-      mermaid: 12,
+      mermaid: 14,
       lab: 3,
     });
   });
@@ -176,6 +178,15 @@ describe('the fixture course', () => {
         path: 'mistakes.0.fails.0',
         name: 'LabUnknownCheck',
         message: '"fails" names check "nowhere", which is not a check of this lab.',
+      },
+      {
+        file: 'machinery/invalid-admin.md',
+        line: 12,
+        severity: 'error',
+        block: 'quiz',
+        path: 'options',
+        name: 'QuizNoCorrect',
+        message: 'Question "Broken on purpose: no option is right." has no option marked correct.',
       },
       {
         file: 'page/front-matter-bad-field.md',
@@ -384,10 +395,17 @@ describe('drillbook check (CLI)', () => {
     ]);
   });
 
-  it('--json on the fixture folder agrees with checkReport', () => {
+  it("--json on the fixture folder agrees with checkReport of the course with every check done (mermaid's parser too)", async () => {
     const r = drillbook('check', FIXTURES, '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(checkReport(fixtureCourse()))));
+    const checked = checkReport(await verifyCourse(loadCourse(FIXTURES)));
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(checked)));
+    // The diagrams that do not parse: the two of invalid-syntax.md, and the one left broken on purpose on reader/all-blocks.md.
+    expect(checked.problems.filter((p) => p.name === 'DiagramSyntax').map((p) => `${p.file}:${p.line}`)).toEqual([
+      'mermaid/invalid-syntax.md:9',
+      'mermaid/invalid-syntax.md:16',
+      'reader/all-blocks.md:95',
+    ]);
   });
 
   it('--strict exits 1 when there are errors', () => {

@@ -130,6 +130,7 @@ describe('the fixture course as a site', () => {
       'command-builder',
       'exercise',
       'lab',
+      'machinery',
       'mermaid',
       'mkdocs-project',
       'page',

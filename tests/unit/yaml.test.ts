@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFrontMatter } from '../../src/lesson/front-matter.ts';
 import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
-import { blockScalarIndentFix } from '../../src/lesson/yaml.ts';
+import { blockScalarFixes, blockScalarIndentFix } from '../../src/lesson/yaml.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { blocksOf, dataOf, seen } from './support.ts';
 
@@ -199,5 +199,45 @@ describe('field values out of range say what was written and what is allowed', (
     expect(problemsOf(body)).toEqual([
       'Field "engines.0" is not valid: it is the text "oracle", but it must be one of "mariadb", "postgresql".',
     ]);
+  });
+
+  it('covers every mis-indented block scalar of the block, each at its own line', () => {
+    const body = [
+      'steps:',
+      '  - command: psql -c "select 1"',
+      '    output: |',
+      '       ?column?',
+      '      ----------',
+      '    narration: one',
+      '  - command: mysql -e "select 1"',
+      '    output: |',
+      '          1',
+      '      ---',
+      '  - command: ls',
+      '    output: |',
+      '      fine',
+      '      lines',
+    ].join('\n');
+    expect(blockScalarFixes(body, 10)).toEqual([
+      { line: 12, indicator: 2, needed: 2 },
+      { line: 17, indicator: 2, needed: 2 },
+    ]);
+    const page = parseLesson(`\`\`\`terminal\n${body}\n\`\`\`\n`, 't.md', EMPTY_INDEX, blockRegistry);
+    expect(page.problems[0]?.hint).toBe(
+      'A "|" block takes its indentation from its first line, and the ones at lines 4 and 9 are indented deeper than the lines after them. Write "|2" at line 4 and "|2" at line 9 instead of "|" to fix the indentation, or indent every line alike.',
+    );
+  });
+
+  it('never suggests an indicator above 9, which YAML does not have', () => {
+    const body = ['steps:', '  - command: x', '    output: |', '                  deep', '              less', '              deep'].join(
+      '\n',
+    );
+    expect(blockScalarFixes(body)).toEqual([{ line: 3, indicator: undefined, needed: 10 }]);
+    const page = parseLesson(`\`\`\`terminal\n${body}\n\`\`\`\n`, 't.md', EMPTY_INDEX, blockRegistry);
+    const hint = page.problems[0]?.hint ?? '';
+    expect(hint).not.toMatch(/\|\d{2}/);
+    expect(hint).toBe(
+      'A "|" block takes its indentation from its first line, and the one at line 4 is indented deeper than the lines after it. Its content sits 10 columns deeper than its key, more than the indentation indicator allows (1 to 9): indent every line alike, or move the lines left so they start at most 9 columns deeper than the key.',
+    );
   });
 });
