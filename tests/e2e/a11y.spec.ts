@@ -92,7 +92,7 @@ test('axe fixtures: no serious or critical violations once blocks are used (answ
     await replay.scrollIntoViewIfNeeded();
     await expect(replay).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
     await replay.locator('.term-play').click();
-    await expect(replay.locator('.term-play')).toHaveText('⏸ Pause');
+    await expect(replay.locator('.term-play')).toHaveText('Pause');
     await scan('replay playing');
 
     await page.locator('db-command-builder').getByLabel('Skip ownership').check();

@@ -290,10 +290,16 @@ test('terminal replay: step, back, restart, narration, speed, keyboard and copy'
   await expect(t).toHaveAttribute('data-step', '0');
   await t.locator('.term-speed').selectOption('4');
   await page.keyboard.press('r');
-  await expect(t.locator('.term-play')).toHaveText('⏸ Pause');
+  // Restart goes back to the start and waits: the reader plays when ready.
+  await expect(t).toHaveAttribute('data-step', '-1');
+  await page.waitForTimeout(500);
+  await expect(t).toHaveAttribute('data-step', '-1');
+  await expect(t.locator('.term-play')).toHaveText('Play');
+  await page.keyboard.press('Space');
+  await expect(t.locator('.term-play')).toHaveText('Pause');
   const steps = await t.locator('.term-step').count();
   await expect(t).toHaveAttribute('data-step', String(steps - 1), { timeout: 20_000 });
-  await expect(t.locator('.term-play')).toHaveText('▶ Play');
+  await expect(t.locator('.term-play')).toHaveText('Play');
   await expect(t.locator('.term-steps')).toHaveCount(1); // transcript kept for screen readers
   expect(errors).toEqual([]);
 });
@@ -328,7 +334,7 @@ test('terminal replay: Space pauses mid-command keeping what was typed, Play goe
   await page.keyboard.press('Space');
   await expect.poll(async () => (await screenRows(t))[0] ?? '', { intervals: [25] }).toMatch(/^\$ pg_dump --f/);
   await page.keyboard.press('Space');
-  await expect(t.locator('.term-play')).toHaveText('▶ Play');
+  await expect(t.locator('.term-play')).toHaveText('Play');
   await page.waitForTimeout(150); // xterm draws what was written on a later frame
   const paused = (await screenRows(t))[0] ?? '';
   expect(paused.length, 'paused mid-command').toBeLessThan(FIRST.length);
@@ -352,8 +358,10 @@ test('terminal replay: 0.5x takes clearly longer than 4x', async ({ page }) => {
   await expect(t).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
   const firstStep = async (speed: string): Promise<number> => {
     await t.locator('.term-speed').selectOption(speed);
-    const start = Date.now();
     await t.locator('.term-restart').click();
+    await expect(t).toHaveAttribute('data-step', '-1');
+    const start = Date.now();
+    await t.locator('.term-play').click();
     await expect(t).toHaveAttribute('data-step', '0', { timeout: 20_000 });
     const took = Date.now() - start;
     await t.locator('.term-play').click();

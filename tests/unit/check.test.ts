@@ -28,14 +28,14 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(76);
+    expect(report.pages).toBe(77);
     expect(report.blocks).toEqual({
       quiz: 24,
       'command-builder': 15,
       terminal: 13,
       exercise: 17,
       'code-walkthrough': 7,
-      mermaid: 14,
+      mermaid: 15,
       lab: 3,
     });
   });
