@@ -22,6 +22,8 @@ step "integration tests (real bwrap sandboxes with PostgreSQL and MariaDB)"
 DRILLBOOK_REQUIRE_SANDBOX=1 vitest run --config vitest.integration.config.ts
 step "labs verify (every lab: setup, checks not yet, solution, checks pass, mistakes caught)"
 node src/cli/main.ts labs verify
+step "replays verify (every terminal replay re-run from its script in a fresh sandbox, outputs compared)"
+node src/cli/main.ts replays verify
 step "content check, strict (content/)"
 node src/cli/main.ts check content --strict
 step "site build, strict (content/ → dist/)"

@@ -1,19 +1,34 @@
 /**
- * `drillbook bench sandbox [--runs N] [--concurrent N]`: sandbox start-up,
- * memory, terminal latency and density on this host, with the real driver,
- * manager and server. Human-readable lines first (with baselines run
- * alongside), then one JSON line:
- *   {"cold_ready_ms":{"p50","p95"},"warm_claim_ms":{"p50"},"idle_rss_mb",
- *    "echo_ms":{"p50","p95"},"max_concurrent"}
- * idle_rss_mb is the proportional resident memory (PSS) of all processes of
- * one idle sandbox; its server data lives in its tmpfs /var and is reported
- * separately.
+ * `drillbook bench sandbox [--runs N] [--learners N] [--seconds N] [--floor-mb N] [--density-max N]`:
+ * what sandbox mode costs and what a learner waits for, on this host, with the
+ * real driver, manager and server. Human-readable lines first (with baselines
+ * run alongside), then one JSON line:
+ *
+ *   {"cold_ready_ms":{"p50","p95"},"prompt_ms":{"p50","p95"},"warm_claim_ms":{"p50"},
+ *    "idle_cgroup_mb","idle_pss_mb","tmpfs_mb","echo_ms":{"p50","p95"},
+ *    "echo_load_ms":{"learners","p50","p95","p99"},"density":{"held","stop_reason"}}
+ *
+ * - cold_ready_ms: driver.create() until both servers answer (in this process).
+ * - prompt_ms: what a learner waits for with the warm pool empty: POST
+ *   /api/sandbox, the terminal WebSocket, until the shell prompt is on screen,
+ *   measured by a separate client process over HTTP; warm_claim_ms the same
+ *   with the pool full.
+ * - idle_cgroup_mb: an idle sandbox's memory cgroup usage (processes, tmpfs
+ *   data, kernel memory: what its limit counts and the host pays), averaged
+ *   over the density sandboxes; idle_pss_mb: the proportional resident memory
+ *   of its processes; tmpfs_mb: its files in /var, /tmp, /run and /dev/shm.
+ * - echo_ms: one learner alone, a keystroke to its echo; echo_load_ms: the
+ *   same while N learners (client processes) type and run queries at once.
+ * - density: sandboxes started (two at a time) until a start fails, the
+ *   server's health ping takes over a second, or available memory falls
+ *   below the floor; held = how many, each still answering queries at the end.
+ * Percentiles: nearest rank (stats.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { freemem } from 'node:os';
 import { resolve } from 'node:path';
-import WebSocket from 'ws';
+import { parseArgs } from 'node:util';
 import { emptySandboxArgv } from '../sandbox/bwrap/argv.ts';
 import { createDriver } from '../sandbox/create-driver.ts';
 import type { SandboxHandle } from '../sandbox/driver.ts';
@@ -21,24 +36,57 @@ import { SandboxManager } from '../sandbox/manager.ts';
 import { run } from '../sandbox/spawn.ts';
 import { buildApp } from '../server/app.ts';
 import { loadServerConfig } from '../server/config.ts';
+import { percentile, summary } from './stats.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-
-function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10;
-}
-
 const ms = (t0: number) => performance.now() - t0;
+const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+
+function availableBytes(): number {
+  return Number(/^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) * 1024;
+}
+
+/** Runs the learners' side in a separate process (bench-client.ts); its JSON answer. */
+async function client<T>(mode: string, opts: object, timeoutMs: number): Promise<T> {
+  const r = await run([process.execPath, resolve('src/cli/bench-client.ts'), mode, JSON.stringify(opts)], { timeoutMs });
+  if (r.code !== 0) throw new Error(`bench client (${mode}) failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+function options(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      runs: { type: 'string', default: '10' },
+      learners: { type: 'string', default: '40' },
+      seconds: { type: 'string', default: '30' },
+      'floor-mb': { type: 'string', default: '2048' },
+      'density-max': { type: 'string', default: '400' },
+    },
+  });
+  const n = (k: keyof typeof values, min: number) => {
+    const v = Number(values[k]);
+    if (!Number.isInteger(v) || v < min) throw new Error(`--${k} must be a whole number of at least ${min} (got "${values[k]}")`);
+    return v;
+  };
+  return {
+    runs: n('runs', 1),
+    learners: n('learners', 1),
+    seconds: n('seconds', 5),
+    floorMb: n('floor-mb', 256),
+    densityMax: n('density-max', 1),
+  };
+}
 
 export async function runBenchSandbox(args: string[]): Promise<number> {
-  const runs = option(args, '--runs', 10);
-  const target = option(args, '--concurrent', 40);
+  let o;
+  try {
+    o = options(args);
+  } catch (e) {
+    say(`drillbook bench sandbox: ${(e as Error).message}`);
+    return 2;
+  }
   const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1500000' });
   const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
   const pre = await driver.preflight();
@@ -51,115 +99,150 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
 
   // Baseline: an empty bwrap with the same namespaces, no servers.
   const bare: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < o.runs; i++) {
     const t0 = performance.now();
     await run(emptySandboxArgv());
     bare.push(ms(t0));
   }
 
-  // Cold start: create → PostgreSQL and MariaDB both accepting connections.
+  // Cold start in this process: create → PostgreSQL and MariaDB both accepting connections.
   const cold: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < o.runs; i++) {
     const t0 = performance.now();
     const sb = await driver.create();
     cold.push(ms(t0));
     await sb.destroy();
   }
   say(
-    `cold start to both servers ready: p50 ${pct(cold, 50)} ms, p95 ${pct(cold, 95)} ms over ${runs} runs (empty bwrap baseline p50 ${pct(bare, 50)} ms; ratio ${(pct(cold, 50) / pct(bare, 50)).toFixed(1)}x)`,
+    `cold start to both servers ready: p50 ${percentile(cold, 50)} ms, p95 ${percentile(cold, 95)} ms over ${o.runs} runs (empty bwrap baseline p50 ${percentile(bare, 50)} ms)`,
   );
 
-  // Warm claim: from a full pool.
-  const manager = new SandboxManager(driver, { maxSandboxes: 10, poolSize: 2, idleTimeoutMs: 600_000, lifetimeMs: 3_600_000 });
-  manager.start();
-  const warm: number[] = [];
-  for (let i = 0; i < Math.min(runs, 10); i++) {
-    while (manager.stats.pooled < 2) await new Promise((ok) => setTimeout(ok, 50));
-    const t0 = performance.now();
-    await manager.claim(`bench-${i}`);
-    warm.push(ms(t0));
-    await manager.end(`bench-${i}`, 'stopped');
-  }
-  say(`warm-pool claim: p50 ${pct(warm, 50)} ms (cold p50 ${pct(cold, 50)} ms)`);
-
-  // Echo: a keystroke over the WebSocket, through the pty and bash's line editor, and back.
-  const app = await buildApp({
-    config: { siteDir: resolve('dist'), secret: randomBytes(32).toString('hex'), allowedOrigins: [] },
-    manager,
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const opened = await fetch(`http://${base}/api/sandbox`, { method: 'POST' });
-  const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const ws = new WebSocket(`ws://${base}/api/sandbox/terminal`, { headers: { cookie, origin: `http://${base}` } });
-  let out = '';
-  let pongAt = 0;
-  ws.on('message', (d: Buffer, bin: boolean) => {
-    if (bin) out += d.toString();
-    else if ((JSON.parse(d.toString()) as { type: string }).type === 'pong') pongAt = performance.now();
-  });
-  await new Promise((ok) => ws.on('open', ok));
-  const waitFor = async (cond: () => boolean) => {
-    while (!cond()) await new Promise((ok) => setImmediate(ok));
+  // What a learner waits for, from another process: pool empty, then full.
+  const serve = async (poolSize: number) => {
+    const manager = new SandboxManager(driver, {
+      maxSandboxes: o.learners + 10,
+      poolSize,
+      idleTimeoutMs: 600_000,
+      lifetimeMs: 3_600_000,
+      log: say,
+    });
+    manager.start();
+    const app = await buildApp({
+      config: {
+        siteDir: resolve('dist'),
+        secret: randomBytes(32).toString('hex'),
+        allowedOrigins: [],
+        startRatePerLearner: 100_000,
+        startRatePerIp: 100_000,
+      },
+      manager,
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    return {
+      manager,
+      url,
+      async close() {
+        await manager.shutdown();
+        await app.close();
+      },
+    };
   };
-  await waitFor(() => out.includes('$ '));
-  const echo: number[] = [];
-  const ping: number[] = [];
-  for (let i = 0; i < 100; i++) {
-    const before = out.length;
-    const t0 = performance.now();
-    ws.send(Buffer.from('x'), { binary: true });
-    await waitFor(() => out.length > before && out.slice(before).includes('x'));
-    echo.push(ms(t0));
-    const p0 = performance.now();
-    pongAt = 0;
-    ws.send(JSON.stringify({ type: 'ping', id: i }));
-    await waitFor(() => pongAt > 0);
-    ping.push(pongAt - p0);
-    if (i % 20 === 19) ws.send(Buffer.from('\u0015'), { binary: true });
+  say('measuring the wait for a prompt from a separate client, pool empty…');
+  const coldServer = await serve(0);
+  const coldPrompt = (await client<{ ms: number[] }>('prompt', { url: coldServer.url, count: o.runs }, 600_000)).ms;
+  await coldServer.close();
+  say('… and pool full');
+  const warmServer = await serve(2);
+  const warmPrompt: number[] = [];
+  for (let i = 0; i < o.runs; i++) {
+    while (warmServer.manager.stats.pooled < 2) await new Promise((ok) => setTimeout(ok, 50));
+    warmPrompt.push(...(await client<{ ms: number[] }>('prompt', { url: warmServer.url, count: 1 }, 120_000)).ms);
   }
-  ws.close();
-  say(`keystroke echo: p50 ${pct(echo, 50)} ms, p95 ${pct(echo, 95)} ms (WebSocket ping baseline p50 ${pct(ping, 50)} ms)`);
-  await app.close();
-  await manager.shutdown();
+  say(
+    `learner's wait for a prompt (separate client, HTTP + WebSocket): pool empty p50 ${percentile(coldPrompt, 50)} ms, p95 ${percentile(coldPrompt, 95)} ms; pool full p50 ${percentile(warmPrompt, 50)} ms`,
+  );
 
-  // Density: idle sandboxes held at once, each still answering.
+  // Keystroke echo: one learner alone, then N learners typing and querying at once.
+  say(`keystroke echo, one learner, then ${o.learners} typing and querying for ${o.seconds} s…`);
+  const alone = (await client<{ echo: number[] }>('learners', { url: warmServer.url, learners: 1, seconds: 5 }, 120_000)).echo;
+  const perClient = 10;
+  const clients = Math.ceil(o.learners / perClient);
+  const loaded = (
+    await Promise.all(
+      Array.from({ length: clients }, (_, i) =>
+        client<{ echo: number[]; queries: number }>(
+          'learners',
+          { url: warmServer.url, learners: Math.min(perClient, o.learners - i * perClient), seconds: o.seconds },
+          (o.seconds + 300) * 1000,
+        ),
+      ),
+    )
+  ).reduce((a, r) => ({ echo: [...a.echo, ...r.echo], queries: a.queries + r.queries }), { echo: [] as number[], queries: 0 });
+  await warmServer.close();
+  say(
+    `keystroke echo: alone p50 ${percentile(alone, 50)} ms, p95 ${percentile(alone, 95)} ms; with ${o.learners} learners typing and querying (${loaded.queries} query rounds in ${o.seconds} s): p50 ${percentile(loaded.echo, 50)} ms, p95 ${percentile(loaded.echo, 95)} ms, p99 ${percentile(loaded.echo, 99)} ms`,
+  );
+
+  // Density: idle sandboxes held at once until something gives, each still answering.
+  say(
+    `density: starting sandboxes two at a time until one fails, the health ping slows past 1 s or available memory falls below ${o.floorMb} MB…`,
+  );
   const held: SandboxHandle[] = [];
-  const reserve = 1024 * 2 ** 20;
-  try {
-    while (held.length < target && freemem() > reserve + config.limits.memoryBytes / 4) {
-      held.push(...(await Promise.all([driver.create(), driver.create()])));
+  const healthApp = await serve(0);
+  let stopReason = `reached --density-max ${o.densityMax}`;
+  while (held.length < o.densityMax) {
+    if (availableBytes() < o.floorMb * 2 ** 20) {
+      stopReason = `available memory below ${o.floorMb} MB`;
+      break;
     }
-  } catch (e) {
-    say(`stopped adding sandboxes at ${held.length}: ${e instanceof Error ? e.message : String(e)}`);
+    const t0 = performance.now();
+    const health = await fetch(`${healthApp.url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (!health || ms(t0) > 1000) {
+      stopReason = `health ping ${health ? `took ${Math.round(ms(t0))} ms` : 'failed'}`;
+      break;
+    }
+    const started = await Promise.allSettled([driver.create(), driver.create()]);
+    for (const s of started) if (s.status === 'fulfilled') held.push(s.value);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      stopReason = `a start failed: ${String((failed as PromiseRejectedResult).reason).split('\n')[0]}`;
+      break;
+    }
   }
-  await new Promise((ok) => setTimeout(ok, 3000));
-  let pss = 0;
-  let disk = 0;
-  for (const h of held) {
-    const u = h.usage();
-    pss += u.pssBytes;
-    disk += u.diskUsedBytes;
-  }
+  await healthApp.close();
+  await new Promise((ok) => setTimeout(ok, 5000));
+  const usages = held.map((h) => h.usage());
+  const avg = (f: (u: (typeof usages)[number]) => number) => (usages.length ? usages.reduce((n, u) => n + f(u), 0) / usages.length : 0);
   const answers = await Promise.all(
     held.map((h) =>
-      h.exec(['bash', '-c', 'pg_isready -q -h localhost && mariadb-admin ping --silent'], { timeoutMs: 30_000 }).then((r) => r.code === 0),
+      h.exec(['bash', '-c', 'psql -Atc "select 1" && mysql -Nse "select 1"'], { timeoutMs: 60_000 }).then(
+        (r) => r.code === 0 && r.stdout === '1\n1\n',
+        () => false,
+      ),
     ),
   );
   const answering = answers.filter(Boolean).length;
-  const idleMb = Math.round(pss / held.length / 2 ** 20);
   say(
-    `idle sandboxes held: ${held.length}, answering: ${answering}; per sandbox ${idleMb} MB PSS in processes + ${Math.round(disk / held.length / 2 ** 20)} MB server data in tmpfs`,
+    `idle sandboxes held: ${held.length} (${stopReason}), answering queries: ${answering}; per sandbox: ${mb(avg((u) => u.cgroupBytes))} MB in its memory cgroup (${mb(avg((u) => u.pssBytes))} MB PSS of processes, ${mb(avg((u) => u.tmpfsBytes))} MB of files in tmpfs)`,
   );
   await Promise.all(held.map((h) => h.destroy()));
+  await driver.close();
 
   process.stdout.write(
     JSON.stringify({
-      cold_ready_ms: { p50: pct(cold, 50), p95: pct(cold, 95) },
-      warm_claim_ms: { p50: pct(warm, 50) },
-      idle_rss_mb: idleMb,
-      echo_ms: { p50: pct(echo, 50), p95: pct(echo, 95) },
-      max_concurrent: answering,
+      cold_ready_ms: summary(cold),
+      prompt_ms: summary(coldPrompt),
+      warm_claim_ms: { p50: percentile(warmPrompt, 50) },
+      idle_cgroup_mb: mb(avg((u) => u.cgroupBytes)),
+      idle_pss_mb: mb(avg((u) => u.pssBytes)),
+      tmpfs_mb: mb(avg((u) => u.tmpfsBytes)),
+      echo_ms: summary(alone),
+      echo_load_ms: { learners: o.learners, ...summary(loaded.echo, [50, 95, 99]) },
+      density: { held: answering, stop_reason: stopReason },
     }) + '\n',
   );
   return 0;

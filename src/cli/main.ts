@@ -17,6 +17,10 @@ async function main(): Promise<number> {
       return (await import('./serve.ts')).runServe(args);
     case 'labs':
       return (await import('./labs.ts')).runLabs(args);
+    case 'record':
+      return (await import('./record.ts')).runRecord(args);
+    case 'replays':
+      return (await import('./replays.ts')).runReplays(args);
     case 'bench':
       return (await import('./bench.ts')).runBench(args);
     case 'settings':

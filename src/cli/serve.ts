@@ -133,6 +133,7 @@ export async function runServe(args: string[]): Promise<number> {
   log('shutting down: ending every sandbox');
   // Sandboxes first: learners are told while their sockets are still open; then the HTTP server.
   await manager?.shutdown();
+  await manager?.driver.close();
   await app.close();
   store?.close();
   return 0;

@@ -26,6 +26,10 @@ export interface AreaUsage {
 export interface SandboxUsage {
   /** Proportional resident memory of every process in the sandbox, in bytes. */
   pssBytes: number;
+  /** Memory charged to the sandbox's cgroup (processes, tmpfs data, kernel memory): what its limit counts; 0 without cgroups. */
+  cgroupBytes: number;
+  /** Bytes of files in its tmpfs areas (/var, /tmp, /run, /dev/shm). */
+  tmpfsBytes: number;
   processes: number;
   diskUsedBytes: number;
   diskTotalBytes: number;

@@ -38,6 +38,8 @@ export interface CgroupBackend {
   /** Creates a group that holds others (made when missing) and caps the memory of all of them together. */
   cap(name: string, memoryBytes: number): void;
   counters(name: string): LimitCounters;
+  /** Memory the group uses now as its cgroup counts it (processes, tmpfs pages, kernel memory): what the limit enforces. */
+  memory(name: string): number;
   /** Pids in the group and every group below it (for clean-up). */
   pids(name: string): number[];
   /** Removes the group (and empty groups below it); false while the kernel still holds one (exiting processes). */
@@ -63,6 +65,14 @@ function readKeyed(path: string): Map<string, number> {
     if (k && v !== undefined) m.set(k, Number(v));
   }
   return m;
+}
+
+function readNumber(path: string): number {
+  try {
+    return Number(readFileSync(path, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 function subdirs(dir: string): string[] {
@@ -137,6 +147,9 @@ class CgroupV1 implements CgroupBackend {
       pidsRefused: readKeyed(join(this.dir('pids', name), 'pids.events')).get('max') ?? 0,
     };
   }
+  memory(name: string): number {
+    return readNumber(join(this.dir('memory', name), 'memory.usage_in_bytes'));
+  }
   pids(name: string): number[] {
     return [...new Set(['memory', 'pids', 'cpu'].flatMap((c) => readPidsDeep(this.dir(c, name))))];
   }
@@ -204,6 +217,9 @@ class CgroupV2 implements CgroupBackend {
       pidsRefused: readKeyed(join(this.dir(name), 'pids.events')).get('max') ?? 0,
     };
   }
+  memory(name: string): number {
+    return readNumber(join(this.dir(name), 'memory.current'));
+  }
   pids(name: string): number[] {
     return readPidsDeep(this.dir(name));
   }
@@ -238,6 +254,9 @@ class RlimitOnly implements CgroupBackend {
   cap(): void {}
   counters(): LimitCounters {
     return { oomKills: 0, pidsRefused: 0 };
+  }
+  memory(): number {
+    return 0;
   }
   pids(): number[] {
     return [];

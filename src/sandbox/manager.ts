@@ -409,6 +409,12 @@ export class SandboxManager {
     return (ptyInput(s.pty)?.backlog ?? 0) <= INPUT_HIGH_WATER;
   }
 
+  /** Bytes typed and not yet taken by the learner's shell (diagnostics, tests). */
+  inputBacklog(learner: string): number {
+    const pty = this.sessions.get(learner)?.pty;
+    return pty ? (ptyInput(pty)?.backlog ?? 0) : 0;
+  }
+
   /** Calls `cb` once the learner's shell has taken what was typed (at once when there is no shell). */
   onInputDrained(learner: string, cb: () => void): void {
     const pty = this.sessions.get(learner)?.pty;
@@ -504,7 +510,6 @@ export class SandboxManager {
     await Promise.all(this.pool.map((h) => h.destroy()));
     this.pool = [];
     await Promise.all([...this.pending.values()].map((p) => p.session.then((s) => s.handle.destroy()).catch(() => {})));
-    await this.driver.close();
   }
 
   /** Runs one limit check now (tests use it instead of waiting for the ticker). */

@@ -67,7 +67,7 @@ export interface TestServer {
 }
 
 export async function startServer(
-  opts: { limits?: Limits; poolSize?: number; maxSandboxes?: number; uidBase?: number } = {},
+  opts: { limits?: Limits; poolSize?: number; maxSandboxes?: number; uidBase?: number; maxViewers?: number } = {},
 ): Promise<TestServer> {
   const driver = new BwrapDriver({
     limits: opts.limits ?? TEST_LIMITS,
@@ -79,6 +79,7 @@ export async function startServer(
   await driver.prepare();
   const manager = new SandboxManager(driver, {
     maxSandboxes: opts.maxSandboxes ?? 10,
+    maxViewers: opts.maxViewers ?? 8,
     poolSize: opts.poolSize ?? 0,
     idleTimeoutMs: 10 * 60_000,
     lifetimeMs: 60 * 60_000,
@@ -86,7 +87,14 @@ export async function startServer(
   });
   manager.start();
   const app = await buildApp({
-    config: { siteDir: resolve('dist'), secret: 'integration-test-secret-0123456789', allowedOrigins: [] },
+    // One test client starts many sandboxes in a minute: the start limits are unit-tested, not here.
+    config: {
+      siteDir: resolve('dist'),
+      secret: 'integration-test-secret-0123456789',
+      allowedOrigins: [],
+      startRatePerLearner: 1000,
+      startRatePerIp: 1000,
+    },
     manager,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -99,6 +107,7 @@ export async function startServer(
     async close() {
       await app.close();
       await manager.shutdown();
+      await driver.close();
     },
   };
 }
@@ -117,6 +126,11 @@ export class Learner {
     if (set) this.cookie = set.split(';')[0]!;
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : null };
+  }
+
+  /** The learner id the server knows this learner by (the signed cookie's value). */
+  id(): string {
+    return decodeURIComponent(this.cookie.slice(this.cookie.indexOf('=') + 1)).replace(/\.[^.]*$/, '');
   }
 
   async open(): Promise<SandboxInfo> {

@@ -57,7 +57,7 @@ export class FakeHandle implements SandboxHandle {
   destroyed = false;
   ptys: FakePty[] = [];
   countersNow: LimitCounters = { oomKills: 0, pidsRefused: 0 };
-  usageNow: SandboxUsage = { pssBytes: 0, processes: 3, diskUsedBytes: 10, diskTotalBytes: 100 };
+  usageNow: SandboxUsage = { pssBytes: 0, cgroupBytes: 0, tmpfsBytes: 10, processes: 3, diskUsedBytes: 10, diskTotalBytes: 100 };
   private endIt!: (v: { code: number | null }) => void;
   readonly id: string;
   constructor(id: string) {

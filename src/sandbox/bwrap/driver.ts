@@ -15,7 +15,19 @@
  * path shows inside a sandbox.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +47,7 @@ import {
   type HostIdentity,
   type ProcessLimits,
 } from './argv.ts';
-import { installRootfs, makeReadable, privateEtc, untraversable } from './files.ts';
+import { installCopy, installRootfs, makeReadable, privateEtc, untraversable } from './files.ts';
 import { BwrapSandbox, SANDBOX_OOM_SCORE_ADJ } from './sandbox.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -88,6 +100,8 @@ const VAR_INODES = 100_000;
 const TMP_INODES = 16_384;
 
 const isRoot = () => process.getuid?.() === 0;
+/** statfs f_type of tmpfs. */
+const TMPFS_MAGIC = 0x01021994;
 
 export class BwrapDriver implements SandboxDriver {
   readonly name = 'bwrap';
@@ -199,14 +213,15 @@ export class BwrapDriver implements SandboxDriver {
         `sandboxes cannot reach ${this.opts.stateDir}: ${blocked} is not searchable by other users. Set DRILLBOOK_STATE_DIR to a folder under a public path (the default for root is /var/lib/drillbook).`,
       );
     }
-    this.rootfs = installRootfs(this.opts.stateDir);
-    this.etcDir = privateEtc(this.opts.stateDir);
+    const view = await this.viewDir();
+    this.rootfs = installRootfs(view);
+    this.etcDir = privateEtc(view);
     this.startWatchdog();
     const key = await this.templateKey(this.rootfs);
     const base = join(this.opts.stateDir, 'templates');
     const dir = join(base, key);
     if (existsSync(join(dir, 'var', 'lib', 'mysql'))) {
-      this.templateDir = dir;
+      this.templateDir = this.templatesInView(view, key, dir);
       return;
     }
     log(`preparing server data templates in ${dir} (once per host)…`);
@@ -244,8 +259,33 @@ export class BwrapDriver implements SandboxDriver {
     renameSync(tmp, dir);
     // Older templates (other server versions or scripts) are no longer used.
     for (const e of readdirSync(base)) if (e !== key) rmSync(join(base, e), { recursive: true, force: true });
-    this.templateDir = dir;
+    this.templateDir = this.templatesInView(view, key, dir);
     log('templates ready');
+  }
+
+  /**
+   * Where sandboxes' read-only files come from. As root: `<stateDir>/view`, a
+   * tmpfs of our own (mounted once, kept across restarts), so the mount table a
+   * learner can read shows `tmpfs` and a short path there, not the host's disk
+   * and the state dir's path. Otherwise the state dir itself.
+   */
+  private async viewDir(): Promise<string> {
+    if (!isRoot()) return this.opts.stateDir;
+    const view = join(this.opts.stateDir, 'view');
+    mkdirSync(view, { recursive: true });
+    if (statfsSync(view).type !== TMPFS_MAGIC) {
+      const r = await run(['mount', '-t', 'tmpfs', '-o', 'size=512m,nr_inodes=65536,mode=711', 'drillbook', view], { timeoutMs: 10_000 });
+      if (r.code !== 0) throw new Error(`cannot mount a tmpfs at ${view}: ${r.stderr.trim()}`);
+    }
+    return view;
+  }
+
+  /** The templates as sandboxes bind them: the copy in the view (made when missing), or `dir` itself without one. */
+  private templatesInView(view: string, key: string, dir: string): string {
+    if (view === this.opts.stateDir) return dir;
+    return installCopy(view, 'templates-', key, (tmp) =>
+      cpSync(dir, tmp, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true }),
+    );
   }
 
   /** Runs a one-off bwrap (templates) to completion, its arguments passed through a file. */
@@ -387,6 +427,7 @@ export class BwrapDriver implements SandboxDriver {
     this.watchdog = undefined;
     await waitFor(() => this.cg.remove(this.ownerGroup), 2_000);
     if (this.ownerRecorded) rmSync(join(this.opts.stateDir, 'owners', this.owner), { force: true });
+    this.ownerRecorded = false;
   }
 }
 

@@ -72,7 +72,7 @@ export function untraversable(path: string): string | null {
  * there already, and removes older copies with the same prefix (and half-made
  * ones whose maker is gone; another live process may be making one).
  */
-function installCopy(stateDir: string, prefix: string, key: string, build: (tmp: string) => void): string {
+export function installCopy(stateDir: string, prefix: string, key: string, build: (tmp: string) => void): string {
   const dir = join(stateDir, `${prefix}${key}`);
   if (!existsSync(join(dir, '.complete'))) {
     const tmp = `${dir}.tmp-${process.pid}`;

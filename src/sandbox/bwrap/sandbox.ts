@@ -143,7 +143,14 @@ export class BwrapSandbox implements SandboxHandle {
     let pss = 0;
     for (const pid of pids) pss += readPss(pid);
     const d = this.disk();
-    return { pssBytes: pss, processes: pids.length, diskUsedBytes: d.usedBytes, diskTotalBytes: d.totalBytes };
+    return {
+      pssBytes: pss,
+      cgroupBytes: this.parts.cg.memory(this.parts.group),
+      tmpfsBytes: this.areas().reduce((n, a) => n + a.usedBytes, 0),
+      processes: pids.length,
+      diskUsedBytes: d.usedBytes,
+      diskTotalBytes: d.totalBytes,
+    };
   }
 
   disk(): { usedBytes: number; totalBytes: number } {

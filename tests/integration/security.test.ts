@@ -1,0 +1,252 @@
+/**
+ * A hostile learner against real sandboxes (issue 9): other learners'
+ * terminals, the server's descriptors, the sandbox's own init and root, the
+ * kernel interfaces a database course does not need, the memory and inode
+ * limits, what the host leaks, and the server's own load. Each test fails on
+ * the code before the hardening it guards.
+ */
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INPUT_HIGH_WATER } from '../../src/sandbox/manager.ts';
+import { instanceOf } from '../../src/server/config.ts';
+import { Learner, skipReason, STATE_DIR, startServer, Terminal, type TestServer } from './harness.ts';
+
+const reason = await skipReason();
+if (reason) console.warn(`skipping sandbox security tests: ${reason}`);
+
+function uidOf(pid: string): number {
+  try {
+    return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  } catch {
+    return -1;
+  }
+}
+
+/** Host pids of every process owned by a host uid. */
+function processesOf(uid: number): string[] {
+  return readdirSync('/proc').filter((e) => /^\d+$/.test(e) && uidOf(e) === uid);
+}
+
+/** What each descriptor of a process is, by device and inode (readlink text can differ across mount namespaces). */
+function descriptors(pid: string): { fd: number; id: string; link: string }[] {
+  const out = [];
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  for (const fd of fds) {
+    try {
+      const st = statSync(`/proc/${pid}/fd/${fd}`);
+      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      out.push({ fd: Number(fd), id: st.isCharacterDevice() ? `chr:${st.rdev}` : `${st.dev}:${st.ino}`, link });
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return out;
+}
+
+/** The sandbox's host uid: the owner of the host process that is this terminal's shell (same pid namespace, same pid in it). */
+async function sandboxUid(t: Terminal): Promise<number> {
+  const r = await t.run('echo "$$ $(readlink /proc/$$/ns/pid)"');
+  const [nsPid, ns] = r.out.trim().split(' ');
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const st = readFileSync(`/proc/${e}/status`, 'utf8');
+      if (/^NSpid:.*\s(\d+)$/m.exec(st)?.[1] !== nsPid || readlinkSync(`/proc/${e}/ns/pid`) !== ns) continue;
+      return Number(/^Uid:\s+(\d+)/m.exec(st)?.[1]);
+    } catch {
+      // Gone.
+    }
+  }
+  throw new Error(`no host process for the shell ${nsPid} in ${ns}`);
+}
+
+describe.skipIf(reason)('sandbox security', () => {
+  let server: TestServer;
+  let alice: Learner;
+  let bob: Learner;
+  let a: Terminal;
+  let b: Terminal;
+
+  beforeAll(async () => {
+    server = await startServer({ maxViewers: 3 });
+    alice = new Learner(server);
+    await alice.open();
+    a = await alice.terminal();
+    bob = new Learner(server);
+    await bob.open();
+    b = await bob.terminal();
+    // A third terminal opened later inherits whatever the server holds open by then.
+    await a.run('true');
+  });
+  afterAll(async () => {
+    a?.close();
+    b?.close();
+    await server?.close();
+  });
+
+  it("no process of a sandbox holds another learner's terminal or any descriptor of the server's", async () => {
+    const [ua, ub] = [await sandboxUid(a), await sandboxUid(b)];
+    const serverIds = new Set(descriptors(String(process.pid)).map((d) => d.id));
+    const ptsOf = (uid: number) =>
+      new Set(
+        processesOf(uid)
+          .flatMap(descriptors)
+          .filter((d) => d.id.startsWith('chr:') && /pts|ptmx/.test(d.link))
+          .map((d) => d.id),
+      );
+    const aPts = ptsOf(ua);
+    const bPts = ptsOf(ub);
+    expect(aPts.size).toBe(1);
+    expect(bPts.size).toBe(1);
+    expect([...aPts].some((x) => bPts.has(x))).toBe(false);
+    for (const uid of [ua, ub]) {
+      for (const pid of processesOf(uid)) {
+        for (const d of descriptors(pid)) {
+          expect(d.link, `pid ${pid} fd ${d.fd}`).not.toMatch(/ptmx/);
+          // (Every anon_inode object shares one inode, so those cannot be told apart this way.)
+          if (d.fd > 2 && !d.link.startsWith('anon_inode:')) {
+            expect(serverIds.has(d.id), `pid ${pid} fd ${d.fd} (${d.link}) is the server's`).toBe(false);
+          }
+        }
+      }
+    }
+    // From inside: only the shell's own three, and nothing of the host's.
+    const inside = await b.run('ls /proc/$$/fd');
+    expect(inside.out.trim().split(/\s+/).sort()).toEqual(['0', '1', '2', '255']);
+  });
+
+  it('the sandbox init and its descriptors are out of reach; ptrace is refused', async () => {
+    const r = await a.run(
+      `ls /proc/1/fd 2>&1; cat /proc/1/mem 2>&1 | head -c 80; echo; kill -9 1; echo kill=$?; perl -e 'syscall(101, 16, 1, 0, 0) == -1 and print "ptrace: $!\\n"'; mysql -Nse 'select 1'`,
+    );
+    expect(r.out).toContain("ls: cannot open directory '/proc/1/fd': Permission denied");
+    expect(r.out).toContain('cat: /proc/1/mem: Permission denied');
+    expect(r.out).toContain('ptrace: Operation not permitted');
+    // kill -9 1 "succeeds" but the kernel ignores signals to a namespace's init from inside it.
+    expect(r.out.trim().endsWith('1')).toBe(true);
+  });
+
+  it('the root is read-only: /bin, /etc, /opt/drillbook and / cannot be replaced', async () => {
+    const r = await a.run(
+      'for p in /bin /usr/bin/mysql /etc/passwd /opt/drillbook/bin/systemctl /evil /dev/evil /usr/local/evil; do (rm -f "$p" || true; touch "$p") 2>&1 | tail -1; done; ln -s /tmp/x /bin2 2>&1',
+    );
+    for (const p of ['/bin', '/usr/bin/mysql', '/etc/passwd', '/opt/drillbook/bin/systemctl', '/evil', '/dev/evil', '/usr/local/evil']) {
+      expect(r.out).toMatch(new RegExp(`'${p.replace(/\//g, '\\/')}': (Read-only file system|Permission denied)`));
+    }
+    expect(r.out).toContain("failed to create symbolic link '/bin2': Read-only file system");
+    const ok = await a.run('mysql -Nse "select 1"');
+    expect(ok.out.trim()).toBe('1');
+  });
+
+  it('courses write backups to /backup, /data, /mnt and scripts to /usr/local/bin: all inside the disk limit', async () => {
+    const r = await a.run(
+      "mkdir -p /backup/nightly /data/x /mnt/usb && echo ok > /backup/nightly/f && printf '%s\\n' '#!/bin/sh' 'echo hi' > /usr/local/bin/hello && chmod +x /usr/local/bin/hello && hello && df --output=target /backup/nightly/f /data/x /mnt/usb /usr/local/bin/hello | tail -n +2 | sort -u",
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('hi\n/var\n');
+  });
+
+  it('kernel surface: no new namespaces, io_uring, keys, bpf, perf or userfaultfd; no-new-privs on shells and checks alike', async () => {
+    const r = await a.run(
+      `unshare -U true 2>&1; unshare -m true 2>&1; unshare -n true 2>&1; perl -e 'for ([io_uring_setup=>425],[keyctl=>250],[add_key=>248],[bpf=>321],[perf_event_open=>298],[userfaultfd=>323],[pidfd_getfd=>438],[process_vm_readv=>310]) { my $r = syscall($$_[1], 0, 0, 0, 0, 0); print "$$_[0]: $!\\n" }'; grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status`,
+    );
+    expect(r.out).toContain('unshare: unshare failed: Operation not permitted');
+    expect(r.out).not.toMatch(/^unshare: .*Invalid argument/m);
+    for (const [call, err] of [
+      ['io_uring_setup', 'Function not implemented'],
+      ['keyctl', 'Function not implemented'],
+      ['add_key', 'Function not implemented'],
+      ['bpf', 'Operation not permitted'],
+      ['perf_event_open', 'Operation not permitted'],
+      ['userfaultfd', 'Operation not permitted'],
+      ['pidfd_getfd', 'Operation not permitted'],
+      ['process_vm_readv', 'Operation not permitted'],
+    ]) {
+      expect(r.out).toContain(`${call}: ${err}`);
+    }
+    expect(r.out).toMatch(/NoNewPrivs:\s+1/);
+    expect(r.out).toMatch(/Seccomp:\s+2/);
+    // The lab checks' path (exec) is confined the same way.
+    const handle = server.manager.handle(alice.id())!;
+    const check = await handle.exec(['/bin/bash', '-c', "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status; ls /proc/self/fd | wc -l"]);
+    expect(check.stdout).toMatch(/NoNewPrivs:\s+1\nSeccomp:\s+2\n4\n/);
+  });
+
+  it('a million empty files cannot be made: each area has an inode limit, and the learner is told', async () => {
+    const r = await b.run(
+      'cd /tmp && for i in $(seq 1 20000); do : > f$i || { echo "stopped at $i"; break; }; done 2>&1 | tail -2; df -i /tmp /var /run /dev/shm | tail -n +2',
+      120_000,
+    );
+    expect(r.out).toMatch(/No space left on device/);
+    const stopped = Number(/stopped at (\d+)/.exec(r.out)?.[1]);
+    expect(stopped).toBeGreaterThan(16_000);
+    expect(stopped).toBeLessThanOrEqual(16_384);
+    expect(r.out).toMatch(/tmpfs\s+100000\s/);
+    await b.until(
+      () =>
+        b.messages.some(
+          (m) => m.type === 'notice' && m.text === '/tmp has as many files as it may hold: delete files you no longer need there.',
+        ),
+      10_000,
+      'inode notice',
+    );
+    await b.run('rm -rf /tmp/f*');
+  });
+
+  it('/dev/shm has a size; all sandboxes of a state dir share a memory cap below the RAM', async () => {
+    const r = await a.run('df --output=size -B1M /dev/shm | tail -1');
+    expect(Number(r.out.trim())).toBe(64);
+    const inst = instanceOf(STATE_DIR).instance;
+    const capFile = `/sys/fs/cgroup/memory/drillbook/${inst}/memory.limit_in_bytes`;
+    const cap = Number(readFileSync(capFile, 'utf8'));
+    const ram = Number(/^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024;
+    expect(cap).toBeLessThan(ram);
+    expect(cap).toBeGreaterThan(ram - 4 * 2 ** 30);
+  });
+
+  it('hides the host: no host accounts, machine id, kernel command line, state dir or server pid inside', async () => {
+    const r = await a.run(
+      'ls /etc/passwd- /etc/group- /etc/machine-id /etc/subuid /etc/shadow 2>&1; cat /proc/cmdline 2>&1; cat /etc/hostname; tr "\\0" " " < /proc/1/cmdline; echo; cat /proc/self/cgroup /proc/self/mountinfo; getent hosts test-db-host || echo unknown-fast',
+    );
+    for (const f of ['/etc/passwd-', '/etc/group-', '/etc/machine-id', '/etc/subuid', '/etc/shadow']) {
+      expect(r.out).toContain(`ls: cannot access '${f}': No such file or directory`);
+    }
+    expect(r.out).toMatch(/cat: \/proc\/cmdline: (Permission denied|No such file)/);
+    expect(r.out).toContain('sandbox\n');
+    expect(r.out).not.toContain(STATE_DIR);
+    expect(r.out).not.toContain(String(process.pid));
+    expect(r.out).toContain('unknown-fast');
+  });
+
+  it('one shell takes at most DRILLBOOK_MAX_VIEWERS connections', async () => {
+    const extra = [await alice.terminal(), await alice.terminal()];
+    const fourth = new Terminal(server.url.replace('http', 'ws') + '/api/sandbox/terminal?cols=80&rows=24', alice.cookie);
+    await expect(fourth.ready).rejects.toThrow(/^TooManyViewers: Your sandbox already has 3 terminal connections open, the most allowed\./);
+    for (const t of extra) t.close();
+  });
+
+  it('typing into a shell that does not read: the server stops reading the socket, holds one frame, and stays idle', async () => {
+    await b.run('true');
+    b.type('sleep 8\r');
+    await new Promise((ok) => setTimeout(ok, 300));
+    const cpu0 = process.cpuUsage();
+    const t0 = Date.now();
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    for (let i = 0; i < 512; i++) b.ws.send(chunk, { binary: true }); // 32 MiB of keystrokes
+    await new Promise((ok) => setTimeout(ok, 3_000));
+    const cpu = process.cpuUsage(cpu0);
+    const busy = (cpu.user + cpu.system) / 1000 / (Date.now() - t0);
+    // The server stopped reading the socket: most of it is still on the client's side (the kernel's
+    // loopback buffers hold at most ~10 MiB), and the shell's backlog is one frame past the mark.
+    const clientHeld = b.ws.bufferedAmount;
+    expect(clientHeld).toBeGreaterThan(16 * 2 ** 20);
+    expect(server.manager.inputBacklog(bob.id())).toBeLessThanOrEqual(INPUT_HIGH_WATER + 64 * 1024);
+    expect(busy).toBeLessThan(0.3);
+    b.type('\x03');
+  });
+});
