@@ -217,7 +217,7 @@ describe('a toggle with a flag', () => {
 
 describe('conflicts: options the tool refuses together', () => {
   const b = builder('command-builder/conflicts.md');
-  const blocked = (sel: Selection[]) => blockedBy(b.pieces, b.conflicts, sel).map((x) => [x.piece, x.choice ?? null, x.by]);
+  const blocked = (sel: Selection[]) => blockedBy(b.pieces, b.conflicts ?? [], sel).map((x) => [x.piece, x.choice ?? null, x.by]);
 
   it("gathers the block's groups and the options' own", () => {
     expect(b.conflicts).toEqual([
@@ -250,7 +250,7 @@ describe('conflicts: options the tool refuses together', () => {
       [3, 1, '--single-transaction'],
     ]);
     expect(blocked([false, '', false, 0, false])).toEqual([[2, null, '--lock-all-tables']]);
-    expect(blockedText(blockedBy(b.pieces, b.conflicts, [true, '', false, null, false])[0]!)).toBe(
+    expect(blockedText(blockedBy(b.pieces, b.conflicts ?? [], [true, '', false, null, false])[0]!)).toBe(
       'Not with --all-databases: --all-databases already dumps every database',
     );
   });

@@ -74,7 +74,7 @@ class DbCommandBuilder extends HTMLElement {
   /** Disables the pieces and choices the current selection rules out, and says why beside each. */
   private applyConflicts(sel: Selection[]): void {
     if (!this.data) return;
-    const blocked = blockedBy(this.data.pieces, this.data.conflicts, sel);
+    const blocked = blockedBy(this.data.pieces, this.data.conflicts ?? [], sel);
     for (const c of this.controls()) {
       const i = Number(c.dataset['piece']);
       const mine = blocked.filter((b) => b.piece === i);

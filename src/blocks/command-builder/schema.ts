@@ -36,10 +36,11 @@ export const commandBuilderSchema = z
     base: text('The start of the command, always present'),
     join: z.enum(['space', 'concat']).describe('space: pieces joined by single spaces (flags); concat: appended as-is (template parts)'),
     pieces: z.array(builderPiece).min(1).describe('The pieces in the order they are assembled'),
-    conflicts: z.array(builderConflict).default([]).describe('Groups of options the tool refuses together (see conflicts.ts)'),
+    // Optional rather than defaulted, so a builder written in code without it is still a CommandBuilder.
+    conflicts: z.array(builderConflict).optional().describe('Groups of options the tool refuses together (see conflicts.ts)'),
   })
   .superRefine((b, ctx) => {
-    b.conflicts.forEach((g, i) =>
+    (b.conflicts ?? []).forEach((g, i) =>
       g.flags.forEach((name, j) => {
         if (targetsOf(b.pieces, name).length === 0) catalogueIssue(ctx, ['conflicts', i, 'flags', j], 'BuilderConflictUnknown', { name });
       }),
