@@ -70,7 +70,7 @@ describe("mermaid's parser at build and check time", () => {
       problems: [],
     });
     expect(course.problems).toEqual([]);
-  });
+  }, 60_000);
 
   it('reports a syntax error at the file line mermaid stops at, and turns the block into an error box', async () => {
     const page = loadCourse(FIXTURES).pages.find((p) => p.file === 'mermaid/invalid-syntax.md');
@@ -97,7 +97,7 @@ describe("mermaid's parser at build and check time", () => {
     const blocks = blocksOf(page);
     expect(blocks.map((b) => b.ok)).toEqual([false, true]);
     expect(blocks[0]?.ok === false && blocks[0].source).toContain('B --> --> C ((');
-  });
+  }, 60_000);
 
   it('is run by the check command (not only by the site build)', () => {
     const r = spawnSync(process.execPath, ['src/cli/main.ts', 'check', join(FIXTURES, 'mermaid'), '--json'], {
@@ -110,5 +110,5 @@ describe("mermaid's parser at build and check time", () => {
       ['invalid-syntax.md', 9, 'DiagramSyntax'],
       ['invalid-syntax.md', 16, 'DiagramSyntax'],
     ]);
-  });
+  }, 60_000);
 });

@@ -406,7 +406,7 @@ describe('drillbook check (CLI)', () => {
       'mermaid/invalid-syntax.md:16',
       'reader/all-blocks.md:95',
     ]);
-  });
+  }, 60_000);
 
   it('--strict exits 1 when there are errors', () => {
     expect(drillbook('check', CONFORMANCE, '--strict').code).toBe(1);
