@@ -13,11 +13,12 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './src/cli/chromium.ts';
 /** First of the four ports the test servers use; DRILLBOOK_E2E_PORT_BASE moves them (two checkouts at once). */
 const PORT = Number(process.env['DRILLBOOK_E2E_PORT_BASE'] ?? 4611);
 
+/** `own`: built from our own course (content/, links: strict), where no reference may point nowhere. */
 export const SITES = {
-  content: { dir: 'dist', port: PORT, sandbox: false },
-  fixtures: { dir: 'dist-fixtures', port: PORT + 1, sandbox: false },
-  conformance: { dir: 'dist-conformance', port: PORT + 2, sandbox: false },
-  sandbox: { dir: 'dist', port: PORT + 3, sandbox: true },
+  content: { dir: 'dist', port: PORT, sandbox: false, own: true },
+  fixtures: { dir: 'dist-fixtures', port: PORT + 1, sandbox: false, own: false },
+  conformance: { dir: 'dist-conformance', port: PORT + 2, sandbox: false, own: false },
+  sandbox: { dir: 'dist', port: PORT + 3, sandbox: true, own: true },
 } as const;
 
 type Site = (typeof SITES)[keyof typeof SITES];
@@ -30,7 +31,8 @@ export default defineConfig({
   testDir: 'tests/e2e',
   workers: 2,
   retries: 0,
-  reporter: [['list']],
+  // The second reporter fails the run on any skipped test under ./drillbook test (DRILLBOOK_REQUIRE_ALL=1).
+  reporter: [['list'], ['./tests/e2e/no-skips-reporter.ts']],
   timeout: 30_000,
   use: {
     browserName: 'chromium',

@@ -10,6 +10,7 @@
  *   (one key at a time, waiting for its echo) and running queries (psql and
  *   mysql) in turn; the time from each keystroke to its echo.
  */
+import { stripVTControlCharacters } from 'node:util';
 import WebSocket from 'ws';
 
 const PROMPT = /learner@sandbox[^\n]*\$ $/;
@@ -53,7 +54,7 @@ function until(s: Session, cond: () => boolean, ms = 60_000): Promise<void> {
   });
 }
 
-const clean = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+const clean = (s: string) => stripVTControlCharacters(s).replace(/\r/g, '');
 
 async function close(url: string, s: Session): Promise<void> {
   s.ws.close();

@@ -1,73 +1,222 @@
 /**
- * `drillbook labs verify [--only ID]`: for every lab of the content, in a
- * fresh sandbox each time: setup → every check "not yet" → the solution →
- * every check passed; then each alternative solution the same way; then, for
- * each recorded mistake, setup → the mistake (which must run to the end) →
- * its `fails` checks (or at least one check) not passed, showing its `says`.
- * Prints a table and ends with `labs: N verified, M failed`.
+ * `drillbook labs verify [--only ID]` and `drillbook labs try LAB SCRIPT [--json]`.
+ *
+ * verify, for every lab of the content, each time in a fresh sandbox:
+ * setup → every check run (needs ignored): each guard passes, every other
+ * check ran and is "not yet" → the solution → every check ran and passed;
+ * then each alternative solution the same way; then, for each recorded
+ * mistake, setup → the mistake (which must run to the end) → at least one of
+ * its `fails` checks ran and did not pass, and one that did not pass shows
+ * its `says`. Prints a table and ends with `labs: N verified, M failed`.
+ *
+ * try: a fresh sandbox, the lab's setup, the script run as the learner, then
+ * every check. Exit 0 whatever the checks say; 1 only when the lab could not
+ * run (unknown lab, unreadable script, sandbox or setup failure); 2 on bad
+ * usage. With --json, stdout is exactly one JSON line (TryReport).
  */
-import { loadCourse } from '../course/load-course.ts';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { contentDir } from '../course/config.ts';
+import { loadCourse } from '../course/load-course.ts';
 import { courseLabs, type CourseLab } from '../labs/course-labs.ts';
-import { runChecks, runScript, runSetup } from '../labs/runner.ts';
+import type { CheckResult } from '../labs/probe.ts';
+import { LabSetupError, runChecks, runScript, runSetup } from '../labs/runner.ts';
 import { createDriver } from '../sandbox/create-driver.ts';
 import type { SandboxDriver, SandboxHandle } from '../sandbox/driver.ts';
 import { loadServerConfig } from '../server/config.ts';
-import type { CheckResult } from '../labs/probe.ts';
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const tail = (stderr: string) => stderr.trim().split('\n').slice(-3).join(' | ');
 
-function summary(rs: CheckResult[]): string {
-  return rs.map((r) => `${r.id}=${r.status}`).join(' ');
+const USAGE = `usage: drillbook labs verify [--only LAB_ID]
+       drillbook labs try LAB_ID SCRIPT_FILE [--json]
+`;
+
+/** What `labs try --json` prints, on one line. */
+export interface TryReport {
+  lab: string;
+  script_exit: number;
+  checks: { id: string; status: CheckResult['status']; ran: boolean }[];
+  all_passed: boolean;
+}
+
+export function tryReport(lab: string, scriptExit: number, results: CheckResult[]): TryReport {
+  return {
+    lab,
+    script_exit: scriptExit,
+    checks: results.map((r) => ({ id: r.id, status: r.status, ran: r.ran })),
+    all_passed: results.length > 0 && results.every((r) => r.status === 'passed'),
+  };
+}
+
+class UsageError extends Error {}
+
+/** Options of one subcommand, strictly: unknown flags, missing values and stray arguments are usage errors. */
+function parse<O extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: O, positionals: number) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  if (parsed.positionals.length !== positionals) {
+    throw new UsageError(
+      `expected ${positionals} argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length}${parsed.positionals.length ? ` (${parsed.positionals.join(' ')})` : ''}`,
+    );
+  }
+  return parsed;
 }
 
 export async function runLabs(args: string[]): Promise<number> {
-  if (args[0] !== 'verify') {
-    process.stderr.write('usage: drillbook labs verify [--only LAB_ID]\n');
+  const [sub, ...rest] = args;
+  try {
+    if (sub === 'verify') {
+      const { values } = parse(rest, { only: { type: 'string' } }, 0);
+      return await verify(values.only);
+    }
+    if (sub === 'try') {
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, 2);
+      return await tryLab(positionals[0]!, positionals[1]!, values.json === true);
+    }
+    throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'a subcommand is needed');
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`drillbook labs: ${e.message}\n${USAGE}`);
     return 2;
   }
-  const i = args.indexOf('--only');
-  const only = i >= 0 ? args[i + 1] : undefined;
-  const course = loadCourse(contentDir());
-  const all = courseLabs(course);
+}
+
+/** The labs of the content, or an error line naming what exists. */
+function findLabs(only: string | undefined, command: string): CourseLab[] | string {
+  const all = courseLabs(loadCourse(contentDir()));
   const labs = [...all.values()].filter((l) => !only || l.id === only);
   if (only && labs.length === 0) {
-    process.stderr.write(
-      `drillbook labs verify: no valid lab "${only}" in ${contentDir()} (labs: ${[...all.keys()].join(', ') || 'none'}); ./drillbook check shows lab errors.\n`,
-    );
-    return 1;
+    return `drillbook labs ${command}: no valid lab "${only}" in ${contentDir()} (labs: ${[...all.keys()].join(', ') || 'none'}); ./drillbook check shows lab errors.`;
   }
+  return labs;
+}
+
+/** The sandbox driver, prepared; null (with the reason on stderr) when sandboxes cannot run here. */
+async function openDriver(command: string): Promise<SandboxDriver | null> {
   const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1400000' });
   const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
   const pre = await driver.preflight();
   if (!pre.ok) {
-    process.stderr.write(`drillbook labs verify: ${pre.message}\n`);
-    return 1;
+    process.stderr.write(`drillbook labs ${command}: ${pre.message}\n`);
+    return null;
   }
   await driver.prepare((l) => process.stderr.write(`${l}\n`));
+  return driver;
+}
+
+async function tryLab(id: string, scriptFile: string, json: boolean): Promise<number> {
+  const fail = (why: string) => {
+    process.stderr.write(`drillbook labs try: ${why}\n`);
+    return 1;
+  };
+  let script: string;
+  try {
+    script = readFileSync(scriptFile, 'utf8');
+  } catch (e) {
+    return fail(`cannot read the script ${scriptFile}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const labs = findLabs(id, 'try');
+  if (typeof labs === 'string') return fail(labs.replace(/^drillbook labs try: /, ''));
+  const cl = labs[0]!;
+  const driver = await openDriver('try');
+  if (!driver) return 1;
+  let sb: SandboxHandle;
+  try {
+    sb = await driver.create();
+  } catch (e) {
+    return fail(`no sandbox could be started: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    const t0 = performance.now();
+    let facts: Record<string, string>;
+    try {
+      facts = await runSetup(sb, cl.lab);
+    } catch (e) {
+      return fail(`${cl.id}: ${e instanceof LabSetupError ? e.message : e instanceof Error ? e.message : String(e)}`);
+    }
+    const t1 = performance.now();
+    const r = await runScript(sb, script);
+    const exit = r.code ?? (r.timedOut ? 124 : 128);
+    const t2 = performance.now();
+    const results = await runChecks(sb, cl.lab, facts);
+    const t3 = performance.now();
+    if (json) {
+      say(JSON.stringify(tryReport(cl.id, exit, results)));
+      return 0;
+    }
+    say(
+      `lab ${cl.id}: setup ${secs(t1 - t0)}, script exit ${exit}${r.timedOut ? ' (timed out)' : ''} in ${secs(t2 - t1)}, checks ${secs(t3 - t2)}`,
+    );
+    if (exit !== 0 && r.stderr.trim()) say(`  script stderr: ${tail(r.stderr)}`);
+    const width = Math.max(...results.map((x) => x.id.length));
+    for (const x of results) {
+      const status = x.status === 'not-yet' ? 'not yet' : x.status;
+      say(`  ${status.padEnd(7)} ${x.ran ? '   ' : '(-)'} ${x.id.padEnd(width)}  ${x.status === 'passed' ? x.title : x.message}`);
+    }
+    const passed = results.filter((x) => x.status === 'passed').length;
+    say(`${passed} of ${results.length} checks passed${results.some((x) => !x.ran) ? '; (-) did not run' : ''}`);
+    return 0;
+  } finally {
+    await sb.destroy();
+  }
+}
+
+async function verify(only: string | undefined): Promise<number> {
+  const labs = findLabs(only, 'verify');
+  if (typeof labs === 'string') {
+    process.stderr.write(`${labs}\n`);
+    return 1;
+  }
+  const driver = await openDriver('verify');
+  if (!driver) return 1;
   say(
-    `${'lab'.padEnd(32)} ${'setup'.padStart(7)} ${'check'.padStart(7)} ${'solve'.padStart(7)} ${'check'.padStart(7)} ${'other'.padStart(6)} mistakes  result`,
+    `${'lab'.padEnd(28)} ${'setup'.padStart(6)} ${'check'.padStart(6)} ${'solve'.padStart(6)} ${'check'.padStart(6)} ${'guards'.padStart(6)} ${'other'.padStart(5)} mistakes  result`,
   );
   let ok = 0;
   let failed = 0;
   for (const cl of labs) {
-    const problems = await verifyOne(driver, cl);
-    if (problems.failures.length === 0) ok++;
+    const v = await verifyOne(driver, cl);
+    if (v.failures.length === 0) ok++;
     else failed++;
-    const t = problems.times;
+    const t = v.times;
+    const guards = cl.lab.checks.filter((c) => c.guard).length;
     say(
-      `${cl.id.padEnd(32)} ${secs(t.setup).padStart(7)} ${secs(t.check1).padStart(7)} ${secs(t.solve).padStart(7)} ${secs(t.check2).padStart(7)} ${`${problems.alternativesPassed}/${cl.lab.alternatives.length}`.padStart(6)} ${`${problems.mistakesCaught}/${cl.lab.mistakes.length}`.padStart(8)}  ${problems.failures.length ? 'FAILED' : 'ok'}`,
+      `${cl.id.padEnd(28)} ${secs(t.setup).padStart(6)} ${secs(t.check1).padStart(6)} ${secs(t.solve).padStart(6)} ${secs(t.check2).padStart(6)} ${`${v.guardsHeld}/${guards}`.padStart(6)} ${`${v.alternativesPassed}/${cl.lab.alternatives.length}`.padStart(5)} ${`${v.mistakesCaught}/${cl.lab.mistakes.length}`.padStart(8)}  ${v.failures.length ? 'FAILED' : 'ok'}`,
     );
-    for (const f of problems.failures) say(`    ${cl.file}:${cl.line}: ${f}`);
+    for (const f of v.failures) say(`    ${cl.file}:${cl.line}: ${f}`);
   }
   say(`labs: ${ok} verified, ${failed} failed`);
   return failed ? 1 : 0;
 }
 
+const summary = (rs: CheckResult[]) => rs.map((r) => `${r.id}=${r.status}${r.ran ? '' : '(did not run)'}`).join(' ');
+
+/**
+ * Whether the checks caught a mistake: one of its `fails` checks ran and did not pass, and (with
+ * `says`) a check that ran and did not pass said it. Returns the reason it was not caught, or null.
+ */
+export function missedMistake(m: { fails: string[]; says?: string | undefined }, rs: CheckResult[]): string | null {
+  const tripped = rs.filter((x) => m.fails.includes(x.id) && x.ran && x.status === 'not-yet');
+  if (tripped.length === 0) {
+    const listed = rs.filter((x) => m.fails.includes(x.id));
+    return `none of the checks that must catch it ran and did not pass: ${summary(listed)}`;
+  }
+  if (m.says && !rs.some((x) => x.ran && x.status === 'not-yet' && x.message.includes(m.says!))) {
+    return `no check that did not pass said "${m.says}": ${rs.map((x) => `${x.id}: ${x.message}`).join('; ')}`;
+  }
+  return null;
+}
+
 async function verifyOne(driver: SandboxDriver, cl: CourseLab) {
   const failures: string[] = [];
   const times = { setup: 0, check1: 0, solve: 0, check2: 0 };
+  let guardsHeld = 0;
   const timed = async <T>(k: keyof typeof times, f: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
     try {
@@ -76,12 +225,18 @@ async function verifyOne(driver: SandboxDriver, cl: CourseLab) {
       times[k] = performance.now() - t0;
     }
   };
+  const guard = new Set(cl.lab.checks.filter((c) => c.guard).map((c) => c.id));
   const sb = await driver.create();
   try {
     const facts = await timed('setup', () => runSetup(sb, cl.lab));
-    const before = await timed('check1', () => runChecks(sb, cl.lab, facts));
-    const early = before.filter((r) => r.status !== 'not-yet');
+    // Every check by itself on the fresh setup: none may pass unless it is a guard, and every guard must hold.
+    const before = await timed('check1', () => runChecks(sb, cl.lab, facts, { ignoreNeeds: true }));
+    const early = before.filter((r) => !guard.has(r.id) && (r.status !== 'not-yet' || !r.ran));
     if (early.length) failures.push(`before the solution, these checks were not "not yet": ${summary(early)}`);
+    const guards = before.filter((r) => guard.has(r.id));
+    guardsHeld = guards.filter((r) => r.status === 'passed').length;
+    const broken = guards.filter((r) => r.status !== 'passed');
+    if (broken.length) failures.push(`guards that do not hold on a fresh setup: ${broken.map((r) => `${r.id}: ${r.message}`).join('; ')}`);
     const sol = await timed('solve', () => runScript(sb, cl.lab.solution));
     if (sol.code !== 0) failures.push(`the solution failed (exit ${sol.code}): ${tail(sol.stderr)}`);
     const after = await timed('check2', () => runChecks(sb, cl.lab, facts));
@@ -118,7 +273,9 @@ async function verifyOne(driver: SandboxDriver, cl: CourseLab) {
       }
       const notPassed = (await runChecks(sb, cl.lab, facts)).filter((x) => x.status !== 'passed');
       if (notPassed.length)
-        failures.push(`${label}: these checks did not pass: ${notPassed.map((x) => `${x.id}: ${x.message}`).join('; ')}`);
+        failures.push(
+          `${label}: these checks did not pass: ${notPassed.map((x) => `${x.id}: ${x.message} [got "${x.got ?? ''}"]`).join('; ')}`,
+        );
       return notPassed.length === 0;
     });
     if (ok) alternativesPassed++;
@@ -138,26 +295,11 @@ async function verifyOne(driver: SandboxDriver, cl: CourseLab) {
         failures.push(`${label}: a check had an infrastructure error: ${summary(rs)}`);
         return false;
       }
-      const missed = m.fails.length
-        ? rs.filter((x) => m.fails.includes(x.id) && x.status === 'passed')
-        : rs.every((x) => x.status === 'passed')
-          ? rs
-          : [];
-      if (missed.length) {
-        failures.push(
-          `${label} passed ${m.fails.length ? `checks that must catch it: ${summary(missed)}` : 'every check'}; the checks must catch it`,
-        );
-        return false;
-      }
-      if (m.says && !rs.some((x) => x.status !== 'passed' && x.message.includes(m.says!))) {
-        failures.push(`${label}: no check said "${m.says}": ${rs.map((x) => `${x.id}: ${x.message}`).join('; ')}`);
-        return false;
-      }
-      return true;
+      const missed = missedMistake(m, rs);
+      if (missed) failures.push(`${label} was not caught: ${missed}`);
+      return missed === null;
     });
     if (caught) mistakesCaught++;
   }
-  return { failures, times, mistakesCaught, alternativesPassed };
+  return { failures, times, mistakesCaught, alternativesPassed, guardsHeld };
 }
-
-const tail = (stderr: string) => stderr.trim().split('\n').slice(-3).join(' | ');

@@ -18,6 +18,7 @@ import { problem, type Problem } from '../problems/catalogue.ts';
 import { routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson } from '../lesson/parse-lesson.ts';
 import { readMkDocs, type MkDocsProject } from './mkdocs.ts';
+import { applySettings, readCourseSettings, SETTINGS_FILE } from './settings.ts';
 
 export interface NavSection {
   /** Folder path relative to the course ('' for the root). */
@@ -124,10 +125,14 @@ export function loadCourse(folder: string, base = '/'): Course {
     };
   }
   const dir = mkdocs?.root ?? folder;
+  const { settings, problems: settingsProblems } = readCourseSettings(folder);
   const listing: Listing = { pages: [], assets: [], skipped: [] };
   walk(dir, dir, listing);
-  const { pages, assets } = listing;
+  const { pages } = listing;
+  // The settings file is the course's configuration, not an asset of the site.
+  const assets = listing.assets.filter((a) => !(dir === folder && a === SETTINGS_FILE));
   const courseProblems: Problem[] = [
+    ...settingsProblems,
     ...(mkdocs?.problems ?? []),
     ...listing.skipped.map(({ file, reason }) => problem('FileSkipped', { file, line: 1, block: 'page' }, { reason })),
   ];
@@ -178,7 +183,7 @@ export function loadCourse(folder: string, base = '/'): Course {
     lessons: ordered,
     pages: [...ordered, ...others],
     nav,
-    problems: [...courseProblems, ...ordered.flatMap((l) => l.problems), ...others.flatMap((l) => l.problems)],
+    problems: applySettings([...courseProblems, ...ordered.flatMap((l) => l.problems), ...others.flatMap((l) => l.problems)], settings),
     blockCounts,
   };
 }

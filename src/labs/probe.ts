@@ -7,6 +7,7 @@
  * against the learner.
  */
 import type { LabCheck, LabSetupStep } from '../blocks/lab/schema.ts';
+import { GRADER_BASH, GRADER_CHECK } from './grader.ts';
 
 /** Printed by the probe wrapper before the probe itself runs: its absence means we never got inside. */
 export const PROBE_STARTED = '__drillbook_probe_started__';
@@ -22,6 +23,8 @@ export interface CheckResult {
   hint?: string | undefined;
   /** Trimmed output of the probe (for the author and the verifier). */
   got?: string | undefined;
+  /** The check's probe ran (false: held back by `needs`, or our infrastructure failed before it started). */
+  ran: boolean;
   ms: number;
 }
 
@@ -42,15 +45,23 @@ export const CHECK_STATEMENT_TIMEOUT_S = 5;
 export const CHECK_LOCK_TIMEOUT_S = 3;
 
 function wrap(argv: string[]): string[] {
-  return ['/bin/bash', '-c', `echo ${PROBE_STARTED}; exec "$@"`, 'probe', ...argv];
+  return [...GRADER_BASH, '-c', `echo ${PROBE_STARTED}; exec "$@"`, 'probe', ...argv];
 }
+
+/**
+ * The clients by absolute path, reading no option files (a learner's ~/.my.cnf or ~/.psqlrc
+ * must not point a check elsewhere), on the sandbox servers' own socket and host.
+ */
+const MARIADB = ['/usr/bin/mariadb', '--no-defaults', '--protocol=socket', '--socket=/run/mysqld/mysqld.sock', '--user=root'];
 
 /** psql as the superuser over TCP: unaligned, no headers, quiet, stop at the first error. */
 function psql(database: string | undefined, rest: string[]): string[] {
   return [
-    'psql',
+    '/usr/lib/postgresql/15/bin/psql',
     '-h',
     'localhost',
+    '-p',
+    '5432',
     '-U',
     'postgres',
     '-d',
@@ -65,8 +76,18 @@ function psql(database: string | undefined, rest: string[]): string[] {
   ];
 }
 
-/** A check: SQL with statement and lock timeouts, or a shell snippet; output only, no headers. */
-export function checkRun(c: ProbeSpec): ProbeRun {
+/**
+ * A check: SQL with statement and lock timeouts, or a shell snippet under the grader's prelude
+ * (src/labs/grader.ts); output only, no headers. `run` is the check run's random token, and
+ * `{{run}}` and the recorded facts are substituted into the SQL or shell text.
+ */
+export function checkRun(c: ProbeSpec, facts: Record<string, string> = {}, run = 'x'): ProbeRun {
+  const all = { ...facts, run };
+  c = {
+    ...c,
+    sql: c.sql === undefined ? undefined : substitute(c.sql, all),
+    shell: c.shell === undefined ? undefined : substitute(c.shell, all),
+  };
   if (c.sql !== undefined && c.engine === 'postgresql') {
     const sql = `SET statement_timeout = '${CHECK_STATEMENT_TIMEOUT_S}s'; SET lock_timeout = '${CHECK_LOCK_TIMEOUT_S}s';\n${c.sql}`;
     return {
@@ -76,10 +97,10 @@ export function checkRun(c: ProbeSpec): ProbeRun {
   if (c.sql !== undefined) {
     const sql = `SET SESSION max_statement_time = ${CHECK_STATEMENT_TIMEOUT_S}; SET SESSION lock_wait_timeout = ${CHECK_LOCK_TIMEOUT_S}; SET SESSION innodb_lock_wait_timeout = ${CHECK_LOCK_TIMEOUT_S};\n${c.sql}`;
     return {
-      argv: wrap(['mysql', '--batch', '--skip-column-names', '--connect-timeout=5', ...(c.database ? [c.database] : []), '-e', sql]),
+      argv: wrap([...MARIADB, '--batch', '--skip-column-names', '--connect-timeout=5', ...(c.database ? [c.database] : []), '-e', sql]),
     };
   }
-  return { argv: wrap(['/bin/bash', '-c', c.shell ?? '']) };
+  return { argv: wrap([...GRADER_BASH, '-c', GRADER_CHECK, 'grader', run, c.shell ?? '']) };
 }
 
 /** PostgreSQL's recovery state, asked when a check was blocked: the reason the learner is told. */
@@ -121,12 +142,12 @@ export function setupRun(s: LabSetupStep): ProbeRun {
     };
   }
   if (s.sql !== undefined) {
-    return { argv: wrap(['mysql', '--batch', '--skip-column-names', ...(s.database ? [s.database] : [])]), input: s.sql };
+    return { argv: wrap([...MARIADB, '--batch', '--skip-column-names', ...(s.database ? [s.database] : [])]), input: s.sql };
   }
-  return { argv: wrap(['/bin/bash', '-e', '-o', 'pipefail', '-c', s.shell ?? '']) };
+  return { argv: wrap([...GRADER_BASH, '-e', '-o', 'pipefail', '-c', s.shell ?? '']) };
 }
 
-/** {{name}} → the recorded fact. */
+/** {{name}} → the recorded fact ({{run}}: the check run's token). */
 export function substitute(text: string, facts: Record<string, string>): string {
   return text.replace(/\{\{\s*([a-z][a-z0-9_]*)\s*\}\}/g, (_, n: string) => facts[n] ?? '');
 }
@@ -183,6 +204,7 @@ export function classify(
   if (!outcome) {
     return {
       ...base,
+      ran: false,
       status: 'error',
       message: 'Drillbook could not reach your sandbox to run this check. This is not your fault: try again in a moment.',
     };
@@ -190,15 +212,17 @@ export function classify(
   if (!outcome.stdout.startsWith(PROBE_STARTED)) {
     return {
       ...base,
+      ran: false,
       status: 'error',
       message: `Drillbook could not start this check inside your sandbox (${firstLine(outcome.stderr) || `exit ${outcome.code}`}). This is not your fault: try again in a moment.`,
     };
   }
   const got = outcome.stdout.slice(PROBE_STARTED.length).trim();
+  const ran = { ...base, ran: true };
   if (outcome.timedOut) {
     const paused = recovery === 'paused' || recovery === 'pause requested';
     return {
-      ...base,
+      ...ran,
       status: 'not-yet',
       message: paused
         ? `Not yet: recovery is still paused, and the check did not finish in time. ${RESUME}`
@@ -207,9 +231,9 @@ export function classify(
     };
   }
   const blocked = outcome.code !== 0 ? blockedReason(check, outcome.stderr, recovery) : null;
-  if (blocked) return { ...base, status: 'not-yet', message: blocked, hint: check.hint, got };
+  if (blocked) return { ...ran, status: 'not-yet', message: blocked, hint: check.hint, got };
   const expected = substitute(check.expect, facts).trim();
-  if (outcome.code === 0 && got === expected) return { ...base, status: 'passed', message: 'Passed.', got };
+  if (outcome.code === 0 && got === expected) return { ...ran, status: 'passed', message: 'Passed.', got };
   const why = outcome.code !== 0 && firstLine(outcome.stderr) ? ` (${firstLine(outcome.stderr)})` : '';
-  return { ...base, status: 'not-yet', message: `${check.fail.trim()}${why}`, hint: check.hint, got };
+  return { ...ran, status: 'not-yet', message: `${check.fail.trim()}${why}`, hint: check.hint, got };
 }

@@ -3,8 +3,10 @@
  * honouring `needs`), the hidden solution and the recorded mistakes. Works on
  * any SandboxHandle; all process work happens through handle.exec.
  */
+import { randomBytes } from 'node:crypto';
 import type { Lab } from '../blocks/lab/schema.ts';
 import type { SandboxHandle } from '../sandbox/driver.ts';
+import { GRADER_BASH, GRADER_ENV, GRADER_SWEEP } from './grader.ts';
 import {
   blockedOnPostgres,
   checkRun,
@@ -51,7 +53,7 @@ export async function runSetup(
     const run = setupRun(step);
     let r;
     try {
-      r = await handle.exec(run.argv, { input: run.input, timeoutMs: SETUP_TIMEOUT_MS });
+      r = await handle.exec(run.argv, { input: run.input, timeoutMs: SETUP_TIMEOUT_MS, env: GRADER_ENV });
     } catch (e) {
       throw new LabSetupError(i, `setup step ${i + 1} could not run: ${e instanceof Error ? e.message : String(e)}`, true);
     }
@@ -71,11 +73,30 @@ export async function runSetup(
   return facts;
 }
 
+/** A fresh token for one run of the checks: scratch names the learner cannot predict or pre-create. */
+export function runToken(): string {
+  return randomBytes(6).toString('hex');
+}
+
+export interface RunChecksOptions {
+  /** Run every check even when its `needs` did not pass (labs verify's proof on a fresh setup). */
+  ignoreNeeds?: boolean;
+}
+
 /** Runs the checks in order; a check whose `needs` did not pass is "not yet" without running. */
-export async function runChecks(handle: SandboxHandle, lab: Lab, facts: Record<string, string>): Promise<CheckResult[]> {
+export async function runChecks(
+  handle: SandboxHandle,
+  lab: Lab,
+  facts: Record<string, string>,
+  opts: RunChecksOptions = {},
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
+  const run = runToken();
+  let stopped = false;
   for (const check of lab.checks) {
-    const waiting = check.needs.map((n) => results.find((r) => r.id === n)).filter((r) => r && r.status !== 'passed');
+    const waiting = opts.ignoreNeeds
+      ? []
+      : check.needs.map((n) => results.find((r) => r.id === n)).filter((r) => r && r.status !== 'passed');
     if (waiting.length) {
       const infra = waiting.some((r) => r!.status === 'error');
       results.push({
@@ -84,25 +105,31 @@ export async function runChecks(handle: SandboxHandle, lab: Lab, facts: Record<s
         status: infra ? 'error' : 'not-yet',
         message: `Waiting for: ${waiting.map((r) => r!.title).join(', ')}.`,
         hint: undefined,
+        ran: false,
         ms: 0,
       });
       continue;
     }
-    const run = checkRun(check);
+    const probe = checkRun(check, facts, run);
     const t0 = performance.now();
     let outcome: ProbeOutcome | null = null;
     try {
-      outcome = await handle.exec(run.argv, { timeoutMs: CHECK_TIMEOUT_MS });
+      outcome = await handle.exec(probe.argv, { timeoutMs: CHECK_TIMEOUT_MS, env: GRADER_ENV });
     } catch {
       outcome = null;
     }
+    if (!outcome || outcome.timedOut) stopped = true;
     const ms = Math.round(performance.now() - t0);
     // A blocked PostgreSQL check: ask the server why, so the learner hears "recovery is still paused" only when it is.
     let recovery: RecoveryState | undefined;
     if (blockedOnPostgres(check, outcome)) {
-      recovery = parseRecoveryState(await handle.exec(recoveryStateRun().argv, { timeoutMs: 5_000 }).catch(() => null));
+      recovery = parseRecoveryState(await handle.exec(recoveryStateRun().argv, { timeoutMs: 5_000, env: GRADER_ENV }).catch(() => null));
     }
     results.push(classify(check, facts, outcome, ms, recovery));
+  }
+  // A check that was stopped could not clean up after itself: remove what this run's grader left.
+  if (stopped) {
+    await handle.exec([...GRADER_BASH, '-c', GRADER_SWEEP, 'grader-sweep', run], { timeoutMs: 30_000, env: GRADER_ENV }).catch(() => null);
   }
   return results;
 }

@@ -9,10 +9,10 @@ import type { CourseLab } from './course-labs.ts';
 import type { CheckResult } from './probe.ts';
 import { LabSetupError, runChecks, runSetup, type SetupProgress } from './runner.ts';
 import type { ResultsStore, StoredStart } from './store.ts';
-import type { LabCheckView, LabView } from '../protocol/labs.ts';
+import type { LabCheckView, LabSolution, LabView } from '../protocol/labs.ts';
 
 export class LabError extends Error {
-  readonly kind: 'LabNotFound' | 'LabNotStarted' | 'LabSetupFailed' | 'RateLimited' | 'LabBusy';
+  readonly kind: 'LabNotFound' | 'LabNotStarted' | 'LabSetupFailed' | 'RateLimited' | 'LabBusy' | 'SolutionLocked';
   readonly retryAfterSeconds: number | undefined;
   constructor(kind: LabError['kind'], message: string, retryAfterSeconds?: number) {
     super(message);
@@ -76,17 +76,15 @@ export class LabService {
     const cl = this.lab(id);
     const started = this.started(learner, id);
     const last = started && !this.uncheckedSinceStart.has(`${learner}\u0000${id}`) ? this.store.lastAttempt(learner, id) : [];
-    const passed = (checkId: string) => last.find((x) => x.check_id === checkId)?.status === 'passed';
     const checks: LabCheckView[] = cl.lab.checks.map((c) => {
       const r = last.find((x) => x.check_id === c.id);
       // A check that waited for an earlier one did not run: its hint would answer a question not asked yet.
-      const ran = c.needs.every(passed);
       return {
         id: c.id,
         title: c.title,
         status: (r?.status as LabCheckView['status']) ?? 'unchecked',
         message: r?.message ?? '',
-        hint: r?.status === 'not-yet' && ran ? c.hint : undefined,
+        hint: r?.status === 'not-yet' && r.ran === 1 ? c.hint : undefined,
       };
     });
     const at = this.setupAt.get(`${learner}\u0000${id}`);
@@ -95,9 +93,38 @@ export class LabService {
       id,
       started,
       attempted: this.store.countedAttempts(learner, id) > 0,
+      solution: this.solutionState(learner, id),
       summary: summary ?? preparing ?? (started ? 'Your sandbox is ready for this lab.' : 'Start the lab to prepare your sandbox.'),
       checks,
     };
+  }
+
+  private solutionState(learner: string, id: string): LabView['solution'] {
+    if (this.store.realAttempt(learner, id)) return 'attempted';
+    return this.store.givenUp(learner, id) ? 'gave-up' : 'locked';
+  }
+
+  /**
+   * The solution, only after a real attempt (a check that ran, after typing in the sandbox) or a
+   * recorded give-up: it is never part of the page, so it cannot be read before trying.
+   */
+  solution(learner: string, id: string): LabSolution {
+    const cl = this.lab(id);
+    const reason = this.solutionState(learner, id);
+    if (reason === 'locked') {
+      throw new LabError(
+        'SolutionLocked',
+        'The solution opens once you have tried: work on the tasks in your sandbox and press "Check my work", or choose "Give up and show me the solution".',
+      );
+    }
+    return { id, reason, solution: cl.lab.solution };
+  }
+
+  /** "Give up and show me the solution": recorded as such in the results, then the solution. */
+  giveUp(learner: string, id: string): LabSolution {
+    const cl = this.lab(id);
+    this.store.recordGiveUp(learner, id);
+    return { id, reason: this.solutionState(learner, id) === 'attempted' ? 'attempted' : 'gave-up', solution: cl.lab.solution };
   }
 
   private async exclusive<T>(learner: string, id: string, work: () => Promise<T>): Promise<T> {
@@ -179,8 +206,10 @@ export class LabService {
       const { start, handle } = current;
       this.lastCheck.set(key, Date.now());
       this.manager.touch(learner);
+      // Typing in the lab's sandbox before this check makes it a real attempt (the solution may open).
+      const worked = this.manager.lastInput(learner) !== undefined;
       const results: CheckResult[] = await runChecks(handle, cl.lab, start.facts);
-      this.store.recordAttempt(learner, id, results);
+      this.store.recordAttempt(learner, id, results, worked);
       this.uncheckedSinceStart.delete(key);
       const passed = results.filter((r) => r.status === 'passed').length;
       const infra = results.some((r) => r.status === 'error');

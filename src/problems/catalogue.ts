@@ -198,15 +198,25 @@ export const catalogue = {
     message: (a) => `"needs" names check "${a.id}", which is not an earlier check of this lab.`,
     hint: () => 'List only ids of checks that come before this one.',
   }),
-  LabUnknownFact: entry<{ name: string }>({
+  LabUnknownFact: entry<{ name: string; field: string }>({
     severity: 'error',
-    message: (a) => `"expect" uses {{${a.name}}}, but no setup step records a fact of that name.`,
-    hint: (a) => `Add "record: ${a.name}" to the setup step whose output is the expected value.`,
+    message: (a) => `"${a.field}" uses {{${a.name}}}, but no setup step records a fact of that name.`,
+    hint: (a) => `Add "record: ${a.name}" to the setup step whose output is the value the check needs.`,
+  }),
+  LabReservedFact: entry<{ name: string }>({
+    severity: 'error',
+    message: (a) => `A setup step records a fact named "${a.name}", which is reserved: {{${a.name}}} is each check run's random token.`,
+    hint: () => 'Record the step under another name.',
   }),
   LabEngineNotListed: entry<{ engine: string }>({
     severity: 'error',
     message: (a) => `This step or check uses ${a.engine}, which is not in the lab's "engines".`,
     hint: (a) => `Add ${a.engine} to "engines:" (the lab page says which servers it uses), or use a listed engine.`,
+  }),
+  LabMistakeWithoutFails: entry<Record<string, never>>({
+    severity: 'error',
+    message: () => 'This mistake does not say which checks must catch it ("fails" is missing or empty).',
+    hint: () => 'Add "fails: [check-id, ...]": the checks that must run and not pass after the mistake.',
   }),
   LabUnknownCheck: entry<{ id: string }>({
     severity: 'error',
@@ -274,6 +284,11 @@ export const catalogue = {
     severity: 'warning',
     message: (a) => `This file was skipped: ${a.reason}.`,
     hint: () => 'Fix the link or remove it from the course folder.',
+  }),
+  CourseSettings: entry<{ detail: string }>({
+    severity: 'error',
+    message: (a) => `drillbook.yml: ${a.detail}; the default settings are used.`,
+    hint: () => 'drillbook.yml holds this course\'s Drillbook settings; the one setting is "links: strict" (or "warn", the default).',
   }),
   MkDocsConfig: entry<{ detail: string }>({
     severity: 'warning',

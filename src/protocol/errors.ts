@@ -50,6 +50,10 @@ export const SERVER_ERRORS = {
     status: 500,
     message: (detail: string) => detail,
   },
+  SolutionLocked: {
+    status: 403,
+    message: (detail: string) => detail,
+  },
   RateLimited: {
     status: 429,
     message: (detail: string) => detail,

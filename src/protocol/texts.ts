@@ -32,5 +32,8 @@ export const SANDBOX_TEXTS = {
     inodes
       ? `${path} has as many files as it may hold: delete files you no longer need there.`
       : `${path} (${mb(totalBytes)} MB) is full: delete files you no longer need there, and keep backups in /var (your home, /srv/backups).`,
+  /** The first line of every terminal: what the sandbox is and its limits. */
+  welcome: (l: { memoryBytes: number; diskBytes: number; pids: number; cpus: number }) =>
+    `sandbox: PostgreSQL 15 and MariaDB 10.11 on localhost, you are "learner" (also postgres and mysql; no passwords). Limits: ${mb(l.memoryBytes)} MB memory, ${mb(l.diskBytes)} MB disk in /var (home, /srv, /backup, /data, /mnt), ${l.pids} processes, ${l.cpus} CPU. free and df -h /var show what is used.`,
   inputDropped: () => 'Typing was ignored: your shell has not read what was typed before. Wait for the running command, or press Ctrl+C.',
 } as const;

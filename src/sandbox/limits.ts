@@ -48,6 +48,8 @@ export interface CgroupBackend {
   children(name: string): string[];
   /** The directories of a group, one per hierarchy (for a process outside the server that cleans up). */
   dirs(name: string): string[];
+  /** The group's memory cgroup directory and the cgroup version, to show a sandbox its own memory (none in rlimit mode). */
+  memoryView(name: string): { dir: string; version: 1 | 2 } | undefined;
 }
 
 const GROUP = 'drillbook';
@@ -164,6 +166,9 @@ class CgroupV1 implements CgroupBackend {
   dirs(name: string): string[] {
     return ['memory', 'pids', 'cpu'].map((c) => this.dir(c, name));
   }
+  memoryView(name: string) {
+    return { dir: this.dir('memory', name), version: 1 as const };
+  }
 }
 
 class CgroupV2 implements CgroupBackend {
@@ -232,6 +237,9 @@ class CgroupV2 implements CgroupBackend {
   dirs(name: string): string[] {
     return [this.dir(name)];
   }
+  memoryView(name: string) {
+    return { dir: this.dir(name), version: 2 as const };
+  }
 }
 
 class RlimitOnly implements CgroupBackend {
@@ -269,6 +277,9 @@ class RlimitOnly implements CgroupBackend {
   }
   dirs(): string[] {
     return [];
+  }
+  memoryView() {
+    return undefined;
   }
 }
 

@@ -87,6 +87,8 @@ class Session {
   /** When the learner got it: the hard lifetime counts from here, not from when the pool started it. */
   readonly claimedAt = Date.now();
   lastActive = Date.now();
+  /** When the learner last typed into the shell (labs: a check after this counts as a real attempt). */
+  typedAt: number | undefined;
   /** A terminal was attached or a lab used it (else it ends after the unused grace). */
   used = false;
   pty: IPty | undefined;
@@ -398,6 +400,7 @@ export class SandboxManager {
     const s = this.sessions.get(learner);
     if (!s?.pty) return true;
     s.lastActive = Date.now();
+    s.typedAt = s.lastActive;
     const backlog = ptyInput(s.pty)?.backlog ?? 0;
     if (backlog + data.length > INPUT_HARD_LIMIT) {
       if (!s.inputDropNoticed) s.broadcast({ type: 'notice', level: 'warning', text: SANDBOX_TEXTS.inputDropped() });
@@ -444,6 +447,11 @@ export class SandboxManager {
     if (!s || s.pty) return;
     s.lastActive = Date.now();
     this.spawnShell(s);
+  }
+
+  /** When the learner last typed into their current sandbox's shell; undefined if never. */
+  lastInput(learner: string): number | undefined {
+    return this.sessions.get(learner)?.typedAt;
   }
 
   /** Activity outside the terminal (a lab action, a ping): counts as use. */

@@ -1,20 +1,26 @@
 /**
  * The mysqldump lab in the browser. On the sandbox site (real bubblewrap and
  * MariaDB): Start lab, a first check before any work ("not yet", and the
- * solution opens), the 3 s check rate limit as the page shows it, the
- * solution's commands typed into the terminal, every check passed, then
- * Reset lab. On the static site: the lab reads as text, without actions,
- * with the solution folded. The terminal is read from xterm's rendered rows,
- * as in sandbox.spec.ts.
+ * solution stays locked, also for the API), the 3 s check rate limit as the
+ * page shows it, the solution's commands typed into the terminal, every check
+ * passed and the solution served, then Reset lab; and "Give up and show me
+ * the solution". On the static site: the lab reads as text, without actions
+ * and without the solution, which no lab page's HTML contains. The terminal
+ * is read from xterm's rendered rows, as in sandbox.spec.ts.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type ConsoleMessage, type Locator, type Page } from '@playwright/test';
 import { siteBuilt } from '../../playwright.config.ts';
+import { loadCourse } from '../../src/course/load-course.ts';
+import { courseLabs } from '../../src/labs/course-labs.ts';
+import { routeUrl } from '../../src/lesson/links.ts';
 import { url } from './helpers.ts';
 import { screen, squeeze, waitForPrompt } from './terminal-screen.ts';
 
 const LAB = '/labs/mysqldump-full-restore/';
-const CHECKS = ['dump-exists', 'restored-rows', 'restored-data', 'restored-code'];
+const CHECKS = ['dump-exists', 'dump-rows', 'dump-data', 'dump-code', 'restored'];
 const SOLUTION = [
   'mysqldump --single-transaction --routines --triggers --events shop > ~/backups/shop.sql',
   "mysql -e 'CREATE DATABASE shop_restored'",
@@ -68,9 +74,10 @@ test.describe('static site (sandbox mode off)', () => {
     await expect(lab.locator('.db-lab-tasks > li')).toHaveCount(3);
     await expect(lab.locator('.db-lab-check-title')).toHaveText([
       'A dump is at ~/backups/shop.sql',
-      'shop_restored has every row',
-      'The order data is identical',
-      'The function, trigger and event came along',
+      'Loaded into an empty database, the dump brings back every row',
+      "The dump's orders and order lines are identical to the shop's",
+      'The dump brings back the function, the trigger and the event',
+      "shop_restored has the shop's rows, data, function, trigger and event",
     ]);
     await page.waitForTimeout(300);
     await expect(page.locator('html')).not.toHaveAttribute('data-sandbox', /.*/);
@@ -79,15 +86,41 @@ test.describe('static site (sandbox mode off)', () => {
     await expect(lab.locator('.db-lab-status').first()).toBeHidden();
     await expect(lab.locator('.db-lab-offline')).toBeVisible();
     await expect(lab.locator('.db-lab-solution-later')).toBeHidden();
-
-    const solution = lab.locator('details.db-lab-solution');
-    await expect(solution).toBeVisible();
-    await expect(solution).not.toHaveAttribute('open');
-    await expect(solution.locator('pre')).toBeHidden();
-    await solution.locator('summary').click();
-    await expect(solution.locator('pre')).toBeVisible();
-    for (const line of SOLUTION) await expect(solution.locator('pre')).toContainText(line);
+    await expect(lab.locator('.db-lab-solution-static')).toHaveText(
+      'A Drillbook server with sandbox mode shows the solution once you have tried the lab.',
+    );
+    await expect(lab.locator('details.db-lab-solution')).toBeHidden();
+    await expect(lab.locator('details.db-lab-solution code')).toHaveText('');
     expect(errors).toEqual([]);
+  });
+
+  test("no lab page's HTML contains its solution", async ({ request }) => {
+    const course = loadCourse('content');
+    const labs = [...courseLabs(course).values()];
+    expect(labs.length).toBeGreaterThan(5);
+    for (const cl of labs) {
+      const res = await request.get(url('content', routeUrl(cl.route, '/')));
+      expect(res.status(), cl.route).toBe(200);
+      const html = (await res.text())
+        .replace(/<[^>]+>/g, '')
+        .replace(
+          /&(#39|#x27|quot|amp|lt|gt);/g,
+          (_, e: string) => ({ '#39': "'", '#x27': "'", quot: '"', amp: '&', lt: '<', gt: '>' })[e] ?? '',
+        );
+      // The page may show a command the solution also runs (in its prose, the tasks or a check's title); no other line may appear.
+      const prose = [
+        readFileSync(join(course.dir, cl.file), 'utf8').replace(/```lab[\s\S]*?\n```/, ''),
+        cl.lab.description ?? '',
+        ...cl.lab.tasks,
+        ...cl.lab.checks.map((c) => c.title),
+      ].join('\n');
+      const distinctive = cl.lab.solution
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.length >= 16 && !prose.includes(l));
+      expect(distinctive.length, cl.id).toBeGreaterThan(0);
+      for (const line of distinctive) expect(html.includes(line), `${cl.route} shows the solution line: ${line}`).toBe(false);
+    }
   });
 });
 
@@ -116,7 +149,10 @@ test.describe('sandbox mode', () => {
     await expect(reset).toBeDisabled();
     await expect(lab.locator('.db-lab-offline')).toBeHidden();
     await expect(solution).toBeHidden();
-    await expect(lab.locator('.db-lab-solution-later')).toHaveText('The solution opens here after your first check.');
+    await expect(lab.locator('.db-lab-solution-later')).toHaveText(
+      'The solution opens here once you have tried: work on the tasks in your sandbox, then press Check my work.',
+    );
+    await expect(lab.getByRole('button', { name: 'Give up and show me the solution' })).toBeVisible();
     for (const id of CHECKS) await expect(check(lab, id).status).toHaveText('not checked');
 
     // Start lab from the keyboard: the setup runs (progress shows), then the lab is ready and the sandbox panel opens.
@@ -135,13 +171,13 @@ test.describe('sandbox mode', () => {
     await expect(page.locator('db-sandbox .xterm textarea')).toBeFocused();
     await waitForPrompt(page);
 
-    // A first check before any work: every check "not yet", the first with its message and hint; the solution opens.
+    // A first check before any work: every check "not yet", the first with its message and hint; the solution stays locked.
     await checkWork.focus();
     const first = page.waitForResponse((r) => r.url().endsWith('/check'));
     await page.keyboard.press('Enter');
     expect((await first).status()).toBe(200);
     const checkedAt = Date.now();
-    await expect(status).toHaveText('0 of 4 checks passed. The solution is now available below.');
+    await expect(status).toHaveText('0 of 5 checks passed.');
     for (const id of CHECKS) await expect(check(lab, id).status).toHaveText('not yet');
     const dump = check(lab, 'dump-exists').message;
     await expect(dump).toContainText('There is no mysqldump output at ~/backups/shop.sql yet.');
@@ -151,10 +187,14 @@ test.describe('sandbox mode', () => {
     // `code` spans in the author's text are shown as code, not as backticks.
     await expect(dump.locator('.db-lab-hint code')).toHaveText(['mysqldump', '> ~/backups/shop.sql']);
     // A check that waited for an earlier one says so, without a hint about a step the learner has not reached.
-    await expect(check(lab, 'restored-rows').message).toHaveText('Waiting for: A dump is at ~/backups/shop.sql.');
-    await expect(solution).toBeVisible();
-    await expect(lab.locator('.db-lab-solution-later')).toBeHidden();
+    await expect(check(lab, 'dump-rows').message).toHaveText('Waiting for: A dump is at ~/backups/shop.sql.');
+    await expect(solution).toBeHidden();
+    await expect(lab.locator('.db-lab-solution-later')).toBeVisible();
     await expect(checkWork).toBeFocused();
+    // Not from the API either: a check without any work is not an attempt.
+    const locked = await page.request.get(url('sandbox', '/api/labs/mysqldump-full-restore/solution'));
+    expect(locked.status()).toBe(403);
+    expect(await locked.json()).toMatchObject({ error: 'SolutionLocked' });
 
     // Checking again at once is inside the 3 s limit: the server answers 429 and the page says when to retry.
     const limited = page.waitForResponse((r) => r.url().endsWith('/check'));
@@ -174,11 +214,18 @@ test.describe('sandbox mode', () => {
     const second = page.waitForResponse((r) => r.url().endsWith('/check'));
     await checkWork.click();
     expect((await second).status()).toBe(200);
-    await expect(status).toHaveText('All 4 checks passed. Well done.');
+    await expect(status).toHaveText('All 5 checks passed. Well done. The solution is now available below.');
     for (const id of CHECKS) {
       await expect(check(lab, id).status).toHaveText('passed');
       await expect(check(lab, id).message).toBeEmpty();
     }
+    // After a real attempt the solution is served, as text, folded.
+    await expect(solution).toBeVisible();
+    await expect(solution).not.toHaveAttribute('open');
+    await expect(lab.locator('.db-lab-solution-later')).toBeHidden();
+    await expect(lab.getByRole('button', { name: 'Give up and show me the solution' })).toBeHidden();
+    await solution.locator('summary').click();
+    await expect(solution.locator('pre code')).toHaveText(SOLUTION.join('\n'));
 
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
@@ -204,6 +251,32 @@ test.describe('sandbox mode', () => {
     await page.locator('db-sandbox .xterm textarea').focus();
     await runToPrompt(page, 'test -e ~/backups/shop.sql || echo "no dump in the fresh sandbox"');
     expect(await screen(page)).toMatch(/^no dump in the fresh sandbox$/m);
+    expect(errors).toEqual([]);
+  });
+
+  test('"Give up and show me the solution" shows it and is kept as a give-up', async ({ page }) => {
+    const errors = watchErrors(page);
+    await page.goto(url('sandbox', LAB));
+    const lab = page.locator('db-lab');
+    const giveUp = lab.getByRole('button', { name: 'Give up and show me the solution' });
+    await expect(giveUp).toBeVisible();
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await giveUp.click();
+    const solution = lab.locator('details.db-lab-solution');
+    await expect(solution).toHaveAttribute('open', '');
+    await expect(solution.locator('pre code')).toHaveText(SOLUTION.join('\n'));
+    expect(asked).toBe('Give up and see the solution? That you gave up is kept with your results.');
+    await expect(lab.getByRole('status')).toHaveText('The solution is shown below. That you gave up is kept with your results.');
+    await expect(giveUp).toBeHidden();
+    const view = await page.request.get(url('sandbox', '/api/labs/mysqldump-full-restore'));
+    expect(await view.json()).toMatchObject({ solution: 'gave-up' });
+    // Still there after a reload, from the server.
+    await page.reload();
+    await expect(solution).toBeVisible();
     expect(errors).toEqual([]);
   });
 

@@ -4,12 +4,13 @@
  * a terminal client that speaks the WebSocket protocol as the browser does.
  */
 import { existsSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import { BwrapDriver } from '../../src/sandbox/bwrap/driver.ts';
-import type { Limits } from '../../src/sandbox/limits.ts';
+import { detectCgroups, type CgroupBackend, type Limits, type LimitMode } from '../../src/sandbox/limits.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp, LEARNER_COOKIE } from '../../src/server/app.ts';
 import { instanceOf, loadServerConfig } from '../../src/server/config.ts';
@@ -54,6 +55,41 @@ async function findSkipReason(): Promise<string | null> {
     startTimeoutMs: 30_000,
   }).preflight();
   return pre.ok ? null : (pre.message ?? 'sandbox preflight failed');
+}
+
+/**
+ * The limit mechanism a sandbox should get on this host: DRILLBOOK_EXPECT_LIMIT_MODE
+ * when set (cgroup-v2, cgroup-v1 or rlimit), else what a root server finds: cgroup v2's
+ * controllers file, or v1's memory, pids and cpu hierarchies, or neither. Tests assert it,
+ * so a host that quietly falls back to rlimits does not pass the cgroup tests vacuously.
+ */
+export function expectedLimitMode(): LimitMode {
+  const given = process.env['DRILLBOOK_EXPECT_LIMIT_MODE'];
+  if (given) {
+    if (given === 'cgroup-v2' || given === 'cgroup-v1' || given === 'rlimit') return given;
+    throw new Error(`DRILLBOOK_EXPECT_LIMIT_MODE="${given}": give cgroup-v2, cgroup-v1 or rlimit`);
+  }
+  if (process.getuid?.() !== 0) return 'rlimit';
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return 'cgroup-v2';
+  return ['memory', 'pids', 'cpu'].every((c) => existsSync(`/sys/fs/cgroup/${c}/cgroup.procs`)) ? 'cgroup-v1' : 'rlimit';
+}
+
+let backend: CgroupBackend | undefined;
+/** The cgroup backend the driver uses here (the same detection: src/sandbox/limits.ts), found once. */
+export function hostCgroups(): CgroupBackend {
+  backend ??= detectCgroups();
+  return backend;
+}
+
+/** This state dir's sandbox cgroups (every owner's) as that backend sees them, `<instance>/<owner>/sb-N`; none with rlimits. */
+export function sandboxCgroups(): string[] {
+  const cg = hostCgroups();
+  return cg.children(INSTANCE).flatMap((owner) =>
+    cg
+      .children(`${INSTANCE}/${owner}`)
+      .filter((n) => n.startsWith('sb-'))
+      .map((n) => `${INSTANCE}/${owner}/${n}`),
+  );
 }
 
 export const TEST_LIMITS: Limits = { memoryBytes: 768 * 2 ** 20, diskBytes: 256 * 2 ** 20, pids: 256, cpus: 1 };
@@ -227,7 +263,7 @@ export class Terminal {
 }
 
 export function stripAnsi(s: string): string {
-  return s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g, '');
+  return stripVTControlCharacters(s);
 }
 
 export { LEARNER_COOKIE };

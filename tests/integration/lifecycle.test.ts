@@ -4,12 +4,12 @@
  * server left behind is cleaned on the next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BwrapDriver } from '../../src/sandbox/bwrap/driver.ts';
-import { INSTANCE, skipReason, STATE_DIR, TEST_LIMITS, TEST_PORT_BASE, TEST_UID_BASE } from './harness.ts';
+import { INSTANCE, sandboxCgroups, skipReason, STATE_DIR, TEST_LIMITS, TEST_PORT_BASE, TEST_UID_BASE } from './harness.ts';
 
 const reason = await skipReason();
 if (reason) console.warn(`skipping server lifecycle tests: ${reason}`);
@@ -50,21 +50,6 @@ function cmdlineOf(pid: number): string[] {
   } catch {
     return [];
   }
-}
-
-/** Sandbox cgroups of this state dir's servers (any process of it): drillbook/<instance>/<owner>/sb-N. */
-function sandboxCgroups(): string[] {
-  const dir = `/sys/fs/cgroup/pids/drillbook/${INSTANCE}`;
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((owner) => {
-    try {
-      return readdirSync(`${dir}/${owner}`, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && e.name.startsWith('sb-'))
-        .map((e) => `${owner}/${e.name}`);
-    } catch {
-      return [];
-    }
-  });
 }
 
 let server: ChildProcess | undefined;

@@ -145,10 +145,11 @@ describe.skipIf(reason)('sandbox security', () => {
 
   it('courses write backups to /backup, /data, /mnt and scripts to /usr/local/bin: all inside the disk limit', async () => {
     const r = await a.run(
-      "mkdir -p /backup/nightly /data/x /mnt/usb && echo ok > /backup/nightly/f && printf '%s\\n' '#!/bin/sh' 'echo hi' > /usr/local/bin/hello && chmod +x /usr/local/bin/hello && hello && df --output=target /backup/nightly/f /data/x /mnt/usb /usr/local/bin/hello | tail -n +2 | sort -u",
+      "mkdir -p /backup/nightly /data/x /mnt/usb && echo ok > /backup/nightly/f && printf '%s\\n' '#!/bin/sh' 'echo hi' > /usr/local/bin/hello && chmod +x /usr/local/bin/hello && hello && stat -f -c '%i %b' /var /srv /backup/nightly/f /data/x /mnt/usb /usr/local/bin/hello | sort -u | wc -l",
     );
     expect(r.code).toBe(0);
-    expect(r.out).toBe('hi\n/var\n');
+    // One file system (the id and size of /var's) under all of them.
+    expect(r.out).toBe('hi\n1\n');
   });
 
   it('kernel surface: no new namespaces, io_uring, keys, bpf, perf or userfaultfd; no-new-privs on shells and checks alike', async () => {
@@ -175,6 +176,16 @@ describe.skipIf(reason)('sandbox security', () => {
     const handle = server.manager.handle(alice.id())!;
     const check = await handle.exec(['/bin/bash', '-c', "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status; ls /proc/self/fd | wc -l"]);
     expect(check.stdout).toMatch(/NoNewPrivs:\s+1\nSeccomp:\s+2\n4\n/);
+  });
+
+  it("a learner's ~/.bashrc does not run in commands the server runs in the sandbox (checks, setup)", async () => {
+    await a.run(`echo 'echo BASHRC-RAN >&2; alias psql=false; export PATH=/tmp/evil:$PATH' >> ~/.bashrc`);
+    const handle = server.manager.handle(alice.id())!;
+    const r = await handle.exec(['/bin/bash', '-c', 'echo $PATH; bash -c "echo nested"'], { input: 'x' });
+    expect(r.stderr).not.toContain('BASHRC-RAN');
+    expect(r.stdout).not.toContain('/tmp/evil');
+    expect(r.stdout).toContain('nested');
+    await a.run("sed -i '$d' ~/.bashrc");
   });
 
   it('a million empty files cannot be made: each area has an inode limit, and the learner is told', async () => {

@@ -3,7 +3,7 @@
  * every registered block type owns its component and stylesheet, and the
  * folders under src/ import one way (no cycle between them).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,11 +13,12 @@ import { BLOCK_TYPES, blockRegistry } from '../../src/blocks/registry.ts';
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const BLOCKS = join(SRC, 'blocks');
 
+/** Source files under `dir` (symbolic links, e.g. in the sandbox's rootfs, are not followed). */
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return sourceFiles(p);
-    return /\.(ts|astro|mjs)$/.test(name) ? [p] : [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(p);
+    return e.isFile() && /\.(ts|astro|mjs)$/.test(e.name) ? [p] : [];
   });
 }
 

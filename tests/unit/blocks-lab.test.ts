@@ -14,7 +14,7 @@ describe('lab block', () => {
       solution: 'pg_restore -d shop -t orders ~/backups/shop.dump\n',
       alternatives: [{ title: 'restores with the data only', script: 'pg_restore -d shop --data-only -t orders ~/backups/shop.dump' }],
       mistakes: [
-        { title: 'restores nothing', script: 'true', fails: [] },
+        { title: 'restores nothing', script: 'true', fails: ['dump-there', 'rows'] },
         {
           title: 'restores into the wrong database',
           script: 'pg_restore -d postgres -t orders ~/backups/shop.dump',
@@ -38,7 +38,9 @@ describe('lab block', () => {
       expect: '{{orders}}',
       fail: 'Rows are missing.',
       hint: 'pg_restore -t orders',
+      guard: false,
     });
+    expect(lab.checks[2]).toMatchObject({ id: 'others-kept', guard: true });
   });
 
   it('reports broken probes, duplicate ids, bad needs, unknown facts, unlisted engines and unknown checks by field', () => {
@@ -83,6 +85,15 @@ describe('lab block', () => {
         message: '"needs" names check "later", which is not an earlier check of this lab.',
       },
       {
+        name: 'LabReservedFact',
+        severity: 'error',
+        file: 'lab/invalid-probes.md',
+        line: 9,
+        block: 'lab',
+        path: 'setup.1.record',
+        message: 'A setup step records a fact named "run", which is reserved: {{run}} is each check run\'s random token.',
+      },
+      {
         name: 'LabUnknownFact',
         severity: 'error',
         file: 'lab/invalid-probes.md',
@@ -90,6 +101,15 @@ describe('lab block', () => {
         block: 'lab',
         path: 'checks.1.expect',
         message: '"expect" uses {{nothing}}, but no setup step records a fact of that name.',
+      },
+      {
+        name: 'LabUnknownFact',
+        severity: 'error',
+        file: 'lab/invalid-probes.md',
+        line: 9,
+        block: 'lab',
+        path: 'checks.2.shell',
+        message: '"shell" uses {{missing}}, but no setup step records a fact of that name.',
       },
       {
         name: 'LabEngineNotListed',
@@ -108,6 +128,15 @@ describe('lab block', () => {
         block: 'lab',
         path: 'mistakes.0.fails.0',
         message: '"fails" names check "nowhere", which is not a check of this lab.',
+      },
+      {
+        name: 'LabMistakeWithoutFails',
+        severity: 'error',
+        file: 'lab/invalid-probes.md',
+        line: 9,
+        block: 'lab',
+        path: 'mistakes.1',
+        message: 'This mistake does not say which checks must catch it ("fails" is missing or empty).',
       },
     ]);
   });

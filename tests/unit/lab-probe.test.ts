@@ -11,6 +11,11 @@ import {
   substitute,
 } from '../../src/labs/probe.ts';
 import { ResultsStore } from '../../src/labs/store.ts';
+import { GRADER_ENV } from '../../src/labs/grader.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 
 const pgCheck: LabCheck = labCheck.parse({
   id: 'rows',
@@ -27,7 +32,7 @@ const out = (stdout: string, code = 0, stderr = '') => ({ code, stdout: `${PROBE
 describe('lab probes', () => {
   it('run check SQL with statement and lock timeouts, headers off', () => {
     const pg = checkRun(pgCheck).argv;
-    expect(pg.slice(0, 3)).toEqual(['/bin/bash', '-c', `echo ${PROBE_STARTED}; exec "$@"`]);
+    expect(pg.slice(0, 5)).toEqual(['/bin/bash', '--norc', '--noprofile', '-c', `echo ${PROBE_STARTED}; exec "$@"`]);
     expect(pg).toEqual(expect.arrayContaining(['-A', '-t', '-d', 'shop', 'ON_ERROR_STOP=1']));
     expect(pg.at(-1)).toBe("SET statement_timeout = '5s'; SET lock_timeout = '3s';\nSELECT count(*) FROM orders");
     const my = checkRun({ engine: 'mariadb', sql: 'SELECT 1' }).argv;
@@ -39,7 +44,20 @@ describe('lab probes', () => {
 
   it('feed setup SQL through stdin and stop shell setup at the first error', () => {
     expect(setupRun({ engine: 'mariadb', sql: 'CREATE DATABASE x;' })).toMatchObject({ input: 'CREATE DATABASE x;' });
-    expect(setupRun({ shell: 'mkdir a' }).argv.slice(-6)).toEqual(['/bin/bash', '-e', '-o', 'pipefail', '-c', 'mkdir a']);
+    expect(setupRun({ shell: 'mkdir a' }).argv.slice(-8)).toEqual([
+      '/bin/bash',
+      '--norc',
+      '--noprofile',
+      '-e',
+      '-o',
+      'pipefail',
+      '-c',
+      'mkdir a',
+    ]);
+  });
+
+  it('run every grader command with a PATH the learner cannot write to and without ~/.bashrc', () => {
+    expect(GRADER_ENV).toEqual({ SHLVL: '1', PATH: '/opt/drillbook/bin:/usr/lib/postgresql/15/bin:/usr/bin:/usr/sbin:/bin:/sbin' });
   });
 
   it('substitute recorded facts', () => {
@@ -132,12 +150,35 @@ describe('ResultsStore', () => {
     const s = new ResultsStore(':memory:');
     s.recordStart('l1', 'lab-a', 'sb-1', { orders: '6000' });
     expect(s.start('l1', 'lab-a')).toMatchObject({ sandboxId: 'sb-1', facts: { orders: '6000' } });
-    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'error', message: 'x', ms: 1 }]);
+    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'error', message: 'x', ran: false, ms: 1 }]);
     expect(s.countedAttempts('l1', 'lab-a')).toBe(0);
-    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ms: 1 }]);
+    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ran: true, ms: 1 }]);
     expect(s.countedAttempts('l1', 'lab-a')).toBe(1);
-    expect(s.lastAttempt('l1', 'lab-a')).toEqual([{ check_id: 'rows', status: 'not-yet', message: 'nope' }]);
+    expect(s.lastAttempt('l1', 'lab-a')).toEqual([{ check_id: 'rows', status: 'not-yet', message: 'nope', ran: 1 }]);
+    // Not a real attempt: nothing was typed in the sandbox before it.
+    expect(s.realAttempt('l1', 'lab-a')).toBe(false);
+    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ran: false, ms: 0 }], true);
+    expect(s.realAttempt('l1', 'lab-a')).toBe(false);
+    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ran: true, ms: 1 }], true);
+    expect(s.realAttempt('l1', 'lab-a')).toBe(true);
     expect(s.lastAttempt('l2', 'lab-a')).toEqual([]);
+    s.close();
+  });
+
+  it('opens a store written before checks said whether they ran: old rows count as run, not as real attempts', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'drillbook-store-')), 'results.sqlite');
+    const old = new DatabaseSync(file);
+    old.exec(`
+      CREATE TABLE lab_attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, learner TEXT NOT NULL, lab TEXT NOT NULL, at TEXT NOT NULL,
+        passed INTEGER NOT NULL, total INTEGER NOT NULL, infrastructure_error INTEGER NOT NULL);
+      CREATE TABLE lab_check_results (attempt INTEGER NOT NULL, check_id TEXT NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL, ms INTEGER NOT NULL);
+      INSERT INTO lab_attempts VALUES (1, 'l1', 'lab-a', '2026-01-01T00:00:00Z', 0, 1, 0);
+      INSERT INTO lab_check_results VALUES (1, 'rows', 'not-yet', 'nope', 3);
+    `);
+    old.close();
+    const s = new ResultsStore(file);
+    expect(s.lastAttempt('l1', 'lab-a')).toEqual([{ check_id: 'rows', status: 'not-yet', message: 'nope', ran: 1 }]);
+    expect(s.realAttempt('l1', 'lab-a')).toBe(false);
     s.close();
   });
 });

@@ -124,6 +124,7 @@ describe('LabService', () => {
       id: 'demo',
       started: false,
       attempted: false,
+      solution: 'locked',
       summary: 'Start the lab to prepare your sandbox.',
       checks: [
         { id: 'dump', title: 'A dump exists', status: 'unchecked', message: '', hint: undefined },
@@ -244,6 +245,42 @@ describe('LabService', () => {
     );
     expect(service.view('alice', 'demo').started).toBe(false);
     expect(service.view('alice', 'demo').summary).toBe('Start the lab to prepare your sandbox.');
+  });
+
+  it('serves the solution only after a real attempt: a check that ran, after typing in the sandbox', async () => {
+    const { service, manager, store, sandbox } = setup(0);
+    const LOCKED =
+      'The solution opens once you have tried: work on the tasks in your sandbox and press "Check my work", or choose "Give up and show me the solution".';
+    await service.start('alice', 'demo');
+    // A check straight after the start, without doing anything: still locked.
+    expect((await service.check('alice', 'demo')).solution).toBe('locked');
+    const locked = await failure(() => service.solution('alice', 'demo'));
+    expect([locked.kind, locked.message]).toEqual(['SolutionLocked', LOCKED]);
+    // Typing in the terminal, then a check whose results are a server problem: not an attempt either.
+    await manager.attach('alice', { send() {}, close() {} });
+    expect(manager.input('alice', Buffer.from('mysqldump shop > dump\r'))).toBe(true);
+    sandbox().unreachable = true;
+    expect((await service.check('alice', 'demo')).solution).toBe('locked');
+    // A check that runs after typing: the solution is served, and the view says why.
+    sandbox().unreachable = false;
+    const tried = await service.check('alice', 'demo');
+    expect(tried.checks[0]?.status).toBe('not-yet');
+    expect(tried.solution).toBe('attempted');
+    expect(service.solution('alice', 'demo')).toEqual({ id: 'demo', reason: 'attempted', solution: 'true' });
+    // Only for this learner; and a reset keeps what was earned.
+    expect(service.view('bob', 'demo').solution).toBe('locked');
+    await service.reset('alice', 'demo');
+    expect(service.view('alice', 'demo').solution).toBe('attempted');
+    expect(store.givenUp('alice', 'demo')).toBe(false);
+  });
+
+  it('"give up and show me" serves the solution and is recorded as a give-up', async () => {
+    const { service, store } = setup();
+    expect(service.giveUp('carol', 'demo')).toEqual({ id: 'demo', reason: 'gave-up', solution: 'true' });
+    expect(store.givenUp('carol', 'demo')).toBe(true);
+    expect(service.view('carol', 'demo').solution).toBe('gave-up');
+    expect(service.solution('carol', 'demo').reason).toBe('gave-up');
+    expect((await failure(() => service.giveUp('carol', 'nope'))).kind).toBe('LabNotFound');
   });
 
   it('a start recorded by an earlier server for a sandbox id used again is not this sandbox’s', async () => {

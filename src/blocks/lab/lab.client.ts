@@ -2,8 +2,11 @@
  * <db-lab>: Start lab / Check my work / Reset lab against the learner's
  * sandbox (POST api/labs/:id/start|check|reset, GET api/labs/:id). Each
  * check shows passed, not yet (with the author's message and hint) or a
- * server problem that does not count against the learner. The solution
- * opens after the first check. Without sandbox mode the static lab stays.
+ * server problem that does not count against the learner. The solution is
+ * not in the page: it is fetched (GET api/labs/:id/solution) once the server
+ * says the learner has really tried, or after "Give up and show me the
+ * solution" (POST api/labs/:id/give-up, recorded with the results). Without
+ * sandbox mode the static lab stays.
  *
  * - The status line (role=status) announces each action and its outcome;
  *   while the lab starts, the setup step the server is at and the elapsed
@@ -15,7 +18,7 @@
  */
 import { request } from '../../client/api.ts';
 import { runInSandbox } from '../../client/run-in-sandbox.ts';
-import type { LabCheckView, LabView } from '../../protocol/labs.ts';
+import type { LabCheckView, LabSolution, LabView } from '../../protocol/labs.ts';
 
 const LABELS: Record<LabCheckView['status'], string> = {
   passed: 'passed',
@@ -45,6 +48,10 @@ class DbLab extends HTMLElement {
         void this.act('reset', 'Resetting: fresh servers, then the lab setup…');
       }
     });
+    this.querySelector('button[data-action="give-up"]')?.addEventListener('click', () => {
+      if (this.busy) return;
+      if (confirm('Give up and see the solution? That you gave up is kept with your results.')) void this.giveUp();
+    });
     // The lab needs sandbox mode; <db-sandbox> marks the page when it is on.
     const observer = new MutationObserver(() => this.onMode());
     observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-sandbox'] });
@@ -70,7 +77,7 @@ class DbLab extends HTMLElement {
     return this.querySelector<HTMLButtonElement>(`button[data-action="${action}"]`);
   }
 
-  private url(action?: Action): string {
+  private url(action?: Action | 'solution' | 'give-up'): string {
     return `${this.base}api/labs/${encodeURIComponent(this.labId)}${action ? `/${action}` : ''}`;
   }
 
@@ -178,12 +185,44 @@ class DbLab extends HTMLElement {
     }
   }
 
+  /** "Give up and show me the solution": recorded by the server, which answers with the solution. */
+  private async giveUp(): Promise<void> {
+    const got = await request<LabSolution>('POST', this.url('give-up'));
+    const body = got.ok ? got.value : undefined;
+    if (!body) {
+      this.progress('The solution could not be fetched. Check your connection and try again.');
+      return;
+    }
+    this.showSolution(body, true);
+    this.progress('The solution is shown below. That you gave up is kept with your results.');
+  }
+
+  /** Fetches the solution the server now serves, once; quiet when it does not answer. */
+  private async loadSolution(): Promise<boolean> {
+    if (this.dataset['solution']) return true;
+    const got = await request<LabSolution>('GET', this.url('solution'));
+    const body = got.ok ? got.value : undefined;
+    if (body) this.showSolution(body, false);
+    return body !== undefined;
+  }
+
+  /** The solution as text (never as HTML), in the folded block below the checks. */
+  private showSolution(s: LabSolution, open: boolean): void {
+    const details = this.querySelector<HTMLDetailsElement>('details.db-lab-solution');
+    const code = details?.querySelector('code');
+    if (!details || !code) return;
+    code.textContent = s.solution.replace(/\n$/, '');
+    details.hidden = false;
+    if (open) details.open = true;
+    this.dataset['solution'] = s.reason;
+  }
+
   /** Shows the lab's state; `acted`: after the learner's action, so a solution that just opened is announced. */
   private render(view: LabView, summary: string, acted: boolean): void {
     if (view.started) this.dataset['started'] = '1';
     else delete this.dataset['started'];
-    const opened = acted && view.attempted && this.dataset['attempted'] !== '1';
     if (view.attempted) this.dataset['attempted'] = '1';
+    const opening = view.solution !== 'locked' && !this.dataset['solution'];
     for (const c of view.checks) {
       const li = this.querySelector(`li[data-check="${CSS.escape(c.id)}"]`);
       if (!li) continue;
@@ -208,8 +247,13 @@ class DbLab extends HTMLElement {
         }
       }
     }
-    this.progress(opened && summary ? `${summary} The solution is now available below.` : summary);
+    this.progress(summary);
     this.setButtons();
+    if (opening) {
+      void this.loadSolution().then((ok) => {
+        if (ok && acted && summary) this.progress(`${summary} The solution is now available below.`);
+      });
+    }
   }
 }
 

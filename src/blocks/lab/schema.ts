@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import { blockId, catalogueIssue, markdown, text } from '../shared.ts';
 
+/** The fact name that always holds the check run's random token (scratch names in checks). */
+export const RUN_TOKEN = 'run';
+
 export const labEngine = z.enum(['mariadb', 'postgresql']).describe('A server in the sandbox');
 
 const probe = {
@@ -28,7 +31,7 @@ export const labSetupStep = z
       .string()
       .regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and "_" only')
       .optional()
-      .describe('Name under which the step’s trimmed output is kept as a fact for the checks ({{name}})'),
+      .describe('Name under which the step’s trimmed output is kept as a fact for the checks ({{name}}; "run" is reserved)'),
   })
   .superRefine(oneProbe);
 
@@ -42,6 +45,12 @@ export const labCheck = z
     ...probe,
     expect: text('Expected trimmed output; {{fact}} is replaced by a recorded fact'),
     needs: z.array(z.string()).default([]).describe('Checks that must pass before this one runs'),
+    guard: z
+      .boolean()
+      .default(false)
+      .describe(
+        'An invariant that already holds on a fresh setup (e.g. "the live database is untouched"): labs verify expects it to pass before the solution and reports it apart',
+      ),
     fail: text('Shown when the check does not pass yet (`code` spans are shown as code)'),
     hint: text('A nudge shown with the failure: what to look at or try next (`code` spans are shown as code)'),
   })
@@ -75,7 +84,9 @@ export const labSchema = z
           fails: z
             .array(z.string())
             .default([])
-            .describe('Ids of the checks that must not pass after it (default: at least one check, any)'),
+            .describe(
+              'Ids of the checks that must not pass after it (required: labs verify counts it caught when one of them ran and did not pass)',
+            ),
           says: text('Words the learner must be shown by one of the checks that do not pass').optional(),
         }),
       )
@@ -94,10 +105,16 @@ export const labSchema = z
         if (k < 0 || k >= i) catalogueIssue(ctx, ['checks', i, 'needs', j], 'LabUnknownNeed', { id: n });
       });
     });
-    const facts = new Set(lab.setup.map((s) => s.record).filter(Boolean));
+    lab.setup.forEach((st, i) => {
+      if (st.record === RUN_TOKEN) catalogueIssue(ctx, ['setup', i, 'record'], 'LabReservedFact', { name: st.record });
+    });
+    // {{run}} is the check run's random token; every other {{name}} must be recorded by a setup step.
+    const facts = new Set([...lab.setup.map((s) => s.record).filter(Boolean), RUN_TOKEN]);
     lab.checks.forEach((c, i) => {
-      for (const m of c.expect.matchAll(/\{\{\s*([a-z][a-z0-9_]*)\s*\}\}/g)) {
-        if (!facts.has(m[1]!)) catalogueIssue(ctx, ['checks', i, 'expect'], 'LabUnknownFact', { name: m[1]! });
+      for (const field of ['expect', 'sql', 'shell'] as const) {
+        for (const m of (c[field] ?? '').matchAll(/\{\{\s*([a-z][a-z0-9_]*)\s*\}\}/g)) {
+          if (!facts.has(m[1]!)) catalogueIssue(ctx, ['checks', i, field], 'LabUnknownFact', { name: m[1]!, field });
+        }
       }
     });
     lab.checks.forEach((c, i) => {
@@ -109,6 +126,7 @@ export const labSchema = z
         catalogueIssue(ctx, ['setup', i, 'engine'], 'LabEngineNotListed', { engine: st.engine });
     });
     lab.mistakes.forEach((m, i) => {
+      if (m.fails.length === 0) catalogueIssue(ctx, ['mistakes', i], 'LabMistakeWithoutFails', {});
       m.fails.forEach((f, j) => {
         if (!ids.has(f)) catalogueIssue(ctx, ['mistakes', i, 'fails', j], 'LabUnknownCheck', { id: f });
       });

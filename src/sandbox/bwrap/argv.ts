@@ -30,9 +30,13 @@ export const CONFINE = ['/usr/bin/perl', `${SANDBOX_OPT}/libexec/confine`];
 
 /**
  * Folders courses write backups to outside /var. The root is read-only, so
- * each is a link into /var (the disk limit), where init creates it.
+ * each is an empty mount point here, bound to its folder in /var (the disk
+ * limit) once init has made it (tune-mounts): a real folder, so `chown -R`
+ * and `mv` on it work as on a server.
  */
-export const BACKUP_ROOTS = ['/backup', '/backups', '/data', '/mnt'];
+export const BACKUP_ROOTS = ['/srv', '/backup', '/backups', '/data', '/mnt'];
+/** PostgreSQL versions courses may name, besides the installed 15: their paths lead to 15's. */
+export const OTHER_PG_VERSIONS = ['13', '14', '16', '17', '18'];
 /** /usr/local's folders: links into /var/local, so a learner's scripts in /usr/local/bin count against the disk limit. */
 export const USR_LOCAL_DIRS = ['bin', 'sbin', 'lib', 'share', 'etc'];
 
@@ -49,6 +53,8 @@ export interface SandboxFsSpec {
   diskBytes: number;
   /** Size of the private /tmp, /run and /dev/shm. */
   tmpBytes: number;
+  /** The sandbox's own memory cgroup directory, shown read-only so `free` can report the sandbox's memory (none: not shown). */
+  memoryCgroup?: { dir: string; version: 1 | 2 } | undefined;
 }
 
 export interface BwrapSpec extends SandboxFsSpec {
@@ -107,6 +113,10 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
   // The system, read-only: programs and libraries from /usr.
   a.push('--ro-bind', '/usr', '/usr');
   for (const d of ['bin', 'lib', 'lib64', 'sbin']) a.push('--symlink', `usr/${d}`, `/${d}`);
+  // Courses name other PostgreSQL versions' programs (/usr/lib/postgresql/16/bin/pg_ctl): they lead to 15's.
+  a.push('--tmpfs', '/usr/lib/postgresql', '--ro-bind', '/usr/lib/postgresql/15', '/usr/lib/postgresql/15');
+  for (const v of OTHER_PG_VERSIONS) a.push('--symlink', '15', `/usr/lib/postgresql/${v}`);
+  a.push('--remount-ro', '/usr/lib/postgresql');
   // Host-local programs are not the sandbox's business; its own /usr/local lives in /var.
   a.push('--tmpfs', '/usr/local');
   for (const d of USR_LOCAL_DIRS) a.push('--symlink', `/var/local/${d}`, `/usr/local/${d}`);
@@ -120,6 +130,11 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
   a.push('--dev', '/dev');
   a.push('--size', String(spec.tmpBytes), '--tmpfs', '/dev/shm');
   a.push('--remount-ro', '/dev');
+  // Its own memory use and limit, read-only, for `free` (its cgroup; nothing else of /sys).
+  if (spec.memoryCgroup) {
+    a.push('--dir', '/sys/fs/cgroup');
+    a.push('--ro-bind', spec.memoryCgroup.dir, spec.memoryCgroup.version === 1 ? '/sys/fs/cgroup/memory' : '/sys/fs/cgroup');
+  }
   // Size-limited private areas. /var holds the server data and the home directory,
   // so its size is the sandbox's disk limit.
   if (spec.varOnHost) {
@@ -130,9 +145,8 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
   a.push('--symlink', '/run', '/var/run');
   a.push('--dir', '/var/home/learner', '--symlink', '/var/home', '/home');
   // Lessons keep their backups in /srv/backups (and courses in /backup, /data, /mnt …):
-  // all live in /var, so they count against the disk limit.
-  a.push('--symlink', '/var/srv', '/srv');
-  for (const d of BACKUP_ROOTS) a.push('--symlink', `/var${d}`, d);
+  // mount points for their folders in /var, so they count against the disk limit.
+  for (const d of BACKUP_ROOTS) a.push('--dir', d);
   a.push('--size', String(spec.tmpBytes), '--tmpfs', '/tmp');
   a.push('--size', String(spec.tmpBytes), '--tmpfs', '/run');
   // Drillbook's helpers (systemctl, compatibility commands, init, confine), read-only.
@@ -240,9 +254,17 @@ export function launchArgv(helper: string, spec: LaunchSpec, command: string[]):
   return [...a, '--', ...command];
 }
 
-/** Remounts a running sandbox's tmpfs areas with sizes and inode limits (host helper `tune-mounts`). */
+/**
+ * Remounts a running sandbox's tmpfs areas with sizes and inode limits, and
+ * binds each backup root to its folder in /var (host helper `tune-mounts`).
+ */
 export function tuneMountsArgv(helper: string, pid: number, mounts: Record<string, { bytes: number; inodes: number }>): string[] {
-  return [helper, String(pid), ...Object.entries(mounts).map(([m, o]) => `${m}=size=${o.bytes},nr_inodes=${o.inodes}`)];
+  return [
+    helper,
+    String(pid),
+    ...Object.entries(mounts).map(([m, o]) => `${m}=size=${o.bytes},nr_inodes=${o.inodes}`),
+    ...BACKUP_ROOTS.map((d) => `bind:/var${d}:${d}`),
+  ];
 }
 
 /**

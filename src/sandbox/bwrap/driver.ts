@@ -48,6 +48,7 @@ import {
   type ProcessLimits,
 } from './argv.ts';
 import { installCopy, installRootfs, makeReadable, privateEtc, untraversable } from './files.ts';
+import { SANDBOX_TEXTS } from '../../protocol/texts.ts';
 import { BwrapSandbox, SANDBOX_OOM_SCORE_ADJ } from './sandbox.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -88,6 +89,8 @@ const REQUIRED: [path: string, pkg: string][] = [
   ['/usr/bin/mydumper', 'mydumper'],
   ['/usr/bin/zstd', 'zstd'],
   ['/usr/bin/ps', 'procps'],
+  ['/usr/bin/nano', 'nano'],
+  ['/usr/bin/htop', 'htop'],
 ];
 
 /** The Debian packages sandbox mode needs (also installed by `./drillbook up`). */
@@ -383,6 +386,7 @@ export class BwrapDriver implements SandboxDriver {
           templates: this.templateDir,
           diskBytes: this.limits.diskBytes,
           tmpBytes: TMP_BYTES,
+          memoryCgroup: this.cg.memoryView(group),
           env: sandboxEnv(),
           command: ['/opt/drillbook/libexec/init'],
         }),
@@ -406,6 +410,7 @@ export class BwrapDriver implements SandboxDriver {
           '/run': { bytes: TMP_BYTES, inodes: TMP_INODES },
           '/dev/shm': { bytes: TMP_BYTES, inodes: TMP_INODES },
         },
+        welcome: SANDBOX_TEXTS.welcome(this.limits),
         release: () => this.usedSlots.delete(slot),
       });
       try {

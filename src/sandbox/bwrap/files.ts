@@ -174,7 +174,6 @@ export function privateEtc(stateDir: string, hostEtc = '/etc'): string {
   rmSync(built, { recursive: true, force: true });
   copyReadable(hostEtc, built);
   cpSync(join(ROOTFS, 'etc'), built, { recursive: true, verbatimSymlinks: true, force: true });
-  mkdirSync(join(built, 'postgresql'), { recursive: true });
   writeFileSync(join(built, 'hostname'), 'sandbox\n');
   const h = createHash('sha256');
   for (const f of listFiles(built)) {

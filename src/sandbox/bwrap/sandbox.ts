@@ -24,6 +24,8 @@ export interface SandboxParts {
   tuneMounts: string;
   /** Remount options for the tmpfs areas once the servers are up. */
   mounts: Record<string, { bytes: number; inodes: number }>;
+  /** Printed when a terminal opens: what the sandbox is and its limits. */
+  welcome: string;
   /** Called once when the sandbox is gone and its cgroups removed. */
   release: () => void;
 }
@@ -123,9 +125,15 @@ export class BwrapSandbox implements SandboxHandle {
     );
   }
 
+  /**
+   * Bash reads ~/.bashrc even non-interactive when its stdin is a socket (as
+   * Node's pipes are), so a learner's ~/.bashrc would run before every check:
+   * this bash is told not to (--norc), and the command gets its input through a
+   * real pipe (cat), so no bash it starts sees a socket either.
+   */
   exec(command: string[], opts: ExecOptions = {}): Promise<RunResult> {
     if (this.destroyed) return Promise.reject(new Error(`sandbox ${this.id} has ended`));
-    return run(this.enter(['/bin/bash', '-c', 'cd ~ && exec "$@"', 'sandbox-exec', ...command]), {
+    return run(this.enter(['/bin/bash', '--norc', '--noprofile', '-c', 'cd ~ && cat | "$@"', 'sandbox-exec', ...command]), {
       env: sandboxEnv(opts.env),
       input: opts.input,
       timeoutMs: opts.timeoutMs ?? 60_000,
@@ -135,7 +143,11 @@ export class BwrapSandbox implements SandboxHandle {
   openShell(size: { cols: number; rows: number }): IPty {
     if (this.destroyed) throw new Error(`sandbox ${this.id} has ended`);
     // `cd ~` lands in /home/learner by its logical path (the tree lives under /var).
-    return startPty(this.enter(['/bin/bash', '-c', 'cd ~ && exec /bin/bash -l']), sandboxEnv(), size);
+    return startPty(
+      this.enter(['/bin/bash', '-c', 'cd ~ && exec /bin/bash -l']),
+      sandboxEnv({ DRILLBOOK_WELCOME: this.parts.welcome }),
+      size,
+    );
   }
 
   usage(): SandboxUsage {

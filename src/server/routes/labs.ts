@@ -4,6 +4,8 @@
  *   POST /api/labs/:id/start  → LabView once the setup has run in fresh servers
  *   POST /api/labs/:id/check  → LabView with every check's result
  *   POST /api/labs/:id/reset  → LabView after fresh servers and the setup again
+ *   GET  /api/labs/:id/solution → LabSolution after a real attempt or a give-up (403 SolutionLocked before)
+ *   POST /api/labs/:id/give-up  → LabSolution, the give-up recorded as such in the results
  * Start and reset start a sandbox, so they count against the start rate
  * limits, and the sandbox they start is held by this client's address (the
  * manager's per-address cap). LabError answers map to the catalogue in the
@@ -12,7 +14,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { LabService } from '../../labs/service.ts';
-import type { LabView } from '../../protocol/labs.ts';
+import type { LabSolution, LabView } from '../../protocol/labs.ts';
 import type { SandboxManager } from '../../sandbox/manager.ts';
 import type { RouteDeps } from '../app.ts';
 import { failure } from '../errors.ts';
@@ -57,4 +59,13 @@ export default async function labRoutes(app: FastifyInstance, deps: RouteDeps) {
     return labs.check(req.learner, id);
   });
   app.post('/api/labs/:id/reset', opts, async (req) => starting(req, (labs, id) => labs.reset(req.learner, id)));
+  // The solution is never in the page: it is served here once the learner has tried, or given up.
+  app.get('/api/labs/:id/solution', opts, async (req): Promise<LabSolution> => {
+    const { labs, id } = parts(req);
+    return labs.solution(req.learner, id);
+  });
+  app.post('/api/labs/:id/give-up', opts, async (req): Promise<LabSolution> => {
+    const { labs, id } = parts(req);
+    return labs.giveUp(req.learner, id);
+  });
 }

@@ -1,0 +1,140 @@
+/**
+ * The grader's side of a shell check: a bash prelude that every shell check
+ * runs under, and the clean-up after a check run. Pure text, no processes.
+ *
+ * Why it exists: checks run inside the learner's sandbox as the learner (same
+ * uid, same home), so anything the learner can write could steer them. The
+ * prelude gives check authors programs by absolute path that read no option
+ * files (`mariadb --no-defaults` on the server's socket, `psql -X` on an
+ * explicit host), and scratch names built from a random token drawn for each
+ * check run, so a learner can neither pre-create nor predict them.
+ *
+ * What a check's shell can use (documented for authors in docs/authoring.md):
+ * - `grader_mysql ARGS`: MariaDB's client as root, batch mode without column
+ *   names, this session kept out of the binary log.
+ * - `grader_psql ARGS`: psql as postgres on localhost:5432, unaligned, tuples
+ *   only, stopping at the first error (give `-d DB`).
+ * - `grader_mysql_scratch`: creates the empty database `$GRADER_DB` and an
+ *   account that may use only it; `grader_mysql_scratch_client ARGS` connects
+ *   as that account, so a file loaded through it cannot read other databases.
+ * - `grader_pg_scratch`: creates the empty database `$GRADER_DB` (from
+ *   template0, checked empty).
+ * - `grader_pg_start DIR`: starts a PostgreSQL server from the data directory
+ *   DIR (a copy the check made under `$GRADER_TMP`), reachable only on a Unix
+ *   socket in `$GRADER_TMP`, with archiving off; `grader_pg_copy_psql ARGS`
+ *   queries it.
+ * - `$GRADER_TMP`: an empty private directory on the sandbox's disk.
+ * Whatever these created is removed when the check ends, however it ends.
+ */
+
+/** Directory prefix of the grader's scratch directories inside a sandbox (under /var: /tmp is small). */
+export const GRADER_TMP_PREFIX = '/var/tmp/drillbook-grader-';
+
+const MARIADB = '/usr/bin/mariadb';
+const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
+const MARIADB_SOCKET = '/run/mysqld/mysqld.sock';
+
+/**
+ * Functions and variables of the prelude; expects the run token in $GRADER_RUN.
+ * Marker files in $GRADER_TMP record what was created, so that the clean-up,
+ * which runs in the parent of the check's subshell, knows what to remove.
+ */
+const FUNCTIONS = String.raw`
+GRADER_DB="grader_$GRADER_RUN"
+grader_mysql() {
+  ${MARIADB} --no-defaults --protocol=socket --socket=${MARIADB_SOCKET} --user=root --batch --skip-column-names \
+    --connect-timeout=5 --init-command='SET SESSION sql_log_bin = 0' "$@"
+}
+grader_psql() {
+  ${PSQL} -X -q -A -t -v ON_ERROR_STOP=1 -h localhost -p 5432 -U postgres "$@"
+}
+grader_mysql_scratch() {
+  : > "$GRADER_TMP/.mysql-scratch"
+  grader_mysql -e "CREATE DATABASE \`$GRADER_DB\`; CREATE USER '$GRADER_DB'@'localhost' IDENTIFIED BY '$GRADER_RUN';
+    GRANT ALL PRIVILEGES ON \`$GRADER_DB\`.* TO '$GRADER_DB'@'localhost'; GRANT SUPER ON *.* TO '$GRADER_DB'@'localhost'"
+}
+grader_mysql_scratch_client() {
+  ${MARIADB} --no-defaults --protocol=socket --socket=${MARIADB_SOCKET} --user="$GRADER_DB" --password="$GRADER_RUN" \
+    --batch --skip-column-names --connect-timeout=5 --init-command='SET SESSION sql_log_bin = 0' "$@"
+}
+grader_pg_scratch() {
+  : > "$GRADER_TMP/.pg-scratch"
+  grader_psql -c "CREATE DATABASE \"$GRADER_DB\" TEMPLATE template0" || return 1
+  local n
+  n=$(grader_psql -d "$GRADER_DB" -c "SELECT count(*) FROM pg_class WHERE relnamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema', 'pg_toast')") || return 1
+  [ "$n" = 0 ] || { echo "error: the grader's scratch database was not empty" >&2; return 1; }
+}
+grader_pg_start() {
+  local dir=$1
+  case "$dir" in "$GRADER_TMP"/*) ;; *) echo "error: grader_pg_start takes a directory in \$GRADER_TMP" >&2; return 1 ;; esac
+  echo "$dir" >> "$GRADER_TMP/.pg-started"
+  chmod 700 "$dir" && rm -f "$dir/postmaster.pid" || return 1
+  ${PG_CTL} -D "$dir" -l "$GRADER_TMP/postgres.log" -w -t 30 -o "-c port=5432 -c listen_addresses='' -c unix_socket_directories='$GRADER_TMP' -c archive_mode=off -c shared_buffers=8MB -c max_connections=10 -c max_wal_senders=0 -c logging_collector=off" start > /dev/null \
+    || { echo "error: PostgreSQL did not start from $dir: $(grep -E 'FATAL|PANIC' "$GRADER_TMP/postgres.log" | head -n 1)" >&2; return 1; }
+}
+grader_pg_copy_psql() {
+  ${PSQL} -X -q -A -t -v ON_ERROR_STOP=1 -h "$GRADER_TMP" -p 5432 -U postgres "$@"
+}
+grader_cleanup() {
+  local d
+  if [ -f "$GRADER_TMP/.pg-started" ]; then
+    while read -r d; do ${PG_CTL} -D "$d" -m immediate -w -t 10 stop > /dev/null 2>&1; done < "$GRADER_TMP/.pg-started"
+  fi
+  [ -f "$GRADER_TMP/.mysql-scratch" ] &&
+    grader_mysql -e "DROP DATABASE IF EXISTS \`$GRADER_DB\`; DROP USER IF EXISTS '$GRADER_DB'@'localhost'" > /dev/null 2>&1
+  [ -f "$GRADER_TMP/.pg-scratch" ] &&
+    grader_psql -c "DROP DATABASE IF EXISTS \"$GRADER_DB\" WITH (FORCE)" > /dev/null 2>&1
+  rm -rf "$GRADER_TMP"
+}
+`;
+
+/**
+ * The bash program of a shell check: `bash -c GRADER_CHECK grader RUN SHELL`.
+ * The check's own text runs in a subshell (its `exit` and `trap` stay its
+ * own); the clean-up runs after it whatever it did, and the check's exit
+ * status is kept.
+ */
+export const GRADER_CHECK = String.raw`GRADER_RUN=$1
+mkdir -p /var/tmp 2> /dev/null
+GRADER_TMP=$(mktemp -d "${GRADER_TMP_PREFIX}$GRADER_RUN.XXXXXX") || { echo "error: no room for the grader's scratch directory in /var/tmp" >&2; exit 1; }
+${FUNCTIONS}
+( grader_code=$2; set --; eval "$grader_code" )
+grader_status=$?
+grader_cleanup
+exit $grader_status
+`;
+
+/**
+ * Run after a check run in which a check was stopped (timed out or could not
+ * be reached): removes what that run's grader may have left, by its token.
+ */
+export const GRADER_SWEEP = String.raw`GRADER_RUN=$1
+${FUNCTIONS}
+for GRADER_TMP in ${GRADER_TMP_PREFIX}"$GRADER_RUN".*; do
+  [ -d "$GRADER_TMP" ] || continue
+  for d in "$GRADER_TMP"/*/; do [ -f "$d/postmaster.pid" ] && ${PG_CTL} -D "$d" -m immediate -w -t 10 stop > /dev/null 2>&1; done
+  grader_cleanup
+done
+grader_mysql -e "DROP DATABASE IF EXISTS \`$GRADER_DB\`; DROP USER IF EXISTS '$GRADER_DB'@'localhost'" > /dev/null 2>&1
+grader_psql -c "DROP DATABASE IF EXISTS \"$GRADER_DB\" WITH (FORCE)" > /dev/null 2>&1
+exit 0
+`;
+
+/** bash flags for every shell the grader starts: no startup files (a learner's ~/.bashrc must not run in a check). */
+export const GRADER_BASH = ['/bin/bash', '--norc', '--noprofile'];
+
+/**
+ * The PATH of every command the grader runs: Drillbook's read-only helpers and the system's
+ * programs, never a directory the learner can write (the sandbox's own PATH has /usr/local/bin,
+ * which the learner may fill, before /usr/bin).
+ */
+export const GRADER_PATH = ['/opt/drillbook/bin', '/usr/lib/postgresql/15/bin', '/usr/bin', '/usr/sbin', '/bin', '/sbin'].join(':');
+
+/**
+ * Environment added to every command the grader runs in a sandbox. SHLVL=1
+ * makes the sandbox's own `bash -c` wrapper a nested shell, which is what
+ * stops bash from reading ~/.bashrc when its stdin is a socket (as Node's
+ * pipes are): otherwise a learner's ~/.bashrc would run before every check.
+ */
+export const GRADER_ENV: Record<string, string> = { SHLVL: '1', PATH: GRADER_PATH };

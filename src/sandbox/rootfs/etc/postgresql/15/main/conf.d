@@ -1,0 +1,1 @@
+/var/lib/postgresql/15/conf.d

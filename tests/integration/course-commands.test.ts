@@ -1,0 +1,136 @@
+/**
+ * Commands courses type, verbatim, into a real sandbox terminal (issue 14,
+ * part 5): a PITR procedure written for PostgreSQL 16's paths, Debian's
+ * accounts and tools (su, sudo -i, chown mysql:mysql, crontab, journalctl,
+ * pg_lsclusters), backups written outside /var, another host, a password for
+ * root, and the learner's view of their limits.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Learner, skipReason, startServer, TEST_LIMITS, type Terminal, type TestServer } from './harness.ts';
+
+const reason = await skipReason();
+if (reason) console.warn(`skipping course-command tests: ${reason}`);
+
+describe.skipIf(reason)('commands courses type', () => {
+  let server: TestServer;
+  let t: Terminal;
+
+  // A PITR exercise keeps a broken data directory, a base backup, a restored one and 16 MB WAL segments: the default disk.
+  const limits = { ...TEST_LIMITS, diskBytes: 512 * 2 ** 20 };
+
+  beforeAll(async () => {
+    server = await startServer({ limits });
+    const learner = new Learner(server);
+    await learner.open();
+    t = await learner.terminal();
+  });
+  afterAll(async () => {
+    t?.close();
+    await server?.close();
+  });
+
+  it('the first lines say what the sandbox is and its limits; free shows the sandbox, not the host', async () => {
+    await t.until(() => t.output.includes('Limits: 768 MB memory, 512 MB disk in /var'), 10_000, 'welcome line');
+    const r = await t.run('free -m 2>&1 | head -3');
+    expect(r.out).toContain("sandbox: this sandbox's memory (its limit and use), not the host's");
+    const total = Number(/^Mem:\s+(\d+)/m.exec(r.out)?.[1]);
+    expect(total).toBe(limits.memoryBytes / 2 ** 20);
+  });
+
+  it('a PITR procedure written for PostgreSQL 16 paths works, with one notice', async () => {
+    const steps = [
+      'sudo mkdir -p /backup/wal && sudo chown -R postgres:postgres /backup',
+      `echo "archive_mode = on" | sudo tee /etc/postgresql/16/main/conf.d/archive.conf`,
+      `echo "archive_command = 'test ! -f /backup/wal/%f && cp %p /backup/wal/%f'" | sudo tee -a /etc/postgresql/16/main/conf.d/archive.conf`,
+      'sudo systemctl restart postgresql@16-main',
+      `sudo -u postgres psql -qc "create table orders(id int); insert into orders values (1), (2)"`,
+      'sudo -u postgres /usr/lib/postgresql/16/bin/pg_basebackup -D /backup/base -c fast',
+      `sudo -u postgres psql -qc "insert into orders values (3)"`,
+      `T=$(sudo -u postgres psql -Atc "select now()") && sleep 1`,
+      `sudo -u postgres psql -qc "drop table orders" && sudo -u postgres psql -qAtc "select pg_switch_wal()" >/dev/null && sleep 2`,
+      'sudo systemctl stop postgresql',
+      'sudo mv /var/lib/postgresql/16/main /var/lib/postgresql/16/main.broken',
+      'sudo cp -a /backup/base /var/lib/postgresql/16/main && sudo chown -R postgres:postgres /var/lib/postgresql/16/main && sudo chmod 700 /var/lib/postgresql/16/main',
+      `printf "restore_command = 'cp /backup/wal/%%f %%p'\\nrecovery_target_time = '%s'\\nrecovery_target_action = 'promote'\\n" "$T" | sudo tee /etc/postgresql/16/main/conf.d/recovery.conf`,
+      'sudo -u postgres touch /var/lib/postgresql/16/main/recovery.signal',
+      'sudo systemctl start postgresql@16-main',
+    ];
+    for (const s of steps) {
+      const r = await t.run(s, 90_000);
+      expect(r.code, `${s}\n${r.out}`).toBe(0);
+    }
+    const rows = await t.run('sudo -u postgres psql -Atc "select count(*) from orders"');
+    expect(rows.out).toContain('\n3\n');
+    expect(t.output).toContain(
+      "sandbox: this sandbox runs PostgreSQL 15: paths for version 16 (/usr/lib/postgresql/16, /var/lib/postgresql/16, /etc/postgresql/16) lead to 15's",
+    );
+    const state = await t.run('/usr/lib/postgresql/16/bin/pg_controldata /var/lib/postgresql/16/main | grep "cluster state"');
+    expect(state.out).toMatch(/in production/);
+  });
+
+  it("Debian's accounts and tools: chown mysql:mysql, su - postgres, sudo -i, journalctl, pg_lsclusters, systemctl daemon-reload", async () => {
+    const r = await t.run(
+      [
+        'sudo chown -R mysql:mysql /var/lib/mysql && echo chown-ok',
+        `su - postgres -c 'psql -Atc "select 1"'`,
+        'sudo -i -u postgres whoami',
+        'sudo journalctl -u postgresql -n 2 --no-pager | wc -l',
+        'pg_lsclusters | tail -1',
+        'sudo systemctl daemon-reload && sudo systemctl enable mariadb && echo reloaded',
+      ].join('; '),
+    );
+    expect(r.out).toContain('chown-ok');
+    expect(r.out).toContain(
+      "sandbox: su runs this as learner, the sandbox's only user (postgres and mysql are other names for it; no password)\n1\n",
+    );
+    expect(r.out).toMatch(/\nlearner\n/);
+    expect(r.out).toContain('sandbox: no journal here; showing /var/log/postgresql/postgresql-15-main.log\n2\n');
+    expect(r.out).toMatch(/^15\s+main\s+5432\s+online\s+postgres\s+\/var\/lib\/postgresql\/15\/main/m);
+    expect(r.out).toContain('reloaded');
+  });
+
+  it('crontab keeps entries and says once that nothing fires here', async () => {
+    const r = await t.run(`echo "30 2 * * * /usr/local/bin/nightly-backup.sh" | crontab - && crontab -l`);
+    expect(r.out).toContain('sandbox: no cron daemon runs in this sandbox: entries are kept (crontab -l shows them) but never run');
+    expect(r.out).toContain('30 2 * * * /usr/local/bin/nightly-backup.sh');
+  });
+
+  it('mysql -u root -p needs no password; mysqlpump runs mysqldump', async () => {
+    const r = await t.run(
+      `mysql -u root -p -Nse "select 41 + 1"; mysqlpump --default-parallelism=4 mysql > /backup/pump.sql && grep -c "CREATE TABLE" /backup/pump.sql`,
+    );
+    expect(r.out).toContain('sandbox: root has no password here, so the password option is not needed (ignored)\n42\n');
+    expect(r.out).toContain(
+      'sandbox: mysqlpump is not part of MariaDB (MySQL removed it in 8.4); running mysqldump without --default-parallelism=4',
+    );
+    expect(Number(r.out.trim().split('\n').at(-1))).toBeGreaterThan(5);
+  });
+
+  it('another host fails at once, with a notice that only this sandbox is reachable', async () => {
+    const r = await t.run('s=$(date +%s%N); mysql -h test-db-host -e "select 1"; echo "ms=$(( ($(date +%s%N) - s) / 1000000 ))"');
+    expect(r.out).toContain('sandbox: this sandbox reaches no host but itself: "test-db-host" is unknown here; use localhost');
+    expect(r.out).toMatch(/Unknown server host 'test-db-host'/);
+    expect(Number(/ms=(\d+)/.exec(r.out)?.[1])).toBeLessThan(2000);
+  });
+
+  it('a spread-checkpoint pg_basebackup takes seconds', async () => {
+    await t.run(`psql -qc "create table filler as select g from generate_series(1, 200000) g"`);
+    const r = await t.run('s=$(date +%s); pg_basebackup -D /tmp/bb && echo "took=$(( $(date +%s) - s ))"; rm -rf /tmp/bb', 90_000);
+    expect(Number(/took=(\d+)/.exec(r.out)?.[1])).toBeLessThan(10);
+  });
+
+  it('a 700 MB backup into /backup fills the disk limit, not memory: the learner is told and the sandbox lives', async () => {
+    await t.run('sudo rm -rf /backup/base /backup/wal /var/lib/postgresql/15/main.broken');
+    const r = await t.run('dd if=/dev/zero of=/backup/huge.img bs=1M count=700 2>&1 | grep -c "No space left on device"', 120_000);
+    expect(r.out.trim()).toBe('1');
+    await t.until(
+      () => t.messages.some((m) => m.type === 'notice' && m.text.startsWith('Disk limit reached: /var (512 MB')),
+      10_000,
+      'disk notice',
+    );
+    await t.run('rm -f /backup/huge.img');
+    const alive = await t.run('mysql -Nse "select 1" && psql -Atc "select 1"');
+    expect(alive.out).toBe('1\n1\n');
+    expect(t.messages.some((m) => m.type === 'closed')).toBe(false);
+  });
+});
