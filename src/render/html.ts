@@ -137,5 +137,4 @@ export async function mdastToHtml(tree: Root): Promise<string> {
   return toHtml(hast);
 }
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c] as string);
+export { escapeHtml } from '../lesson/escape.ts';
