@@ -17,10 +17,10 @@ mkdir -p /srv/backups/binlogs
 #> The application writes, the server moves on to a new binary log file, and writes more.
 mariadb -e 'INSERT INTO shop.orders SELECT seq, 9.99 FROM shop.seq_1_to_1000'; mariadb -e 'FLUSH BINARY LOGS'; mariadb -e 'INSERT INTO shop.orders VALUES (1001, 5.00)'
 
-#> A second later the copy has every file. The closed one is identical. The one the server is still writing differs
+#> Wait until the copy has caught up (moments), and compare. The closed file is identical. The one the server is still writing differs
 #> in a single byte: byte 22 is a flag in the file's first event that says "in use", which the server clears when it
 #> closes the file. The events themselves are all there.
-sleep 1; for f in /var/lib/mysql/binlog.0*[0-9]; do cmp "$f" "/srv/backups/binlogs/${f##*/}" && echo "${f##*/}: identical"; done
+until [ "$(stat -c %s /srv/backups/binlogs/binlog.000002 2> /dev/null)" = "$(stat -c %s /var/lib/mysql/binlog.000002)" ]; do sleep 0.2; done; for f in /var/lib/mysql/binlog.0*[0-9]; do cmp "$f" "/srv/backups/binlogs/${f##*/}" && echo "${f##*/}: identical"; done
 
 #> On the server, the copier is just another replica connection, waiting for the next event.
 mariadb -t -e "SELECT COMMAND, STATE FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'"

@@ -17,7 +17,7 @@ mariadb -e "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, 
 #> The application inserts a visit, into a table nobody else is touching.
 (mariadb -e 'INSERT INTO shop.visits VALUES (1)' > /dev/null &)
 
-#> The insert waits too: it queues behind the lock request, which queues behind the batch job. For as long as the
+#> Once both are waiting, look: the insert queues behind the lock request, which queues behind the batch job. For as long as the
 #> slow write runs, every write on the server stalls. (In MariaDB a running `SELECT` does not hold the lock up; in
 #> MySQL a long `SELECT` does too.)
-sleep 0.5; mariadb -e "SELECT STATE, INFO FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND INFO NOT LIKE '%PROCESSLIST%' ORDER BY ID"
+until [ "$(mariadb -N -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE = 'Waiting for backup lock'")" -ge 2 ]; do sleep 0.2; done; mariadb -e "SELECT STATE, INFO FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND INFO NOT LIKE '%PROCESSLIST%' ORDER BY ID"

@@ -29,8 +29,8 @@ sed -i 's#^pg_verifybackup#/usr/lib/postgresql/15/bin/pg_verifybackup#' ~/bin/ni
 
 #> Overlap: a run that takes longer than the interval meets the next one. `flock -n` takes an exclusive lock on a
 #> file for the length of the command, and gives up at once if another run holds it. Here a first run (a `sleep`
-#> standing in for the backup) takes the lock and keeps it for three seconds.
-(flock -n /tmp/nightly-pg.lock -c 'sleep 3' &) ; sleep 0.5
+#> standing in for the backup) takes the lock and keeps it for five seconds.
+(flock -n /tmp/nightly-pg.lock -c 'touch /tmp/first-run; sleep 5' &); until [ -f /tmp/first-run ]; do sleep 0.1; done
 
 #> The second run does not start. `-E 75` makes that case exit with its own status, so that monitoring can
 #> tell "skipped because still running" from a real failure.

@@ -16,9 +16,11 @@ pg_receivewal --create-slot --slot=walstream
 #> Start the receiver, in the background here; in production a service on the backup host, restarted if it stops.
 (pg_receivewal -D /srv/wal-stream --slot=walstream > /srv/wal-stream.log 2>&1 &)
 
-#> Write, and close the segment. The receiver writes a segment as `.partial` while it is still being filled, then
-#> renames it. Unlike archive_command, it has every change within moments, not only finished segments.
-sleep 1; psql -d shop -qc "INSERT INTO orders SELECT g, g FROM generate_series(1, 10000) g" && psql -Atc 'SELECT pg_switch_wal()' > /dev/null && sleep 1 && ls /srv/wal-stream
+#> Once the receiver is connected, write, close the segment, and wait for the receiver to finish it. It writes a
+#> segment as `.partial` while it is still being filled, then renames it. Unlike archive_command, it has every change
+#> within moments, not only finished segments. (The listing leaves out the new `.partial` file, which may or may not
+#> have been started yet.)
+until [ "$(psql -Atc 'SELECT active FROM pg_replication_slots')" = t ]; do sleep 0.2; done; psql -d shop -qc "INSERT INTO orders SELECT g, g FROM generate_series(1, 10000) g" && psql -Atc 'SELECT pg_switch_wal()' > /dev/null && until [ -f /srv/wal-stream/000000010000000000000001 ]; do sleep 0.2; done; ls /srv/wal-stream | grep -v '\.partial$'
 
 #> The slot is in use, and the WAL it holds back is little.
 psql -x -c 'SELECT slot_name, active, wal_status FROM pg_replication_slots'

@@ -39,4 +39,4 @@ psql -p 5433 -d shop -c "SELECT l.mode, l.granted, a.backend_type FROM pg_locks 
 
 #> Ending recovery here releases it: the server is promoted, the unfinished DROP is rolled back with everything else
 #> that had not committed, and the table is there, with all its rows.
-psql -p 5433 -Atc 'SELECT pg_wal_replay_resume()' > /dev/null && sleep 2 && psql -p 5433 -d shop -Atc 'SELECT count(*) FROM orders'
+psql -p 5433 -Atc 'SELECT pg_wal_replay_resume()' > /dev/null && until [ "$(psql -p 5433 -Atc 'SELECT pg_is_in_recovery()')" = f ]; do sleep 0.2; done; psql -p 5433 -d shop -Atc 'SELECT count(*) FROM orders'

@@ -46,7 +46,7 @@ grep -E 'starting point-in-time|recovery stopping|pausing' ~/pitr.log
 
 #> Satisfied? `pg_wal_replay_resume()` ends recovery: the server is promoted and writes on a new timeline, 2, so its
 #> future WAL can never be confused with the original's timeline 1, which went on to the DELETE.
-psql -p 5433 -Atc 'SELECT pg_wal_replay_resume()' && sleep 2 && psql -p 5433 -Atc 'SELECT pg_is_in_recovery(), timeline_id FROM pg_control_checkpoint()'
+psql -p 5433 -Atc 'SELECT pg_wal_replay_resume()' > /dev/null && until [ "$(psql -p 5433 -Atc 'SELECT pg_is_in_recovery()')" = f ]; do sleep 0.2; done; psql -p 5433 -Atc 'SELECT pg_is_in_recovery(), timeline_id FROM pg_control_checkpoint()'
 
 #> The new timeline's history file records where it branched off: at the restore point, on timeline 1.
 cat /var/lib/postgresql/15/pitr/pg_wal/00000002.history

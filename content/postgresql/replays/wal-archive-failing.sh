@@ -15,8 +15,9 @@ psql -qc "ALTER SYSTEM SET archive_mode = on" -c "ALTER SYSTEM SET archive_comma
 #> Close the current WAL segment, so that it is ready to archive.
 psql -Atc 'SELECT pg_switch_wal()'
 
-#> A few seconds later: nothing archived, three failures. Nothing is lost yet, and nothing is protected either.
-sleep 4; psql -x -c 'SELECT archived_count, failed_count, last_failed_wal FROM pg_stat_archiver'
+#> Wait for the archiver's third attempt (a few seconds): nothing archived, three failures. Nothing is lost yet, and
+#> nothing is protected either.
+until [ "$(psql -Atc 'SELECT failed_count FROM pg_stat_archiver')" -ge 3 ]; do sleep 0.5; done; psql -x -c 'SELECT archived_count, failed_count, last_failed_wal FROM pg_stat_archiver'
 
 #> The server log says so. After three failures in a row the archiver waits a minute before it tries again.
 grep -E 'archive command failed|too many times' /var/log/postgresql/postgresql-15-main.log | tail -n 2
@@ -26,7 +27,7 @@ grep -E 'archive command failed|too many times' /var/log/postgresql/postgresql-1
 ls /var/lib/postgresql/15/main/pg_wal/archive_status/
 
 #> Fix the cause. A configuration reload also wakes the archiver, so it does not wait out its minute.
-mkdir /srv/wal-archive && psql -Atc 'SELECT pg_reload_conf()' && sleep 2 && ls /srv/wal-archive
+mkdir /srv/wal-archive && psql -Atc 'SELECT pg_reload_conf()' && until [ "$(psql -Atc 'SELECT archived_count FROM pg_stat_archiver')" -ge 1 ]; do sleep 0.5; done; ls /srv/wal-archive
 
 #> Archived. `failed_count` keeps counting from the last statistics reset: alert on `last_failed_time` being newer than
 #> `last_archived_time`, not on the count.
