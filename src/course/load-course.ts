@@ -11,13 +11,13 @@
  * previous/next or search.
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { BLOCK_TYPES, blockRegistry, type BlockType, type CourseLesson } from '../blocks/registry.ts';
 import { checkAnchors } from '../lesson/anchors.ts';
 import { problem, type Problem } from '../problems/catalogue.ts';
 import { routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson } from '../lesson/parse-lesson.ts';
-import { readMkDocs, type MkDocsProject } from './mkdocs.ts';
+import { MKDOCS_CONFIG_NAMES, readMkDocs, type MkDocsProject } from './mkdocs.ts';
 import { applySettings, readCourseSettings, SETTINGS_FILE } from './settings.ts';
 
 export interface NavSection {
@@ -129,8 +129,10 @@ export function loadCourse(folder: string, base = '/'): Course {
   const listing: Listing = { pages: [], assets: [], skipped: [] };
   walk(dir, dir, listing);
   const { pages } = listing;
-  // The settings file is the course's configuration, not an asset of the site.
-  const assets = listing.assets.filter((a) => !(dir === folder && a === SETTINGS_FILE));
+  // The settings file and, when docs_dir is the course folder itself (`docs_dir: .`), mkdocs.yml are the course's
+  // configuration, not assets of the site.
+  const atFolder = resolve(dir) === resolve(folder);
+  const assets = listing.assets.filter((a) => !(atFolder && (a === SETTINGS_FILE || MKDOCS_CONFIG_NAMES.includes(a))));
   const courseProblems: Problem[] = [
     ...settingsProblems,
     ...(mkdocs?.problems ?? []),

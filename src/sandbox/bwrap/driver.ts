@@ -89,6 +89,8 @@ const REQUIRED: [path: string, pkg: string][] = [
   ['/usr/bin/mydumper', 'mydumper'],
   ['/usr/bin/zstd', 'zstd'],
   ['/usr/bin/ps', 'procps'],
+  ['/usr/bin/pgbackrest', 'pgbackrest'],
+  ['/usr/bin/age', 'age'],
   ['/usr/bin/nano', 'nano'],
   ['/usr/bin/htop', 'htop'],
 ];
