@@ -13,12 +13,12 @@ import { contentDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
 import { courseLabs } from '../labs/course-labs.ts';
 import { LabService } from '../labs/service.ts';
-import { ResultsStore } from '../labs/store.ts';
 import { createDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
 import { ConfigError, loadServerConfig, type ServerConfig } from '../server/config.ts';
 import { loadOrCreateSecret } from '../server/secret.ts';
+import { openStore } from '../store/index.ts';
 
 const log = (line: string) => process.stderr.write(`drillbook: ${line}\n`);
 
@@ -98,13 +98,21 @@ export async function runServe(args: string[]): Promise<number> {
     log('sandbox mode is off (DRILLBOOK_SANDBOX=off): serving the static site only');
   }
 
+  let store;
+  try {
+    store = await openStore({ stateDir: config.stateDir, databaseUrl: config.databaseUrl });
+  } catch (e) {
+    log(`cannot open the results store: ${(e as Error).message}`);
+    await manager?.shutdown();
+    await manager?.driver.close();
+    return 1;
+  }
+  log(`results store: ${store.engine}, ${store.where}`);
   let labs: LabService | null = null;
-  let store: ResultsStore | null = null;
   if (manager) {
     const found = courseLabs(loadCourse(contentDir()));
-    store = new ResultsStore(join(config.stateDir, 'results.sqlite'));
-    labs = new LabService(found, manager, store, { checkIntervalMs: 3_000 });
-    log(`labs: ${found.size} in ${contentDir()}; results in ${join(config.stateDir, 'results.sqlite')}`);
+    labs = new LabService(found, manager, store.results, { checkIntervalMs: 3_000 });
+    log(`labs: ${found.size} in ${contentDir()}`);
   }
 
   const secret = config.secret ?? loadOrCreateSecret(config.stateDir);
@@ -135,6 +143,6 @@ export async function runServe(args: string[]): Promise<number> {
   await manager?.shutdown();
   await manager?.driver.close();
   await app.close();
-  store?.close();
+  await store.close();
   return 0;
 }

@@ -221,6 +221,18 @@ export const Settings = z.object({
     },
     int(1, 100_000),
   ),
+  DRILLBOOK_DATABASE_URL: setting(
+    {
+      group: 'server',
+      shown: 'SQLite in the state dir',
+      description:
+        'where results are stored: unset, `STATE_DIR/results.sqlite` (mode 0600); `postgres://user:password@host:port/db` uses PostgreSQL (lab results of an existing `results.sqlite` are imported once)',
+    },
+    (t) =>
+      /^postgres(ql)?:\/\/[^\s]+$/.test(t.trim())
+        ? t.trim()
+        : fail('is not a PostgreSQL URL: write e.g. postgres://drillbook:secret@127.0.0.1:5432/drillbook'),
+  ),
   // Sandbox
   DRILLBOOK_MAX_SANDBOXES: setting(
     { group: 'sandbox', fallback: '40', description: 'most sandboxes at once (warm pool included); then "at capacity, retry in N s"' },

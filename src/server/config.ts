@@ -35,6 +35,8 @@ export interface ServerConfig {
   trustProxy: boolean | number | string[];
   startRatePerLearner: number;
   startRatePerIp: number;
+  /** PostgreSQL for the results store; undefined: SQLite in the state dir. */
+  databaseUrl: string | undefined;
 }
 
 export { SettingsError as ConfigError };
@@ -82,5 +84,6 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     trustProxy: s.DRILLBOOK_TRUST_PROXY,
     startRatePerLearner: s.DRILLBOOK_START_RATE,
     startRatePerIp: s.DRILLBOOK_START_RATE_PER_IP,
+    databaseUrl: s.DRILLBOOK_DATABASE_URL,
   };
 }

@@ -15,6 +15,7 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { LabError } from '../../labs/service.ts';
 import { serverErrorMessage, SERVER_ERRORS, type ServerErrorBody, type ServerErrorName } from '../../protocol/errors.ts';
+import { ResultsNotSavedError } from '../../store/db.ts';
 import { AtCapacityError, TooManySandboxesError, TooManyViewersError } from '../../sandbox/manager.ts';
 import { ApiFailure, firstLine } from '../errors.ts';
 
@@ -46,6 +47,9 @@ export function toFailure(err: unknown, req: FastifyRequest): { failure: ApiFail
   }
   if (err instanceof TooManyViewersError) {
     return { failure: new ApiFailure('TooManyViewers', serverErrorMessage('TooManyViewers', err.max)), unexpected: false };
+  }
+  if (err instanceof ResultsNotSavedError) {
+    return { failure: new ApiFailure('ResultsNotSaved', serverErrorMessage('ResultsNotSaved', firstLine(err.message))), unexpected: false };
   }
   if (err instanceof LabError) {
     return { failure: new ApiFailure(err.kind, err.message, err.retryAfterSeconds), unexpected: false };

@@ -43,7 +43,7 @@ export default async function labRoutes(app: FastifyInstance, deps: RouteDeps) {
   /** Start and reset: counted as a sandbox start, held by this client's address. */
   async function starting(req: FastifyRequest, work: (labs: LabService, id: string) => Promise<LabView>): Promise<LabView> {
     const { m, labs, id } = parts(req);
-    labs.view(req.learner, id); // An unknown lab fails here, before anything is counted or started.
+    labs.known(id); // An unknown lab fails here, before anything is counted or started.
     await app.countStart(req);
     m.noteOwner(req.learner, ownerOf(req));
     return work(labs, id);
