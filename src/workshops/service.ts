@@ -506,6 +506,8 @@ export class WorkshopService implements LabListener {
     try {
       const now = Date.now();
       let warm = 0;
+      // Workshops created by the CLI (another process) are seen here.
+      for (const w of await this.o.store.workshops.list()) if (w.endedAt === null) this.workshops.set(w.id, w);
       for (const w of this.workshops.values()) {
         if (w.endedAt === null && w.endsAt !== null && Date.parse(w.endsAt) <= now) {
           await this.endNow(w.id);
