@@ -268,6 +268,8 @@ async function watchLearner(row: LiveRow): Promise<void> {
   const { Terminal } = await import('@xterm/xterm');
   const host = $('.db-live-xterm');
   host.replaceChildren();
+  // xterm draws only while on screen (it pauses rendering out of view).
+  box.scrollIntoView({ block: 'nearest' });
   const term = new Terminal({ disableStdin: true, cursorBlink: false, fontSize: 12, scrollback: 2000, theme: { background: '#0d1117' } });
   term.open(host);
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';

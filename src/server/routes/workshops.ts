@@ -152,6 +152,8 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
 
   app.get('/join/:code', { schema: { params: Code } }, async (req, reply) => {
     const { code } = req.params as z.infer<typeof Code>;
+    // "/join/" itself (the router gives it an empty code) is the join page.
+    if (code === '') return reply.type('text/html; charset=utf-8').sendFile('join/index.html');
     return reply.redirect(`/join/?code=${encodeURIComponent(code)}`);
   });
 
