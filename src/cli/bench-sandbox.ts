@@ -18,7 +18,8 @@
  *   over the density sandboxes; idle_pss_mb: the proportional resident memory
  *   of its processes; tmpfs_mb: its files in /var, /tmp, /run and /dev/shm.
  * - echo_ms: one learner alone, a keystroke to its echo; echo_load_ms: the
- *   same while N learners (client processes) type and run queries at once.
+ *   same while N learners (client processes) type queries, run them (psql and
+ *   mysql) and read for about --think-ms (default 5 s) in turn, all at once.
  * - density: sandboxes started (two at a time) until a start fails, the
  *   server's health ping takes over a second, or available memory falls
  *   below the floor; held = how many, each still answering queries at the end.
@@ -61,6 +62,7 @@ function options(args: string[]) {
       runs: { type: 'string', default: '10' },
       learners: { type: 'string', default: '40' },
       seconds: { type: 'string', default: '30' },
+      'think-ms': { type: 'string', default: '5000' },
       'floor-mb': { type: 'string', default: '2048' },
       'density-max': { type: 'string', default: '400' },
     },
@@ -74,6 +76,7 @@ function options(args: string[]) {
     runs: n('runs', 1),
     learners: n('learners', 1),
     seconds: n('seconds', 5),
+    thinkMs: n('think-ms', 0),
     floorMb: n('floor-mb', 256),
     densityMax: n('density-max', 1),
   };
@@ -164,8 +167,8 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
   );
 
   // Keystroke echo: one learner alone, then N learners typing and querying at once.
-  say(`keystroke echo, one learner, then ${o.learners} typing and querying for ${o.seconds} s…`);
-  const alone = (await client<{ echo: number[] }>('learners', { url: warmServer.url, learners: 1, seconds: 5 }, 120_000)).echo;
+  say(`keystroke echo, one learner, then ${o.learners} typing and querying (about ${o.thinkMs} ms between queries) for ${o.seconds} s…`);
+  const alone = (await client<{ echo: number[] }>('learners', { url: warmServer.url, learners: 1, seconds: 5, thinkMs: 0 }, 120_000)).echo;
   const perClient = 10;
   const clients = Math.ceil(o.learners / perClient);
   const loaded = (
@@ -173,7 +176,7 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
       Array.from({ length: clients }, (_, i) =>
         client<{ echo: number[]; queries: number }>(
           'learners',
-          { url: warmServer.url, learners: Math.min(perClient, o.learners - i * perClient), seconds: o.seconds },
+          { url: warmServer.url, learners: Math.min(perClient, o.learners - i * perClient), seconds: o.seconds, thinkMs: o.thinkMs },
           (o.seconds + 300) * 1000,
         ),
       ),

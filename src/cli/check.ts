@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadCourse, type Course } from '../course/load-course.ts';
 import { formatProblem } from '../lesson/errors.ts';
 
@@ -52,9 +53,21 @@ export function checkReport(course: Course): CheckReport {
 }
 
 export function runCheck(args: string[], defaultDir: string): number {
-  const json = args.includes('--json');
-  const strict = args.includes('--strict');
-  const folder = args.find((a) => !a.startsWith('--')) ?? defaultDir;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false }, strict: { type: 'boolean', default: false } },
+    });
+    if (parsed.positionals.length > 1) throw new Error(`one folder at most (got ${parsed.positionals.join(', ')})`);
+  } catch (e) {
+    process.stderr.write(`drillbook check: ${(e as Error).message}. usage: drillbook check [folder] [--strict] [--json]\n`);
+    return 2;
+  }
+  const { json, strict } = parsed.values;
+  const folder = parsed.positionals[0] ?? defaultDir;
   const dir = resolve(folder);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     process.stderr.write(

@@ -4,6 +4,7 @@
  * a terminal client that speaks the WebSocket protocol as the browser does.
  */
 import { existsSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -262,7 +263,7 @@ export class Terminal {
 }
 
 export function stripAnsi(s: string): string {
-  return s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g, '');
+  return stripVTControlCharacters(s);
 }
 
 export { LEARNER_COOKIE };
