@@ -366,4 +366,56 @@ describe('workshops', () => {
     const solo = await app.inject({ method: 'POST', url: '/api/me/watch', payload: { allowed: true } });
     expect(solo.json().error).toBe('NotInWorkshop');
   });
+
+  it('after a crash the live view is rebuilt from the store: rows, answers, lab attempts; members are still members', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'drillbook-ws-crash-'));
+    const open = async () => {
+      const store = await openStore({ stateDir: state });
+      const workshops = new WorkshopService({
+        store,
+        outline,
+        manager: null,
+        hostCapacity: 0,
+        prewarmMs: 1,
+        publicOrigin: 'http://x',
+        base: '/',
+      });
+      await workshops.start();
+      return { store, workshops };
+    };
+    const a = await open();
+    const w = (await a.workshops.create('ana', { title: 'W', seats: 3, lessons: [] })).workshop;
+    await a.workshops.join(w.code, 'learner-1', 'Maria');
+    const answer = {
+      kind: 'quiz-answer' as const,
+      id: 'evt-crash-001',
+      at: new Date().toISOString(),
+      page: 'p',
+      block: QUIZ,
+      question: 0,
+      choice: [1],
+      correct: false,
+    };
+    expect(await a.workshops.record('learner-1', [answer])).toEqual(['evt-crash-001']);
+    await a.store.results.recordAttempt(
+      'learner-1',
+      'backup-rotation',
+      [{ id: 'c1', title: 'c', status: 'not-yet', message: 'no', ran: true, ms: 1 }],
+      true,
+      w.id,
+    );
+    const before = await a.workshops.snapshot('ana', w.id);
+    // No orderly shutdown: the first store is simply abandoned (its file is what a kill -9 leaves).
+    a.workshops.stop();
+    const b = await open();
+    closers.push(
+      () => b.store.close(),
+      async () => b.workshops.stop(),
+      () => a.store.close(),
+    );
+    const after = await b.workshops.snapshot('ana', w.id);
+    expect(after.rows).toEqual(before.rows);
+    expect(after.rows[0]).toMatchObject({ name: 'Maria', labs: { 'backup-rotation': { attempts: 1, failing: { c1: 1 } } } });
+    expect(b.workshops.workshopOf('learner-1')).toBe(w.id);
+  });
 });
