@@ -263,7 +263,9 @@ export class ResultsStore {
    */
   async recordEvents(
     learner: string,
-    events: (ClientEvent & { correct?: boolean })[],
+    events: (
+      ClientEvent | (Omit<Extract<ClientEvent, { kind: 'quiz-answer' }>, 'correct'> & { kind: 'quiz-answer'; correct: boolean | null })
+    )[],
     workshop: string | null,
   ): Promise<{ acked: string[]; fresh: StoredEvent[] }> {
     const at = now();
@@ -275,7 +277,7 @@ export class ResultsStore {
       block: 'block' in e ? e.block : '',
       question: e.kind === 'quiz-answer' ? e.question : null,
       choice: e.kind === 'quiz-answer' ? JSON.stringify(e.choice) : null,
-      correct: e.kind === 'quiz-answer' ? (e.correct ? 1 : 0) : null,
+      correct: e.kind === 'quiz-answer' && e.correct !== null ? (e.correct ? 1 : 0) : null,
       detail: e.kind === 'exercise-done' ? (e.done ? 1 : 0) : e.kind === 'hint-revealed' ? e.hint : null,
       workshop,
       client_at: e.at,

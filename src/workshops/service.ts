@@ -440,14 +440,17 @@ export class WorkshopService implements LabListener {
 
   /**
    * Judges quiz answers from the course (the page's verdict is not trusted), commits the
-   * events, and shows them in the live view. Answers for quizzes the course does not have are
-   * refused (UnknownBlock) so a bad page cannot fill the store.
+   * events, and shows them in the live view. An answer to a quiz of this course with a question
+   * or option it does not have is refused (UnknownBlock); an answer to a quiz the course does not
+   * have at all (a page built from another course folder, a page from before a rebuild) is kept
+   * unjudged (correct: null), since nothing here can say whether it was right.
    */
   async record(learner: string, events: ClientEvent[]): Promise<string[]> {
     const judged = events.map((e) => {
       if (e.kind !== 'quiz-answer') return e;
       const col = this.o.outline.blocks.get(e.block);
-      const verdict = col?.type === 'quiz' ? judge(col, e.question, e.choice) : undefined;
+      if (col?.type !== 'quiz') return { ...e, correct: null };
+      const verdict = judge(col, e.question, e.choice);
       if (verdict === undefined)
         throw new WorkshopError(
           'UnknownBlock',

@@ -262,20 +262,31 @@ describe('workshops', () => {
     const rightAnswer = right?.type === 'quiz' && right.questions[0]!.correct.includes(0);
     expect(row.type === 'row' && row.row.quizzes[QUIZ]?.['0']).toEqual({ choice: [0], correct: rightAnswer });
     await reader.cancel();
-    // An answer to a quiz the site does not have is refused, and nothing of the batch is stored.
-    const unknown = await app.inject({
+    // A question this quiz does not have is refused, and nothing of the batch is stored.
+    const bad = await app.inject({
       method: 'POST',
       url: '/api/events',
       headers: { cookie: learner },
       payload: {
         events: [
           { ...event, id: 'evt-live-0002' },
-          { ...event, id: 'evt-live-0003', block: 'no-such-quiz' },
+          { ...event, id: 'evt-live-0003', question: 99 },
         ],
       },
     });
-    expect(unknown.statusCode).toBe(400);
-    expect(unknown.json().error).toBe('UnknownBlock');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({
+      error: 'UnknownBlock',
+      message: `events: quiz "${QUIZ}" has no question 100 with options 1 on this site.`,
+    });
+    // A quiz this course does not have (a page built from another folder) is kept, unjudged.
+    const other = await app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { cookie: learner },
+      payload: { events: [{ ...event, id: 'evt-live-0004', block: 'no-such-quiz' }] },
+    });
+    expect(other.json()).toEqual({ acked: ['evt-live-0004'] });
     const live = (await app.inject({ method: 'GET', url: `/api/workshops/${w.id}/live`, headers: { cookie: ana } })).json();
     expect(live.rows[0].quizzes[QUIZ]).toEqual({ '0': { choice: [0], correct: rightAnswer } });
   });
