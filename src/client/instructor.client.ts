@@ -60,7 +60,7 @@ $('form.db-sign-in').addEventListener('submit', (e) => {
   const data = new FormData(f);
   void call('POST', 'instructor/login', { name: String(data.get('name') ?? ''), password: String(data.get('password') ?? '') }).then(
     (r) => {
-      f.querySelector('.db-error')!.textContent = r.ok ? '' : (r.body.message ?? `The server answered ${r.status}.`);
+      f.querySelector('.db-form-error')!.textContent = r.ok ? '' : (r.body.message ?? `The server answered ${r.status}.`);
       if (r.ok) void start();
     },
   );
@@ -82,7 +82,7 @@ $('form.db-create').addEventListener('submit', (e) => {
     endsAt: when('endsAt'),
   };
   void call<CreatedWorkshop>('POST', 'workshops', body).then((r) => {
-    f.querySelector('.db-error')!.textContent = r.ok ? '' : (r.body.message ?? `The server answered ${r.status}.`);
+    f.querySelector('.db-form-error')!.textContent = r.ok ? '' : (r.body.message ?? `The server answered ${r.status}.`);
     if (!r.ok) return;
     const w = r.body.workshop;
     const out = $('.db-created');
@@ -98,7 +98,7 @@ $('form.db-create').addEventListener('submit', (e) => {
     p.append(code, ` · learners open ${w.joinUrl} · `, link);
     out.append(p);
     if (r.body.capacity.note)
-      out.append(Object.assign(document.createElement('p'), { className: 'db-error', textContent: r.body.capacity.note }));
+      out.append(Object.assign(document.createElement('p'), { className: 'db-form-error', textContent: r.body.capacity.note }));
     void showWorkshops();
   });
 });

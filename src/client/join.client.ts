@@ -8,7 +8,7 @@ import type { JoinAnswer } from '../protocol/workshops.ts';
 
 const base = document.documentElement.dataset['base'] ?? '/';
 const form = document.querySelector<HTMLFormElement>('form.db-join');
-const error = form?.querySelector<HTMLElement>('.db-error');
+const error = form?.querySelector<HTMLElement>('.db-form-error');
 const done = document.querySelector<HTMLElement>('.db-join-done');
 if (form && error && done) {
   const code = form.elements.namedItem('code') as HTMLInputElement;

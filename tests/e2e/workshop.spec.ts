@@ -65,7 +65,7 @@ test.describe('workshop', () => {
     await teacher.goto(url('sandbox', '/instructor/'));
     await teacher.getByLabel('Password').fill('not the password');
     await teacher.getByRole('button', { name: 'Sign in' }).click();
-    await expect(teacher.locator('form.db-sign-in .db-error')).toHaveText(
+    await expect(teacher.locator('form.db-sign-in .db-form-error')).toHaveText(
       'That name and password do not match an instructor on this server. Check both and try again.',
     );
     await teacher.getByLabel('Password').fill(INSTRUCTOR_PASSWORD);
@@ -98,7 +98,7 @@ test.describe('workshop', () => {
     await latePage.goto(url('sandbox', `/join/${code.toLowerCase().replace('-', '')}`));
     await latePage.getByLabel('Your name as the class sees it').fill('Dee');
     await latePage.getByRole('button', { name: 'Join' }).click();
-    await expect(latePage.locator('form.db-join .db-error')).toHaveText(
+    await expect(latePage.locator('form.db-join .db-form-error')).toHaveText(
       'This workshop is full: all 3 seats are taken. Ask your instructor to make room.',
     );
     await late.close();

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
 import type { LiveMessage } from '../../src/protocol/workshops.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
@@ -428,5 +428,43 @@ describe('workshops', () => {
     expect(after.rows).toEqual(before.rows);
     expect(after.rows[0]).toMatchObject({ name: 'Maria', labs: { 'backup-rotation': { attempts: 1, failing: { c1: 1 } } } });
     expect(b.workshops.workshopOf('learner-1')).toBe(w.id);
+  });
+
+  it('pre-warms a sandbox per seat from DRILLBOOK_PREWARM before a scheduled start, within capacity, and not for a later one', async () => {
+    const store = await openStore({ sqlitePath: ':memory:' });
+    const driver = new FakeDriver();
+    const manager = new SandboxManager(driver, { maxSandboxes: 4, poolSize: 1, idleTimeoutMs: 60_000, lifetimeMs: 3_600_000 });
+    manager.start();
+    const workshops = new WorkshopService({
+      store,
+      outline,
+      manager,
+      hostCapacity: 4,
+      prewarmMs: 10 * 60_000,
+      publicOrigin: 'http://x',
+      base: '/',
+      tickMs: 50,
+    });
+    await workshops.start();
+    closers.push(
+      () => store.close(),
+      async () => workshops.stop(),
+      () => manager.shutdown(),
+    );
+    await vi.waitFor(() => expect(manager.stats.pooled).toBe(1));
+    // Starts in an hour: nothing yet.
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    await workshops.create('ana', { title: 'Later', seats: 3, lessons: [], startsAt: later });
+    await new Promise((ok) => setTimeout(ok, 200));
+    expect(manager.stats.pooled).toBe(1);
+    // Starts in 5 minutes with 6 seats: ready sandboxes up to the host's capacity (4), not 1 + 6.
+    const soon = new Date(Date.now() + 5 * 60_000).toISOString();
+    const created = await workshops.create('ana', { title: 'Soon', seats: 6, lessons: [], startsAt: soon });
+    expect(created.capacity).toEqual({
+      canHold: 1,
+      note: expect.stringMatching(/^This server can hold 1 sandbox for this workshop at once/),
+    });
+    await vi.waitFor(() => expect(manager.stats.pooled).toBe(4));
+    expect(driver.created).toHaveLength(4);
   });
 });
