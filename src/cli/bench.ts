@@ -76,7 +76,7 @@ export async function runBench(args: string[]): Promise<number> {
   const parseS = (performance.now() - t0) / 1000;
   const blocks = Object.values(course.blockCounts).reduce((a, b) => a + b, 0);
   const buildS = runBuild(content, join(work, 'dist'));
-  const built = course.lessons.length;
+  const built = course.pages.length;
   process.stdout.write(
     [
       `pages: ${built}, blocks: ${blocks}`,

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { contentDir, siteOutDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
-import { formatProblem } from '../lesson/errors.ts';
+import { verifyCourse } from '../course/verify.ts';
+import { formatProblem } from '../problems/catalogue.ts';
 
 export async function runBuild(args: string[]): Promise<number> {
   let opts;
@@ -26,7 +27,7 @@ export async function runBuild(args: string[]): Promise<number> {
   if (opts.strict) process.env['DRILLBOOK_STRICT'] = '1';
   process.env['ASTRO_TELEMETRY_DISABLED'] = '1';
   if (process.env['DRILLBOOK_STRICT'] === '1') {
-    const course = loadCourse(contentDir());
+    const course = await verifyCourse(loadCourse(contentDir()));
     const errors = course.problems.filter((p) => p.severity === 'error');
     if (errors.length > 0) {
       for (const p of errors) process.stderr.write(`${formatProblem(p)}\n`);

@@ -7,7 +7,8 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCourse, type Course } from '../course/load-course.ts';
-import { formatProblem } from '../lesson/errors.ts';
+import { verifyCourse } from '../course/verify.ts';
+import { formatProblem } from '../problems/catalogue.ts';
 
 export interface CheckReport {
   pages: number;
@@ -36,7 +37,7 @@ function reportedCounts(counts: Course['blockCounts']): Course['blockCounts'] {
 
 export function checkReport(course: Course): CheckReport {
   return {
-    pages: course.lessons.length,
+    pages: course.pages.length,
     blocks: reportedCounts(course.blockCounts),
     problems: course.problems.map((p) => ({
       file: p.file,
@@ -52,7 +53,7 @@ export function checkReport(course: Course): CheckReport {
   };
 }
 
-export function runCheck(args: string[], defaultDir: string): number {
+export async function runCheck(args: string[], defaultDir: string): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -75,7 +76,7 @@ export function runCheck(args: string[], defaultDir: string): number {
     );
     return 2;
   }
-  const course = loadCourse(dir);
+  const course = await verifyCourse(loadCourse(dir));
   const report = checkReport(course);
   const errors = course.problems.filter((p) => p.severity === 'error').length;
   const warnings = course.problems.length - errors;
