@@ -6,8 +6,7 @@
  * queue is sent and the lesson opened is reported. On a static host nothing
  * is queued: localStorage (store.ts) stays the learner's only record.
  */
-import type { AnswerDetail } from '../blocks/quiz/quiz.client.ts';
-import type { ExerciseDetail } from '../blocks/exercise/exercise.client.ts';
+import type { AnswerDetail, ExerciseDetail } from './page-events.ts';
 import { enableResults, enqueue, setBase } from './events.ts';
 import { health } from './health.ts';
 import { remove } from './store.ts';

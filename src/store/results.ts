@@ -10,9 +10,18 @@
  * disk, read-only, down) throws ResultsNotSavedError (db.ts).
  */
 import { sql } from 'kysely';
-import type { CheckResult } from '../labs/probe.ts';
 import type { ClientEvent } from '../protocol/events.ts';
 import { now, saved, saving, type Db } from './db.ts';
+
+/** One check's outcome as the lab runner reports it (labs/probe.ts CheckResult has these fields and more). */
+export interface CheckOutcome {
+  id: string;
+  title?: string;
+  status: 'passed' | 'not-yet' | 'error';
+  message: string;
+  ms: number;
+  ran: boolean;
+}
 
 export interface StoredStart {
   sandboxId: string;
@@ -134,7 +143,7 @@ export class ResultsStore {
   async recordAttempt(
     learner: string,
     lab: string,
-    results: CheckResult[],
+    results: CheckOutcome[],
     worked: boolean,
     workshop: string | null,
   ): Promise<StoredAttempt> {

@@ -6,19 +6,13 @@
  * event ({blockId, kind: 'hint-revealed' | 'solution-revealed' |
  * 'exercise-done', hint?, done?}) that the results queue sends to the server.
  */
+import type { ExerciseDetail } from '../../client/page-events.ts';
 import { load, save, setProgress } from '../../client/store.ts';
 
 interface Saved {
   hints: number;
   notes: string;
   done: boolean;
-}
-
-export interface ExerciseDetail {
-  blockId: string;
-  kind: 'hint-revealed' | 'solution-revealed' | 'exercise-done';
-  hint?: number;
-  done?: boolean;
 }
 
 class DbExercise extends HTMLElement {
