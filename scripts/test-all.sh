@@ -20,6 +20,27 @@ fi
 # Integration tests fail instead of skipping when a sandbox cannot run; Playwright fails on any skipped test.
 export DRILLBOOK_REQUIRE_SANDBOX=1 DRILLBOOK_REQUIRE_ALL=1
 
+# A throwaway PostgreSQL 15 cluster for the results store's suite on its second engine (the same
+# tests run on SQLite): Debian's initdb and pg_ctl in a temp dir, on a free loopback port, as nobody
+# when we are root (PostgreSQL refuses root); stopped and removed however this script ends.
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/drillbook-ci-pg.XXXXXX")"
+as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; else "$@"; fi; }
+stop_pg() {
+  if [ -f "$PG_DIR/data/postmaster.pid" ]; then as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true; fi
+  rm -rf "$PG_DIR"
+}
+trap stop_pg EXIT
+[ "$(id -u)" = 0 ] && chown 65534:65534 "$PG_DIR"
+as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U drillbook --auth=trust -E UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1 ||
+  { cat "$PG_DIR/initdb.log" >&2; echo "drillbook test: initdb failed (postgresql-15 is needed for the store tests)" >&2; exit 1; }
+PG_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
+  -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c shared_buffers=32MB" start >/dev/null ||
+  { cat "$PG_DIR/log" >&2; echo "drillbook test: the throwaway PostgreSQL did not start" >&2; exit 1; }
+export DRILLBOOK_TEST_DATABASE_URL="postgres://drillbook@127.0.0.1:$PG_PORT/postgres"
+echo "PostgreSQL 15 for the store tests: $DRILLBOOK_TEST_DATABASE_URL"
+
 step "format (prettier --check)"
 prettier --check .
 step "lint (eslint)"

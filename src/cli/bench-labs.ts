@@ -19,7 +19,7 @@ import { loadCourse } from '../course/load-course.ts';
 import { courseLabs, type CourseLab } from '../labs/course-labs.ts';
 import { runScript } from '../labs/runner.ts';
 import { LabService } from '../labs/service.ts';
-import { ResultsStore } from '../labs/store.ts';
+import { openStore } from '../store/index.ts';
 import { createDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { loadServerConfig } from '../server/config.ts';
@@ -95,8 +95,8 @@ export async function runBenchLabs(args: string[]): Promise<number> {
   note(`${labs.length} lab(s), ${runs} run(s) each, through the lab service with a warm pool of 2`);
   const manager = new SandboxManager(driver, { maxSandboxes: 6, poolSize: 2, idleTimeoutMs: 3_600_000, lifetimeMs: 3_600_000 });
   manager.start();
-  const store = new ResultsStore(':memory:');
-  const service = new LabService(new Map(labs.map((l) => [l.id, l])), manager, store, { checkIntervalMs: 0 });
+  const store = await openStore({ sqlitePath: ':memory:' });
+  const service = new LabService(new Map(labs.map((l) => [l.id, l])), manager, store.results, { checkIntervalMs: 0 });
   const poolFull = async () => {
     while (manager.stats.pooled < 2) await sleep(50);
   };
@@ -137,7 +137,7 @@ export async function runBenchLabs(args: string[]): Promise<number> {
   }
   await manager.shutdown();
   await driver.close();
-  store.close();
+  await store.close();
 
   const w = Math.max(3, ...all.map((f) => f.lab.id.length));
   const cols = ['steps', 'setup KB', 'checks', 'start p50', 'start max', 'solve p50', 'check p50', 'check max', 'passed'];

@@ -55,8 +55,9 @@ export async function runBench(args: string[]): Promise<number> {
   if (what === 'pages') return (await import('./bench-pages.ts')).runBenchPages();
   if (what === 'sandbox') return (await import('./bench-sandbox.ts')).runBenchSandbox(args.slice(1));
   if (what === 'labs') return (await import('./bench-labs.ts')).runBenchLabs(args.slice(1));
+  if (what === 'workshop') return (await import('./bench-workshop.ts')).runBenchWorkshop(args.slice(1));
   if (what !== 'build') {
-    process.stderr.write(`drillbook bench: unknown benchmark "${what ?? ''}". Available: build, pages, sandbox, labs\n`);
+    process.stderr.write(`drillbook bench: unknown benchmark "${what ?? ''}". Available: build, pages, sandbox, labs, workshop\n`);
     return 2;
   }
   let pages: number;

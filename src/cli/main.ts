@@ -23,6 +23,8 @@ async function main(): Promise<number> {
       return (await import('./replays.ts')).runReplays(args);
     case 'bench':
       return (await import('./bench.ts')).runBench(args);
+    case 'workshop':
+      return (await import('./workshop.ts')).runWorkshop(args);
     case 'settings':
       return (await import('./settings.ts')).runSettings(args);
     default:
