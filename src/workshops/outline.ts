@@ -73,7 +73,7 @@ export function resolveLessons(outline: Outline, refs: string[]): string[] {
   }
   if (bad.length > 0)
     throw new Error(
-      `no such lesson in the course: ${bad.join(', ')}. Name lessons by their route, e.g. ${outline.lessons.find((l) => l.route)?.route ?? 'labs/backup-rotation'}`,
+      `no such lesson in the course: ${bad.join(', ')}. Name lessons by their route, e.g. ${outline.lessons.find((l) => l.route)?.route ?? 'operations/lab-backup-rotation'}`,
     );
   return out;
 }

@@ -16,7 +16,7 @@ import { screen, squeeze, waitForPrompt } from './terminal-screen.ts';
 export const INSTRUCTOR_PASSWORD = 'e2e-instructor-password';
 const QUIZ_LESSON = '/foundations/logical-vs-physical/';
 const QUIZ = 'foundations-logical-vs-physical-quiz-1';
-const LAB_LESSON = '/labs/mysqldump-full-restore/';
+const LAB_LESSON = '/mariadb/lab-mysqldump-full-restore/';
 const LAB = 'mysqldump-full-restore';
 /** The bound for an event to show in the live view. */
 const LIVE_MS = 2_000;
@@ -75,7 +75,7 @@ test.describe('workshop', () => {
     await teacher.getByLabel('Seats').fill('3');
     await teacher
       .getByLabel('Lessons (none chosen: every lesson)')
-      .selectOption(['foundations/logical-vs-physical', 'labs/mysqldump-full-restore']);
+      .selectOption(['foundations/logical-vs-physical', 'mariadb/lab-mysqldump-full-restore']);
     await teacher.getByRole('button', { name: 'Create workshop' }).click();
     const code = (await teacher.locator('.db-created-code').textContent({ timeout: 10_000 })) ?? '';
     expect(code).toMatch(/^[2-9A-Z]{3}-[2-9A-Z]{3}$/);
@@ -174,7 +174,7 @@ test.describe('workshop', () => {
     await expect(cy.locator('.db-workshop-title')).toBeVisible();
     let dialogs = 0;
     for (const p of [ada, bo, cy]) p.on('dialog', () => dialogs++);
-    await teacher.getByLabel('Everyone to this page').selectOption('labs/mysqldump-full-restore');
+    await teacher.getByLabel('Everyone to this page').selectOption('mariadb/lab-mysqldump-full-restore');
     await teacher.getByRole('button', { name: 'Send everyone there' }).click();
     const goto = cy.locator('.db-workshop-goto');
     await expect(goto).toContainText('Your instructor asks everyone to go to:', { timeout: LIVE_MS });

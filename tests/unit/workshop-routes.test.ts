@@ -27,11 +27,11 @@ afterEach(async () => {
 async function setup(opts: { hostCapacity?: number } = {}) {
   const state = mkdtempSync(join(tmpdir(), 'drillbook-ws-'));
   const site = join(state, 'site');
-  mkdirSync(join(site, 'labs', 'backup-rotation'), { recursive: true });
+  mkdirSync(join(site, 'operations', 'lab-backup-rotation'), { recursive: true });
   mkdirSync(join(site, 'locked'), { recursive: true });
   writeFileSync(join(site, 'index.html'), '<!doctype html><title>home</title>');
   writeFileSync(
-    join(site, 'labs', 'backup-rotation', 'index.html'),
+    join(site, 'operations', 'lab-backup-rotation', 'index.html'),
     '<!doctype html><h1>Rotation</h1><db-lab id="backup-rotation" class="db-block db-lab" data-lab="backup-rotation"><p>SECRET TASKS</p></db-lab><p>after</p>',
   );
   writeFileSync(join(site, 'locked', 'index.html'), '<!doctype html><p>LOCKED PAGE</p>');
@@ -131,14 +131,14 @@ describe('workshops', () => {
       method: 'POST',
       url: '/api/workshops',
       headers: { cookie: ana },
-      payload: { title: 'Backups <b>101</b>', seats: 5, lessons: ['logical-vs-physical', 'labs/backup-rotation'] },
+      payload: { title: 'Backups <b>101</b>', seats: 5, lessons: ['logical-vs-physical', 'operations/lab-backup-rotation'] },
     });
     expect(r.statusCode).toBe(200);
     const body = r.json();
     expect(body.workshop).toMatchObject({
       title: 'Backups <b>101</b>',
       seats: 5,
-      lessons: ['foundations/logical-vs-physical', 'labs/backup-rotation'],
+      lessons: ['foundations/logical-vs-physical', 'operations/lab-backup-rotation'],
       state: 'running',
     });
     expect(body.workshop.joinUrl).toBe(`http://127.0.0.1:4321/join/${body.workshop.shownCode}`);
@@ -298,7 +298,7 @@ describe('workshops', () => {
       await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Class', seats: 5 } })
     ).json().workshop;
     const learner = cookieOf(await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Maria' } }));
-    const page = () => app.inject({ method: 'GET', url: '/labs/backup-rotation/', headers: { cookie: learner } });
+    const page = () => app.inject({ method: 'GET', url: '/operations/lab-backup-rotation/', headers: { cookie: learner } });
     expect((await page()).body).toContain('SECRET TASKS');
     const lock = (kind: string, target: string, locked: boolean) =>
       app.inject({ method: 'POST', url: `/api/workshops/${w.id}/locks`, headers: { cookie: ana }, payload: { kind, target, locked } });
@@ -311,14 +311,14 @@ describe('workshops', () => {
     expect(start.statusCode).toBe(403);
     expect(start.json().message).toBe('Your instructor has not opened this lab yet. It opens when the class gets there.');
     await lock('lab', 'backup-rotation', false);
-    await lock('lesson', 'labs/backup-rotation', true);
+    await lock('lesson', 'operations/lab-backup-rotation', true);
     const locked = await page();
     expect([locked.statusCode, locked.body]).toEqual([403, '<!doctype html><p>LOCKED PAGE</p>']);
-    expect((await app.inject({ method: 'GET', url: '/labs/backup-rotation/index.html', headers: { cookie: learner } })).statusCode).toBe(
+    expect((await app.inject({ method: 'GET', url: '/operations/lab-backup-rotation/index.html', headers: { cookie: learner } })).statusCode).toBe(
       403,
     );
     // Outside the workshop the static file is served as it is (see docs: what pacing cannot hide).
-    expect((await app.inject({ method: 'GET', url: '/labs/backup-rotation/' })).body).toContain('SECRET TASKS');
+    expect((await app.inject({ method: 'GET', url: '/operations/lab-backup-rotation/' })).body).toContain('SECRET TASKS');
     expect((await lock('lesson', 'no/such', true)).json().error).toBe('UnknownLesson');
   });
 
@@ -339,7 +339,7 @@ describe('workshops', () => {
       method: 'POST',
       url: '/api/events',
       headers: { cookie: learners[0]! },
-      payload: { events: [{ kind: 'page-view', id: 'evt-frozen-01', at: new Date().toISOString(), page: 'labs/backup-rotation' }] },
+      payload: { events: [{ kind: 'page-view', id: 'evt-frozen-01', at: new Date().toISOString(), page: 'operations/lab-backup-rotation' }] },
     });
     const ended = await app.inject({ method: 'POST', url: `/api/workshops/${w.id}/end`, headers: { cookie: ana } });
     expect(ended.json().workshop.state).toBe('ended');
@@ -349,7 +349,7 @@ describe('workshops', () => {
       method: 'POST',
       url: '/api/events',
       headers: { cookie: learners[0]! },
-      payload: { events: [{ kind: 'page-view', id: 'evt-after-001', at: new Date().toISOString(), page: 'labs/backup-rotation' }] },
+      payload: { events: [{ kind: 'page-view', id: 'evt-after-001', at: new Date().toISOString(), page: 'operations/lab-backup-rotation' }] },
     });
     expect((await store.results.workshopEvents(w.id)).map((e) => e.clientId)).toEqual(['evt-frozen-01']);
     expect((await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: learners[0]! } })).json().workshop.state).toBe('ended');
