@@ -314,9 +314,9 @@ describe('workshops', () => {
     await lock('lesson', 'operations/lab-backup-rotation', true);
     const locked = await page();
     expect([locked.statusCode, locked.body]).toEqual([403, '<!doctype html><p>LOCKED PAGE</p>']);
-    expect((await app.inject({ method: 'GET', url: '/operations/lab-backup-rotation/index.html', headers: { cookie: learner } })).statusCode).toBe(
-      403,
-    );
+    expect(
+      (await app.inject({ method: 'GET', url: '/operations/lab-backup-rotation/index.html', headers: { cookie: learner } })).statusCode,
+    ).toBe(403);
     // Outside the workshop the static file is served as it is (see docs: what pacing cannot hide).
     expect((await app.inject({ method: 'GET', url: '/operations/lab-backup-rotation/' })).body).toContain('SECRET TASKS');
     expect((await lock('lesson', 'no/such', true)).json().error).toBe('UnknownLesson');
@@ -339,7 +339,9 @@ describe('workshops', () => {
       method: 'POST',
       url: '/api/events',
       headers: { cookie: learners[0]! },
-      payload: { events: [{ kind: 'page-view', id: 'evt-frozen-01', at: new Date().toISOString(), page: 'operations/lab-backup-rotation' }] },
+      payload: {
+        events: [{ kind: 'page-view', id: 'evt-frozen-01', at: new Date().toISOString(), page: 'operations/lab-backup-rotation' }],
+      },
     });
     const ended = await app.inject({ method: 'POST', url: `/api/workshops/${w.id}/end`, headers: { cookie: ana } });
     expect(ended.json().workshop.state).toBe('ended');
@@ -349,7 +351,9 @@ describe('workshops', () => {
       method: 'POST',
       url: '/api/events',
       headers: { cookie: learners[0]! },
-      payload: { events: [{ kind: 'page-view', id: 'evt-after-001', at: new Date().toISOString(), page: 'operations/lab-backup-rotation' }] },
+      payload: {
+        events: [{ kind: 'page-view', id: 'evt-after-001', at: new Date().toISOString(), page: 'operations/lab-backup-rotation' }],
+      },
     });
     expect((await store.results.workshopEvents(w.id)).map((e) => e.clientId)).toEqual(['evt-frozen-01']);
     expect((await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: learners[0]! } })).json().workshop.state).toBe('ended');
