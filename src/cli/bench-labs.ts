@@ -15,7 +15,7 @@ import { contentDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
 import { courseLabs, type CourseLab } from '../labs/course-labs.ts';
 import { runChecks, runScript, runSetup } from '../labs/runner.ts';
-import { createDriver } from '../sandbox/create-driver.ts';
+import { chooseDriver } from '../sandbox/create-driver.ts';
 import type { SandboxHandle } from '../sandbox/driver.ts';
 import { loadServerConfig } from '../server/config.ts';
 
@@ -89,7 +89,8 @@ export async function runBenchLabs(args: string[]): Promise<number> {
     return 1;
   }
   const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1600000' });
-  const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
+  const { driver, why } = await chooseDriver({ ...config, startTimeoutMs: 60_000 });
+  note(`sandbox driver: ${driver.name} (${why})`);
   const pre = await driver.preflight();
   if (!pre.ok) {
     note(`drillbook bench labs: ${pre.message}`);

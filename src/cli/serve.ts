@@ -14,7 +14,7 @@ import { loadCourse } from '../course/load-course.ts';
 import { courseLabs } from '../labs/course-labs.ts';
 import { LabService } from '../labs/service.ts';
 import { ResultsStore } from '../labs/store.ts';
-import { createDriver } from '../sandbox/create-driver.ts';
+import { chooseDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
 import { ConfigError, loadServerConfig, type ServerConfig } from '../server/config.ts';
@@ -65,7 +65,8 @@ export async function runServe(args: string[]): Promise<number> {
 
   let manager: SandboxManager | null = null;
   if (config.sandbox) {
-    const driver = createDriver(config);
+    const { driver, why } = await chooseDriver(config);
+    log(`sandbox driver: ${driver.name} (${why})`);
     const pre = await driver.preflight();
     if (!pre.ok) {
       log(`cannot start: ${pre.message}`);
