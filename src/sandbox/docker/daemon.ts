@@ -14,6 +14,7 @@
  * An existing daemon is only used: its configuration is never changed.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
@@ -21,6 +22,7 @@ import Docker from 'dockerode';
 import { startWatchdog } from '../spawn.ts';
 import { sleep } from '../proc.ts';
 import { ensurePackages } from './apt.ts';
+import { within } from './streams.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const DOCKER_DAEMON = resolve(HERE, '../host/docker-daemon');
@@ -33,12 +35,20 @@ export interface Connection {
   origin: string;
 }
 
+/**
+ * A client of the daemon at `socket`. No keep-alive: Node's default agent keeps
+ * idle connections open for seconds, which would keep a command (labs verify,
+ * record) running after its work is done.
+ */
+export function client(socket: string): Docker {
+  return new Docker({ socketPath: socket, timeout: 0, agent: new Agent({ keepAlive: false }) } as Docker.DockerOptions);
+}
+
 async function answers(socket: string): Promise<Docker | null> {
   if (!existsSync(socket)) return null;
-  const docker = new Docker({ socketPath: socket, timeout: 0 });
+  const docker = client(socket);
   try {
-    await Promise.race([docker.ping(), sleep(3_000).then(() => Promise.reject(new Error('no answer')))]);
-    return docker;
+    return (await within(docker.ping(), 3_000, null)) === null ? null : docker;
   } catch {
     return null;
   }
@@ -132,6 +142,6 @@ export class DockerDaemon {
     this.conn = undefined;
     if (!helper) return;
     helper.stdin?.end();
-    await Promise.race([this.exited, sleep(45_000)]);
+    await within(this.exited!, 45_000, undefined);
   }
 }

@@ -259,6 +259,8 @@ export class DockerDriver implements SandboxDriver {
     })) as unknown as Duplex;
     this.events = stream;
     stream.on('error', () => {});
+    // It runs as long as the driver, but does not keep the process alive by itself (as bwrap's watchdog pipe does not).
+    (stream as unknown as { socket?: { unref(): void } }).socket?.unref();
     jsonLines<{ Action?: string; id?: string; Actor?: { ID?: string } }>(stream, (e) => {
       const id = e.Actor?.ID ?? e.id;
       if (e.Action === 'oom' && id) this.sandboxes.get(id)?.noteOom();

@@ -20,7 +20,7 @@ import { sandboxEnv } from '../bwrap/argv.ts';
 import { READY_LINE } from '../bwrap/sandbox.ts';
 import { DockerPty } from './pty.ts';
 import { containerSpec, EXEC_WORKDIR, execCmd, LEARNER, shellCmd, type SandboxContainerSpec } from './spec.ts';
-import { Demuxer, jsonLines } from './streams.ts';
+import { Demuxer, jsonLines, within } from './streams.ts';
 
 /** What a sandbox needs from its driver. */
 export interface DockerSandboxParts {
@@ -100,7 +100,7 @@ export class DockerSandbox implements SandboxHandle {
       this.gone = true;
       // Killed by the kernel for memory: let the daemon's OOM event arrive before anyone asks.
       if (!this.destroyed && r.code === 137 && this.oomKills === 0) {
-        await Promise.race([new Promise<void>((ok) => this.oomWaiters.push(ok)), sleep(OOM_SETTLE_MS)]);
+        await within(new Promise<void>((ok) => this.oomWaiters.push(ok)), OOM_SETTLE_MS, undefined);
       }
       this.finish();
       return r;
@@ -347,7 +347,7 @@ export class DockerSandbox implements SandboxHandle {
       this.finish();
       return;
     }
-    await Promise.race([this.ended, sleep(15_000)]);
+    await within(this.ended, 15_000, undefined);
     this.finish();
   }
 

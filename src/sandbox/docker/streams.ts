@@ -60,3 +60,15 @@ export function jsonLines<T>(stream: NodeJS.ReadableStream, each: (value: T) => 
     }
   });
 }
+
+/**
+ * `p`, or `fallback` once `ms` pass, whichever comes first; the timer is
+ * cleared either way, so a settled race never keeps the process alive.
+ */
+export function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<F>((ok) => {
+    timer = setTimeout(() => ok(fallback), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
