@@ -4,7 +4,7 @@
  * to catalogue problems with author-facing field paths.
  */
 import { z } from 'zod';
-import { problem, type Problem, type ProblemLocation, type ProblemName } from '../lesson/errors.ts';
+import { problem, type Problem, type ProblemLocation, type ProblemName } from '../problems/catalogue.ts';
 
 /** Plain text shown as text: numbers and booleans written bare become strings. */
 export const text = (description: string) =>
@@ -178,17 +178,6 @@ export function readChoices(raw: unknown): { value: unknown; label: unknown }[] 
     }
     return { value: c, label: c };
   });
-}
-
-/** Drops null values from mappings (YAML `key:` with nothing after it). */
-export function dropNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(dropNulls);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
-    return out;
-  }
-  return v;
 }
 
 /** A path mapper from a table of canonical-prefix → author-prefix rewrites. */

@@ -6,10 +6,13 @@
  *
  * prompt {url, count}: each time a new learner opens a sandbox (POST) and its
  *   terminal, the time until the shell's prompt is on screen; then it closes it.
- * learners {url, learners, seconds}: that many learners at once, each typing
- *   (one key at a time, waiting for its echo) and running queries (psql and
- *   mysql) in turn; the time from each keystroke to its echo.
+ * learners {url, learners, seconds, thinkMs}: that many learners at once,
+ *   each typing a query (one key about every 150 ms, waiting for its echo),
+ *   running it (psql and mysql), then reading for about thinkMs; the time
+ *   from each keystroke to its echo.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stripVTControlCharacters } from 'node:util';
 import WebSocket from 'ws';
 
 const PROMPT = /learner@sandbox[^\n]*\$ $/;
@@ -53,7 +56,7 @@ function until(s: Session, cond: () => boolean, ms = 60_000): Promise<void> {
   });
 }
 
-const clean = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+const clean = (s: string) => stripVTControlCharacters(s).replace(/\r/g, '');
 
 async function close(url: string, s: Session): Promise<void> {
   s.ws.close();
@@ -72,13 +75,17 @@ async function prompt(opts: { url: string; count: number }): Promise<{ ms: numbe
   return { ms };
 }
 
-async function learners(opts: { url: string; learners: number; seconds: number }): Promise<{ echo: number[]; queries: number }> {
+async function learners(opts: {
+  url: string;
+  learners: number;
+  seconds: number;
+  thinkMs: number;
+}): Promise<{ echo: number[]; queries: number }> {
   const sessions = await Promise.all(Array.from({ length: opts.learners }, () => open(opts.url)));
   await Promise.all(sessions.map((s) => until(s, () => PROMPT.test(clean(s.out)))));
   const echo: number[] = [];
   let queries = 0;
   const end = Date.now() + opts.seconds * 1000;
-  const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
   await Promise.all(
     sessions.map(async (s, n) => {
       await sleep((n * 97) % 1000);
@@ -89,7 +96,7 @@ async function learners(opts: { url: string; learners: number; seconds: number }
           s.ws.send(Buffer.from(ch), { binary: true });
           await until(s, () => s.out.length > before && s.out.slice(before).includes(ch), 10_000);
           echo.push(performance.now() - t0);
-          await sleep(80 + Math.random() * 80);
+          await sleep(100 + Math.random() * 100);
         }
         s.ws.send(Buffer.from('\u0015'), { binary: true });
         const marker = `q${n}-${queries}`;
@@ -102,6 +109,7 @@ async function learners(opts: { url: string; learners: number; seconds: number }
         );
         await until(s, () => clean(s.out).includes(`${marker}-done\n`) && PROMPT.test(clean(s.out)), 30_000);
         queries++;
+        await sleep(opts.thinkMs * (0.5 + Math.random()));
       }
     }),
   );

@@ -1,42 +1,41 @@
 /**
  * `drillbook bench labs [--runs N] [--only LAB_ID]`: for every lab of the
- * content, N times (default 3), in a fresh sandbox each time: the lab start
- * (its setup, as "Start lab" runs it), then the hidden solution, then a full
- * check run ("Check my work"). Prints one row per lab with the medians
- * (start and check against the 5 s target), which lab is the largest and
- * which the slowest, then one JSON line:
+ * content, N times (default 3), what a learner waits for, through the same
+ * LabService and SandboxManager the server uses (a warm pool of two):
+ * - start: "Start lab" for a learner who has a sandbox open: the reset (the old
+ *   sandbox ends, a ready one is taken from the pool) and the lab's setup;
+ * - check: "Check my work" after the hidden solution ran.
+ * Prints one row per lab with the medians (start and check against the 5 s
+ * target), which lab is the largest and which the slowest, then one JSON line:
  *   {"labs":[{"id","setup_steps","setup_bytes","checks","start_ms":{"p50","max"},
  *    "check_ms":{"p50","max"},"passed"}],"target_ms":5000}
  * Figures only: nothing here passes or fails (`drillbook labs verify` does).
- * Sandbox creation is timed apart: in the server a warm pool hands out a
- * ready sandbox, so it is not part of what the learner waits for.
+ * Percentiles: nearest rank (stats.ts).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { contentDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
 import { courseLabs, type CourseLab } from '../labs/course-labs.ts';
-import { runChecks, runScript, runSetup } from '../labs/runner.ts';
+import { runScript } from '../labs/runner.ts';
+import { LabService } from '../labs/service.ts';
+import { ResultsStore } from '../labs/store.ts';
 import { chooseDriver } from '../sandbox/create-driver.ts';
-import type { SandboxHandle } from '../sandbox/driver.ts';
+import { SandboxManager } from '../sandbox/manager.ts';
 import { loadServerConfig } from '../server/config.ts';
+import { percentile } from './stats.ts';
 
 /** What a learner should wait at most for "Start lab" and for "Check my work". */
 const TARGET_MS = 5_000;
-/**
- * Deadlines per phase, a guard beside exec's own timeouts: past one the
- * sandbox is destroyed, which ends everything in it, and the run is
- * reported instead of the benchmark waiting.
- */
-const DEADLINE_MS = { setup: 150_000, solve: 330_000, check: 60_000 };
+/** A phase that takes longer than this is reported as a problem and the run abandoned. */
+const DEADLINE_MS = { start: 150_000, solve: 330_000, check: 60_000 };
 
 class Deadline extends Error {}
 
-async function within<T>(phase: keyof typeof DEADLINE_MS, sb: SandboxHandle, work: Promise<T>): Promise<T> {
+async function within<T>(phase: keyof typeof DEADLINE_MS, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => {
-      fail(new Deadline(`${phase} did not finish within ${DEADLINE_MS[phase] / 1000} s; the sandbox was destroyed`));
-      void sb.destroy();
-    }, DEADLINE_MS[phase]);
+    timer = setTimeout(() => fail(new Deadline(`${phase} did not finish within ${DEADLINE_MS[phase] / 1000} s`)), DEADLINE_MS[phase]);
   });
   try {
     return await Promise.race([work, late]);
@@ -47,19 +46,7 @@ async function within<T>(phase: keyof typeof DEADLINE_MS, sb: SandboxHandle, wor
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function p50(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
+const p50 = (xs: number[]) => percentile(xs, 50);
 const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 const whole = (n: number) => (Number.isFinite(n) ? String(Math.round(n)) : '-');
 
@@ -67,7 +54,6 @@ interface LabFigures {
   lab: CourseLab;
   /** Setup size: what the start has to run (SQL and shell text). */
   setupBytes: number;
-  create: number[];
   start: number[];
   solve: number[];
   check: number[];
@@ -81,8 +67,17 @@ function setupBytes(cl: CourseLab): number {
 }
 
 export async function runBenchLabs(args: string[]): Promise<number> {
-  const runs = Math.max(1, Number(option(args, '--runs') ?? 3) || 3);
-  const only = option(args, '--only');
+  let runs = 3;
+  let only: string | undefined;
+  try {
+    const { values } = parseArgs({ args, strict: true, options: { runs: { type: 'string', default: '3' }, only: { type: 'string' } } });
+    runs = Number(values.runs);
+    only = values.only;
+    if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1 (got "${values.runs}")`);
+  } catch (e) {
+    note(`drillbook bench labs: ${(e as Error).message}. usage: drillbook bench labs [--runs N] [--only LAB_ID]`);
+    return 2;
+  }
   const labs = [...courseLabs(loadCourse(contentDir())).values()].filter((l) => !only || l.id === only);
   if (labs.length === 0) {
     note(`drillbook bench labs: no lab${only ? ` "${only}"` : ''} in ${contentDir()}`);
@@ -98,42 +93,55 @@ export async function runBenchLabs(args: string[]): Promise<number> {
   }
   await driver.prepare(note);
   note(driver.describe());
-  note(`${labs.length} lab(s), ${runs} run(s) each, a fresh sandbox per run`);
+  note(`${labs.length} lab(s), ${runs} run(s) each, through the lab service with a warm pool of 2`);
+  const manager = new SandboxManager(driver, { maxSandboxes: 6, poolSize: 2, idleTimeoutMs: 3_600_000, lifetimeMs: 3_600_000 });
+  manager.start();
+  const store = new ResultsStore(':memory:');
+  const service = new LabService(new Map(labs.map((l) => [l.id, l])), manager, store, { checkIntervalMs: 0 });
+  const poolFull = async () => {
+    while (manager.stats.pooled < 2) await sleep(50);
+  };
 
   const all: LabFigures[] = [];
   for (const cl of labs) {
-    const f: LabFigures = { lab: cl, setupBytes: setupBytes(cl), create: [], start: [], solve: [], check: [], passed: [], problems: [] };
+    const f: LabFigures = { lab: cl, setupBytes: setupBytes(cl), start: [], solve: [], check: [], passed: [], problems: [] };
     let gaveUp = false;
     for (let i = 0; i < runs && !gaveUp; i++) {
-      let t0 = performance.now();
-      const sb = await driver.create();
-      f.create.push(performance.now() - t0);
+      const learner = `bench-${cl.id}-${i}`;
       try {
-        t0 = performance.now();
-        const facts = await within('setup', sb, runSetup(sb, cl.lab));
+        // The learner has the lab page open with a sandbox; the pool is ready, as on a quiet server.
+        await manager.claim(learner);
+        await poolFull();
+        let t0 = performance.now();
+        await within('start', service.start(learner, cl.id));
         f.start.push(performance.now() - t0);
+        const handle = manager.handle(learner);
+        if (!handle) throw new Error('the sandbox ended after the start');
         t0 = performance.now();
-        const sol = await within('solve', sb, runScript(sb, cl.lab.solution));
+        const sol = await within('solve', runScript(handle, cl.lab.solution));
         f.solve.push(performance.now() - t0);
         if (sol.code !== 0) f.problems.push(`run ${i + 1}: the solution exited ${sol.code}${sol.timedOut ? ' (timed out)' : ''}`);
         t0 = performance.now();
-        const results = await within('check', sb, runChecks(sb, cl.lab, facts));
+        const view = await within('check', service.check(learner, cl.id));
         f.check.push(performance.now() - t0);
-        f.passed.push(`${results.filter((r) => r.status === 'passed').length}/${results.length}`);
+        f.passed.push(`${view.checks.filter((c) => c.status === 'passed').length}/${view.checks.length}`);
       } catch (e) {
         f.problems.push(`run ${i + 1}: ${e instanceof Error ? e.message : String(e)}`);
         // A lab that cannot finish once will not finish the next time: on to the next lab.
         if (e instanceof Deadline) gaveUp = true;
       } finally {
-        await sb.destroy();
+        await manager.end(learner, 'stopped');
       }
     }
     note(`  ${cl.id}: ${f.problems.length ? `${f.problems.length} problem(s)` : 'done'}`);
     all.push(f);
   }
+  await manager.shutdown();
+  await driver.close();
+  store.close();
 
   const w = Math.max(3, ...all.map((f) => f.lab.id.length));
-  const cols = ['steps', 'setup KB', 'checks', 'create p50', 'start p50', 'start max', 'solve p50', 'check p50', 'check max', 'passed'];
+  const cols = ['steps', 'setup KB', 'checks', 'start p50', 'start max', 'solve p50', 'check p50', 'check max', 'passed'];
   say(`${'lab'.padEnd(w)}  ${cols.map((c) => c.padStart(10)).join(' ')}  target ${TARGET_MS} ms`);
   for (const f of all) {
     const s = p50(f.start);
@@ -148,7 +156,6 @@ export async function runBenchLabs(args: string[]): Promise<number> {
       String(f.lab.lab.setup.length),
       (f.setupBytes / 1024).toFixed(1),
       String(f.lab.lab.checks.length),
-      whole(p50(f.create)),
       whole(s),
       whole(max(f.start)),
       whole(p50(f.solve)),
@@ -159,7 +166,7 @@ export async function runBenchLabs(args: string[]): Promise<number> {
     say(`${f.lab.id.padEnd(w)}  ${cells.map((x) => x.padStart(10)).join(' ')}  ${over || (Number.isFinite(s + c) ? 'within' : '-')}`);
     for (const p of f.problems) say(`    ${f.lab.file}:${f.lab.line}: ${p}`);
   }
-  say('(milliseconds; create = a fresh sandbox, which the server takes from its warm pool; start = the lab setup; check = every check)');
+  say('(milliseconds; start = "Start lab": the reset to a sandbox from the warm pool and the setup; check = "Check my work": every check)');
 
   const largest = [...all].sort((a, b) => b.setupBytes - a.setupBytes || b.lab.lab.setup.length - a.lab.lab.setup.length)[0]!;
   const slowest = [...all].sort((a, b) => p50(b.start) + p50(b.check) - (p50(a.start) + p50(a.check)))[0]!;

@@ -18,12 +18,14 @@
  *   over the density sandboxes; idle_pss_mb: the proportional resident memory
  *   of its processes; tmpfs_mb: its files in /var, /tmp, /run and /dev/shm.
  * - echo_ms: one learner alone, a keystroke to its echo; echo_load_ms: the
- *   same while N learners (client processes) type and run queries at once.
+ *   same while N learners (client processes) type queries, run them (psql and
+ *   mysql) and read for about --think-ms (default 5 s) in turn, all at once.
  * - density: sandboxes started (two at a time) until a start fails, the
  *   server's health ping takes over a second, or available memory falls
  *   below the floor; held = how many, each still answering queries at the end.
  * Percentiles: nearest rank (stats.ts).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -60,6 +62,7 @@ function options(args: string[]) {
       runs: { type: 'string', default: '10' },
       learners: { type: 'string', default: '40' },
       seconds: { type: 'string', default: '30' },
+      'think-ms': { type: 'string', default: '5000' },
       'floor-mb': { type: 'string', default: '2048' },
       'density-max': { type: 'string', default: '400' },
     },
@@ -73,6 +76,7 @@ function options(args: string[]) {
     runs: n('runs', 1),
     learners: n('learners', 1),
     seconds: n('seconds', 5),
+    thinkMs: n('think-ms', 0),
     floorMb: n('floor-mb', 256),
     densityMax: n('density-max', 1),
   };
@@ -156,7 +160,7 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
   const warmServer = await serve(2);
   const warmPrompt: number[] = [];
   for (let i = 0; i < o.runs; i++) {
-    while (warmServer.manager.stats.pooled < 2) await new Promise((ok) => setTimeout(ok, 50));
+    while (warmServer.manager.stats.pooled < 2) await sleep(50);
     warmPrompt.push(...(await client<{ ms: number[] }>('prompt', { url: warmServer.url, count: 1 }, 120_000)).ms);
   }
   say(
@@ -164,8 +168,8 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
   );
 
   // Keystroke echo: one learner alone, then N learners typing and querying at once.
-  say(`keystroke echo, one learner, then ${o.learners} typing and querying for ${o.seconds} s…`);
-  const alone = (await client<{ echo: number[] }>('learners', { url: warmServer.url, learners: 1, seconds: 5 }, 120_000)).echo;
+  say(`keystroke echo, one learner, then ${o.learners} typing and querying (about ${o.thinkMs} ms between queries) for ${o.seconds} s…`);
+  const alone = (await client<{ echo: number[] }>('learners', { url: warmServer.url, learners: 1, seconds: 5, thinkMs: 0 }, 120_000)).echo;
   const perClient = 10;
   const clients = Math.ceil(o.learners / perClient);
   const loaded = (
@@ -173,7 +177,7 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
       Array.from({ length: clients }, (_, i) =>
         client<{ echo: number[]; queries: number }>(
           'learners',
-          { url: warmServer.url, learners: Math.min(perClient, o.learners - i * perClient), seconds: o.seconds },
+          { url: warmServer.url, learners: Math.min(perClient, o.learners - i * perClient), seconds: o.seconds, thinkMs: o.thinkMs },
           (o.seconds + 300) * 1000,
         ),
       ),
@@ -214,7 +218,7 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
     }
   }
   await healthApp.close();
-  await new Promise((ok) => setTimeout(ok, 5000));
+  await sleep(5000);
   const usages = held.map((h) => h.usage());
   const avg = (f: (u: (typeof usages)[number]) => number) => (usages.length ? usages.reduce((n, u) => n + f(u), 0) / usages.length : 0);
   const answers = await Promise.all(

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { loadCourse } from '../course/load-course.ts';
 
 function listMarkdown(dir: string, root = dir): string[] {
@@ -58,8 +59,15 @@ export async function runBench(args: string[]): Promise<number> {
     process.stderr.write(`drillbook bench: unknown benchmark "${what ?? ''}". Available: build, pages, sandbox, labs\n`);
     return 2;
   }
-  const i = args.indexOf('--pages');
-  const pages = i >= 0 ? Number(args[i + 1]) : 200;
+  let pages: number;
+  try {
+    const v = parseArgs({ args: args.slice(1), strict: true, options: { pages: { type: 'string', default: '200' } } }).values.pages;
+    pages = Number(v);
+    if (!Number.isInteger(pages) || pages < 1) throw new Error(`--pages must be a whole number of at least 1 (got "${v}")`);
+  } catch (e) {
+    process.stderr.write(`drillbook bench build: ${(e as Error).message}. usage: drillbook bench build [--pages N]\n`);
+    return 2;
+  }
   const work = resolve('.bench');
   const content = generateCourse(join(work, 'course'), pages);
   const t0 = performance.now();
@@ -67,7 +75,7 @@ export async function runBench(args: string[]): Promise<number> {
   const parseS = (performance.now() - t0) / 1000;
   const blocks = Object.values(course.blockCounts).reduce((a, b) => a + b, 0);
   const buildS = runBuild(content, join(work, 'dist'));
-  const built = course.lessons.length;
+  const built = course.pages.length;
   process.stdout.write(
     [
       `pages: ${built}, blocks: ${blocks}`,

@@ -6,15 +6,28 @@
  * DRILLBOOK_STRICT=1 fails too.
  */
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { contentDir, siteOutDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
-import { formatProblem } from '../lesson/errors.ts';
+import { verifyCourse } from '../course/verify.ts';
+import { formatProblem } from '../problems/catalogue.ts';
 
 export async function runBuild(args: string[]): Promise<number> {
-  if (args.includes('--strict')) process.env['DRILLBOOK_STRICT'] = '1';
+  let opts;
+  try {
+    opts = parseArgs({
+      args,
+      strict: true,
+      options: { strict: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`drillbook build: ${(e as Error).message}. usage: drillbook build [--strict] [--quiet]\n`);
+    return 2;
+  }
+  if (opts.strict) process.env['DRILLBOOK_STRICT'] = '1';
   process.env['ASTRO_TELEMETRY_DISABLED'] = '1';
   if (process.env['DRILLBOOK_STRICT'] === '1') {
-    const course = loadCourse(contentDir());
+    const course = await verifyCourse(loadCourse(contentDir()));
     const errors = course.problems.filter((p) => p.severity === 'error');
     if (errors.length > 0) {
       for (const p of errors) process.stderr.write(`${formatProblem(p)}\n`);
@@ -23,8 +36,8 @@ export async function runBuild(args: string[]): Promise<number> {
     }
   }
   const { build } = await import('astro');
-  await build({ root: process.cwd(), logLevel: args.includes('--quiet') ? 'warn' : 'info' });
-  return buildSearchIndex(siteOutDir(), args.includes('--quiet'));
+  await build({ root: process.cwd(), logLevel: opts.quiet ? 'warn' : 'info' });
+  return buildSearchIndex(siteOutDir(), opts.quiet);
 }
 
 /** Full-text search that works offline: a Pagefind index written into the site. */

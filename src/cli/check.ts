@@ -5,8 +5,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadCourse, type Course } from '../course/load-course.ts';
-import { formatProblem } from '../lesson/errors.ts';
+import { verifyCourse } from '../course/verify.ts';
+import { formatProblem } from '../problems/catalogue.ts';
 
 export interface CheckReport {
   pages: number;
@@ -35,7 +37,7 @@ function reportedCounts(counts: Course['blockCounts']): Course['blockCounts'] {
 
 export function checkReport(course: Course): CheckReport {
   return {
-    pages: course.lessons.length,
+    pages: course.pages.length,
     blocks: reportedCounts(course.blockCounts),
     problems: course.problems.map((p) => ({
       file: p.file,
@@ -51,10 +53,22 @@ export function checkReport(course: Course): CheckReport {
   };
 }
 
-export function runCheck(args: string[], defaultDir: string): number {
-  const json = args.includes('--json');
-  const strict = args.includes('--strict');
-  const folder = args.find((a) => !a.startsWith('--')) ?? defaultDir;
+export async function runCheck(args: string[], defaultDir: string): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false }, strict: { type: 'boolean', default: false } },
+    });
+    if (parsed.positionals.length > 1) throw new Error(`one folder at most (got ${parsed.positionals.join(', ')})`);
+  } catch (e) {
+    process.stderr.write(`drillbook check: ${(e as Error).message}. usage: drillbook check [folder] [--strict] [--json]\n`);
+    return 2;
+  }
+  const { json, strict } = parsed.values;
+  const folder = parsed.positionals[0] ?? defaultDir;
   const dir = resolve(folder);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     process.stderr.write(
@@ -62,7 +76,7 @@ export function runCheck(args: string[], defaultDir: string): number {
     );
     return 2;
   }
-  const course = loadCourse(dir);
+  const course = await verifyCourse(loadCourse(dir));
   const report = checkReport(course);
   const errors = course.problems.filter((p) => p.severity === 'error').length;
   const warnings = course.problems.length - errors;

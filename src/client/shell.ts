@@ -1,7 +1,8 @@
 /**
  * The site shell, on every page (kept small: see `./drillbook bench pages`):
  * theme toggle (remembered; the system setting until chosen), progress marks
- * in the sidebar and lesson lists, the phone's lesson-list toggle, "Reset
+ * in the sidebar and lesson lists, folding sections of the lesson list (the
+ * current page scrolled into view), the phone's lesson-list toggle, "Reset
  * progress", copy buttons on code blocks, search (Pagefind, loaded when the
  * search box is first used), and printing everything a reader could open.
  */
@@ -181,6 +182,26 @@ function setupSearch(): void {
   });
 }
 
+/**
+ * Sections of the lesson list fold (Sidebar.astro opens the one holding the
+ * current page); the current page's link is scrolled into view inside the
+ * sidebar, never moving the page itself.
+ */
+function setupNavSections(): void {
+  for (const btn of document.querySelectorAll<HTMLButtonElement>('.nav-section-toggle')) {
+    btn.addEventListener('click', () => {
+      const open = btn.getAttribute('aria-expanded') !== 'true';
+      btn.setAttribute('aria-expanded', String(open));
+      btn.closest('.nav-section')?.toggleAttribute('data-open', open);
+    });
+  }
+  const nav = document.querySelector<HTMLElement>('.sidebar');
+  const here = nav?.querySelector<HTMLElement>('a[aria-current="page"]');
+  if (!nav || !here || nav.scrollHeight <= nav.clientHeight) return;
+  const offset = here.getBoundingClientRect().top - nav.getBoundingClientRect().top;
+  if (offset < 0 || offset + here.getBoundingClientRect().height > nav.clientHeight - 8) nav.scrollTop += offset - nav.clientHeight / 3;
+}
+
 /** The phone's lesson-list disclosure (the button shows only on narrow screens). */
 function setupNavToggle(): void {
   const nav = document.querySelector<HTMLElement>('.sidebar');
@@ -229,3 +250,4 @@ setupSearch();
 setupReset();
 setupPrint();
 setupNavToggle();
+setupNavSections();

@@ -1,15 +1,22 @@
 /**
- * Reads a course folder from disk: every .md file is a page, every other
- * file an asset. This is the file-system edge of the lesson pipeline; the
- * parsing itself is pure (src/lesson).
+ * Reads a course folder from disk: every .md file is a page (but Markdown
+ * under an `assets/` folder is an asset, FORMAT.md §3), every other file an
+ * asset. This is the file-system edge of the lesson pipeline; the parsing
+ * itself is pure (src/lesson).
+ *
+ * A page is a lesson unless its front matter marks it as the original
+ * site's own machinery (a `template:` other than a lesson's or the home
+ * page's, or `search: {exclude: true}`): such a page is read, checked and
+ * counted, and built as a plain page, but it is not in the navigation,
+ * previous/next or search.
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { BLOCK_TYPES, type BlockType } from '../blocks/registry.ts';
+import { BLOCK_TYPES, blockRegistry, type BlockType, type CourseLesson } from '../blocks/registry.ts';
 import { checkAnchors } from '../lesson/anchors.ts';
-import { problem, type Problem } from '../lesson/errors.ts';
+import { problem, type Problem } from '../problems/catalogue.ts';
 import { routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
-import { emptyCounts, parseLesson, type Lesson } from '../lesson/parse-lesson.ts';
+import { emptyCounts, parseLesson } from '../lesson/parse-lesson.ts';
 import { readMkDocs, type MkDocsProject } from './mkdocs.ts';
 import { applySettings, readCourseSettings, SETTINGS_FILE } from './settings.ts';
 
@@ -18,8 +25,8 @@ export interface NavSection {
   route: string;
   title: string;
   /** The folder's README.md / index.md, if any. */
-  index: Lesson | undefined;
-  pages: Lesson[];
+  index: CourseLesson | undefined;
+  pages: CourseLesson[];
   sections: NavSection[];
 }
 
@@ -29,8 +36,10 @@ export interface Course {
   /** mkdocs.yml's site_name, when there is one. */
   title: string | undefined;
   index: CourseIndex;
-  /** Every page in reading order (depth-first over the navigation). */
-  lessons: Lesson[];
+  /** The lessons in reading order (depth-first over the navigation). */
+  lessons: CourseLesson[];
+  /** Every page read: the lessons, then the pages that are not lessons (isLesson), by name. */
+  pages: CourseLesson[];
   nav: NavSection;
   problems: Problem[];
   blockCounts: Record<BlockType, number>;
@@ -73,12 +82,25 @@ function walk(dir: string, root: string, out: Listing, seen = new Set<string>([r
       }
       walk(abs, root, out, new Set([...seen, real]));
     } else if (st.isFile()) {
-      (/\.md$/i.test(name) ? out.pages : out.assets).push(rel);
+      (/\.md$/i.test(name) && !isAssetPath(rel) ? out.pages : out.assets).push(rel);
     }
   }
 }
 
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' });
+
+/** Templates of ordinary pages: MkDocs Material's default (`main.html`), a lesson, the course home. */
+const LESSON_TEMPLATES = /^(main|lesson|home)(\.html)?$/i;
+
+/** Whether a page is a lesson, rather than a page of the original site's machinery (FORMAT.md §3). */
+export function isLesson(page: Pick<CourseLesson, 'meta'>): boolean {
+  if (page.meta.search?.exclude === true) return false;
+  const template = page.meta.template?.trim() ?? '';
+  return template === '' || LESSON_TEMPLATES.test(template);
+}
+
+/** Markdown under an `assets/` folder is an asset, not a page (FORMAT.md §3). */
+const isAssetPath = (rel: string) => rel.split('/').slice(0, -1).includes('assets');
 const isIndexFile = (f: string) => /(^|\/)(readme|index)\.md$/i.test(f);
 
 /**
@@ -87,6 +109,21 @@ const isIndexFile = (f: string) => /(^|\/)(readme|index)\.md$/i.test(f);
  */
 export function loadCourse(folder: string, base = '/'): Course {
   const mkdocs = readMkDocs(folder);
+  if (mkdocs && mkdocs.root === undefined) {
+    // No pages folder: nothing to read (never the repository root), and the error says why.
+    const nav: NavSection = { route: '', title: 'Home', index: undefined, pages: [], sections: [] };
+    const index: CourseIndex = { pages: new Map(), assets: new Set(), base };
+    return {
+      dir: folder,
+      title: mkdocs.siteName,
+      index,
+      lessons: [],
+      pages: [],
+      nav,
+      problems: mkdocs.problems,
+      blockCounts: emptyCounts(blockRegistry),
+    };
+  }
   const dir = mkdocs?.root ?? folder;
   const { settings, problems: settingsProblems } = readCourseSettings(folder);
   const listing: Listing = { pages: [], assets: [], skipped: [] };
@@ -113,7 +150,7 @@ export function loadCourse(folder: string, base = '/'): Course {
     } else courseProblems.push(problem('DuplicateRoute', { file: p, line: 1, block: 'page' }, { kept, url: routeUrl(r, base) }));
   }
   const index: CourseIndex = { pages: routes, assets: new Set(assets), base };
-  const lessons: Lesson[] = [];
+  const lessons: CourseLesson[] = [];
   for (const f of routes.keys()) {
     let source: string;
     try {
@@ -124,32 +161,34 @@ export function loadCourse(folder: string, base = '/'): Course {
       continue;
     }
     // A UTF-8 byte order mark would hide the front matter's opening ---.
-    lessons.push(parseLesson(source.replace(/^\uFEFF/, ''), f, index));
+    lessons.push(parseLesson(source.replace(/^\uFEFF/, ''), f, index, blockRegistry));
   }
   checkAnchors(lessons);
-  const nav = buildNav(lessons);
+  const nav = buildNav(lessons.filter(isLesson));
   if (mkdocs && mkdocs.order.length > 0) followMkDocsNav(nav, mkdocs);
-  const ordered: Lesson[] = [];
+  const ordered: CourseLesson[] = [];
   const visitNav = (s: NavSection) => {
     if (s.index) ordered.push(s.index);
     ordered.push(...s.pages);
     s.sections.forEach(visitNav);
   };
   visitNav(nav);
-  const blockCounts = emptyCounts();
+  const others = lessons.filter((l) => !isLesson(l));
+  const blockCounts = emptyCounts(blockRegistry);
   for (const l of lessons) for (const t of BLOCK_TYPES) blockCounts[t] += l.blockCounts[t];
   return {
     dir,
     title: mkdocs?.siteName,
     index,
     lessons: ordered,
+    pages: [...ordered, ...others],
     nav,
-    problems: applySettings([...courseProblems, ...ordered.flatMap((l) => l.problems)], settings),
+    problems: applySettings([...courseProblems, ...ordered.flatMap((l) => l.problems), ...others.flatMap((l) => l.problems)], settings),
     blockCounts,
   };
 }
 
-function buildNav(lessons: Lesson[]): NavSection {
+function buildNav(lessons: CourseLesson[]): NavSection {
   const root: NavSection = { route: '', title: 'Home', index: undefined, pages: [], sections: [] };
   const sectionFor = (folder: string): NavSection => {
     if (folder === '') return root;
@@ -196,7 +235,7 @@ function followMkDocsNav(nav: NavSection, mkdocs: MkDocsProject): void {
   mkdocs.order.forEach((f, i) => {
     if (!rank.has(f)) rank.set(f, i);
   });
-  const pageRank = (l: Lesson) => rank.get(l.file) ?? Infinity;
+  const pageRank = (l: CourseLesson) => rank.get(l.file) ?? Infinity;
   const sectionRank = (s: NavSection): number =>
     Math.min(s.index ? pageRank(s.index) : Infinity, ...s.pages.map(pageRank), ...s.sections.map(sectionRank));
   const sort = (s: NavSection) => {

@@ -8,12 +8,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { problem, type Problem } from '../lesson/errors.ts';
+import { problem, type Problem } from '../problems/catalogue.ts';
 import { normalisePath } from '../lesson/links.ts';
 
 export interface MkDocsProject {
-  /** The content root: docs_dir when that folder exists, else the project folder. */
-  root: string;
+  /**
+   * The content root: docs_dir (default `docs`). Undefined when that folder
+   * does not exist: MkDocs stops there, and so does Drillbook (a
+   * `MkDocsDocsDirMissing` error), rather than publish the repository root.
+   */
+  root: string | undefined;
   siteName: string | undefined;
   /** Pages in `nav:` order (paths relative to the content root); empty without `nav:`. */
   order: string[];
@@ -28,14 +32,25 @@ const CONFIG_NAMES = ['mkdocs.yml', 'mkdocs.yaml'];
 export function readMkDocs(dir: string): MkDocsProject | undefined {
   const name = CONFIG_NAMES.find((n) => existsSync(join(dir, n)));
   if (!name) return undefined;
-  const none: MkDocsProject = { root: dir, siteName: undefined, order: [], groups: [], problems: [] };
+  const docsFolder = (docsDir: string | undefined): string | undefined => {
+    const candidate = resolve(dir, docsDir ?? 'docs');
+    return existsSync(candidate) && statSync(candidate).isDirectory() ? candidate : undefined;
+  };
+  const missing = (docsDir: string | undefined) =>
+    problem('MkDocsDocsDirMissing', { file: name, line: 1, block: 'page' }, { docsDir: docsDir ?? 'docs', given: docsDir !== undefined });
+  // A config that cannot be read still has MkDocs' default docs_dir.
+  const none: MkDocsProject = { root: docsFolder(undefined), siteName: undefined, order: [], groups: [], problems: [] };
+  if (none.root === undefined) none.problems.push(missing(undefined));
   let text: string;
   try {
     text = readFileSync(join(dir, name), 'utf8');
   } catch {
     return {
       ...none,
-      problems: [problem('MkDocsConfig', { file: name, line: 1, block: 'page' }, { detail: 'the file cannot be read, so it is ignored' })],
+      problems: [
+        problem('MkDocsConfig', { file: name, line: 1, block: 'page' }, { detail: 'the file cannot be read, so it is ignored' }),
+        ...none.problems,
+      ],
     };
   }
   const counter = new LineCounter();
@@ -52,23 +67,15 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
           { file: name, line, block: 'page' },
           { detail: `its YAML does not parse, so it is ignored: ${detail} (line ${line})` },
         ),
+        ...none.problems,
       ],
     };
   }
   const config = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
   const problems: Problem[] = [];
   const docsDir = typeof config['docs_dir'] === 'string' ? config['docs_dir'] : undefined;
-  const candidate = resolve(dir, docsDir ?? 'docs');
-  const found = existsSync(candidate) && statSync(candidate).isDirectory();
-  if (!found && docsDir !== undefined) {
-    problems.push(
-      problem(
-        'MkDocsConfig',
-        { file: name, line: 1, block: 'page' },
-        { detail: `docs_dir "${docsDir}" is not a folder, so the pages are read from the folder of mkdocs.yml` },
-      ),
-    );
-  }
+  const root = docsFolder(docsDir);
+  if (root === undefined) problems.push(missing(docsDir));
   const order: string[] = [];
   const groups: { title: string; files: string[] }[] = [];
   const walkNav = (items: unknown): string[] => {
@@ -97,7 +104,7 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
   };
   walkNav(config['nav']);
   return {
-    root: found ? candidate : dir,
+    root,
     siteName: typeof config['site_name'] === 'string' ? config['site_name'] : undefined,
     order,
     groups,

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { problem, type Problem } from '../lesson/errors.ts';
+import { problem, type Problem } from '../problems/catalogue.ts';
 
 export const SETTINGS_FILE = 'drillbook.yml';
 
@@ -28,7 +28,13 @@ export const courseSettingsSchema = z
 export type CourseSettings = z.infer<typeof courseSettingsSchema>;
 
 /** The problems a broken reference causes; `links: strict` makes each of them an error. */
-export const BROKEN_REFERENCE = new Set<Problem['name']>(['LinkMissing', 'LinkAnchorMissing', 'ImageMissing', 'PrerequisiteMissing']);
+export const BROKEN_REFERENCE = new Set<Problem['name']>([
+  'LinkMissing',
+  'LinkFileMissing',
+  'LinkAnchorMissing',
+  'ImageMissing',
+  'PrerequisiteMissing',
+]);
 
 /** The settings in `dir`, and a problem when the file is there but unusable (then the defaults apply). */
 export function readCourseSettings(dir: string): { settings: CourseSettings; problems: Problem[] } {

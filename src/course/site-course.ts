@@ -1,39 +1,53 @@
 /**
- * The course the site is built from, loaded once per process. In strict
+ * The course the site is built from, loaded once per process. The pages use
+ * `checkedSiteCourse()`: the course with every check done (verify.ts, e.g.
+ * mermaid's parser on each diagram), its problems printed once. In strict
  * mode (DRILLBOOK_STRICT=1, used by CI for our own content) any error fails
  * the build with every problem listed; otherwise errors render as boxes on
- * their pages and are printed as warnings.
+ * their pages and are printed as warnings. A course with no pages folder
+ * (MkDocsDocsDirMissing) fails the build in any mode: there is nothing to
+ * publish, and the repository root must not be published instead.
  */
-import { formatProblem } from '../lesson/errors.ts';
+import { formatProblem } from '../problems/catalogue.ts';
 import { contentDir, siteBase, strictBuild } from './config.ts';
 import { loadCourse, type Course, type NavSection } from './load-course.ts';
-import type { Lesson } from '../lesson/parse-lesson.ts';
+import { verifyCourse } from './verify.ts';
+import type { CourseLesson as Lesson } from '../blocks/registry.ts';
 
 // Shared through globalThis: Astro loads this module once for the config
 // (integrations) and once for the pages, and the course should load once.
 const CACHE = Symbol.for('drillbook.siteCourse');
-const store = globalThis as typeof globalThis & { [CACHE]?: Course };
+const CHECKED = Symbol.for('drillbook.checkedSiteCourse');
+const store = globalThis as typeof globalThis & { [CACHE]?: Course; [CHECKED]?: Promise<Course> };
 
 export class StrictContentError extends Error {
   override name = 'StrictContentError';
 }
 
+/** The course as parsed (its files, routes and assets), without the checks run once per course. */
 export function siteCourse(): Course {
-  const hit = store[CACHE];
-  if (hit) return hit;
-  const course = loadCourse(contentDir(), siteBase());
-  const errors = course.problems.filter((p) => p.severity === 'error');
-  if (course.problems.length > 0) {
-    process.stderr.write(`[drillbook] ${course.problems.length} content problem(s) in ${course.dir}:\n`);
-    for (const p of course.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
-  }
-  if (strictBuild() && errors.length > 0) {
-    throw new StrictContentError(
-      `${errors.length} content error(s) in ${course.dir} (strict build):\n${errors.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
-    );
-  }
-  store[CACHE] = course;
-  return course;
+  store[CACHE] ??= loadCourse(contentDir(), siteBase());
+  return store[CACHE];
+}
+
+/** The course with every check done, problems printed, strict mode enforced: what the pages are built from. */
+export function checkedSiteCourse(): Promise<Course> {
+  store[CHECKED] ??= verifyCourse(siteCourse()).then((course) => {
+    const errors = course.problems.filter((p) => p.severity === 'error');
+    if (course.problems.length > 0) {
+      process.stderr.write(`[drillbook] ${course.problems.length} content problem(s) in ${course.dir}:\n`);
+      for (const p of course.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
+    }
+    const fatal = errors.filter((p) => p.name === 'MkDocsDocsDirMissing');
+    if ((strictBuild() && errors.length > 0) || fatal.length > 0) {
+      const shown = fatal.length > 0 ? fatal : errors;
+      throw new StrictContentError(
+        `${shown.length} content error(s) in ${course.dir}${fatal.length > 0 ? '' : ' (strict build)'}:\n${shown.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+      );
+    }
+    return course;
+  });
+  return store[CHECKED];
 }
 
 /** Every section folder, depth-first. */

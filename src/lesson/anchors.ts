@@ -3,7 +3,7 @@
  * that page really has. Needs every page parsed first, so it runs over the
  * whole course (src/course/load-course.ts calls it); pure otherwise.
  */
-import { problem, type ProblemLocation } from './errors.ts';
+import { problem, type ProblemLocation } from '../problems/catalogue.ts';
 import type { Lesson } from './parse-lesson.ts';
 
 export interface AnchorLink {

@@ -3,7 +3,7 @@
  * shape is dropped with a warning, never fails the page.
  */
 import { z } from 'zod';
-import { problem, type Problem } from './errors.ts';
+import { problem, type Problem } from '../problems/catalogue.ts';
 import { readYaml } from './yaml.ts';
 
 const str = z.union([z.string(), z.number()]).transform(String);

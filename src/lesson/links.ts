@@ -17,7 +17,8 @@ export interface CourseIndex {
   base: string;
 }
 
-export type Resolution = { ok: true; url: string } | { ok: false; resolved: string } | null;
+/** Where a link or image points: its site URL, or what was looked for in vain (a page, or another file); null when not ours to check. */
+export type Resolution = { ok: true; url: string } | { ok: false; resolved: string; file?: boolean } | null;
 
 /** Normalises a relative posix path; returns null when it climbs above the root. */
 export function normalisePath(path: string): string | null {
@@ -70,7 +71,12 @@ function fromDir(dir: string, path: string): string | null {
   return normalisePath(path.startsWith('/') ? path : `${dir}/${path}`);
 }
 
-/** Resolves a Markdown link (a page, an asset or a folder of the course); null means "not ours to check" (external, anchor, unknown). */
+/**
+ * Resolves a Markdown link (a page, an asset or a folder of the course); a
+ * link to a file with an extension that the course does not hold is
+ * missing, like a missing page. Null means "not ours to check" (external,
+ * anchor, a path without an extension that is not a folder of the course).
+ */
 export function resolveLink(index: CourseIndex, fromFile: string, url: string): Resolution {
   if (EXTERNAL.test(url.trim())) return null;
   const { path, suffix } = splitUrl(url.trim());
@@ -87,6 +93,7 @@ export function resolveLink(index: CourseIndex, fromFile: string, url: string): 
       if (folder !== null && hasFolder(index, folder)) return { ok: true, url: routeUrl(folder, index.base) + suffix };
     }
   }
+  if (/\.[A-Za-z0-9]{1,10}$/.test(path.slice(path.lastIndexOf('/') + 1))) return { ok: false, resolved: target ?? path, file: true };
   return null;
 }
 

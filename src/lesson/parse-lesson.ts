@@ -3,22 +3,22 @@
  * of prose nodes and validated blocks, plus every problem found, located.
  *
  * Pure: no file system, no DOM. Link targets are checked against the
- * CourseIndex the caller passes in.
+ * CourseIndex the caller passes in, and blocks are read with the block types
+ * it passes in (the registry, src/blocks/registry.ts).
  */
+import { escapeHtml } from './escape.ts';
 import type { Root } from 'mdast';
 import { visit } from 'unist-util-visit';
-import { BLOCK_TYPES, blockRegistry, type BlockData, type BlockType } from '../blocks/registry.ts';
-import { mermaidMarkup } from '../blocks/mermaid/markup.ts';
-import { dropNulls, issuesToProblems, markdownValues } from '../blocks/shared.ts';
+import { problem, type Problem } from '../problems/catalogue.ts';
 import { splitAdmonitions, type Admonition, type ProseNode } from './admonitions.ts';
 import type { AnchorLink } from './anchors.ts';
-import { problem, type Problem } from './errors.ts';
+import type { BlockDataOf, BlockSet, ProseFence, ValidBlock } from './block-kind.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
 import { readFrontMatter, type FrontMatter } from './front-matter.ts';
 import { anchorTarget, resolveImage, resolveLink, resolvePrerequisite, routeOf, type CourseIndex } from './links.ts';
 import { assignHeadingIds, collectReferences, parseMarkdown, takeFirstH1, type Heading } from './markdown.ts';
 import { HeadingIds } from './slug.ts';
-import { readYaml } from './yaml.ts';
+import { dropNulls, readYaml } from './yaml.ts';
 
 export interface MarkdownNode {
   kind: 'markdown';
@@ -40,17 +40,18 @@ export type ProseTree = (MarkdownNode | AdmonitionNode)[];
  */
 export type BlockProse = Record<string, ProseTree>;
 
-export type BlockNode = {
+/** A block of the page; `B` is the union of the validated blocks it can be (BlockDataOf a block set). */
+export type BlockNode<B extends ValidBlock = ValidBlock> = {
   kind: 'block';
-  type: BlockType;
+  type: B['type'];
   id: string;
   /** Line of the opening fence. */
   line: number;
-} & ({ ok: true; block: BlockData; prose: BlockProse } | { ok: false; problems: Problem[]; source: string });
+} & ({ ok: true; block: B; prose: BlockProse } | { ok: false; problems: Problem[]; source: string });
 
-export type LessonNode = MarkdownNode | AdmonitionNode | BlockNode;
+export type LessonNode<B extends ValidBlock = ValidBlock> = MarkdownNode | AdmonitionNode | BlockNode<B>;
 
-export interface Lesson {
+export interface Lesson<B extends ValidBlock = ValidBlock> {
   file: string;
   route: string;
   meta: FrontMatter;
@@ -59,20 +60,24 @@ export interface Lesson {
   prerequisites: { slug: string; route: string | undefined }[];
   /** The id MkDocs gives the title H1 (the page heading links to it), when the title came from one. */
   titleId: string | undefined;
-  nodes: LessonNode[];
+  nodes: LessonNode<B>[];
   headings: Heading[];
   /** Every id a link can land on: headings (the title's too), blocks, ids in raw HTML. */
   ids: string[];
   /** Mermaid fences in prose (indented, ~~~, or in a block's Markdown) drawn as diagrams; they are not blocks. */
   proseDiagrams: number;
+  /** Those fences, with where they are, for the block type's verifyFence. */
+  proseFences: ProseFence[];
   /** Links with an #anchor into a page of the course, checked once every page is parsed (anchors.ts). */
   anchorLinks: AnchorLink[];
   problems: Problem[];
-  blockCounts: Record<BlockType, number>;
+  /** Blocks per type, every type of the block set listed. */
+  blockCounts: Record<string, number>;
 }
 
-export function emptyCounts(): Record<BlockType, number> {
-  return Object.fromEntries(BLOCK_TYPES.map((t) => [t, 0])) as Record<BlockType, number>;
+/** A count of 0 for every block type of `blocks`. */
+export function emptyCounts<S extends BlockSet>(blocks: S): Record<keyof S & string, number> {
+  return Object.fromEntries(Object.keys(blocks).map((t) => [t, 0])) as Record<keyof S & string, number>;
 }
 
 /** Lower case, runs of anything but letters and digits (any script) as one "-": `Server Ops/disk layout` → `server-ops-disk-layout`. */
@@ -109,7 +114,9 @@ function titleFromFile(file: string): string {
   return base.replace(/[-_]+/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
 }
 
-export function parseLesson(source: string, file: string, index: CourseIndex): Lesson {
+export function parseLesson<S extends BlockSet>(source: string, file: string, index: CourseIndex, blocks: S): Lesson<BlockDataOf<S>> {
+  type Type = keyof S & string;
+  const types = Object.keys(blocks) as Type[];
   const route = routeOf(file);
   const fm = readFrontMatter(source, file);
   const problems: Problem[] = [...fm.problems];
@@ -119,16 +126,25 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     const at = { file, line: fm.lineOf(['prerequisites', i]), block: 'front-matter' as const, path: `prerequisites.${i}` };
     problems.push(problem('PrerequisiteMissing', at, { slug: p.slug }));
   });
-  const counts = emptyCounts();
+  const counts = emptyCounts(blocks);
   const headingIds = new HeadingIds();
   const htmlIds: string[] = [];
   const anchorLinks: AnchorLink[] = [];
   let proseDiagrams = 0;
-  // A Mermaid fence that is not a block still draws: the block's markup, with an id of its own kind.
-  const drawDiagrams = (tree: Root) => {
+  const proseFences: ProseFence[] = [];
+  // A fence of a block type that draws in prose (Mermaid) and is not a block: the block's markup, with an id of its own kind.
+  // `at`: the chunk's first file line, or the block's fence line and field for a block's Markdown.
+  const drawDiagrams = (tree: Root, at: { startLine: number } | { line: number; path: string }) => {
     visit(tree, 'code', (c, i, parent) => {
-      if (c.lang?.toLowerCase() !== 'mermaid' || !parent || i === undefined) return;
-      parent.children[i] = { type: 'html', value: mermaidMarkup(`${slugId(route)}-diagram-${++proseDiagrams}`, c.value) };
+      const type = c.lang?.toLowerCase();
+      const markup = type ? blocks[type]?.proseMarkup : undefined;
+      if (!type || !markup || !parent || i === undefined) return;
+      parent.children[i] = { type: 'html', value: markup(`${slugId(route)}-diagram-${++proseDiagrams}`, c.value) };
+      proseFences.push(
+        'path' in at
+          ? { type, source: c.value, line: at.line, path: at.path }
+          : { type, source: c.value, line: at.startLine + (c.position?.start.line ?? 1) - 1, path: '' },
+      );
     });
   };
   const headings: Heading[] = [];
@@ -151,7 +167,7 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
         );
     }
     headings.push(...found);
-    drawDiagrams(tree);
+    drawDiagrams(tree, { startLine: n.startLine });
     visit(tree, 'html', (h) => {
       for (const m of h.value.matchAll(HTML_ID)) htmlIds.push(m[1] ?? m[2] ?? '');
     });
@@ -164,7 +180,7 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     const node = (n: ProseNode): MarkdownNode | AdmonitionNode => {
       if (n.kind === 'admonition') return { ...n, line: at.line, children: n.children.map(node) };
       const tree = parseMarkdown(n.text);
-      drawDiagrams(tree);
+      drawDiagrams(tree, at);
       checkReferences(tree, n.startLine, n.indent, at);
       return { kind: 'markdown', tree, startLine: at.line };
     };
@@ -176,7 +192,12 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
       const at = inBlock ? { file, line: inBlock.line, path: inBlock.path } : { file, line: ref.line, column: ref.column };
       if (ref.kind === 'md-link') {
         const r = resolveLink(index, file, ref.url);
-        if (r && !r.ok) problems.push(problem('LinkMissing', { ...at, block: 'link' }, { target: ref.url }));
+        if (r && !r.ok)
+          problems.push(
+            r.file
+              ? problem('LinkFileMissing', { ...at, block: 'link' }, { target: ref.url, resolved: r.resolved })
+              : problem('LinkMissing', { ...at, block: 'link' }, { target: ref.url }),
+          );
         const into = anchorTarget(index, file, ref.url);
         if (into) anchorLinks.push({ url: ref.url, ...into, at: { ...at, block: 'link' } });
       } else {
@@ -187,19 +208,19 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
     rewriteUrls(tree, file, index);
   };
 
-  const nodes: LessonNode[] = [];
-  for (const seg of extractFences(fm.body, fm.bodyLine, BLOCK_TYPES)) {
+  const nodes: LessonNode<BlockDataOf<S>>[] = [];
+  for (const seg of extractFences(fm.body, fm.bodyLine, types)) {
     if (seg.kind === 'prose') {
       for (const n of splitAdmonitions(seg.text, seg.startLine)) nodes.push(proseNode(n, true));
       continue;
     }
-    const type = seg.type as BlockType;
+    const type = seg.type as Type;
     counts[type]++;
     if (seg.endsFence) {
       const { line, fence } = seg.endsFence;
       problems.push(problem('UnclosedCodeFence', { file, line, block: 'page' }, { fence, fenceLine: line, type, blockLine: seg.line }));
     }
-    const node = safeParseBlock(seg, type, `${slugId(route)}-${type}-${counts[type]}`, file, {
+    const node = safeParseBlock(blocks, seg, type, `${slugId(route)}-${type}-${counts[type]}`, file, {
       warn: (p) => problems.push(p),
       prose: blockProse,
     });
@@ -232,6 +253,7 @@ export function parseLesson(source: string, file: string, index: CourseIndex): L
       ...htmlIds,
     ],
     proseDiagrams,
+    proseFences,
     anchorLinks,
     problems,
     blockCounts: counts,
@@ -249,9 +271,16 @@ interface BlockContext {
 }
 
 /** A bug in a normaliser must not take the page down: it becomes an InternalError box. */
-function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string, ctx: BlockContext): BlockNode {
+function safeParseBlock<S extends BlockSet>(
+  blocks: S,
+  seg: RawBlockSegment,
+  type: keyof S & string,
+  defaultId: string,
+  file: string,
+  ctx: BlockContext,
+): BlockNode<BlockDataOf<S>> {
   try {
-    return parseBlock(seg, type, defaultId, file, ctx);
+    return parseBlock(blocks, seg, type, defaultId, file, ctx);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     const p = problem('InternalError', { file, line: seg.line, block: type }, { detail });
@@ -260,10 +289,17 @@ function safeParseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string
 }
 
 /** Parses and validates one block, then reads its Markdown fields with the page's rules. */
-function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, file: string, ctx: BlockContext): BlockNode {
-  const def = blockRegistry[type];
+function parseBlock<S extends BlockSet>(
+  blocks: S,
+  seg: RawBlockSegment,
+  type: keyof S & string,
+  defaultId: string,
+  file: string,
+  ctx: BlockContext,
+): BlockNode<BlockDataOf<S>> {
+  const def = blocks[type] as S[keyof S & string];
   const at = { file, line: seg.line, block: type };
-  const fail = (ps: Problem[], id = defaultId): BlockNode => ({
+  const fail = (ps: Problem[], id = defaultId): BlockNode<BlockDataOf<S>> => ({
     kind: 'block',
     type,
     id,
@@ -278,7 +314,7 @@ function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, fi
   let raw: Record<string, unknown>;
   if (def.yaml) {
     const y = readYaml(seg.body, seg.bodyLine);
-    if (!y.ok) return fail([problem('YamlSyntax', at, { detail: y.detail, blockScalarIndent: y.blockScalarIndent })]);
+    if (!y.ok) return fail([problem('YamlSyntax', at, { detail: y.detail, blockScalars: y.blockScalars })]);
     if (y.lenient) ctx.warn(problem('YamlLenient', at, { part: 'block', ...y.lenient }));
     if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
       const got = Array.isArray(y.value) ? 'a list' : y.value === null ? 'empty' : 'a single value';
@@ -289,15 +325,11 @@ function parseBlock(seg: RawBlockSegment, type: BlockType, defaultId: string, fi
 
   const { id, changed } = blockIdFor(raw['id'], defaultId);
   if (changed !== undefined) ctx.warn(problem('BlockIdChanged', { ...at, path: 'id' }, { given: changed, used: id }));
-  const { input, authorPath } = def.normalise(raw);
-  input['id'] = id;
-  const parsed = def.schema.safeParse(input);
-  if (!parsed.success) return fail(issuesToProblems(parsed.error.issues, input, at, authorPath), id);
+  const read = def.read(raw, { id, file, line: seg.line });
+  if (!read.ok) return fail(read.problems, id);
   const prose: BlockProse = {};
-  for (const m of markdownValues(def.schema, parsed.data)) {
-    prose[m.path.join('.')] = ctx.prose(m.text, { line: seg.line, path: authorPath(m.path).join('.') });
-  }
-  return { kind: 'block', type, id, line: seg.line, ok: true, block: { type, data: parsed.data } as BlockData, prose };
+  for (const m of read.markdown) prose[m.path] = ctx.prose(m.text, { line: seg.line, path: m.authorPath });
+  return { kind: 'block', type, id, line: seg.line, ok: true, block: { type, data: read.data } as BlockDataOf<S>, prose };
 }
 
 /**
@@ -311,10 +343,8 @@ function rewriteUrls(tree: Root, file: string, index: CourseIndex): void {
       const r = resolveLink(index, file, node.url);
       if (r?.ok) node.url = r.url;
       else if (r && node.type === 'link') {
-        node.data = {
-          ...node.data,
-          hProperties: { ...(node.data?.hProperties ?? {}), dataMissing: 'true', title: 'This page is missing from the course' },
-        };
+        const title = r.file ? 'This file is missing from the course' : 'This page is missing from the course';
+        node.data = { ...node.data, hProperties: { ...(node.data?.hProperties ?? {}), dataMissing: 'true', title } };
       }
     } else if (node.type === 'image') {
       const r = resolveImage(index, file, node.url, 'md-image');
@@ -333,8 +363,7 @@ function rewriteUrls(tree: Root, file: string, index: CourseIndex): void {
 
 const HTML_ID = /\b(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi;
 const HTML_IMG = /<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function missingImage(src: string, alt: string): string {
-  return `<span class="db-missing-image" role="img" aria-label="${esc(alt || 'image')} (missing)" data-missing="true">Missing image: <code>${esc(src)}</code></span>`;
+  return `<span class="db-missing-image" role="img" aria-label="${escapeHtml(alt || 'image')} (missing)" data-missing="true">Missing image: <code>${escapeHtml(src)}</code></span>`;
 }

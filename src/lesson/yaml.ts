@@ -24,7 +24,17 @@ export interface LenientReading {
 
 export type YamlResult =
   | { ok: true; value: unknown; locate: (path: (string | number)[]) => number | undefined; lenient?: LenientReading | undefined }
-  | { ok: false; detail: string; line: number; blockScalarIndent?: number | undefined };
+  | { ok: false; detail: string; line: number; blockScalars?: BlockScalarFix[] | undefined };
+
+/** A `|` or `>` block scalar whose first line is indented deeper than the next ones, and how to fix it. */
+export interface BlockScalarFix {
+  /** File line of the key that opens the scalar. */
+  line: number;
+  /** The indentation indicator that makes it valid (`|2`); undefined when it would have to exceed 9, which YAML does not allow. */
+  indicator: number | undefined;
+  /** The indicator it would need (more than 9 when `indicator` is undefined). */
+  needed: number;
+}
 
 /** Most aliases one document may expand (the strict parser's limit; guards against alias bombs). */
 const MAX_ALIASES = 100;
@@ -69,7 +79,8 @@ export function readYaml(text: string, firstLine: number): YamlResult {
     const lenient = readLeniently(text);
     if (lenient.ok) return { ok: true, value: lenient.value, locate, lenient: whyNotStrict(err, line) };
     const detail = `${firstSentence(err.message)} (line ${line})`;
-    return { ok: false, detail, line, blockScalarIndent: blockScalarIndentFix(text) };
+    const fixes = blockScalarFixes(text, firstLine);
+    return { ok: false, detail, line, ...(fixes.length > 0 ? { blockScalars: fixes } : {}) };
   }
 
   const aliases: Alias[] = [];
@@ -147,15 +158,21 @@ function firstSentence(msg: string): string {
   return one.replace(/ at line \d+, column \d+:?$/, '').trim();
 }
 
+/** The largest indentation indicator YAML allows (a single digit). */
+const MAX_INDICATOR = 9;
+
 /**
- * Detects the real-world fault of a `|` block scalar whose first content line
- * is indented deeper than the next ones (column-aligned psql output) and
- * returns the indentation indicator that would make it valid, if any.
+ * Detects the real-world fault of a block scalar whose first content line is
+ * indented deeper than the next ones (column-aligned psql output), for every
+ * such scalar of the text, with the indentation indicator that makes each
+ * valid (none when it would have to exceed 9). `firstLine` is the file line
+ * of the text's first line.
  */
-export function blockScalarIndentFix(text: string): number | undefined {
+export function blockScalarFixes(text: string, firstLine = 1): BlockScalarFix[] {
+  const out: BlockScalarFix[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const m = /^((?:\s*- )*\s*)[\w-]+:\s*[|>][+-]?\s*$/.exec(lines[i] as string);
+    const m = /^((?:\s*- )*\s*)[\w-]+:\s*[|>][+-]?\s*(?:#.*)?$/.exec(lines[i] as string);
     if (!m) continue;
     // The mapping's indentation is where its key starts (after any "- ").
     const keyIndent = (m[1] as string).length;
@@ -170,7 +187,26 @@ export function blockScalarIndentFix(text: string): number | undefined {
     if (body.length < 2) continue;
     const first = (body[0] as string).search(/\S/);
     const rest = Math.min(...body.slice(1).map((l) => l.search(/\S/)));
-    if (first > rest && rest > keyIndent) return rest - keyIndent;
+    if (first > rest && rest > keyIndent) {
+      const needed = rest - keyIndent;
+      out.push({ line: firstLine + i, indicator: needed <= MAX_INDICATOR ? needed : undefined, needed });
+    }
   }
-  return undefined;
+  return out;
+}
+
+/** The indicator for the first mis-indented block scalar of `text`, if one fixes it. */
+export function blockScalarIndentFix(text: string): number | undefined {
+  return blockScalarFixes(text)[0]?.indicator;
+}
+
+/** Drops null values from mappings (YAML `key:` with nothing after it reads as null; authors mean "not given"). */
+export function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
+    return out;
+  }
+  return v;
 }

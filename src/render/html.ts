@@ -1,16 +1,19 @@
 /**
- * HTML for lesson content: mdast → hast (raw HTML kept, as MkDocs does) with
+ * HTML for lesson content: mdast → hast with the author's raw HTML kept, as
+ * MkDocs does, but sanitised (sanitize.ts) so it can never run script; then
  * shiki highlighting in light and dark themes. One highlighter per process;
  * languages load on first use, unknown ones fall back to plain text.
  */
 import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { raw } from 'hast-util-raw';
+import rehypeSanitize from 'rehype-sanitize';
 import { toHtml } from 'hast-util-to-html';
 import { toString as hastToString } from 'hast-util-to-string';
 import type { Root } from 'mdast';
 import { toHast } from 'mdast-util-to-hast';
 import { bundledLanguages, createHighlighter, type BundledLanguage, type Highlighter } from 'shiki';
 import { visit } from 'unist-util-visit';
+import { AUTHOR_HTML } from './sanitize.ts';
 
 // High-contrast variants: the plain GitHub themes' comment colours fail WCAG AA contrast.
 const THEMES = { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' } as const;
@@ -119,21 +122,19 @@ function headingAnchors(tree: HastRoot): void {
   });
 }
 
-/** Renders an mdast tree to HTML. */
+const sanitize = rehypeSanitize(AUTHOR_HTML) as (tree: HastRoot) => HastRoot;
+
+/**
+ * Renders an mdast tree (page prose or a block's Markdown field) to HTML.
+ * The author's raw HTML is parsed into the tree, then the whole tree is
+ * sanitised; headings' anchors and highlighted code are added after, so
+ * they are ours, not the author's.
+ */
 export async function mdastToHtml(tree: Root): Promise<string> {
-  const hast = raw(toHast(tree, { allowDangerousHtml: true }) as HastRoot) as HastRoot;
+  const hast = sanitize(raw(toHast(tree, { allowDangerousHtml: true }) as HastRoot) as HastRoot);
   headingAnchors(hast);
   await highlightTree(hast);
   return toHtml(hast);
 }
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c] as string);
-
-/** Plain text with `backtick` spans as code; everything else escaped (so `<placeholder>` shows). */
-export function inlineText(s: string): string {
-  return s
-    .split(/(`[^`]+`)/)
-    .map((part) => (/^`[^`]+`$/.test(part) ? `<code>${escapeHtml(part.slice(1, -1))}</code>` : escapeHtml(part)))
-    .join('');
-}
+export { escapeHtml } from '../lesson/escape.ts';

@@ -4,7 +4,8 @@
  * `???` a <details> (open for `???+`).
  */
 import type { AdmonitionNode, BlockProse, MarkdownNode } from '../lesson/parse-lesson.ts';
-import { escapeHtml, inlineText, mdastToHtml } from './html.ts';
+import { escapeHtml, mdastToHtml } from './html.ts';
+import { inlineText } from './text.ts';
 
 export async function proseToHtml(node: MarkdownNode | AdmonitionNode): Promise<string> {
   if (node.kind === 'markdown') return mdastToHtml(node.tree);

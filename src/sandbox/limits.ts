@@ -35,7 +35,11 @@ export interface CgroupBackend {
   describe(limits: Limits): string;
   /** Creates the cgroup(s) of one sandbox with its limits; returns the dirs a process must join. */
   create(name: string, limits: Limits): string[];
-  /** Creates a group that holds others (made when missing) and caps the memory of all of them together. */
+  /**
+   * Creates a group that holds others (made when missing), caps the memory of all of them
+   * together, and gives them together a quarter of the CPU weight of a process outside: under
+   * contention the server's event loop (keystroke echo, every learner's terminal) runs first.
+   */
   cap(name: string, memoryBytes: number): void;
   counters(name: string): LimitCounters;
   /** Memory the group uses now as its cgroup counts it (processes, tmpfs pages, kernel memory): what the limit enforces. */
@@ -142,6 +146,7 @@ class CgroupV1 implements CgroupBackend {
   cap(name: string, memoryBytes: number): void {
     for (const c of ['memory', 'pids', 'cpu']) mkdirSync(this.dir(c, name), { recursive: true });
     write(join(this.dir('memory', name), 'memory.limit_in_bytes'), String(memoryBytes));
+    write(join(this.dir('cpu', name), 'cpu.shares'), '256');
   }
   counters(name: string): LimitCounters {
     return {
@@ -215,6 +220,7 @@ class CgroupV2 implements CgroupBackend {
     const d = this.makePath(name);
     write(join(d, 'cgroup.subtree_control'), '+memory +pids +cpu');
     write(join(d, 'memory.max'), String(memoryBytes));
+    write(join(d, 'cpu.weight'), '25');
   }
   counters(name: string): LimitCounters {
     return {

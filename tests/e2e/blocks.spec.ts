@@ -62,11 +62,11 @@ test('quiz: multi-question quiz shows every question', async ({ page }) => {
 test('command builder: the command and every piece with its choices', async ({ page }) => {
   await page.goto(fx('command-builder/groups-values'));
   const b = page.locator('db-command-builder');
-  await expect(b.locator('.cb-command')).toHaveText('psql -h db-primary.internal -p 5432 -U backup_operator');
+  await expect(b.locator('.cb-command')).toHaveText('psql');
   await expect(b.locator('.cb-piece')).toHaveCount(4);
   await expect(b.locator('.cb-piece').nth(1)).toContainText('Through PgBouncer');
   await page.goto(fx('command-builder/template-parts'));
-  await expect(page.locator('db-command-builder .cb-command')).toHaveText("SELECT cron.schedule('nightly-vacuum', '0 2 * * *'");
+  await expect(page.locator('db-command-builder .cb-command')).toHaveText('SELECT cron.schedule(');
 });
 
 test('terminal: transcript with commands, outputs and narration', async ({ page }) => {

@@ -131,15 +131,30 @@ test('command builders (fixtures): the exact command after each choice, what eac
   const b = page.locator('db-command-builder');
   const cmd = b.locator('.cb-command');
   const adds = (i: number) => b.locator('.cb-piece').nth(i).locator('.cb-meaning');
-  const initial = 'pg_dump --dbname=<database> -F c --table=orders --table=order_lines --no-privileges --no-comments';
+  // Nothing chosen yet: the command is the base alone, every select on its one "(none)" entry.
+  const initial = 'pg_dump';
   await expect(cmd).toHaveText(initial);
+  for (const i of [0, 1, 2, 3, 4, 5, 6]) await expect(adds(i)).toBeHidden();
+  await expect(b.getByLabel('Database').locator('option:checked')).toHaveText("(nothing) — Your user's default");
+  await expect(b.getByLabel('Format').locator('option:checked')).toHaveText('(none)');
+  for (const select of await b.locator('select').all())
+    expect(
+      await select
+        .locator('option')
+        .filter({ hasText: /^\((none|nothing)\)/ })
+        .count(),
+    ).toBe(1);
+  await b.getByLabel('Database').selectOption({ label: '--dbname=<database> — Name it yourself' });
   await expect(adds(0)).toHaveText('Adds --dbname=<database>: Name it yourself');
   await b.getByLabel('Database').selectOption({ label: "(nothing) — Your user's default" });
   await b.getByLabel('Format').selectOption({ label: 'd — Directory' });
   await b.getByLabel('Tables').selectOption({ label: '--table="Mixed Case" — A quoted name' });
   await b.getByLabel('Output file').fill('/srv/dumps/shop.d');
   await b.getByLabel('Skip ownership').check();
-  await b.getByLabel('Privileges and comments').selectOption({ label: '(nothing) — on' });
+  // A one-value toggle is a checkbox that can be turned on and off again.
+  await b.getByLabel('Privileges and comments').check();
+  await expect(adds(5)).toHaveText('Adds --no-privileges --no-comments: Privileges and comments: off');
+  await b.getByLabel('Privileges and comments').uncheck();
   await b.getByLabel('Drop before create').check();
   await expect(cmd).toHaveText('pg_dump -F d --table="Mixed Case" --file /srv/dumps/shop.d --no-owner --clean');
   await expect(adds(0)).toBeHidden();
@@ -161,7 +176,8 @@ test('command builders (fixtures): the exact command after each choice, what eac
   await expect(cmd).toHaveText(initial);
   await expect(b.getByLabel('Skip ownership')).not.toBeChecked();
   await expect(b.getByLabel('Output file')).toHaveValue('');
-  await expect(adds(0)).toHaveText('Adds --dbname=<database>: Name it yourself');
+  await expect(b.getByLabel('Format')).toHaveValue('');
+  await expect(adds(0)).toBeHidden();
   await expect(adds(6)).toBeHidden();
 
   await page.goto(fx('command-builder/groups-switches'));
@@ -174,23 +190,28 @@ test('command builders (fixtures): the exact command after each choice, what eac
   await page.goto(fx('command-builder/groups-values'));
   await b.getByLabel('Server').selectOption({ label: '/var/run/postgresql — The local socket directory' });
   await b.getByLabel('Port').selectOption({ label: '6432 — Through PgBouncer' });
+  await b.getByLabel('Role').selectOption({ label: 'backup_operator — The backup role' });
   await b.getByLabel('Always ask for a password').check();
   await expect(cmd).toHaveText('psql -h /var/run/postgresql -p 6432 -U backup_operator -W');
   await expect(adds(1)).toHaveText('Adds -p 6432: Through PgBouncer');
   await expect(adds(3)).toHaveText('Adds -W: Always ask for a password');
 
   await page.goto(fx('command-builder/template-parts'));
+  // Required parts start unchosen, and the builder says they are still needed.
+  await expect(cmd).toHaveText('SELECT cron.schedule(');
+  await expect(b.locator('.cb-missing')).toHaveText('Still to choose: Job name, Schedule.');
   await b.getByLabel('Job name').selectOption({ label: "'hourly-analyze' — hourly" });
   await b.getByLabel('Schedule').selectOption({ label: ", '0 * * * *' — every hour" });
   await b.getByLabel('Command', { exact: true }).and(b.locator('select')).selectOption({ label: ", 'ANALYZE'); — analyze everything" });
   await expect(cmd).toHaveText("SELECT cron.schedule('hourly-analyze', '0 * * * *', 'ANALYZE');");
+  await expect(b.locator('.cb-missing')).toBeHidden();
   await expect(adds(2)).toHaveText("Adds , 'ANALYZE');: analyze everything");
   await b.getByLabel('Command', { exact: true }).and(b.locator('select')).selectOption({ label: '(none)' });
   await expect(cmd).toHaveText("SELECT cron.schedule('hourly-analyze', '0 * * * *'");
   await expect(adds(2)).toBeHidden();
 
   await page.goto(fx('command-builder/block-style-choices'));
-  await b.getByLabel('Target').selectOption({ index: 1 });
+  await b.getByLabel('Target').selectOption({ label: '--clean --if-exists --dbname=shop — Replace objects in place' });
   await b.getByLabel('Parallel jobs').selectOption({ label: '1 — One worker' });
   await expect(cmd).toHaveText('pg_restore --clean --if-exists --dbname=shop --jobs 1');
   await expect(adds(0)).toHaveText('Adds --clean --if-exists --dbname=shop: Replace objects in place');
@@ -201,33 +222,46 @@ test('command builders assemble the conformance commands live; copy and reset', 
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto(url('conformance', '/Backups/logical-dumps/'));
   const b = page.locator('db-command-builder');
+  await expect(b.locator('.cb-command')).toHaveText('mysqldump');
+  await b.getByLabel('Scope').selectOption({ label: '--all-databases — Every database' });
   await b.getByLabel('Output file').fill('/srv/backups/x.sql');
   await b.getByLabel('Consistent snapshot').check();
+  await b.getByLabel('Routines').check();
   await expect(b.locator('.cb-command')).toHaveText(
     'mysqldump --all-databases --result-file /srv/backups/x.sql --single-transaction --routines --triggers',
   );
   await expect(b.locator('.cb-piece').nth(0).locator('.cb-meaning')).toHaveText('Adds --all-databases: Every database');
-  await b.getByLabel('Routines').selectOption({ label: '(nothing) — off' });
+  await b.getByLabel('Routines').uncheck();
   await expect(b.locator('.cb-command')).toHaveText('mysqldump --all-databases --result-file /srv/backups/x.sql --single-transaction');
   await b.locator('.cb-copy').click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
     'mysqldump --all-databases --result-file /srv/backups/x.sql --single-transaction',
   );
   await b.locator('.cb-reset').click();
-  await expect(b.locator('.cb-command')).toHaveText('mysqldump --all-databases --routines --triggers');
+  await expect(b.locator('.cb-command')).toHaveText('mysqldump');
 
   await page.goto(url('conformance', '/Backups/physical-copies/'));
   const [basebackup, mysql, mariabackup] = [0, 1, 2].map((i) => page.locator('db-command-builder').nth(i));
+  for (const [builder, base] of [
+    [basebackup, 'pg_basebackup'],
+    [mysql, 'mysql'],
+    [mariabackup, 'mariabackup'],
+  ] as const)
+    await expect(builder!.locator('.cb-command')).toHaveText(base);
   await basebackup!.getByLabel('Plain data directory').check();
   await basebackup!.getByLabel('Stream WAL during the backup').check();
   await expect(basebackup!.locator('.cb-command')).toHaveText('pg_basebackup -Fp -Xs');
+  await mysql!.getByLabel('Host').selectOption({ label: '127.0.0.1 — TCP to this machine' });
   await mysql!.getByLabel('Ask for a password').check();
   await expect(mysql!.locator('.cb-command')).toHaveText('mysql -h 127.0.0.1 -p');
+  await mariabackup!.getByLabel('Mode').selectOption({ label: '--backup --target-dir=/srv/base — Full backup' });
   await expect(mariabackup!.locator('.cb-command')).toHaveText('mariabackup --backup --target-dir=/srv/base');
 
   await page.goto(url('conformance', '/Server%20Ops/disk%20layout/'));
   const parts = page.locator('db-command-builder');
-  await parts.getByLabel('Compression').selectOption({ index: 1 });
+  await expect(parts.locator('.cb-command')).toHaveText('dump_collection(');
+  await parts.getByLabel('Collection').selectOption({ label: "'orders' — orders" });
+  await parts.getByLabel('Compression').selectOption({ label: ", compress='gzip') — gzip" });
   await expect(parts.locator('.cb-command')).toHaveText("dump_collection('orders', compress='gzip')");
 });
 
@@ -256,10 +290,16 @@ test('terminal replay: step, back, restart, narration, speed, keyboard and copy'
   await expect(t).toHaveAttribute('data-step', '0');
   await t.locator('.term-speed').selectOption('4');
   await page.keyboard.press('r');
-  await expect(t.locator('.term-play')).toHaveText('⏸ Pause');
+  // Restart goes back to the start and waits: the reader plays when ready.
+  await expect(t).toHaveAttribute('data-step', '-1');
+  await page.waitForTimeout(500);
+  await expect(t).toHaveAttribute('data-step', '-1');
+  await expect(t.locator('.term-play')).toHaveText('Play');
+  await page.keyboard.press('Space');
+  await expect(t.locator('.term-play')).toHaveText('Pause');
   const steps = await t.locator('.term-step').count();
   await expect(t).toHaveAttribute('data-step', String(steps - 1), { timeout: 20_000 });
-  await expect(t.locator('.term-play')).toHaveText('▶ Play');
+  await expect(t.locator('.term-play')).toHaveText('Play');
   await expect(t.locator('.term-steps')).toHaveCount(1); // transcript kept for screen readers
   expect(errors).toEqual([]);
 });
@@ -294,7 +334,7 @@ test('terminal replay: Space pauses mid-command keeping what was typed, Play goe
   await page.keyboard.press('Space');
   await expect.poll(async () => (await screenRows(t))[0] ?? '', { intervals: [25] }).toMatch(/^\$ pg_dump --f/);
   await page.keyboard.press('Space');
-  await expect(t.locator('.term-play')).toHaveText('▶ Play');
+  await expect(t.locator('.term-play')).toHaveText('Play');
   await page.waitForTimeout(150); // xterm draws what was written on a later frame
   const paused = (await screenRows(t))[0] ?? '';
   expect(paused.length, 'paused mid-command').toBeLessThan(FIRST.length);
@@ -318,8 +358,10 @@ test('terminal replay: 0.5x takes clearly longer than 4x', async ({ page }) => {
   await expect(t).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
   const firstStep = async (speed: string): Promise<number> => {
     await t.locator('.term-speed').selectOption(speed);
-    const start = Date.now();
     await t.locator('.term-restart').click();
+    await expect(t).toHaveAttribute('data-step', '-1');
+    const start = Date.now();
+    await t.locator('.term-play').click();
     await expect(t).toHaveAttribute('data-step', '0', { timeout: 20_000 });
     const took = Date.now() - start;
     await t.locator('.term-play').click();
@@ -463,7 +505,7 @@ test('keyboard only: command builder controls, copy and reset', async ({ page, c
   await skipToContent(page);
   await tabTo(page, b.getByLabel('Format'));
   await page.keyboard.press('ArrowDown');
-  await expect(b.getByLabel('Format')).toHaveValue('1');
+  await expect(b.getByLabel('Format')).toHaveValue('0');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await expect(b.getByLabel('Output file')).toBeFocused();
@@ -471,8 +513,7 @@ test('keyboard only: command builder controls, copy and reset', async ({ page, c
   await page.keyboard.press('Tab');
   await expect(b.getByLabel('Skip ownership')).toBeFocused();
   await page.keyboard.press('Space');
-  const built =
-    'pg_dump --dbname=<database> -F d --table=orders --table=order_lines --file /srv/x.dump --no-owner --no-privileges --no-comments';
+  const built = 'pg_dump -F c --file /srv/x.dump --no-owner';
   await expect(b.locator('.cb-command')).toHaveText(built);
   await tabTo(page, b.locator('.cb-copy'), { back: true });
   await page.keyboard.press('Enter');
@@ -481,9 +522,7 @@ test('keyboard only: command builder controls, copy and reset', async ({ page, c
   await page.keyboard.press('Tab');
   await expect(b.locator('.cb-reset')).toBeFocused();
   await page.keyboard.press('Enter');
-  await expect(b.locator('.cb-command')).toHaveText(
-    'pg_dump --dbname=<database> -F c --table=orders --table=order_lines --no-privileges --no-comments',
-  );
+  await expect(b.locator('.cb-command')).toHaveText('pg_dump');
 });
 
 test('keyboard only: exercise hints, solution, notes and done', async ({ page }) => {

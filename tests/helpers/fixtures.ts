@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadCourse, type Course } from '../../src/course/load-course.ts';
-import type { Lesson } from '../../src/lesson/parse-lesson.ts';
+import type { CourseLesson as Lesson } from '../../src/blocks/registry.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const CONFORMANCE = fileURLToPath(new URL('../../../shared/conformance/course/', import.meta.url));

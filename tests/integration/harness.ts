@@ -9,6 +9,7 @@
  * use it too.
  */
 import { existsSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -126,13 +127,25 @@ export interface TestServer {
 }
 
 export async function startServer(
-  opts: { limits?: Limits; poolSize?: number; maxSandboxes?: number; uidBase?: number; maxViewers?: number } = {},
+  opts: {
+    limits?: Limits;
+    poolSize?: number;
+    maxSandboxes?: number;
+    uidBase?: number;
+    maxViewers?: number;
+    maxPerIp?: number;
+    unusedGraceMs?: number;
+    startRatePerLearner?: number;
+    startRatePerIp?: number;
+  } = {},
 ): Promise<TestServer> {
   const driver = testDriver(opts);
   await driver.prepare();
   const manager = new SandboxManager(driver, {
     maxSandboxes: opts.maxSandboxes ?? 10,
     maxViewers: opts.maxViewers ?? 8,
+    maxPerIp: opts.maxPerIp,
+    unusedGraceMs: opts.unusedGraceMs,
     poolSize: opts.poolSize ?? 0,
     idleTimeoutMs: 10 * 60_000,
     lifetimeMs: 60 * 60_000,
@@ -140,13 +153,13 @@ export async function startServer(
   });
   manager.start();
   const app = await buildApp({
-    // One test client starts many sandboxes in a minute: the start limits are unit-tested, not here.
+    // One test client starts many sandboxes in a minute: the start limits are off unless a test sets them.
     config: {
       siteDir: resolve('dist'),
       secret: 'integration-test-secret-0123456789',
       allowedOrigins: [],
-      startRatePerLearner: 1000,
-      startRatePerIp: 1000,
+      startRatePerLearner: opts.startRatePerLearner ?? 1000,
+      startRatePerIp: opts.startRatePerIp ?? 1000,
     },
     manager,
   });
@@ -280,7 +293,7 @@ export class Terminal {
 }
 
 export function stripAnsi(s: string): string {
-  return s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g, '');
+  return stripVTControlCharacters(s);
 }
 
 export { LEARNER_COOKIE };

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { assemble, defaultSelections, pieceMeaning, pieceText } from '../../src/blocks/command-builder/assemble.ts';
+import {
+  assemble,
+  defaultSelections,
+  emptyChoice,
+  missingRequired,
+  pieceMeaning,
+  pieceText,
+  type Selection,
+} from '../../src/blocks/command-builder/assemble.ts';
+import { blockedBy, blockedText, targetsOf } from '../../src/blocks/command-builder/conflicts.ts';
 import type { CommandBuilder } from '../../src/blocks/command-builder/schema.ts';
 import { loadCourse } from '../../src/course/load-course.ts';
-import { CONFORMANCE, fixture } from '../helpers/fixtures.ts';
+import { CONFORMANCE, fixture, fixtureCourse } from '../helpers/fixtures.ts';
 import { dataOf } from './support.ts';
 
 const builder = (path: string): CommandBuilder => dataOf(fixture(path), 'command-builder');
@@ -11,7 +20,7 @@ describe('assemble, fixture builders', () => {
   const flat = builder('command-builder/flat-options.md');
 
   it('A: base, then each chosen piece in order, flag and value separated by one space', () => {
-    expect(assemble(flat, [0, 0, 0, '/srv/dumps/shop.dump', true, 0, true])).toBe(
+    expect(assemble(flat, [0, 0, 0, '/srv/dumps/shop.dump', true, true, true])).toBe(
       'pg_dump --dbname=<database> -F c --table=orders --table=order_lines --file /srv/dumps/shop.dump --no-owner --no-privileges --no-comments --clean',
     );
   });
@@ -59,18 +68,41 @@ describe('assemble, fixture builders', () => {
   });
 });
 
-describe('defaultSelections', () => {
-  it('starts flat choices on their first value, switches off and text empty', () => {
+describe('defaultSelections: a builder starts from the base alone', () => {
+  it("starts every select on (none): the author's empty choice when it has one, else our own; switches off, text empty", () => {
     const flat = builder('command-builder/flat-options.md');
-    expect(defaultSelections(flat)).toEqual([0, 0, 0, '', false, 0, false]);
-    expect(assemble(flat, defaultSelections(flat))).toBe(
-      'pg_dump --dbname=<database> -F c --table=orders --table=order_lines --no-privileges --no-comments',
-    );
+    // Database has ["", "Your user's default"] (index 2); Format and Tables have no empty choice.
+    expect(defaultSelections(flat)).toEqual([2, null, null, '', false, false, false]);
+    expect(assemble(flat, defaultSelections(flat))).toBe('pg_dump');
   });
 
-  it('starts template parts with the required ones chosen and the optional ones empty', () => {
+  it('starts template parts unchosen, required or not, and names the required ones still missing', () => {
     const parts = builder('command-builder/template-parts.md');
-    expect(defaultSelections(parts)).toEqual([0, 0, null]);
+    expect(defaultSelections(parts)).toEqual([null, null, null]);
+    expect(assemble(parts, defaultSelections(parts))).toBe('SELECT cron.schedule(');
+    expect(missingRequired(parts, defaultSelections(parts))).toEqual(['Job name', 'Schedule']);
+    expect(missingRequired(parts, [0, 1, null])).toEqual([]);
+  });
+
+  it('starts every fixture and conformance builder on its base alone', () => {
+    const all = [...fixtureCourse().lessons, ...loadCourse(CONFORMANCE).lessons].flatMap((l) =>
+      l.nodes.flatMap((n) => (n.kind === 'block' && n.ok && n.block.type === 'command-builder' ? [n.block.data] : [])),
+    );
+    expect(all.length).toBeGreaterThan(10);
+    for (const b of all) expect(assemble(b, defaultSelections(b)), b.id).toBe(b.join === 'concat' ? b.base : b.base.trim());
+  });
+
+  it('never needs a second "none" entry: only selects without an empty choice get one', () => {
+    const flat = builder('command-builder/flat-options.md');
+    expect(flat.pieces.map((p) => (p.kind === 'choice' ? emptyChoice(p) : 'n/a'))).toEqual([
+      2,
+      undefined,
+      undefined,
+      'n/a',
+      'n/a',
+      'n/a',
+      'n/a',
+    ]);
   });
 });
 
@@ -97,11 +129,12 @@ describe('assemble, conformance course builders', () => {
 
   it('flat options with the toggle on', () => {
     const b = dataOf(page('Backups/logical-dumps.md'), 'command-builder');
-    expect(b.pieces.map((p) => p.kind)).toEqual(['choice', 'text', 'switch', 'choice']);
-    expect(assemble(b, [0, '/srv/backups/x.sql', true, 0])).toBe(
+    // The Routines toggle, `[["--routines --triggers", "on"], ["", "off"]]`, is a switch.
+    expect(b.pieces.map((p) => p.kind)).toEqual(['choice', 'text', 'switch', 'switch']);
+    expect(assemble(b, [0, '/srv/backups/x.sql', true, true])).toBe(
       'mysqldump --all-databases --result-file /srv/backups/x.sql --single-transaction --routines --triggers',
     );
-    expect(assemble(b, [2, '', false, 1])).toBe('mysqldump');
+    expect(assemble(b, [2, '', false, false])).toBe('mysqldump');
   });
 
   it('groups with switches', () => {
@@ -158,6 +191,7 @@ describe('a toggle with a flag', () => {
     id: 't',
     base: 'pg_dump',
     join: 'space',
+    conflicts: [],
     pieces: [
       {
         kind: 'choice',
@@ -178,5 +212,53 @@ describe('a toggle with a flag', () => {
 
   it('adds nothing when off (the chosen value is empty)', () => {
     expect(assemble(toggle, [1])).toBe('pg_dump');
+  });
+});
+
+describe('conflicts: options the tool refuses together', () => {
+  const b = builder('command-builder/conflicts.md');
+  const blocked = (sel: Selection[]) => blockedBy(b.pieces, b.conflicts ?? [], sel).map((x) => [x.piece, x.choice ?? null, x.by]);
+
+  it("gathers the block's groups and the options' own", () => {
+    expect(b.conflicts).toEqual([
+      { flags: ['--all-databases', '--databases'], reason: '--all-databases already dumps every database' },
+      { flags: ['--single-transaction', '--lock-all-tables'], reason: 'mysqldump takes either a snapshot or a global lock, not both' },
+      { flags: ['--single-transaction', '--lock-tables'] },
+    ]);
+  });
+
+  it('names whole pieces by their flag, single choices by their value', () => {
+    expect(targetsOf(b.pieces, '--databases')).toEqual([{ piece: 1 }]);
+    expect(targetsOf(b.pieces, '--lock-all-tables')).toEqual([{ piece: 3, choice: 0 }]);
+    expect(targetsOf(b.pieces, '--dbname')).toEqual([]);
+    const flat = builder('command-builder/flat-options.md');
+    expect(targetsOf(flat.pieces, '--dbname')).toEqual([
+      { piece: 0, choice: 0 },
+      { piece: 0, choice: 1 },
+    ]);
+    expect(targetsOf(flat.pieces, '-F')).toEqual([{ piece: 1 }]);
+    expect(targetsOf(flat.pieces, '-F p')).toEqual([{ piece: 1, choice: 2 }]);
+    expect(targetsOf(flat.pieces, '--no-comments')).toEqual([{ piece: 5 }]);
+  });
+
+  it('rules out the other members of a group once one adds something, with the reason', () => {
+    expect(blocked([false, '', false, null, false])).toEqual([]);
+    expect(blocked([true, '', false, null, false])).toEqual([[1, null, '--all-databases']]);
+    expect(blocked([false, ' shop ', false, null, false])).toEqual([[0, null, '--databases']]);
+    expect(blocked([false, '', true, null, false])).toEqual([
+      [3, 0, '--single-transaction'],
+      [3, 1, '--single-transaction'],
+    ]);
+    expect(blocked([false, '', false, 0, false])).toEqual([[2, null, '--lock-all-tables']]);
+    expect(blockedText(blockedBy(b.pieces, b.conflicts ?? [], [true, '', false, null, false])[0]!)).toBe(
+      'Not with --all-databases: --all-databases already dumps every database',
+    );
+  });
+
+  it('is an error when a name matches nothing in the builder', () => {
+    const page = fixture('command-builder/invalid-conflict.md');
+    expect(page.problems.map((p) => [p.name, p.path, p.message])).toEqual([
+      ['BuilderConflictUnknown', 'conflicts.0.1', '"conflicts" names "--lock-all-table", which no option or choice of this builder adds.'],
+    ]);
   });
 });

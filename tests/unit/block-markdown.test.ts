@@ -1,5 +1,10 @@
-/** Markdown fields of blocks are read with the page: links, images, admonitions and their problems. */
+/**
+ * Markdown fields of blocks are read with the page: links, images,
+ * admonitions and their problems. Text fields (quiz feedback, narration,
+ * annotations, hints) are not Markdown: what they hold is shown as written.
+ */
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { blockMarkdownHtml } from '../../src/render/prose.ts';
 import { fixture } from '../helpers/fixtures.ts';
@@ -14,12 +19,21 @@ const html = async (file: string, type: string, path: string) => {
 describe('links and images inside block Markdown', () => {
   const FILE = 'page/block-markdown.md';
 
-  it('point .md links at site routes, keeping anchors, in every kind of block', async () => {
+  it('point .md links at site routes, keeping anchors, in every kind of block with Markdown fields', async () => {
     expect(await html(FILE, 'exercise', 'scenario')).toContain('<a href="/page/no-blocks/">the page without blocks</a>');
-    expect(await html(FILE, 'exercise', 'hints.0')).toContain('href="/page/Other%20Notes/target%20page/#mount-points"');
-    expect(await html(FILE, 'quiz', 'questions.0.options.0.feedback')).toContain('href="/page/Other%20Notes/target%20page/#mount-points"');
-    expect(await html(FILE, 'quiz', 'questions.0.options.1.feedback')).toContain('<a href="/">the home page</a>');
-    expect(await html(FILE, 'terminal', 'steps.0.narration')).toContain('<a href="/page/no-blocks/">the runbook</a>');
+    expect(await html(FILE, 'exercise', 'tasks.0.answer')).toContain('href="/page/Other%20Notes/target%20page/#mount-points"');
+    expect(await html(FILE, 'code-walkthrough', 'description')).toContain('<a href="/">the home page</a>');
+    expect(await html(FILE, 'terminal', 'description')).toContain('<a href="/page/no-blocks/">the runbook</a>');
+  });
+
+  it('leave text fields out: they are not read as Markdown, so their link syntax is not a link', () => {
+    const fields = (type: string) => {
+      const b = blocksOf(fixture(FILE)).find((x) => x.type === type);
+      return b?.ok ? Object.keys(b.prose) : [];
+    };
+    expect(fields('quiz')).toEqual([]);
+    expect(fields('terminal')).toEqual(['description']);
+    expect(fields('code-walkthrough')).toEqual(['description']);
   });
 
   it('resolve Markdown images relative to the page file', async () => {
@@ -63,12 +77,13 @@ describe('links and images inside block Markdown', () => {
     expect(scenario).toContain('<span class="db-missing-image"');
   });
 
-  it('name the field as the author wrote it when a variant renames it (explanation is read as feedback)', () => {
+  it('name the field as the author wrote it when a variant renames it (task is read as prompt)', () => {
     const page = parseLesson(
-      '```quiz\nquestions:\n  - question: "Q?"\n    options:\n      - {text: a, correct: true, explanation: "See [x](gone.md)."}\n      - {text: b}\n```\n',
+      '```exercise\ntitle: T\ntype: scenario\nscenario: S\ntasks:\n  - task: "See [x](gone.md)."\n    answer: "a"\n```\n',
       'q.md',
       { pages: new Map([['q.md', 'q']]), assets: new Set<string>(), base: '/' },
+      blockRegistry,
     );
-    expect(page.problems.map((p) => [p.name, p.line, p.path])).toEqual([['LinkMissing', 1, 'questions.0.options.0.explanation']]);
+    expect(page.problems.map((p) => [p.name, p.line, p.path])).toEqual([['LinkMissing', 1, 'tasks.0.task']]);
   });
 });

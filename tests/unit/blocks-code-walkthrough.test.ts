@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { dataOf, seen } from './support.ts';
@@ -52,6 +53,7 @@ describe('invalid code walkthroughs', () => {
       '```code-walkthrough\ncode: |\n  one\n  two\nannotations:\n  - line: 0\n    text: x\n```\n',
       'w.md',
       EMPTY_INDEX,
+      blockRegistry,
     );
     expect(page.problems.map((p) => [p.severity, p.path])).toEqual([['error', 'annotations.0.line']]);
   });

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { dataOf, seen } from './support.ts';
 
 const EMPTY_INDEX = { pages: new Map<string, string>(), assets: new Set<string>(), base: '/' };
-const builderPage = (body: string) => parseLesson(`# T\n\n\`\`\`command-builder\n${body}\n\`\`\`\n`, 'b.md', EMPTY_INDEX);
+const builderPage = (body: string) => parseLesson(`# T\n\n\`\`\`command-builder\n${body}\n\`\`\`\n`, 'b.md', EMPTY_INDEX, blockRegistry);
 
 describe('command-builder variants', () => {
-  it('A, flat options: select, text, flag and toggle become choice, text and switch pieces', () => {
+  it('A, flat options: select, text, flag and toggle become choice, text and switch pieces (a one-value toggle is a switch)', () => {
     const b = dataOf(fixture('command-builder/flat-options.md'), 'command-builder');
     expect(b).toMatchObject({
       id: 'command-builder-flat-options-command-builder-1',
@@ -69,16 +70,8 @@ describe('command-builder variants', () => {
         required: false,
         choices: [],
       },
-      {
-        kind: 'choice',
-        flag: '',
-        label: 'Privileges and comments',
-        required: false,
-        choices: [
-          { value: '--no-privileges --no-comments', label: 'off' },
-          { value: '', label: 'on' },
-        ],
-      },
+      // `[["--no-privileges --no-comments", off], ["", on]]`: one value, so a switch that adds it, named for what it turns off.
+      { kind: 'switch', flag: '--no-privileges --no-comments', label: 'Privileges and comments: off', required: false, choices: [] },
       { kind: 'switch', flag: '--clean', label: 'Drop before create', required: false, choices: [] },
     ]);
   });

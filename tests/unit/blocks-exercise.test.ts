@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { dataOf, seen } from './support.ts';
 
 const EMPTY_INDEX = { pages: new Map<string, string>(), assets: new Set<string>(), base: '/' };
-const exercisePage = (body: string) => parseLesson(`\`\`\`exercise\n${body}\n\`\`\`\n`, 'e.md', EMPTY_INDEX);
+const exercisePage = (body: string) => parseLesson(`\`\`\`exercise\n${body}\n\`\`\`\n`, 'e.md', EMPTY_INDEX, blockRegistry);
 
 describe('exercise variants', () => {
   it('A: scenario, hints and a Markdown solution, with the difficulty', () => {
@@ -52,12 +53,13 @@ describe('exercise variants', () => {
         {
           prompt: 'Test the gzip stream of shop.sql.gz without unpacking it.',
           hint: 'gzip has a test mode.',
-          answer: 'gzip -t /srv/dumps/shop.sql.gz',
+          // Bare code arrives fenced, so it shows as code (bare-code.ts).
+          answer: '```bash\ngzip -t /srv/dumps/shop.sql.gz\n```',
         },
         {
           prompt: 'Show the last line of the dump.',
           hint: 'A complete mysqldump file ends with a comment.',
-          answer: 'zcat /srv/dumps/shop.sql.gz | tail -n 1',
+          answer: '```bash\nzcat /srv/dumps/shop.sql.gz | tail -n 1\n```',
         },
       ],
     });

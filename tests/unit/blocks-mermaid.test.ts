@@ -1,8 +1,14 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mermaidMarkup } from '../../src/blocks/mermaid/markup.ts';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { proseToHtml } from '../../src/render/prose.ts';
-import { fixture } from '../helpers/fixtures.ts';
+import { loadCourse } from '../../src/course/load-course.ts';
+import { verifyCourse } from '../../src/course/verify.ts';
+import { FIXTURES, fixture, fixtureCourse } from '../helpers/fixtures.ts';
 import { blocksOf, dataOf } from './support.ts';
 
 describe('mermaid diagrams', () => {
@@ -23,7 +29,7 @@ describe('mermaid diagrams', () => {
   });
 
   it('reports an empty diagram', () => {
-    const empty = parseLesson('```mermaid\n\n```\n', 'm.md', { pages: new Map(), assets: new Set(), base: '/' });
+    const empty = parseLesson('```mermaid\n\n```\n', 'm.md', { pages: new Map(), assets: new Set(), base: '/' }, blockRegistry);
     expect(empty.problems.map((p) => [p.name, p.line, p.block, p.message])).toEqual([['EmptyBlock', 1, 'mermaid', 'The block is empty.']]);
   });
 });
@@ -51,7 +57,58 @@ describe('Mermaid fences that are not blocks', () => {
 
   it('are the same markup as a mermaid block', () => {
     expect(mermaidMarkup('x', 'graph TD\n  A --> B')).toBe(
-      '<db-mermaid id="x" class="db-block db-mermaid"><figure class="mermaid-figure"><pre class="mermaid-source" tabindex="0"><code>graph TD\n  A --&#62; B</code></pre></figure></db-mermaid>',
+      '<db-mermaid id="x" class="db-block db-mermaid"><figure class="mermaid-figure"><pre class="mermaid-source" tabindex="0"><code>graph TD\n  A --&gt; B</code></pre></figure></db-mermaid>',
     );
   });
+});
+
+describe("mermaid's parser at build and check time", () => {
+  it('accepts every diagram kind real courses use, blocks and fences in prose', async () => {
+    const course = await verifyCourse({
+      ...fixtureCourse(),
+      pages: [fixture('mermaid/diagrams.md'), fixture('mermaid/in-prose.md')],
+      problems: [],
+    });
+    expect(course.problems).toEqual([]);
+  }, 60_000);
+
+  it('reports a syntax error at the file line mermaid stops at, and turns the block into an error box', async () => {
+    const page = loadCourse(FIXTURES).pages.find((p) => p.file === 'mermaid/invalid-syntax.md');
+    if (!page) throw new Error('no fixture');
+    const course = await verifyCourse({ ...fixtureCourse(), pages: [page], problems: [] });
+    expect(course.problems.map((p) => [p.name, p.line, p.block, p.path, p.message])).toEqual([
+      [
+        'DiagramSyntax',
+        9,
+        'mermaid',
+        '',
+        expect.stringMatching(
+          /^The diagram does not parse \(mermaid's parser stops at line 12 of the file\): Parse error on line 3: Expecting .*/,
+        ),
+      ],
+      [
+        'DiagramSyntax',
+        16,
+        'mermaid',
+        '',
+        expect.stringMatching(/^The diagram does not parse \(mermaid's parser stops at line 19 of the file\): /),
+      ],
+    ]);
+    const blocks = blocksOf(page);
+    expect(blocks.map((b) => b.ok)).toEqual([false, true]);
+    expect(blocks[0]?.ok === false && blocks[0].source).toContain('B --> --> C ((');
+  }, 60_000);
+
+  it('is run by the check command (not only by the site build)', () => {
+    const r = spawnSync(process.execPath, ['src/cli/main.ts', 'check', join(FIXTURES, 'mermaid'), '--json'], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const report = JSON.parse(r.stdout) as { problems: { file: string; line: number; name: string }[] };
+    expect(report.problems.map((p) => [p.file, p.line, p.name])).toEqual([
+      ['invalid-syntax.md', 9, 'DiagramSyntax'],
+      ['invalid-syntax.md', 16, 'DiagramSyntax'],
+    ]);
+  }, 60_000);
 });

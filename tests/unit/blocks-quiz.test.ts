@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { blocksOf, dataOf, seen } from './support.ts';
 
 const EMPTY_INDEX = { pages: new Map<string, string>(), assets: new Set<string>(), base: '/' };
-const quizPage = (body: string) => parseLesson(`# T\n\n\`\`\`quiz\n${body}\n\`\`\`\n`, 'q.md', EMPTY_INDEX);
+const quizPage = (body: string) => parseLesson(`# T\n\n\`\`\`quiz\n${body}\n\`\`\`\n`, 'q.md', EMPTY_INDEX, blockRegistry);
 
 describe('quiz variants', () => {
   it('A, single question: options keep backticks and <placeholders> as text, feedback per option', () => {

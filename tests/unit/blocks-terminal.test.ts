@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { fixture, fixtureSource } from '../helpers/fixtures.ts';
 import { blocksOf, dataOf, seen } from './support.ts';
@@ -70,7 +71,7 @@ describe('invalid terminals', () => {
       },
     ]);
     expect(page.problems[0]?.hint).toBe(
-      'A "|" block takes its indentation from its first line, and this one is indented deeper than the lines after it. Write "|2" instead of "|" to fix the indentation, or indent every line alike.',
+      'A "|" block takes its indentation from its first line, and the one at line 13 is indented deeper than the lines after it. Write "|2" instead of "|" to fix the indentation, or indent every line alike.',
     );
     // The rest of the page is still there.
     expect(page.title).toBe('First output line indented deeper');
@@ -79,7 +80,7 @@ describe('invalid terminals', () => {
 
   it('the fix the hint suggests makes the block valid and keeps the table aligned', () => {
     const fixed = fixtureSource('terminal/invalid-deeper-first-line.md').replace('output: |\n', 'output: |2\n');
-    const page = parseLesson(fixed, 'terminal/fixed.md', EMPTY_INDEX);
+    const page = parseLesson(fixed, 'terminal/fixed.md', EMPTY_INDEX, blockRegistry);
     expect(page.problems).toEqual([]);
     expect(dataOf(page, 'terminal').steps[0]?.output).toBe('  +------+\n| n    |\n+------+\n| 9120 |');
   });
@@ -99,7 +100,7 @@ describe('invalid terminals', () => {
   });
 
   it('names the step and field of a bad value', () => {
-    const page = parseLesson('```terminal\nsteps:\n  - command: ls\n  - command: [a, b]\n```\n', 't.md', EMPTY_INDEX);
+    const page = parseLesson('```terminal\nsteps:\n  - command: ls\n  - command: [a, b]\n```\n', 't.md', EMPTY_INDEX, blockRegistry);
     expect(page.problems.map((p) => [p.name, p.line, p.path])).toEqual([['FieldType', 1, 'steps.1.command']]);
   });
 });

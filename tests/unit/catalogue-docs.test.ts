@@ -1,7 +1,7 @@
 /** docs/errors.md lists exactly the names in the problem catalogue. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalogue } from '../../src/lesson/errors.ts';
+import { catalogue } from '../../src/problems/catalogue.ts';
 
 describe('docs/errors.md', () => {
   it('lists every catalogue entry and nothing else', () => {

@@ -63,11 +63,11 @@ describe('links: strict', () => {
     expect(summary(variant('links: warn\n'))).toEqual(warn);
   });
 
-  it('check --strict fails on the broken link, and passes the same course in warning mode', () => {
+  it('check --strict fails on the broken link, and passes the same course in warning mode', async () => {
     quiet();
-    expect(runCheck([STRICT, '--strict'], STRICT)).toBe(1);
+    expect(await runCheck([STRICT, '--strict'], STRICT)).toBe(1);
     const relaxed = variant(null);
-    expect(runCheck([relaxed, '--strict'], relaxed)).toBe(0);
+    expect(await runCheck([relaxed, '--strict'], relaxed)).toBe(0);
   });
 
   it('the strict build refuses to build the course, listing the errors', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assetUrl, normalisePath, resolveImage, resolveLink, routeOf, routeUrl, type CourseIndex } from '../../src/lesson/links.ts';
 import { angleSpacedDestinations } from '../../src/lesson/markdown.ts';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { mdNodes, seen } from './support.ts';
@@ -88,10 +89,46 @@ describe('resolveLink', () => {
     expect(resolveLink(index(), FROM, 'notes.txt')).toEqual({ ok: true, url: '/Backups/notes.txt' });
   });
 
-  it('leaves external links, bare anchors and unknown non-page paths alone', () => {
-    for (const url of ['https://www.postgresql.org/docs/', 'mailto:dba@example.com', '//cdn.example.com/x.md', '#mount-points', 'other/']) {
+  it('reports a link to a file the course does not hold, like a missing page', () => {
+    expect(resolveLink(index(), FROM, 'scripts/backup.sh')).toEqual({ ok: false, resolved: 'Backups/scripts/backup.sh', file: true });
+    expect(resolveLink(index(), FROM, '../downloads/shop%20dump.sql.gz')).toEqual({
+      ok: false,
+      resolved: 'downloads/shop dump.sql.gz',
+      file: true,
+    });
+  });
+
+  it('leaves external links, bare anchors and paths without an extension alone', () => {
+    for (const url of [
+      'https://www.postgresql.org/docs/',
+      'mailto:dba@example.com',
+      '//cdn.example.com/x.md',
+      '#mount-points',
+      'other/',
+      'other',
+    ]) {
       expect(resolveLink(index(), FROM, url)).toBeNull();
     }
+  });
+
+  it('puts a missing file on the check list with the path looked for, and marks the link', async () => {
+    const idx: CourseIndex = { pages: new Map([['a.md', 'a']]), assets: new Set(['tools/ok.sh']), base: '/' };
+    const page = parseLesson('# T\n\nRun [the script](tools/backup.sh) or [this one](tools/ok.sh).\n', 'a.md', idx, blockRegistry);
+    expect(page.problems.map(seen)).toEqual([
+      {
+        name: 'LinkFileMissing',
+        severity: 'warning',
+        file: 'a.md',
+        line: 3,
+        block: 'link',
+        path: '',
+        message: 'Link to "tools/backup.sh": no such file in the course (looked for "tools/backup.sh").',
+      },
+    ]);
+    const { proseToHtml } = await import('../../src/render/prose.ts');
+    const html = await proseToHtml(page.nodes[0] as Parameters<typeof proseToHtml>[0]);
+    expect(html).toContain('<a href="tools/backup.sh" data-missing="true" title="This file is missing from the course">the script</a>');
+    expect(html).toContain('<a href="/tools/ok.sh">this one</a>');
   });
 });
 
@@ -249,7 +286,7 @@ describe('problem locations inside admonitions and reference-style images', () =
   const idx: CourseIndex = { pages: new Map([['a.md', 'a']]), assets: new Set(['pic.png']), base: '/' };
 
   it('reports the line of a missing link inside an admonition body', () => {
-    const page = parseLesson('# T\n\n!!! note\n    See [x](missing.md) here.\n', 'a.md', idx);
+    const page = parseLesson('# T\n\n!!! note\n    See [x](missing.md) here.\n', 'a.md', idx, blockRegistry);
     expect(page.problems.map((p) => [p.name, p.line])).toEqual([['LinkMissing', 4]]);
   });
 
@@ -257,7 +294,7 @@ describe('problem locations inside admonitions and reference-style images', () =
   // 4-space indent was removed (src/lesson/admonitions.ts), and adds no column offset, so
   // the column is 4 too small: "    See [x](missing.md)" gives column 5, the link is at 9.
   it('reports the file column of a missing link inside an admonition body', () => {
-    const page = parseLesson('# T\n\n!!! note\n    See [x](missing.md) here.\n', 'a.md', idx);
+    const page = parseLesson('# T\n\n!!! note\n    See [x](missing.md) here.\n', 'a.md', idx, blockRegistry);
     expect(page.problems.map((p) => [p.line, p.column])).toEqual([[4, 9]]);
   });
 
@@ -265,7 +302,7 @@ describe('problem locations inside admonitions and reference-style images', () =
   // reference's `definition` is checked as a link (non-.md → "not ours"), so a missing
   // image written reference-style (`![alt][pic]` + `[pic]: nowhere.png`) is never reported.
   it('reports a missing image written reference-style', () => {
-    const page = parseLesson('# T\n\n![alt][pic]\n\n[pic]: nowhere.png\n', 'a.md', idx);
+    const page = parseLesson('# T\n\n![alt][pic]\n\n[pic]: nowhere.png\n', 'a.md', idx, blockRegistry);
     expect(page.problems.map((p) => [p.name, p.block, p.message])).toEqual([
       ['ImageMissing', 'image', 'Image "nowhere.png" not found (looked for "nowhere.png").'],
     ]);

@@ -49,20 +49,33 @@ describe('mkdocs.yml that cannot be fully used', () => {
     return loadCourse(dir);
   };
 
-  it('reads the folder itself, with a warning, when docs_dir names no folder', () => {
+  it('is an error, and reads nothing (never the repository root), when docs_dir names no folder', () => {
     const c = project('site_name: Drills\ndocs_dir: lessons\n', { 'README.md': '# Home\n' });
-    expect(c.lessons.map((l) => l.file)).toEqual(['README.md']);
+    expect(c.pages).toEqual([]);
+    expect(c.lessons).toEqual([]);
     expect(c.title).toBe('Drills');
     expect(c.problems.map(seen)).toEqual([
       {
-        name: 'MkDocsConfig',
-        severity: 'warning',
+        name: 'MkDocsDocsDirMissing',
+        severity: 'error',
         file: 'mkdocs.yml',
         line: 1,
         block: 'page',
         path: '',
-        message: 'mkdocs.yml: docs_dir "lessons" is not a folder, so the pages are read from the folder of mkdocs.yml.',
+        message: 'mkdocs.yml: the pages folder docs_dir "lessons" does not exist, so there is no course to read; MkDocs stops here too.',
       },
+    ]);
+  });
+
+  it('is the same error when docs_dir is not given and there is no docs/ folder', () => {
+    const c = project('site_name: Drills\n', { 'README.md': '# Home\n', 'notes/a.md': '# A\n' });
+    expect(c.pages).toEqual([]);
+    expect(c.problems.map((p) => [p.name, p.severity, p.message])).toEqual([
+      [
+        'MkDocsDocsDirMissing',
+        'error',
+        'mkdocs.yml: the pages folder "docs" (MkDocs\' default docs_dir) does not exist, so there is no course to read; MkDocs stops here too.',
+      ],
     ]);
   });
 
@@ -77,5 +90,23 @@ describe('mkdocs.yml that cannot be fully used', () => {
     const c = project('site_name: Drills\n', { 'docs/index.md': '# Home\n', 'docs/b.md': '# B\n', 'docs/a.md': '# A\n' });
     expect(c.lessons.map((l) => l.file)).toEqual(['index.md', 'a.md', 'b.md']);
     expect(c.problems).toEqual([]);
+  });
+});
+
+describe('pages that are not lessons', () => {
+  const course = loadCourse(join(FIXTURES, 'machinery'));
+
+  it("are read, checked and counted, but are not in the navigation or the reading order (template other than a lesson's, search: exclude)", () => {
+    expect(course.pages.map((l) => l.file).sort()).toEqual(['README.md', 'invalid-admin.md', 'lesson.md', 'print.md', 'tags.md']);
+    expect(course.lessons.map((l) => l.file)).toEqual(['README.md', 'lesson.md', 'tags.md']);
+    expect(allSections(course.nav).flatMap((s) => s.pages.map((p) => p.file))).toEqual(['lesson.md', 'tags.md']);
+    // invalid-admin.md has a broken quiz: reported like any page's.
+    expect(course.problems.map((p) => [p.file, p.name])).toEqual([['invalid-admin.md', 'QuizNoCorrect']]);
+    expect(course.blockCounts.quiz).toBe(2);
+  });
+
+  it('Markdown under assets/ is an asset, not a page', () => {
+    expect(course.pages.some((l) => l.file.startsWith('assets/'))).toBe(false);
+    expect(course.index.assets.has('assets/snippets/intro.md')).toBe(true);
   });
 });

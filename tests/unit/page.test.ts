@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson, slugId } from '../../src/lesson/parse-lesson.ts';
 import { fixture, fixtureCourse } from '../helpers/fixtures.ts';
 import { blocksOf, mdNodes, seen } from './support.ts';
@@ -104,6 +105,7 @@ describe('block ids', () => {
       '```quiz\nid: first-check\nquestion: a\noptions: [{text: x, correct: true}, {text: y}]\n```\n\n```quiz\nquestion: b\noptions: [{text: x, correct: true}, {text: y}]\n```\n',
       'Drills/Restore.md',
       EMPTY_INDEX,
+      blockRegistry,
     );
     expect(blocksOf(page).map((b) => b.id)).toEqual(['first-check', 'drills-restore-quiz-2']);
   });
@@ -128,12 +130,14 @@ describe('the fixture course as a site', () => {
       'command-builder',
       'exercise',
       'lab',
+      'machinery',
       'mermaid',
       'mkdocs-project',
       'page',
       'quiz',
       'reader',
       'terminal',
+      'text',
     ]);
     const pageSection = course.nav.sections.find((s) => s.route === 'page');
     expect(pageSection?.sections.map((s) => s.route)).toEqual(['page/Other Notes']);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { terminalBlock } from '../../src/cli/replay-block.ts';
 import { authorMask, BUILT_IN_MASKS, lineDiff, maskOutput } from '../../src/cli/replay-masks.ts';
@@ -140,7 +141,7 @@ describe('recorded blocks', () => {
   it('read back as a valid terminal block with the same commands, outputs, narration and record', () => {
     const md = terminalBlock(replay);
     expect(md).toContain('    output: |2\n       orders\n');
-    const data = dataOf(parseLesson(md, 'page.md', EMPTY_INDEX), 'terminal');
+    const data = dataOf(parseLesson(md, 'page.md', EMPTY_INDEX, blockRegistry), 'terminal');
     expect(data).toEqual({
       id: replay.id,
       title: replay.title,
@@ -151,7 +152,7 @@ describe('recorded blocks', () => {
   });
 
   it('are checked against their script and against a fresh run', () => {
-    const data = dataOf(parseLesson(terminalBlock(replay), 'page.md', EMPTY_INDEX), 'terminal');
+    const data = dataOf(parseLesson(terminalBlock(replay), 'page.md', EMPTY_INDEX, blockRegistry), 'terminal');
     const script = parseReplayScript(
       `#% title: Dump and restore\n#% scenario: A small \`shop\` database. It has two tables.\n` +
         `#> Dump it. One snapshot.\nmysqldump shop > /srv/backups/shop.sql\n` +

@@ -1,19 +1,19 @@
 /** Small accessors over parsed lessons, shared by the unit tests. */
 import type { Root, RootContent } from 'mdast';
 import { visit } from 'unist-util-visit';
-import type { BlockData, BlockType } from '../../src/blocks/registry.ts';
-import type { Problem } from '../../src/lesson/errors.ts';
-import type { AdmonitionNode, BlockNode, Lesson, LessonNode, MarkdownNode } from '../../src/lesson/parse-lesson.ts';
+import type { BlockData, BlockType, CourseBlockNode, CourseLesson } from '../../src/blocks/registry.ts';
+import type { Problem } from '../../src/problems/catalogue.ts';
+import type { AdmonitionNode, Lesson, LessonNode, MarkdownNode } from '../../src/lesson/parse-lesson.ts';
 
 /** The block nodes of a lesson, in page order. */
-export function blocksOf(lesson: Lesson): BlockNode[] {
-  return lesson.nodes.filter((n): n is BlockNode => n.kind === 'block');
+export function blocksOf(lesson: CourseLesson): CourseBlockNode[] {
+  return lesson.nodes.filter((n): n is CourseBlockNode => n.kind === 'block');
 }
 
 /** The validated data of the only (or the n-th) block of `type`; throws if it failed validation. */
 type DataOf<T extends BlockType> = Extract<BlockData, { type: T }>['data'];
 
-export function dataOf<T extends BlockType>(lesson: Lesson, type: T, n = 0): DataOf<T> {
+export function dataOf<T extends BlockType>(lesson: CourseLesson, type: T, n = 0): DataOf<T> {
   const node = blocksOf(lesson).filter((b) => b.type === type)[n];
   if (!node) throw new Error(`${lesson.file}: no ${type} block #${n}`);
   if (!node.ok) throw new Error(`${lesson.file}: ${type} block #${n} failed: ${node.problems.map((p) => p.message).join('; ')}`);

@@ -1,8 +1,9 @@
 /** Block and front matter YAML: what an author sees when the YAML is not what they meant. */
 import { describe, expect, it } from 'vitest';
 import { readFrontMatter } from '../../src/lesson/front-matter.ts';
+import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
-import { blockScalarIndentFix } from '../../src/lesson/yaml.ts';
+import { blockScalarFixes, blockScalarIndentFix } from '../../src/lesson/yaml.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { blocksOf, dataOf, seen } from './support.ts';
 
@@ -50,7 +51,7 @@ describe('aliases that resolve to nothing', () => {
       'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
       'options: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
     ].join('\n');
-    const page = parseLesson(`# T\n\n\`\`\`quiz\n${bomb}\n\`\`\`\n`, 'q.md', EMPTY_INDEX);
+    const page = parseLesson(`# T\n\n\`\`\`quiz\n${bomb}\n\`\`\`\n`, 'q.md', EMPTY_INDEX, blockRegistry);
     expect(page.problems.map((p) => [p.name, p.line, p.message])).toEqual([
       ['YamlSyntax', 3, "The block's YAML does not parse: Too many aliases: expanding them would make more than 100 copies (line 6)"],
     ]);
@@ -61,6 +62,7 @@ describe('aliases that resolve to nothing', () => {
       '```quiz\nquestion: "Q?"\nx: &why "Because."\noptions:\n  - {text: a, correct: true, feedback: *why}\n  - {text: b}\n```\n',
       'q.md',
       EMPTY_INDEX,
+      blockRegistry,
     );
     expect(page.problems).toEqual([]);
     const [quiz] = blocksOf(page);
@@ -117,6 +119,7 @@ describe('YAML that MkDocs reads but strict parsers reject', () => {
       '```terminal\nsteps:\n  - command: date\n    output: 2025-03-02\n    narration: "The day\n    of the dump."\n```\n',
       't.md',
       EMPTY_INDEX,
+      blockRegistry,
     );
     expect(page.problems.map((p) => p.name)).toEqual(['YamlLenient']);
     const [t] = blocksOf(page);
@@ -172,7 +175,8 @@ describe('the indentation indicator suggested for a deeper first line', () => {
 });
 
 describe('field values out of range say what was written and what is allowed', () => {
-  const problemsOf = (body: string) => parseLesson(`# Page\n\n${body}\n`, 'p.md', EMPTY_INDEX).problems.map((p) => p.message);
+  const problemsOf = (body: string) =>
+    parseLesson(`# Page\n\n${body}\n`, 'p.md', EMPTY_INDEX, blockRegistry).problems.map((p) => p.message);
 
   it('names the number and its lower bound', () => {
     const body = ['```code-walkthrough', 'code: |', '  SELECT 1;', 'annotations:', '  - line: 0', '    text: Too early', '```'].join('\n');
@@ -195,5 +199,45 @@ describe('field values out of range say what was written and what is allowed', (
     expect(problemsOf(body)).toEqual([
       'Field "engines.0" is not valid: it is the text "oracle", but it must be one of "mariadb", "postgresql".',
     ]);
+  });
+
+  it('covers every mis-indented block scalar of the block, each at its own line', () => {
+    const body = [
+      'steps:',
+      '  - command: psql -c "select 1"',
+      '    output: |',
+      '       ?column?',
+      '      ----------',
+      '    narration: one',
+      '  - command: mysql -e "select 1"',
+      '    output: |',
+      '          1',
+      '      ---',
+      '  - command: ls',
+      '    output: |',
+      '      fine',
+      '      lines',
+    ].join('\n');
+    expect(blockScalarFixes(body, 10)).toEqual([
+      { line: 12, indicator: 2, needed: 2 },
+      { line: 17, indicator: 2, needed: 2 },
+    ]);
+    const page = parseLesson(`\`\`\`terminal\n${body}\n\`\`\`\n`, 't.md', EMPTY_INDEX, blockRegistry);
+    expect(page.problems[0]?.hint).toBe(
+      'A "|" block takes its indentation from its first line, and the ones at lines 4 and 9 are indented deeper than the lines after them. Write "|2" at line 4 and "|2" at line 9 instead of "|" to fix the indentation, or indent every line alike.',
+    );
+  });
+
+  it('never suggests an indicator above 9, which YAML does not have', () => {
+    const body = ['steps:', '  - command: x', '    output: |', '                  deep', '              less', '              deep'].join(
+      '\n',
+    );
+    expect(blockScalarFixes(body)).toEqual([{ line: 3, indicator: undefined, needed: 10 }]);
+    const page = parseLesson(`\`\`\`terminal\n${body}\n\`\`\`\n`, 't.md', EMPTY_INDEX, blockRegistry);
+    const hint = page.problems[0]?.hint ?? '';
+    expect(hint).not.toMatch(/\|\d{2}/);
+    expect(hint).toBe(
+      'A "|" block takes its indentation from its first line, and the one at line 4 is indented deeper than the lines after it. Its content sits 10 columns deeper than its key, more than the indentation indicator allows (1 to 9): indent every line alike, or move the lines left so they start at most 9 columns deeper than the key.',
+    );
   });
 });

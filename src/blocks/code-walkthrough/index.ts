@@ -7,4 +7,5 @@ export const codeWalkthroughBlock = defineBlock({
   yaml: true,
   normalise: (raw) => ({ input: raw, authorPath: (p) => p }),
   schema: codeWalkthroughSchema,
+  component: 'CodeWalkthrough.astro',
 });

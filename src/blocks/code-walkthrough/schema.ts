@@ -5,7 +5,7 @@ export const annotation = z.object({
   line: z
     .preprocess((v) => (typeof v === 'string' && /^\s*\d+/.test(v) ? Number(/\d+/.exec(v)?.[0]) : v), z.number().int().min(1))
     .describe('1-based line in `code` the note is about (for a range such as "3-5", its first line)'),
-  text: markdown('The note shown for that line'),
+  text: text('The note shown for that line (plain text: `code` spans and **bold** shown as such)'),
 });
 
 export const codeWalkthroughSchema = z

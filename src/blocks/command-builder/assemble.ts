@@ -48,11 +48,36 @@ export function pieceMeaning(builder: CommandBuilder, i: number, sel: Selection)
   return added === '' ? '' : `Adds ${added}${label ? `: ${label}` : ''}`;
 }
 
-/** The selection a builder starts with: the first choice of each choice piece (optional template parts: none), switches off, text empty. */
+/**
+ * The author's own "nothing" choice of a select (the first choice with an
+ * empty value, such as `["", "off"]`): it stands for "(none)", so the select
+ * gets no second one.
+ */
+export function emptyChoice(piece: BuilderPiece): number | undefined {
+  const i = piece.choices.findIndex((c) => c.value.trim() === '');
+  return i < 0 ? undefined : i;
+}
+
+/**
+ * The selection a builder starts with (FORMAT.md §2): nothing chosen, so the
+ * command is `base` alone. Each select starts on its "(none)" entry (the
+ * author's empty choice when it has one, else null, our own "(none)"), a
+ * required part starts unchosen (null), switches off, text empty.
+ */
 export function defaultSelections(builder: CommandBuilder): Selection[] {
   return builder.pieces.map((p) => {
-    if (p.kind === 'choice') return builder.join === 'concat' && !p.required ? null : p.choices.length > 0 ? 0 : null;
+    if (p.kind === 'choice') return p.required ? null : (emptyChoice(p) ?? null);
     if (p.kind === 'switch') return false;
     return '';
   });
+}
+
+/** Labels of the required pieces still unchosen (the command is not complete without them). */
+export function missingRequired(builder: CommandBuilder, selections: readonly Selection[]): string[] {
+  return builder.pieces.flatMap((p, i) => (p.required && pieceValue(builder, p, selections[i]) === '' ? [p.label] : []));
+}
+
+function pieceValue(builder: CommandBuilder, p: BuilderPiece, sel: Selection): string {
+  if (builder.join === 'concat') return p.kind === 'choice' && typeof sel === 'number' ? (p.choices[sel]?.value ?? '') : '';
+  return pieceText(p, sel);
 }

@@ -2,13 +2,17 @@
  * <db-command-builder>: reads the builder's canonical data from its JSON
  * script, assembles the command live from the controls (assemble.ts, the
  * same pure function the static render uses), shows what each chosen piece
- * adds, and offers copy and reset. Emits `drillbook:command` with the
- * command when it changes. "Run in my sandbox" hands the command to the
+ * adds and which required parts are still unchosen, and offers copy and
+ * reset. What the author declared cannot be combined with the current
+ * choices (conflicts.ts) is disabled, with the reason beside it, so the
+ * learner never builds a command the tool refuses. Emits `drillbook:command`
+ * with the command when it changes. "Run in my sandbox" hands the command to the
  * sandbox panel (run-in-sandbox.ts), which types it without running it.
  */
 import { runInSandbox } from '../../client/run-in-sandbox.ts';
 import { copyText } from '../../client/store.ts';
-import { assemble, defaultSelections, pieceMeaning, type Selection } from './assemble.ts';
+import { assemble, defaultSelections, missingRequired, pieceMeaning, type Selection } from './assemble.ts';
+import { blockedBy, blockedText } from './conflicts.ts';
 import type { CommandBuilder } from './schema.ts';
 
 class DbCommandBuilder extends HTMLElement {
@@ -57,7 +61,44 @@ class DbCommandBuilder extends HTMLElement {
       meaning.textContent = pieceMeaning(data, i, sel[i]);
       meaning.hidden = meaning.textContent === '';
     });
+    this.applyConflicts(sel);
+    const missing = this.querySelector<HTMLElement>('.cb-missing');
+    if (missing) {
+      const left = missingRequired(data, sel);
+      missing.textContent = left.length > 0 ? `Still to choose: ${left.join(', ')}.` : '';
+      missing.hidden = left.length === 0;
+    }
     this.dispatchEvent(new CustomEvent('drillbook:command', { detail: { blockId: this.id, command: this.command() }, bubbles: true }));
+  }
+
+  /** Disables the pieces and choices the current selection rules out, and says why beside each. */
+  private applyConflicts(sel: Selection[]): void {
+    if (!this.data) return;
+    const blocked = blockedBy(this.data.pieces, this.data.conflicts ?? [], sel);
+    for (const c of this.controls()) {
+      const i = Number(c.dataset['piece']);
+      const mine = blocked.filter((b) => b.piece === i);
+      const whole = mine.find((b) => b.choice === undefined);
+      c.disabled = whole !== undefined;
+      if (c instanceof HTMLSelectElement) {
+        for (const o of c.options) {
+          const ci = o.value === '' ? -1 : Number(o.value);
+          const b = mine.find((x) => x.choice === ci);
+          o.disabled = b !== undefined;
+          const base = o.dataset['text'] ?? o.textContent ?? '';
+          o.dataset['text'] = base;
+          o.textContent = b ? `${base} (not with ${b.by})` : base;
+        }
+      }
+      const note = this.querySelector<HTMLElement>(`.cb-piece[data-piece="${i}"] .cb-blocked`);
+      if (note) {
+        const texts = [...new Set(mine.map((b) => blockedText(b)))];
+        note.textContent = texts.join(' ');
+        note.hidden = texts.length === 0;
+        if (texts.length > 0) c.setAttribute('aria-describedby', note.id);
+        else c.removeAttribute('aria-describedby');
+      }
+    }
   }
 
   private async copy(): Promise<void> {

@@ -7,4 +7,5 @@ export const commandBuilderBlock = defineBlock({
   yaml: true,
   normalise: normaliseCommandBuilder,
   schema: commandBuilderSchema,
+  component: 'CommandBuilder.astro',
 });

@@ -7,4 +7,5 @@ export const exerciseBlock = defineBlock({
   yaml: true,
   normalise: normaliseExercise,
   schema: exerciseSchema,
+  component: 'Exercise.astro',
 });

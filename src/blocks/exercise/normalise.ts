@@ -7,6 +7,7 @@
  * E  `scenario`, `initial_code`, `solution`, `hint` (singular, no title)
  */
 import type { Normalised } from '../shared.ts';
+import { fenceBareCode } from './bare-code.ts';
 
 type Raw = Record<string, unknown>;
 
@@ -21,6 +22,9 @@ export function normaliseExercise(raw: Raw): Normalised {
   const [starterKey, starter] = pick(raw, ['starter', 'initial_code', 'starter_code']);
   const [hintsKey, hints] = pick(raw, ['hints', 'hint']);
   const isCode = raw['type'] === 'code' || starter !== undefined;
+  const language = typeof raw['language'] === 'string' ? raw['language'] : undefined;
+  // Hints, answers and solutions written as bare code are shown as code (bare-code.ts).
+  const hintList = hints === undefined ? undefined : Array.isArray(hints) ? hints : [hints];
   const taskKeys: Record<number, Record<string, string>> = {};
   const tasks = Array.isArray(raw['tasks'])
     ? raw['tasks'].map((t, i) => {
@@ -29,7 +33,7 @@ export function normaliseExercise(raw: Raw): Normalised {
         const [pk, prompt] = pick(r, TASK_FIELDS['prompt'] as string[]);
         const [ak, answer] = pick(r, TASK_FIELDS['answer'] as string[]);
         taskKeys[i] = { prompt: pk ?? 'task', answer: ak ?? 'answer' };
-        return { prompt, hint: r['hint'], answer };
+        return { prompt, hint: fenceBareCode(r['hint'], language), answer: fenceBareCode(answer, language) };
       })
     : raw['tasks'];
   const input: Raw = {
@@ -40,10 +44,10 @@ export function normaliseExercise(raw: Raw): Normalised {
     scenario: raw['scenario'],
     language: raw['language'],
     starter,
-    hints: hints === undefined ? undefined : Array.isArray(hints) ? hints : [hints],
+    hints: hintList?.map((h) => fenceBareCode(h, language)),
     tasks,
     // A code exercise's solution is code, shown highlighted; any other is Markdown.
-    [isCode ? 'solutionCode' : 'solution']: raw['solution'],
+    [isCode ? 'solutionCode' : 'solution']: isCode ? raw['solution'] : fenceBareCode(raw['solution'], language),
   };
   return {
     input,

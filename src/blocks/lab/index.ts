@@ -7,4 +7,5 @@ export const labBlock = defineBlock({
   yaml: true,
   normalise: normaliseLab,
   schema: labSchema,
+  component: 'Lab.astro',
 });

@@ -16,6 +16,7 @@
  *   the lab has been started.
  * - A start or reset opens the sandbox panel (its terminal takes the focus).
  */
+import { request } from '../../client/api.ts';
 import { runInSandbox } from '../../client/run-in-sandbox.ts';
 import type { LabCheckView, LabSolution, LabView } from '../../protocol/labs.ts';
 
@@ -27,11 +28,6 @@ const LABELS: Record<LabCheckView['status'], string> = {
 };
 
 type Action = 'start' | 'check' | 'reset';
-
-interface ApiError {
-  error?: string;
-  message?: string;
-}
 
 /** How often the setup's progress is asked for while the lab starts. */
 const PROGRESS_POLL_MS = 700;
@@ -87,10 +83,10 @@ class DbLab extends HTMLElement {
 
   /** The learner's state of this lab (after a reload, in a second tab); quiet when the server has no answer. */
   private async refresh(duringAction = false): Promise<LabView | undefined> {
-    const res = await fetch(this.url(), { credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
-    if (!res?.ok) return undefined;
-    const view = (await res.json().catch(() => undefined)) as LabView | undefined;
-    if (!view || (this.busy && !duringAction)) return view;
+    const got = await request<LabView>('GET', this.url());
+    if (!got.ok) return undefined;
+    const view = got.value;
+    if (this.busy && !duringAction) return view;
     this.render(view, view.started ? view.summary : '', false);
     return view;
   }
@@ -103,21 +99,22 @@ class DbLab extends HTMLElement {
     this.progress(doing);
     if (action !== 'check') this.startTicker();
     try {
-      const res = await fetch(this.url(action), { method: 'POST', credentials: 'same-origin', cache: 'no-store' });
-      const body = (await res.json().catch(() => ({}))) as Partial<LabView> & ApiError;
-      if (!res.ok) {
-        const message = body.message ?? `The server answered ${res.status} ${res.statusText}. Try again in a moment.`;
-        if (action !== 'check' && body.error === 'LabSetupFailed') this.startFailed = true;
+      const got = await request<LabView>('POST', this.url(action));
+      if (!got.ok && got.status === 0) {
+        this.progress('The server could not be reached. Check your connection and try again.');
+        return;
+      }
+      if (!got.ok) {
+        const message = got.error.message ?? `The server answered ${got.status} ${got.statusText}. Try again in a moment.`;
+        if (action !== 'check' && got.error.error === 'LabSetupFailed') this.startFailed = true;
         // The lab stopped running (sandbox reset, ended or expired): show it as not started again.
-        if (body.error === 'LabNotStarted') await this.refresh(true);
+        if (got.error.error === 'LabNotStarted') await this.refresh(true);
         this.progress(message);
         return;
       }
       if (action !== 'check') this.startFailed = false;
-      this.render(body as LabView, body.summary ?? '', true);
+      this.render(got.value, got.value.summary, true);
       if (action !== 'check') runInSandbox('');
-    } catch {
-      this.progress('The server could not be reached. Check your connection and try again.');
     } finally {
       this.busy = false;
       this.stopTicker();
@@ -141,8 +138,8 @@ class DbLab extends HTMLElement {
     const poll = async () => {
       if (asking) return;
       asking = true;
-      const res = await fetch(this.url(), { credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
-      const view = res?.ok ? ((await res.json().catch(() => undefined)) as LabView | undefined) : undefined;
+      const got = await request<LabView>('GET', this.url());
+      const view = got.ok ? got.value : undefined;
       asking = false;
       if (this.ticker === undefined) return;
       // The server answers the setup step it is at as the summary ("Setting up, step 2 of 4: …").
@@ -190,8 +187,8 @@ class DbLab extends HTMLElement {
 
   /** "Give up and show me the solution": recorded by the server, which answers with the solution. */
   private async giveUp(): Promise<void> {
-    const res = await fetch(this.url('give-up'), { method: 'POST', credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
-    const body = res?.ok ? ((await res.json().catch(() => undefined)) as LabSolution | undefined) : undefined;
+    const got = await request<LabSolution>('POST', this.url('give-up'));
+    const body = got.ok ? got.value : undefined;
     if (!body) {
       this.progress('The solution could not be fetched. Check your connection and try again.');
       return;
@@ -203,8 +200,8 @@ class DbLab extends HTMLElement {
   /** Fetches the solution the server now serves, once; quiet when it does not answer. */
   private async loadSolution(): Promise<boolean> {
     if (this.dataset['solution']) return true;
-    const res = await fetch(this.url('solution'), { credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
-    const body = res?.ok ? ((await res.json().catch(() => undefined)) as LabSolution | undefined) : undefined;
+    const got = await request<LabSolution>('GET', this.url('solution'));
+    const body = got.ok ? got.value : undefined;
     if (body) this.showSolution(body, false);
     return body !== undefined;
   }

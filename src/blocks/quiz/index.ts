@@ -7,4 +7,5 @@ export const quizBlock = defineBlock({
   yaml: true,
   normalise: normaliseQuiz,
   schema: quizSchema,
+  component: 'Quiz.astro',
 });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { blockId, bool, catalogueIssue, markdown, text } from '../shared.ts';
+import { blockId, bool, catalogueIssue, text } from '../shared.ts';
 
 export const quizOption = z.object({
   text: text('What the learner picks; backticks render as code'),
   correct: bool('Whether this option is a right answer').default(false),
-  feedback: markdown('Shown when the learner picks this option').optional(),
+  feedback: text('Shown when the learner picks this option (plain text: `code` spans and **bold** shown as such)').optional(),
 });
 
 export const quizQuestion = z

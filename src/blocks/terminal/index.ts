@@ -7,4 +7,5 @@ export const terminalBlock = defineBlock({
   yaml: true,
   normalise: (raw) => ({ input: raw, authorPath: (p) => p }),
   schema: terminalSchema,
+  component: 'Terminal.astro',
 });

@@ -7,7 +7,7 @@ const trimEnd = (s: string) => s.replace(/\s+$/, '');
 export const terminalStep = z.object({
   command: text('The command as typed; may span several lines').transform(trimEnd),
   output: text('What the command printed, recorded from a real run; may be empty').default('').transform(trimEnd),
-  narration: markdown('What this step shows, told alongside it').optional(),
+  narration: text('What this step shows, told alongside it (plain text: `code` spans and **bold** shown as such)').optional(),
 });
 
 /**

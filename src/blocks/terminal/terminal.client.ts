@@ -6,7 +6,7 @@
  * it into the learner's sandbox ("Run in my sandbox", shown when the server
  * offers sandbox mode).
  * Keys while the player has focus: Space/K play-pause, →/L next, ←/J back,
- * R restart, +/- speed. With prefers-reduced-motion, steps appear whole,
+ * R restart (back to the start, paused), +/- speed. With prefers-reduced-motion, steps appear whole,
  * without typing. Pausing keeps what has been typed; Play goes on from
  * there. The static transcript stays for screen readers, visually hidden
  * and out of the tab order (its screens are focusable only while they are
@@ -171,11 +171,11 @@ class DbTerminal extends HTMLElement {
     this.updateUi();
   }
 
+  /** Back to before the first step; the reader presses Play when ready (Restart never plays by itself). */
   private restart(): void {
     this.pause();
     this.at = -1;
     this.redraw();
-    if (!this.reduced) void this.play();
   }
 
   private async copy(): Promise<void> {
@@ -218,7 +218,9 @@ class DbTerminal extends HTMLElement {
   private updateUi(): void {
     const play = this.querySelector<HTMLButtonElement>('.term-play');
     if (play) {
-      play.textContent = this.playing ? '⏸ Pause' : '▶ Play';
+      play.toggleAttribute('data-playing', this.playing);
+      const text = play.querySelector('.term-play-text');
+      if (text) text.textContent = this.playing ? 'Pause' : 'Play';
       play.setAttribute('aria-label', this.playing ? 'Pause (Space)' : 'Play (Space)');
     }
     const back = this.querySelector<HTMLButtonElement>('.term-back');

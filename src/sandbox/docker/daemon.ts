@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import Docker from 'dockerode';
 import { startWatchdog } from '../spawn.ts';
-import { sleep } from '../proc.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ensurePackages } from './apt.ts';
 import { within } from './streams.ts';
 

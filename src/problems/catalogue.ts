@@ -6,23 +6,24 @@
  * Names are permanent: tools and docs refer to them. Each entry says what
  * happened (`message`) and what to do (`hint`); where it happened (file,
  * line, block, field path) travels alongside in the Problem.
+ *
+ * A leaf module: it imports nothing, so the parser (src/lesson), the block
+ * types (src/blocks) and the course loader can all use it without a cycle.
  */
 
 export type Severity = 'error' | 'warning';
 
-/** The thing a problem is about: a block type, or a page-level part. */
-export type ProblemSubject =
-  | 'quiz'
-  | 'command-builder'
-  | 'terminal'
-  | 'exercise'
-  | 'code-walkthrough'
-  | 'mermaid'
-  | 'lab'
-  | 'front-matter'
-  | 'link'
-  | 'image'
-  | 'page';
+/** Parts of a page a problem can be about, besides its blocks. */
+export const PAGE_SUBJECTS = ['front-matter', 'link', 'image', 'page'] as const;
+export type PageSubject = (typeof PAGE_SUBJECTS)[number];
+
+/**
+ * The thing a problem is about: a page part, or a block type. Block types
+ * are whatever the block registry holds (src/blocks/registry.ts derives its
+ * `ProblemSubject` from its keys); this leaf cannot import it, so it takes
+ * any block type name.
+ */
+export type ProblemSubject<BlockType extends string = string> = BlockType | PageSubject;
 
 export interface Problem {
   /** Stable catalogue name, e.g. `YamlSyntax`. */
@@ -61,14 +62,41 @@ function entry<A>(e: CatalogueEntry<A>): CatalogueEntry<A> {
   return e;
 }
 
+const YAML_HINT = 'Fix the YAML at the line shown: check indentation, quote values that contain ": " or start with a special character.';
+
+/** "a, b and c" */
+const listed = (xs: string[]) => (xs.length < 2 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+
+/**
+ * The hint for block scalars whose first line is indented deeper than the
+ * rest: every one of them, each with the indicator that fixes it ("|2"), or,
+ * past 9 (the largest YAML allows), the other fix.
+ */
+function blockScalarHint(fixes: { line: number; indicator: number | undefined; needed: number }[]): string {
+  const one = fixes.length === 1;
+  const where = one ? `the one at line ${fixes[0]?.line}` : `the ones at lines ${listed(fixes.map((f) => String(f.line)))}`;
+  const head = `A "|" block takes its indentation from its first line, and ${where} ${one ? 'is' : 'are'} indented deeper than the lines after ${one ? 'it' : 'them'}.`;
+  const fixable = fixes.filter((f) => f.indicator !== undefined);
+  const tooDeep = fixes.filter((f) => f.indicator === undefined);
+  const parts: string[] = [];
+  if (fixable.length > 0) {
+    const writes = fixable.map((f) => (one ? `"|${f.indicator}"` : `"|${f.indicator}" at line ${f.line}`));
+    parts.push(`Write ${listed(writes)} instead of "|" to fix the indentation, or indent every line alike.`);
+  }
+  if (tooDeep.length > 0) {
+    const at = tooDeep.map((f) => (one ? '' : ` at line ${f.line}`));
+    parts.push(
+      `${one ? 'Its' : listed(at.map((a) => `The block${a}`))} content sits ${listed(tooDeep.map((f) => String(f.needed)))} columns deeper than its key, more than the indentation indicator allows (1 to 9): indent every line alike, or move the lines left so they start at most 9 columns deeper than the key.`,
+    );
+  }
+  return `${head} ${parts.join(' ')}`;
+}
+
 export const catalogue = {
-  YamlSyntax: entry<{ detail: string; blockScalarIndent?: number | undefined }>({
+  YamlSyntax: entry<{ detail: string; blockScalars?: { line: number; indicator: number | undefined; needed: number }[] | undefined }>({
     severity: 'error',
     message: (a) => `The block's YAML does not parse: ${a.detail}`,
-    hint: (a) =>
-      a.blockScalarIndent !== undefined
-        ? `A "|" block takes its indentation from its first line, and this one is indented deeper than the lines after it. Write "|${a.blockScalarIndent}" instead of "|" to fix the indentation, or indent every line alike.`
-        : 'Fix the YAML at the line shown: check indentation, quote values that contain ": " or start with a special character.',
+    hint: (a) => (a.blockScalars && a.blockScalars.length > 0 ? blockScalarHint(a.blockScalars) : YAML_HINT),
   }),
   YamlLenient: entry<{ part: 'block' | 'front matter'; line: number; fix: 'quoted' | 'flow' | 'other'; detail: string }>({
     severity: 'warning',
@@ -137,6 +165,18 @@ export const catalogue = {
     severity: 'error',
     message: () => 'The exercise has nothing to show: no scenario, description, tasks or starter code.',
     hint: () => 'Give the exercise a "scenario" (with "hints" and "solution"), or "tasks", or "starter" code.',
+  }),
+  BuilderConflictUnknown: entry<{ name: string }>({
+    severity: 'error',
+    message: (a) => `"conflicts" names "${a.name}", which no option or choice of this builder adds.`,
+    hint: () => 'Write a flag or a choice value as an option of this builder writes it, e.g. "--single-transaction" or "--all-databases".',
+  }),
+  DiagramSyntax: entry<{ detail: string; line: number | undefined }>({
+    severity: 'error',
+    message: (a) =>
+      `The diagram does not parse${a.line === undefined ? '' : ` (mermaid's parser stops at line ${a.line} of the file)`}: ${a.detail}`,
+    hint: () =>
+      "Fix the diagram's source; Mermaid's documentation lists each diagram type's syntax. Until then the page shows the source and this error instead of a drawing.",
   }),
   LabProbeShape: entry<Record<string, never>>({
     severity: 'error',
@@ -216,6 +256,11 @@ export const catalogue = {
     message: (a) => `Link to "${a.target}": no such page in the course.`,
     hint: () => 'Fix the path (it is relative to this file) or add the missing page.',
   }),
+  LinkFileMissing: entry<{ target: string; resolved: string }>({
+    severity: 'warning',
+    message: (a) => `Link to "${a.target}": no such file in the course (looked for "${a.resolved}").`,
+    hint: () => 'Fix the path (it is relative to this file) or add the file to the course folder.',
+  }),
   LinkAnchorMissing: entry<{ target: string; anchor: string; self: boolean; known: string[] }>({
     severity: 'warning',
     message: (a) => `Link to "${a.target}": ${a.self ? 'this' : 'that'} page has no heading or element with the id "${a.anchor}".`,
@@ -249,6 +294,12 @@ export const catalogue = {
     severity: 'warning',
     message: (a) => `mkdocs.yml: ${a.detail}.`,
     hint: () => 'Drillbook reads docs_dir, site_name and nav from mkdocs.yml; fix the file, or point Drillbook at the pages folder itself.',
+  }),
+  MkDocsDocsDirMissing: entry<{ docsDir: string; given: boolean }>({
+    severity: 'error',
+    message: (a) =>
+      `mkdocs.yml: the pages folder ${a.given ? `docs_dir "${a.docsDir}"` : `"${a.docsDir}" (MkDocs' default docs_dir)`} does not exist, so there is no course to read; MkDocs stops here too.`,
+    hint: () => 'Set docs_dir: to the folder that holds the .md pages, or point Drillbook at that folder itself.',
   }),
   InternalError: entry<{ detail: string }>({
     severity: 'error',

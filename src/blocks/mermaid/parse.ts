@@ -1,0 +1,58 @@
+/**
+ * Mermaid's own parser, run at build time in Node, so a diagram with a syntax
+ * error is reported at its file and line like any block error instead of
+ * failing only in the reader's browser.
+ *
+ * `mermaid.parse` needs no DOM for parsing, with one exception: while it
+ * reads a diagram, mermaid cleans label text with DOMPurify, which without a
+ * window exports no `sanitize` or `addHook` (mermaid then throws "DOMPurify.
+ * addHook is not a function" for flowcharts, state, class and gantt
+ * diagrams). Nothing is rendered here, so the shim below gives DOMPurify's
+ * instance those functions as no-ops that return the text unchanged; it is
+ * installed only where DOMPurify has no DOM, i.e. only in Node. mermaid and
+ * DOMPurify load on the first diagram, not before.
+ */
+type Mermaid = typeof import('mermaid').default;
+
+let loading: Promise<Mermaid> | undefined;
+
+async function load(): Promise<Mermaid> {
+  const { default: purify } = await import('dompurify');
+  const p = purify as unknown as Record<string, unknown>;
+  if (typeof p['sanitize'] !== 'function') {
+    p['sanitize'] = (s: unknown) => String(s);
+    for (const name of ['addHook', 'removeHook', 'removeHooks', 'removeAllHooks', 'setConfig', 'clearConfig']) p[name] = () => undefined;
+  }
+  const { default: mermaid } = await import('mermaid');
+  mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+  return mermaid;
+}
+
+export interface DiagramError {
+  /** What mermaid says is wrong, on one line. */
+  detail: string;
+  /** 1-based line in the diagram source mermaid points at, when it says. */
+  line: number | undefined;
+}
+
+/** The error mermaid's parser reports for `source`, or undefined when it parses. */
+export async function parseDiagram(source: string): Promise<DiagramError | undefined> {
+  loading ??= load();
+  const mermaid = await loading;
+  try {
+    await mermaid.parse(source);
+    return undefined;
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    const lines = text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    // jison: "Parse error on line 3:", the source line, a caret line, "Expecting ..., got 'X'"; langium: one line.
+    const expecting = lines.find((l) => /^Expecting /.test(l));
+    const first = (lines[0] ?? text).replace(/^Parsing failed:\s*/, '').replace(/:$/, '');
+    const detail = (expecting ? `${first}: ${expecting}` : first).replace(/\s+/g, ' ');
+    const line = /\bline (\d+)/.exec(first)?.[1];
+    return { detail: detail.length > 300 ? `${detail.slice(0, 297)}…` : detail, line: line ? Number(line) : undefined };
+  }
+}
