@@ -4,7 +4,7 @@
  * enter it, the Engine API's stream formats, the image's build context and
  * key, and the bounded keystroke writer of its terminals.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { ETC_LEFT_OUT } from '../../src/sandbox/bwrap/files.ts';
 import { seccompFilterBytes } from '../../src/sandbox/seccomp.ts';
 import { baseKey, hashTree, stageContext } from '../../src/sandbox/docker/context.ts';
-import { hostMirror } from '../../src/sandbox/docker/image.ts';
+import { hostMirror, pruneArchives } from '../../src/sandbox/docker/image.ts';
 import { StreamInput } from '../../src/sandbox/docker/pty.ts';
 import { containerSpec, execCmd, LABEL, MASKED_PATHS, shellCmd, type SandboxContainerSpec } from '../../src/sandbox/docker/spec.ts';
 import { Demuxer, jsonLines, within } from '../../src/sandbox/docker/streams.ts';
@@ -177,6 +177,23 @@ describe('the image build context', () => {
     writeFileSync(join(again, 'opt/drillbook/bin/sudo'), '#!/bin/bash\necho changed\n', { mode: 0o755 });
     expect(hashTree(again)).not.toBe(hashTree(dir));
     expect(baseKey()).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("keeps one saved copy per stage: a new image's copy replaces the old one, never the base's", () => {
+    const d = mkdtempSync(join(tmpdir(), 'drillbook-archives-'));
+    for (const f of [
+      'drillbook-sandbox-0000000000000001.tar',
+      'drillbook-sandbox-0000000000000002.tar',
+      'drillbook-sandbox-base-0000000000000003.tar',
+      'notes.txt',
+    ])
+      writeFileSync(join(d, f), '');
+    pruneArchives(d, 'drillbook-sandbox', 'drillbook-sandbox-0000000000000002.tar');
+    expect(readdirSync(d).sort()).toEqual([
+      'drillbook-sandbox-0000000000000002.tar',
+      'drillbook-sandbox-base-0000000000000003.tar',
+      'notes.txt',
+    ]);
   });
 
   it('builds from the Debian mirror apt uses here', () => {

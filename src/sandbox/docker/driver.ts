@@ -81,7 +81,9 @@ export class DockerDriver implements SandboxDriver {
   private events: Duplex | undefined;
   private readonly sandboxes = new Map<string, DockerSandbox>();
   private seq = 0;
-  private log: (line: string) => void = () => {};
+  /** Lines said before prepare() was given the log (preflight has none): said there, in order. */
+  private pending: string[] = [];
+  private log: (line: string) => void = (line) => this.pending.push(line);
 
   constructor(opts: DockerDriverOptions) {
     this.opts = opts;
@@ -170,6 +172,7 @@ export class DockerDriver implements SandboxDriver {
 
   async prepare(log: (line: string) => void = () => {}): Promise<void> {
     this.log = log;
+    for (const line of this.pending.splice(0)) log(line);
     if (!this.conn) {
       const pre = await this.preflight();
       if (!pre.ok) throw new Error(pre.message);
@@ -383,6 +386,7 @@ export class DockerDriver implements SandboxDriver {
     this.cgroupParents = false;
     if (this.ownerRecorded) rmSync(join(this.opts.stateDir, 'owners', this.owner), { force: true });
     this.ownerRecorded = false;
+    if (this.daemon.owned) this.log('stopping the private Docker daemon this process started');
     await this.daemon.stop();
     this.conn = undefined;
     this.image = undefined;

@@ -102,9 +102,10 @@ async function loadArchive(docker: Docker, file: string): Promise<void> {
   await followProgress(docker, await docker.loadImage(createReadStream(file), { quiet: true }));
 }
 
-/** Removes archives in `dir` named `<prefix>*.tar` other than `keep`. */
-function pruneArchives(dir: string, prefix: string, keep: string): void {
-  for (const f of readdirSync(dir)) if (f.startsWith(prefix) && f !== keep) rmSync(join(dir, f), { recursive: true, force: true });
+/** Removes the archives of `repo` in `dir` (`<repo>-<key>.tar`) other than `keep`. */
+export function pruneArchives(dir: string, repo: string, keep: string): void {
+  const mine = new RegExp(`^${repo}-[0-9a-f]{16}\\.tar$`);
+  for (const f of readdirSync(dir)) if (mine.test(f) && f !== keep) rmSync(join(dir, f), { force: true });
 }
 
 /**
@@ -135,7 +136,7 @@ export async function ensureImage(
     await finishStage(docker, base, img, log);
     log(`sandbox image ${img.ref} built in ${Math.round((Date.now() - t0) / 1000)} s; keeping a copy in ${archive}`);
     await saveArchive(docker, img.ref, archive);
-    pruneArchives(dir, `${IMAGE_REPO}-`, `${IMAGE_REPO}-${img.key}.tar`);
+    pruneArchives(dir, IMAGE_REPO, `${IMAGE_REPO}-${img.key}.tar`);
     return img;
   } finally {
     rmSync(resolve(img.context, '..'), { recursive: true, force: true });
@@ -191,7 +192,7 @@ async function ensureBase(docker: Docker, dir: string, log: (line: string) => vo
   }
   log(`image base ${ref} built in ${Math.round((Date.now() - t0) / 1000)} s; keeping a copy in ${archive}`);
   await saveArchive(docker, ref, archive);
-  pruneArchives(dir, `${BASE_REPO}-`, `${BASE_REPO}-${key}.tar`);
+  pruneArchives(dir, BASE_REPO, `${BASE_REPO}-${key}.tar`);
   return ref;
 }
 
