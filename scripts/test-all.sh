@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export ASTRO_TELEMETRY_DISABLED=1
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (%d s into the run)\n' "$*" "$SECONDS"; }
 CONFORMANCE="../shared/conformance/course"
 
 # Nothing may be skipped: every test and site is required, so refuse what would quietly skip some.

@@ -43,6 +43,8 @@ done
 # Server data templates, made as the learner in a /var of their own (a tmpfs in
 # the local build, the image's /var in the Dockerfile), then kept read-only at
 # /opt/templates/var, where each sandbox's init copies them from.
+# (make-templates removes /var/run, bwrap's link; in the Dockerfile build it is the image's, root's.)
+rm -f /var/run
 install -d -o 1000 -g 1000 /var/lib/postgresql /var/log/postgresql /var/lib/mysql /var/log/mysql /var/home /run/postgresql /run/mysqld
 env -i PATH=/opt/drillbook/bin:/usr/lib/postgresql/15/bin:/usr/bin:/usr/sbin:/bin:/sbin HOME=/home/learner USER=learner \
   LANG=C.UTF-8 PGUSER=postgres PGDATA=/var/lib/postgresql/15/main \
@@ -53,4 +55,5 @@ for p in lib/postgresql log/postgresql lib/mysql log/mysql home; do cp -a "/var/
 chown -R root:root /opt/templates
 chmod -R a+rX,go-w /opt/templates
 rm -rf /var/lib/postgresql /var/log/postgresql /var/lib/mysql /var/log/mysql /var/home /run/postgresql /run/mysqld
+ln -sfn /run /var/run
 rm -rf "$ctx"
