@@ -52,13 +52,29 @@ function containerProcesses(pids: number[]): string[] {
   return out;
 }
 
+function dockerClient(): Docker {
+  const host = process.env['DOCKER_HOST'];
+  return new Docker(host?.startsWith('unix://') ? { socketPath: host.slice(7) } : {});
+}
+
 /** Containers of this state dir on the daemon (docker); none for bwrap. */
 async function containersLeft(): Promise<string[]> {
   if (TEST_DRIVER !== 'docker') return [];
-  const host = process.env['DOCKER_HOST'];
-  const docker = new Docker(host?.startsWith('unix://') ? { socketPath: host.slice(7) } : {});
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL.instance}=${INSTANCE}`] } });
+  const list = await dockerClient().listContainers({ all: true, filters: { label: [`${LABEL.instance}=${INSTANCE}`] } });
   return list.map((c) => `${c.Id.slice(0, 12)} ${c.State}`);
+}
+
+/** A container labelled as a sandbox of `instance` made by `owner`, created and never started (as a killed server can leave one). */
+async function labelledContainer(instance: string, owner: string): Promise<string> {
+  const docker = dockerClient();
+  const [image] = await docker.listImages({ filters: { reference: ['drillbook-sandbox'] } });
+  const c = await docker.createContainer({
+    Image: image!.Id,
+    Cmd: ['/bin/true'],
+    Labels: { [LABEL.sandbox]: '1', [LABEL.instance]: instance, [LABEL.owner]: owner },
+    HostConfig: { NetworkMode: 'none' },
+  });
+  return c.id.slice(0, 12);
 }
 
 function parentOf(pid: number): number {
@@ -136,9 +152,12 @@ describe.skipIf(reason)('server lifecycle', () => {
     // Removed by the server's watchdog, outside the sandbox, not left for the next start.
     expect(sandboxCgroups()).toEqual([]);
     // Docker: the daemon closed each container's stdin (the server's attach connection) and init ended it.
+    // A container the server had created but not yet started (a pool refill) holds no process, memory or
+    // file: it stays as the daemon's record until the next start removes it (the test below).
+    const running = async () => (await containersLeft()).filter((c) => !c.endsWith(' created'));
     const until = Date.now() + 10_000;
-    while ((await containersLeft()).length && Date.now() < until) await new Promise((ok) => setTimeout(ok, 200));
-    expect(await containersLeft()).toEqual([]);
+    while ((await running()).length && Date.now() < until) await new Promise((ok) => setTimeout(ok, 200));
+    expect(await running()).toEqual([]);
   });
 
   it('when the watchdog died with the server, the next start removes what was left', async () => {
@@ -154,6 +173,10 @@ describe.skipIf(reason)('server lifecycle', () => {
     expect(left.length).toBeGreaterThan(0);
     for (const w of watchdogs) process.kill(Number(w), 'SIGKILL');
     server.kill('SIGKILL');
+    const leftContainers = (await containersLeft()).map((c) => c.split(' ')[0]);
+    // Docker: the daemon also holds one this state dir's dead process left, and one of another state dir's.
+    const dead = TEST_DRIVER === 'docker' ? await labelledContainer(INSTANCE, 'o000000000000') : '';
+    const foreign = TEST_DRIVER === 'docker' ? await labelledContainer('ffffffff', 'o000000000000') : '';
     await settle(() => sandboxProcesses().length === 0);
     expect(sandboxProcesses()).toEqual([]);
     // Nobody removed them this time…
@@ -162,6 +185,13 @@ describe.skipIf(reason)('server lifecycle', () => {
     server = await startServer(TEST_PORT_BASE + 2);
     await settle(() => sandboxCgroups().every((g) => !left.includes(g)));
     expect(sandboxCgroups().filter((g) => left.includes(g))).toEqual([]);
+    // …and, with Docker, whatever containers this state dir's dead processes left, and nobody else's.
+    const still = (await containersLeft()).map((c) => c.split(' ')[0]);
+    expect([...leftContainers, dead].filter((c) => still.includes(c))).toEqual([]);
+    if (foreign) {
+      expect((await dockerClient().getContainer(foreign).inspect()).Config.Labels[LABEL.instance]).toBe('ffffffff');
+      await dockerClient().getContainer(foreign).remove({ force: true });
+    }
     server.kill('SIGTERM');
   });
 
