@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export ASTRO_TELEMETRY_DISABLED=1
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (%d s into the run)\n' "$*" "$SECONDS"; }
 CONFORMANCE="../shared/conformance/course"
 
 # Nothing may be skipped: every test and site is required, so refuse what would quietly skip some.
@@ -50,13 +50,47 @@ astro check --minimumSeverity warning --tsconfig tsconfig.astro.json
 tsc --noEmit -p tsconfig.json
 step "unit tests (vitest)"
 vitest run
-step "integration tests (real bwrap sandboxes with PostgreSQL and MariaDB)"
+step "integration tests, bwrap driver (real sandboxes with PostgreSQL and MariaDB)"
 # Everything they need is installed by now: a reason to skip is a failure here.
-vitest run --config vitest.integration.config.ts
-step "labs verify (every lab: setup, checks not yet, solution, checks pass, mistakes caught)"
-node src/cli/main.ts labs verify
-step "replays verify (every terminal replay re-run from its script in a fresh sandbox, outputs compared)"
-node src/cli/main.ts replays verify
+DRILLBOOK_TEST_DRIVER=bwrap vitest run --config vitest.integration.config.ts
+
+# The Docker driver runs against a Docker daemon of this run's own: no bridge, no
+# iptables rules, its data in a temporary folder; stopped (and its data removed)
+# when this script ends, however it ends. No other Docker daemon is used or touched.
+step "Docker daemon for the Docker driver (private to this run)"
+DOCKERD_DIR="$(mktemp -d "${TMPDIR:-/tmp}/drillbook-dockerd.XXXXXX")"
+exec {DOCKERD_HOLD}> >(exec src/sandbox/host/docker-daemon "$DOCKERD_DIR" \
+  --containerd-namespace "drillbook-test-$$" --containerd-plugins-namespace "drillbook-test-$$-plugins")
+DOCKERD_HELPER=$!
+stop_dockerd() {
+  exec {DOCKERD_HOLD}>&-
+  for _ in $(seq 1 600); do kill -0 "$DOCKERD_HELPER" 2>/dev/null || break; sleep 0.1; done
+  rm -rf "$DOCKERD_DIR"
+}
+trap stop_dockerd EXIT
+export DOCKER_HOST="unix://$DOCKERD_DIR/docker.sock"
+node -e '
+  const http = require("node:http");
+  const socketPath = process.argv[1];
+  const until = Date.now() + 60_000;
+  const ping = () => http.get({ socketPath, path: "/_ping" }, (r) => (r.statusCode === 200 ? process.exit(0) : retry())).on("error", retry);
+  const retry = () => (Date.now() > until ? (console.error(`no Docker daemon answers at ${socketPath}`), process.exit(1)) : setTimeout(ping, 200));
+  ping();
+' "$DOCKERD_DIR/docker.sock" || { tail -n 20 "$DOCKERD_DIR/dockerd.log" >&2; exit 1; }
+echo "dockerd answers at $DOCKER_HOST"
+step "sandbox image for the Docker driver (built once per content key, or loaded from the state dir's copy)"
+node src/cli/main.ts sandbox image
+step "integration tests, Docker driver (the same tests, sandboxes as containers)"
+# builder-flags reads the host's tools and no sandbox: it ran above.
+DRILLBOOK_TEST_DRIVER=docker vitest run --config vitest.integration.config.ts --exclude tests/integration/builder-flags.test.ts
+step "labs verify, bwrap driver (every lab: setup, checks not yet, solution, checks pass, mistakes caught)"
+node src/cli/main.ts labs verify --driver bwrap
+step "labs verify, Docker driver"
+node src/cli/main.ts labs verify --driver docker
+step "replays verify, bwrap driver (every terminal replay re-run from its script in a fresh sandbox, outputs compared)"
+node src/cli/main.ts replays verify --driver bwrap
+step "replays verify, Docker driver"
+node src/cli/main.ts replays verify --driver docker
 step "content check, strict (content/)"
 node src/cli/main.ts check content --strict
 step "site build, strict (content/ → dist/)"

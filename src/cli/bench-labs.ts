@@ -20,7 +20,7 @@ import { courseLabs, type CourseLab } from '../labs/course-labs.ts';
 import { runScript } from '../labs/runner.ts';
 import { LabService } from '../labs/service.ts';
 import { openStore } from '../store/index.ts';
-import { createDriver } from '../sandbox/create-driver.ts';
+import { chooseDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { loadServerConfig } from '../server/config.ts';
 import { percentile } from './stats.ts';
@@ -84,7 +84,8 @@ export async function runBenchLabs(args: string[]): Promise<number> {
     return 1;
   }
   const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1600000' });
-  const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
+  const { driver, why } = await chooseDriver({ ...config, startTimeoutMs: 60_000 });
+  note(`sandbox driver: ${driver.name} (${why})`);
   const pre = await driver.preflight();
   if (!pre.ok) {
     note(`drillbook bench labs: ${pre.message}`);

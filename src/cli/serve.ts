@@ -13,7 +13,7 @@ import { contentDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
 import { courseLabs } from '../labs/course-labs.ts';
 import { LabService } from '../labs/service.ts';
-import { createDriver } from '../sandbox/create-driver.ts';
+import { chooseDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
 import { ConfigError, hostCapacity, loadServerConfig, publicOrigin, type ServerConfig } from '../server/config.ts';
@@ -68,7 +68,8 @@ export async function runServe(args: string[]): Promise<number> {
 
   let manager: SandboxManager | null = null;
   if (config.sandbox) {
-    const driver = createDriver(config);
+    const { driver, why } = await chooseDriver(config);
+    log(`sandbox driver: ${driver.name} (${why})`);
     const pre = await driver.preflight();
     if (!pre.ok) {
       log(`cannot start: ${pre.message}`);

@@ -251,6 +251,15 @@ export const Settings = z.object({
     duration,
   ),
   // Sandbox
+  DRILLBOOK_DRIVER: setting(
+    {
+      group: 'sandbox',
+      shown: '`bwrap` where it works, else `docker`',
+      description:
+        'how sandboxes are made: `bwrap` (a bubblewrap process tree each) or `docker` (a container each, through the Docker daemon on this machine: `DOCKER_HOST`, the default socket, or a private daemon Drillbook starts); the start-up log says which and why',
+    },
+    oneOf('bwrap', 'docker'),
+  ),
   DRILLBOOK_MAX_SANDBOXES: setting(
     { group: 'sandbox', fallback: '40', description: 'most sandboxes at once (warm pool included); then "at capacity, retry in N s"' },
     int(1, 1000),

@@ -13,6 +13,8 @@ export interface ServerConfig {
   host: string;
   siteDir: string;
   sandbox: boolean;
+  /** DRILLBOOK_DRIVER; undefined: bwrap where it works, else docker (create-driver.ts). */
+  driver: 'bwrap' | 'docker' | undefined;
   stateDir: string;
   maxSandboxes: number;
   maxSandboxesPerIp: number;
@@ -74,6 +76,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     host: s.HOST,
     siteDir: resolve(s.DRILLBOOK_SITE_DIR!),
     sandbox: s.DRILLBOOK_SANDBOX === 'on',
+    driver: s.DRILLBOOK_DRIVER,
     stateDir,
     maxSandboxes: s.DRILLBOOK_MAX_SANDBOXES,
     maxSandboxesPerIp: s.DRILLBOOK_MAX_SANDBOXES_PER_IP,

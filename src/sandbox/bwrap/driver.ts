@@ -428,6 +428,11 @@ export class BwrapDriver implements SandboxDriver {
     }
   }
 
+  /** An empty bwrap with the same namespaces, around /usr/bin/true. */
+  async emptyStart(): Promise<void> {
+    await run(emptySandboxArgv());
+  }
+
   /** Stops the watchdog (it then finds nothing left) and forgets this process's cgroup. */
   async close(): Promise<void> {
     this.watchdog?.stdin?.end();
