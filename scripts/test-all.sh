@@ -67,7 +67,8 @@ stop_dockerd() {
   for _ in $(seq 1 600); do kill -0 "$DOCKERD_HELPER" 2>/dev/null || break; sleep 0.1; done
   rm -rf "$DOCKERD_DIR"
 }
-trap stop_dockerd EXIT
+# One trap for both: a second `trap ... EXIT` would replace stop_pg.
+trap 'stop_dockerd; stop_pg' EXIT
 export DOCKER_HOST="unix://$DOCKERD_DIR/docker.sock"
 node -e '
   const http = require("node:http");
