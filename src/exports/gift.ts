@@ -1,8 +1,10 @@
 /**
  * GIFT (Moodle's text format for questions): a `$CATEGORY:` line before the
  * questions of each category, then per question
- * `::id::[html]question{ =right#feedback ~wrong#feedback }` (multiple
- * choice: `~%weight%option#feedback`). Every character GIFT gives meaning to
+ * `::id::[html]question{ =[html]right#feedback ~[html]wrong#feedback }`
+ * (multiple choice: `~%weight%[html]option#feedback`); the `[html]` before
+ * each option keeps one that starts with `%50%` or `[` from being read as a
+ * weight or a format. Every character GIFT gives meaning to
  * (`~ = # { } :` and `\`) is escaped with a backslash in names, questions,
  * options and feedback, so any text reads back as written. The HTML has no
  * line breaks (breaks are <br/>), so a blank line never ends a question early.
@@ -37,7 +39,7 @@ export function giftBank(bank: QuestionBank): string {
     const lines = [`::${escapeGift(q.id)}::[html]${escapeGift(q.html)}{`];
     for (const o of q.options) {
       const mark = q.multiple ? `~%${pct(o.weight)}%` : o.correct ? '=' : '~';
-      lines.push(`\t${mark}${escapeGift(o.html)}${o.feedbackHtml ? `#${escapeGift(o.feedbackHtml)}` : ''}`);
+      lines.push(`\t${mark}[html]${escapeGift(o.html)}${o.feedbackHtml ? `#${escapeGift(o.feedbackHtml)}` : ''}`);
     }
     lines.push('}', '');
     out.push(...lines);
