@@ -6,7 +6,8 @@
  * course with hundreds of questions and odd text, on our content/ and on the
  * conformance course we have not written.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -331,6 +332,35 @@ describe('question-bank exports', () => {
       count: 1,
       why: 'quizzes with content errors (./drillbook check names them)',
     });
+  }, 60_000);
+
+  it('drillbook export questions: a folder, the file to --out or standard output, and what was skipped and why', async () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['src/cli/main.ts', 'export', 'questions', ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, DRILLBOOK_CONTENT: 'content' },
+      });
+    const folder = '../shared/conformance/course';
+    const bank = collectQuestions(loadCourse(folder));
+    const gift = run(folder, '--format', 'gift');
+    expect(gift.status).toBe(0);
+    checkGift(gift.stdout, bank.questions);
+    expect(gift.stderr).toMatch(
+      new RegExp(
+        `^drillbook export: ${bank.questions.length} questions from ${bank.quizzes} quiz blocks in \\d+ categor(y|ies); skipped ${bank.skipped.total} blocks that are not questions \\(.*1 quiz \\(invalid\\) block: quizzes with content errors \\(\\./drillbook check names them\\).*\\)\n$`,
+      ),
+    );
+    const noOut = run(folder, '--format', 'qti21');
+    expect([noOut.status, noOut.stderr]).toEqual([
+      2,
+      'drillbook export: --format qti21 writes a zip (an IMS content package): give --out FILE.zip\n',
+    ]);
+    const out = join(mkdtempSync(join(tmpdir(), 'drillbook-qti-')), 'bank.zip');
+    const qti = run(folder, '--format', 'qti21', '--out', out);
+    expect(qti.status).toBe(0);
+    await checkQti(readFileSync(out), bank.questions);
+    const bad = run('--format', 'xml');
+    expect([bad.status, bad.stderr]).toEqual([2, 'drillbook export: --format "xml" is not known: one of gift, moodle-xml, qti21\n']);
   }, 60_000);
 
   it('escapes and weights', () => {
