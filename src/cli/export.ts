@@ -10,7 +10,7 @@
  * Without --out the file goes to standard output (QTI, a zip, needs --out);
  * what was written and what was skipped is said on standard error.
  */
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { contentDir } from '../course/config.ts';
@@ -62,6 +62,10 @@ export async function runExport(args: string[]): Promise<number> {
       err(`--format ${v.format === undefined ? 'is needed' : `"${v.format}" is not known`}: one of ${GRADE_FORMATS.join(', ')}`);
       return 2;
     }
+    if (v.bom && v.format === 'json') {
+      err('--bom is for the CSV formats (a JSON file never starts with a byte-order mark)');
+      return 2;
+    }
     const score = (v.score ?? 'best') as ScorePolicy;
     if (!SCORE_POLICIES.includes(score)) {
       err(`--score "${v.score}" is not known: one of ${SCORE_POLICIES.join(', ')}`);
@@ -88,6 +92,10 @@ export async function runExport(args: string[]): Promise<number> {
       return 2;
     }
     const folder = parsed.positionals[0] ?? contentDir();
+    if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
+      err(`no course folder at "${folder}": give a folder of Markdown lessons (or an MkDocs project)`);
+      return 2;
+    }
     const course = loadCourse(folder);
     const bank = exportQuestions(course, format);
     if (v.out) writeFileSync(v.out, bank.data);

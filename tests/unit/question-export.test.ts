@@ -359,6 +359,11 @@ describe('question-bank exports', () => {
     const qti = run(folder, '--format', 'qti21', '--out', out);
     expect(qti.status).toBe(0);
     await checkQti(readFileSync(out), bank.questions);
+    const missing = run('/no/such/course', '--format', 'gift');
+    expect([missing.status, missing.stderr]).toEqual([
+      2,
+      'drillbook export: no course folder at "/no/such/course": give a folder of Markdown lessons (or an MkDocs project)\n',
+    ]);
     const bad = run('--format', 'xml');
     expect([bad.status, bad.stderr]).toEqual([2, 'drillbook export: --format "xml" is not known: one of gift, moodle-xml, qti21\n']);
   }, 60_000);
