@@ -9,7 +9,8 @@
  * - a quiz question counts 1 point when answered right, judged by the server
  *   from the course; under `first` the learner's first answer to that
  *   question counts, under `last` the latest, under `best` any right answer
- *   (each question on its own). A quiz's score is right/total of its questions.
+ *   (each question on its own; first and last in the order the server
+ *   committed the answers). A quiz's score is right/total of its questions.
  * - a lab counts 1 point per check passed in one "Check my work" attempt:
  *   under `first` the first attempt, under `last` the latest, under `best`
  *   the attempt with the most checks passed. Attempts the server could not
