@@ -11,10 +11,12 @@ import { Migrator } from 'kysely/migration';
 import { now, openPostgres, openSqlite, type Db, type Engine } from './db.ts';
 import { migrations } from './migrations.ts';
 import { ResultsStore } from './results.ts';
+import { LtiStore } from './lti.ts';
 import { WorkshopStore } from './workshops.ts';
 
 export { ResultsNotSavedError } from './db.ts';
 export type { Engine } from './db.ts';
+export type { LmsIdentity } from './lti.ts';
 
 export interface Store {
   engine: Engine;
@@ -23,6 +25,8 @@ export interface Store {
   db: Db;
   results: ResultsStore;
   workshops: WorkshopStore;
+  /** LTI 1.3: identities, LMS courses, placements, the score queue; `lti.lmsIdentities(workshopId)` for gradebooks. */
+  lti: LtiStore;
   close(): Promise<void>;
 }
 
@@ -114,5 +118,6 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   const results = new ResultsStore(db);
   const workshops = new WorkshopStore(db);
-  return { engine, where, db, results, workshops, close: () => db.destroy() };
+  const lti = new LtiStore(db);
+  return { engine, where, db, results, workshops, lti, close: () => db.destroy() };
 }

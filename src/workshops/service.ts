@@ -104,9 +104,21 @@ export class WorkshopService implements LabListener {
   /** Learner → how many instructors watch their terminal now. */
   private watching = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  /** Told after quiz answers or a lab attempt are committed (LTI grade passback listens). */
+  private resultListeners: ((learner: string, blocks: string[]) => void)[] = [];
 
   constructor(opts: WorkshopServiceOptions) {
     this.o = { tickMs: 5_000, log: () => {}, ...opts };
+  }
+
+  /** Calls `fn(learner, blocks)` after quiz answers or a lab attempt of those blocks are committed. */
+  onResults(fn: (learner: string, blocks: string[]) => void): void {
+    this.resultListeners.push(fn);
+  }
+
+  private resultsChanged(learner: string, blocks: string[]): void {
+    if (blocks.length === 0) return;
+    for (const fn of this.resultListeners) fn(learner, blocks);
   }
 
   get outline(): Outline {
@@ -461,6 +473,7 @@ export class WorkshopService implements LabListener {
     const workshop = this.workshopOf(learner);
     const { acked, fresh } = await this.o.store.results.recordEvents(learner, judged, workshop);
     if (workshop && fresh.length > 0) this.showEvents(workshop, learner, fresh);
+    this.resultsChanged(learner, [...new Set(fresh.filter((e) => e.kind === 'quiz-answer').map((e) => e.block))]);
     return acked;
   }
 
@@ -486,6 +499,7 @@ export class WorkshopService implements LabListener {
   }
 
   attempted(a: StoredAttempt): void {
+    if (!a.infrastructureError) this.resultsChanged(a.learner, [a.lab]);
     if (a.workshop) void this.models.get(a.workshop)?.then((m) => this.maybePush(a.workshop!, m.applyAttempt(a)));
   }
 
