@@ -158,7 +158,8 @@ export class LtiStore {
       await tx.insertInto('lti_nonces').values({ issuer, nonce, used_at: now() }).execute();
       return true;
     }).catch((e: unknown) => {
-      if (e instanceof ReplayError) return false;
+      // Two launches with one nonce committing at the same moment: the second hits the primary key.
+      if (e instanceof ReplayError || isUniqueViolation(e)) return false;
       throw e;
     });
   }
@@ -480,3 +481,9 @@ export class LtiStore {
 }
 
 class ReplayError extends Error {}
+
+/** A unique or primary key constraint refused the insert (SQLite SQLITE_CONSTRAINT_*, PostgreSQL 23505). */
+function isUniqueViolation(e: unknown): boolean {
+  const x = e as { errcode?: number; code?: string };
+  return x?.code === '23505' || (typeof x?.errcode === 'number' && (x.errcode & 0xff) === 19);
+}

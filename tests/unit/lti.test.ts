@@ -43,12 +43,17 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function setup() {
-  const sim = new PlatformSim();
-  await sim.start();
-  closers.push(() => sim.stop());
-  const state = mkdtempSync(join(tmpdir(), 'drillbook-lti-'));
-  const store = await openStore({ sqlitePath: ':memory:' });
+async function setup(opts: { sim?: PlatformSim; state?: string; sqlitePath?: string } = {}) {
+  let sim = opts.sim;
+  if (!sim) {
+    const made = new PlatformSim();
+    await made.start();
+    closers.push(() => made.stop());
+    sim = made;
+  }
+  const platform: PlatformSim = sim;
+  const state = opts.state ?? mkdtempSync(join(tmpdir(), 'drillbook-lti-'));
+  const store = await openStore({ sqlitePath: opts.sqlitePath ?? ':memory:' });
   const workshops = new WorkshopService({
     store,
     outline,
@@ -62,7 +67,7 @@ async function setup() {
   const port = await freePort();
   const tool = `http://127.0.0.1:${port}`;
   const key = await loadOrCreateToolKey(state);
-  const registrations = parseRegistrations(JSON.stringify({ platforms: [sim.registration()] }), 'platforms.json');
+  const registrations = parseRegistrations(JSON.stringify({ platforms: [platform.registration()] }), 'platforms.json');
   const lti = new LtiService({
     store,
     workshops,
@@ -80,25 +85,33 @@ async function setup() {
     lti,
   });
   await app.listen({ port, host: '127.0.0.1' });
-  closers.push(
-    () => store.close(),
-    async () => workshops.stop(),
-    () => lti.stop(),
-    () => app.close(),
-  );
-  sim.trustTool(`${tool}/lti/jwks`);
+  const own: (() => Promise<unknown>)[] = [() => store.close(), async () => workshops.stop(), () => lti.stop(), () => app.close()];
+  closers.push(...own);
+  /** Stops this tool server (as a restart would), leaving the platform running. */
+  const stopTool = async () => {
+    for (const c of own.reverse()) {
+      await c();
+      closers.splice(closers.indexOf(c), 1);
+    }
+  };
+  platform.trustTool(`${tool}/lti/jwks`);
 
   /** One launch as a browser would make it: login at the tool, authorise at the platform, post the form back. */
   async function launch(browser: Browser, hint: string, spec: LaunchSpec, mutate?: (fields: Record<string, string>) => void) {
-    sim.prepare(hint, spec);
-    const q = new URLSearchParams({ iss: sim.issuer, login_hint: hint, target_link_uri: `${tool}/lti/launch`, client_id: sim.clientId });
+    platform.prepare(hint, spec);
+    const q = new URLSearchParams({
+      iss: platform.issuer,
+      login_hint: hint,
+      target_link_uri: `${tool}/lti/launch`,
+      client_id: platform.clientId,
+    });
     const login = await browser.get(`${tool}/lti/login?${q}`);
     expect(login.status).toBe(302);
     const auth = await browser.get(login.headers.get('location')!);
     expect(auth.status).toBe(200);
     const form = formOf(await auth.text());
     mutate?.(form.fields);
-    return browser.post(form.action, form.fields, sim.origin);
+    return browser.post(form.action, form.fields, platform.origin);
   }
 
   async function counts(s: Store) {
@@ -138,16 +151,16 @@ async function setup() {
     const back = await teacher.post(`${tool}/lti/deep-link`, { session, items: [`quiz:${QUIZ}`, `lab:${LAB}`] }, tool);
     expect(back.status).toBe(200);
     const csp = back.headers.get('content-security-policy')!;
-    expect(csp).toContain(`form-action 'self' ${sim.origin}`);
-    expect(csp).toContain(`frame-ancestors 'self' ${sim.origin}`);
+    expect(csp).toContain(`form-action 'self' ${platform.origin}`);
+    expect(csp).toContain(`frame-ancestors 'self' ${platform.origin}`);
     const ret = formOf(await back.text());
-    expect(ret.action).toBe(`${sim.origin}/deep-link-return`);
+    expect(ret.action).toBe(`${platform.origin}/deep-link-return`);
     const placed = await teacher.post(ret.action, ret.fields, tool);
     expect(placed.status).toBe(200);
-    return sim.placed;
+    return platform.placed;
   }
 
-  return { sim, store, workshops, lti, app, tool, state, launch, counts, placeQuizAndLab };
+  return { sim: platform, store, workshops, lti, app, tool, state, launch, counts, placeQuizAndLab, stopTool };
 }
 
 const answer = (id: string, question: number, choice: number[]) => ({
@@ -202,6 +215,9 @@ describe('LTI 1.3 happy path', { timeout: 20_000 }, () => {
       link: placed[0]!,
     });
     expect(opened.status).toBe(200);
+    // The launch page may be framed by the platform only; its own CSP says so, and no X-Frame-Options forbids it.
+    expect(opened.headers.get('content-security-policy')).toContain(`frame-ancestors 'self' ${sim.origin}`);
+    expect(opened.headers.get('x-frame-options')).toBeNull();
     const html = await opened.text();
     const go = /url=(\/lti\/go\/[A-Za-z0-9_-]+)/.exec(html)?.[1];
     expect(go).toBeDefined();
@@ -382,7 +398,46 @@ describe('LTI 1.3 rejections: an error page naming the problem, nothing recorded
   });
 });
 
-describe('AGS queue', { timeout: 20_000 }, () => {
+describe('the state cookie and the AGS queue', { timeout: 20_000 }, () => {
+  it('the state cookie survives the cross-site form post (SameSite=None; Secure; Partitioned), on /lti/ only', async () => {
+    const { sim, tool } = await setup();
+    sim.prepare('t', { sub: 't', roles: [ROLE_INSTRUCTOR] });
+    const q = new URLSearchParams({ iss: sim.issuer, login_hint: 't', target_link_uri: `${tool}/lti/launch` });
+    const r = await fetch(`${tool}/lti/login?${q}`, { redirect: 'manual' });
+    const cookie = r.headers.getSetCookie().find((c) => c.startsWith('drillbook_lti_state='))!;
+    expect(cookie).toMatch(/; Max-Age=600/);
+    expect(cookie).toMatch(/; Path=\/lti\//);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; SameSite=None/);
+    expect(cookie).toMatch(/; Partitioned/);
+    const to = new URL(r.headers.get('location')!);
+    expect(to.origin + to.pathname).toBe(`${sim.origin}/auth`);
+    expect(to.searchParams.get('redirect_uri')).toBe(`${tool}/lti/launch`);
+  });
+
+  it('scores queued while the platform is down survive a restart of the tool and arrive once it is back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-lti-restart-'));
+    const file = join(dir, 'results.sqlite');
+    const first = await setup({ state: dir, sqlitePath: file });
+    const { sim } = first;
+    const placed = await first.placeQuizAndLab();
+    const ana = new Browser();
+    const opened = await first.launch(ana, 'ana', { sub: 'lms-user-ana', roles: [ROLE_LEARNER], name: 'Ana', link: placed[0]! });
+    await ana.get(`${first.tool}${/url=(\/lti\/go\/[A-Za-z0-9_-]+)/.exec(await opened.text())![1]}`);
+    sim.down = true;
+    await ana.postJson(`${first.tool}/api/events`, { events: [answer('rs-0000001', 0, rightChoice(0))] }, first.tool);
+    await first.lti.settled();
+    await until('a refused try', () => sim.refused >= 1);
+    const kid = first.lti.key.kid;
+    await first.stopTool();
+    sim.down = false;
+    const second = await setup({ sim, state: dir, sqlitePath: file });
+    expect(second.lti.key.kid).toBe(kid);
+    await until('the score sent after the restart', () => sim.scores.length >= 1);
+    expect(sim.scores.map((s) => [s.userId, s.scoreGiven, s.scoreMaximum])).toEqual([['lms-user-ana', 1, 4]]);
+  });
+
   it('scores made while the platform is down wait in the store and arrive once it is back, in order, once each', async () => {
     const { sim, store, lti, launch, placeQuizAndLab, tool } = await setup();
     const placed = await placeQuizAndLab();
