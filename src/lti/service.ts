@@ -18,6 +18,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Store } from '../store/index.ts';
 import type { LtiUser } from '../store/lti.ts';
+import { LMS_COURSE_PREFIX } from '../store/workshops.ts';
 import { WorkshopError, type WorkshopService } from '../workshops/service.ts';
 import { AgsSender, type AgsOptions } from './ags.ts';
 import { AGS_ENDPOINT, AGS_SCORE_SCOPE, DL_CONTENT_ITEMS, DL_DATA, DL_SETTINGS, isInstructor, LTI, type LaunchClaims } from './claims.ts';
@@ -89,7 +90,7 @@ export function displayName(c: LaunchClaims): string {
 
 /** The instructor account of an LMS course: every instructor of that course signs in as it, and sees its workshop. */
 export function courseInstructor(issuer: string, deployment: string, context: string): string {
-  return `lti-${createHash('sha256').update(`${issuer}\u0000${deployment}\u0000${context}`).digest('hex').slice(0, 20)}`;
+  return `${LMS_COURSE_PREFIX}${createHash('sha256').update(`${issuer}\u0000${deployment}\u0000${context}`).digest('hex').slice(0, 20)}`;
 }
 
 export class LtiService {

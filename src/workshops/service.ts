@@ -23,7 +23,7 @@ import type {
 import type { SandboxManager } from '../sandbox/manager.ts';
 import type { Store } from '../store/index.ts';
 import type { StoredAttempt, StoredEvent } from '../store/results.ts';
-import { isOver, normaliseCode, showCode, type Lock, type Member, type Workshop } from '../store/workshops.ts';
+import { isLmsCourse, isOver, normaliseCode, showCode, type Lock, type Member, type Workshop } from '../store/workshops.ts';
 import { LiveModel } from './live.ts';
 import { judge, resolveLessons, workshopColumns, type Outline } from './outline.ts';
 
@@ -80,7 +80,8 @@ export function seatsHeld(all: Workshop[], w: Pick<Workshop, 'startsAt' | 'endsA
   const end = w.endsAt ? Date.parse(w.endsAt) : Infinity;
   let n = 0;
   for (const o of all) {
-    if (o.id === except || isOver(o)) continue;
+    // An LMS course's workshop (LTI) holds no seats: its learners work over weeks, not all at once.
+    if (o.id === except || isOver(o) || isLmsCourse(o)) continue;
     const os = o.startsAt ? Date.parse(o.startsAt) : Date.parse(o.createdAt);
     const oe = o.endsAt ? Date.parse(o.endsAt) : Infinity;
     if (os < end && start < oe) n += o.seats;

@@ -4,7 +4,8 @@ import type { LiveColumn } from '../../src/protocol/workshops.ts';
 import { scoresUrl } from '../../src/lti/ags.ts';
 import { parseRegistrations } from '../../src/lti/registrations.ts';
 import { scoreOf } from '../../src/lti/scores.ts';
-import { displayName } from '../../src/lti/service.ts';
+import { courseInstructor, displayName } from '../../src/lti/service.ts';
+import { parseInstructors } from '../../src/workshops/instructors.ts';
 import type { StoredEvent } from '../../src/store/results.ts';
 import type { LaunchClaims } from '../../src/lti/claims.ts';
 
@@ -121,6 +122,17 @@ describe('names and URLs', () => {
     );
     expect(scoresUrl('https://canvas.example.edu/api/lti/courses/1/line_items/9')).toBe(
       'https://canvas.example.edu/api/lti/courses/1/line_items/9/scores',
+    );
+  });
+});
+
+describe('LMS course instructors', () => {
+  it('are lti-… accounts per course; password instructors may not take such a name', () => {
+    const a = courseInstructor('https://lms', 'd1', 'course-1');
+    expect(a).toMatch(/^lti-[0-9a-f]{20}$/);
+    expect(courseInstructor('https://lms', 'd1', 'course-2')).not.toBe(a);
+    expect(() => parseInstructors('lti-x:pw')).toThrow(
+      'DRILLBOOK_INSTRUCTOR_PASSWORD: "lti-x": names starting with lti- are kept for the instructors of LMS courses (LTI); choose another',
     );
   });
 });

@@ -193,7 +193,7 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 5_
 
 describe('LTI 1.3 happy path', { timeout: 20_000 }, () => {
   it('login → deep link → learner launch → answers → the platform receives the partial-credit score', async () => {
-    const { sim, store, lti, tool, launch, placeQuizAndLab, state } = await setup();
+    const { sim, store, lti, tool, launch, placeQuizAndLab, state, workshops } = await setup();
     expect(statSync(join(state, 'lti-key.json')).mode & 0o777).toBe(0o600);
     const jwks = await (await fetch(`${tool}/lti/jwks`)).json();
     expect(jwks.keys).toHaveLength(1);
@@ -267,6 +267,10 @@ describe('LTI 1.3 happy path', { timeout: 20_000 }, () => {
     const ids = await store.lti.lmsIdentities(workshop.id);
     expect([...ids.values()]).toEqual([{ lmsUserId: 'lms-user-ana', sisId: 'SIS-0042', email: 'ana@example.edu', name: 'Ana Lima' }]);
     expect((await store.lti.scores()).every((s) => s.state === 'sent')).toBe(true);
+
+    // The LMS course's workshop (1000 seats, no end) holds none of the host's capacity for live workshops.
+    const live = await workshops.create('ana', { title: 'Live class', seats: 3, lessons: [] });
+    expect(live.capacity).toEqual({ canHold: 4, note: null });
   });
 
   it('a lab attempt sends checks passed out of checks, for the lab placement', async () => {
