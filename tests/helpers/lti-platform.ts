@@ -135,6 +135,15 @@ export class PlatformSim {
     };
     if (req.method === 'GET' && url.pathname === '/jwks') return send(200, 'application/json', JSON.stringify({ keys: [this.key.jwk] }));
     if (req.method === 'GET' && url.pathname === '/auth') return this.auth(url, send);
+    // A course page of the LMS that shows the tool in a frame (as Canvas does by default).
+    if (req.method === 'GET' && url.pathname === '/frame') {
+      const src = (url.searchParams.get('src') ?? '').replace(/"/g, '&quot;');
+      return send(
+        200,
+        'text/html; charset=utf-8',
+        `<!doctype html><title>Course</title><h1>Course</h1><iframe src="${src}" width="800" height="600"></iframe>`,
+      );
+    }
     if (req.method === 'POST' && url.pathname === '/token') {
       if (this.down) {
         this.refused++;
