@@ -68,7 +68,15 @@ export interface LoginParams {
 
 /** Where a successful launch goes. */
 export type LaunchResult =
-  | { kind: 'open'; platform: Platform; handoff: string; title: string; newWindow: boolean }
+  | {
+      kind: 'open';
+      platform: Platform;
+      handoff: string;
+      title: string;
+      newWindow: boolean;
+      /** The secret for the browser binding cookie (null when the link opens in another window). */
+      browser: string | null;
+    }
   | { kind: 'pick'; platform: Platform; session: string; courseTitle: string };
 
 export interface DeepLinkResult {
@@ -266,14 +274,25 @@ export class LtiService {
       : instructor
         ? `/instructor/workshop/?id=${encodeURIComponent(workshop)}`
         : '/';
-    const handoff = await this.o.store.lti.createHandoff(user.learner, teacher, route, HANDOFF_MS);
     const doc = c[`${LTI}launch_presentation`]?.document_target;
+    // Shown inside the LMS's frame, the link opens a new window, where no cookie of the frame is
+    // seen; in a window of its own, the link is bound to this browser by a cookie set with it.
+    const newWindow = doc === 'iframe' || doc === 'frame' || doc === 'embed';
+    const browser = newWindow ? null : randomBytes(18).toString('base64url');
+    const handoff = await this.o.store.lti.createHandoff(user.learner, teacher, route, HANDOFF_MS, browser);
+    // A learner who already worked on what this link places (before it was placed) gets their score now.
+    if (target && !instructor)
+      this.resultsChanged(
+        user.learner,
+        targetBlocks(this.o.workshops.outline, target).map((b) => b.id),
+      );
     return {
       kind: 'open',
       platform: p,
       handoff,
       title: target ? targetTitle(this.o.workshops.outline, target) : courseTitle,
-      newWindow: doc === 'iframe' || doc === 'frame',
+      newWindow,
+      browser,
     };
   }
 
@@ -295,8 +314,11 @@ export class LtiService {
     throw new WorkshopError('NameTaken', name);
   }
 
-  useHandoff(token: string): Promise<{ learner: string; instructor: string | null; route: string } | undefined> {
-    return this.o.store.lti.useHandoff(token);
+  useHandoff(
+    token: string,
+    browser: string | undefined,
+  ): Promise<{ learner: string; instructor: string | null; route: string } | undefined> {
+    return this.o.store.lti.useHandoff(token, browser);
   }
 
   // --- deep linking --------------------------------------------------------------------------
@@ -395,6 +417,8 @@ export class LtiService {
         );
         const score = scoreOf(blocks, events, labs, this.o.scorePolicy);
         const last = await lti.lastScore(pl.lineitem, ctx.subject);
+        // Nothing done yet and nothing sent before: no score (a 0 would show as a grade in the LMS).
+        if (!last && score.activityProgress === 'Initialized') continue;
         if (
           last &&
           last.state !== 'rejected' &&

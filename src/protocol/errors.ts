@@ -233,8 +233,10 @@ export const SERVER_ERRORS = {
   },
   LtiUnknownTarget: {
     status: 400,
-    message: (target: string) => `"${target}" is not a lesson, quiz or lab of this course. Choose again from the list.`,
+    message: (target: string) =>
+      `"${target}" is not a lesson, quiz or lab of this course (any more). Nothing was recorded. The instructor places it again from Drillbook's list.`,
   },
+
   InternalError: {
     status: 500,
     message: () => 'Something went wrong on the server. This is not something you did: try again, and tell the operator if it persists.',

@@ -159,6 +159,8 @@ export interface Tables {
     learner: string;
     instructor: string | null;
     route: string;
+    /** sha-256 of the browser binding cookie set with the launch page; null when the link opens in another window. */
+    browser_hash: string | null;
     expires_at: string;
     used_at: string | null;
   };

@@ -331,7 +331,12 @@ export class LtiStore {
 
   // --- one-time tokens -----------------------------------------------------------------------
 
-  async createHandoff(learner: string, instructor: string | null, route: string, ttlMs: number): Promise<string> {
+  /**
+   * A one-time link into the site as `learner`. With `browser`, only the browser holding that
+   * secret (a cookie set with the launch page) may use it; another one is refused and the link
+   * stays usable by the right one.
+   */
+  async createHandoff(learner: string, instructor: string | null, route: string, ttlMs: number, browser: string | null): Promise<string> {
     const token = randomBytes(24).toString('base64url');
     await saved(
       this.db
@@ -341,6 +346,7 @@ export class LtiStore {
           learner,
           instructor,
           route,
+          browser_hash: browser === null ? null : tokenHash(browser),
           expires_at: new Date(Date.now() + ttlMs).toISOString(),
           used_at: null,
         })
@@ -349,12 +355,22 @@ export class LtiStore {
     return token;
   }
 
-  async useHandoff(token: string): Promise<{ learner: string; instructor: string | null; route: string } | undefined> {
+  async useHandoff(
+    token: string,
+    browser: string | undefined,
+  ): Promise<{ learner: string; instructor: string | null; route: string } | undefined> {
     const hash = tokenHash(token);
     return saving(this.db, async (tx) => {
       const r = await tx.selectFrom('lti_handoffs').selectAll().where('token_hash', '=', hash).executeTakeFirst();
       if (!r || r.used_at !== null || Date.parse(r.expires_at) <= Date.now()) return undefined;
-      await tx.updateTable('lti_handoffs').set({ used_at: now() }).where('token_hash', '=', hash).execute();
+      if (r.browser_hash !== null && (browser === undefined || tokenHash(browser) !== r.browser_hash)) return undefined;
+      const u = await tx
+        .updateTable('lti_handoffs')
+        .set({ used_at: now() })
+        .where('token_hash', '=', hash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(u.numUpdatedRows) !== 1) return undefined;
       return { learner: r.learner, instructor: r.instructor, route: r.route };
     });
   }

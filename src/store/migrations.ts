@@ -243,6 +243,7 @@ function m004(engine: Engine): Migration {
         .addColumn('learner', 'text', (c) => c.notNull())
         .addColumn('instructor', 'text')
         .addColumn('route', 'text', (c) => c.notNull())
+        .addColumn('browser_hash', 'text')
         .addColumn('expires_at', 'text', (c) => c.notNull())
         .addColumn('used_at', 'text')
         .execute();

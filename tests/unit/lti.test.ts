@@ -221,12 +221,16 @@ describe('LTI 1.3 happy path', { timeout: 20_000 }, () => {
     const html = await opened.text();
     const go = /url=(\/lti\/go\/[A-Za-z0-9_-]+)/.exec(html)?.[1];
     expect(go).toBeDefined();
+    // Another browser cannot use this browser's link (it is bound by a cookie set with the page), and the
+    // refusal does not spend it; the right browser uses it once.
+    const stranger = await new Browser().get(`${tool}${go}`);
+    expect(stranger.status).toBe(404);
+    expect(await stranger.text()).toContain('data-error="LtiLinkInvalid"');
     const landed = await ana.get(`${tool}${go}`);
     expect(landed.status).toBe(302);
     expect(landed.headers.get('location')).toBe(`/${quiz.lesson}/#${QUIZ}`);
     expect(ana.has('drillbook_learner')).toBe(true);
-    // The hand-off works once.
-    expect((await new Browser().get(`${tool}${go}`)).status).toBe(404);
+    expect((await ana.get(`${tool}${go}`)).status).toBe(404);
 
     const me = await (await ana.get(`${tool}/api/me`)).json();
     expect(me.workshop).toMatchObject({ title: 'Backup and Recovery 101', name: 'Ana Lima' });
@@ -440,6 +444,28 @@ describe('the state cookie and the AGS queue', { timeout: 20_000 }, () => {
     expect(second.lti.key.kid).toBe(kid);
     await until('the score sent after the restart', () => sim.scores.length >= 1);
     expect(sim.scores.map((s) => [s.userId, s.scoreGiven, s.scoreMaximum])).toEqual([['lms-user-ana', 1, 4]]);
+  });
+
+  it('work done before a link was known is scored when the learner first opens that link', async () => {
+    const { sim, lti, launch, placeQuizAndLab, tool } = await setup();
+    const placed = await placeQuizAndLab();
+    const bo = new Browser();
+    // Bo comes in through the lab's link and answers the quiz, whose link nobody has opened: its line item is not known yet.
+    const viaLab = await launch(bo, 'bo-1', { sub: 'lms-user-bo', roles: [ROLE_LEARNER], name: 'Bo', link: placed[1]! });
+    await bo.get(`${tool}${/url=(\/lti\/go\/[A-Za-z0-9_-]+)/.exec(await viaLab.text())![1]}`);
+    await bo.postJson(
+      `${tool}/api/events`,
+      { events: [answer('bo-0000001', 0, rightChoice(0)), answer('bo-0000002', 1, rightChoice(1))] },
+      tool,
+    );
+    await lti.settled();
+    expect(sim.scores).toEqual([]);
+    await launch(bo, 'bo-2', { sub: 'lms-user-bo', roles: [ROLE_LEARNER], name: 'Bo', link: placed[0]! });
+    await lti.settled();
+    await until('the quiz score', () => sim.scores.length >= 1);
+    expect(sim.scores.map((s) => [s.lineitem, s.userId, s.scoreGiven, s.scoreMaximum])).toEqual([
+      [placed[0]!.lineitem, 'lms-user-bo', 2, 4],
+    ]);
   });
 
   it('scores made while the platform is down wait in the store and arrive once it is back, in order, once each', async () => {

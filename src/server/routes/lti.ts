@@ -22,9 +22,11 @@ import { BODY_LIMIT, toFailure } from '../plugins/errors.ts';
 import { errorPage, handoffPage, pageCsp, pickerPage, returnPage } from '../../lti/pages.ts';
 import type { LtiService } from '../../lti/service.ts';
 import { LtiRefusal } from '../../lti/verify.ts';
-import { failure } from '../errors.ts';
+import { ApiFailure, failure } from '../errors.ts';
 
 export const STATE_COOKIE = 'drillbook_lti_state';
+/** Binds a hand-off link to the browser the launch page was shown in (launches in a window of their own). */
+export const HANDOFF_COOKIE = 'drillbook_lti_handoff';
 
 const Token = z.object({
   token: z
@@ -83,8 +85,19 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
   });
 
   const cross = { config: { crossSite: true, framable: true } } as const;
+  // Each login stores a state (pruned after 20 minutes); generous, since a class behind one NAT launches at once.
+  const loginLimit = app.createRateLimit({ max: 600, timeWindow: 60_000, keyGenerator: (req) => `lti-login:${req.ip}` });
 
   const login = async (req: FastifyRequest, reply: FastifyReply) => {
+    const limit = await loginLimit(req);
+    if (!limit.isAllowed && limit.isExceeded) {
+      const wait = Math.max(1, limit.ttlInSeconds);
+      throw new ApiFailure(
+        'RateLimited',
+        `Too many LTI launches from your address in the last minute. Wait ${wait} s, then open the link in the LMS again.`,
+        wait,
+      );
+    }
     const src = (req.method === 'GET' ? req.query : req.body) as Form | undefined;
     const q = src ?? {};
     const { redirect, state } = await lti.login({
@@ -122,13 +135,26 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
     const frames = lti.registrations.frameOrigins(r.platform);
     if (r.kind === 'pick')
       return html(reply, 200, pickerPage(r.courseTitle, r.platform.name, r.session, lti.choices()), pageCsp({ frameOrigins: frames }));
+    if (r.browser !== null)
+      // Strict is enough: it is sent on the same-site navigation our launch page makes to /lti/go.
+      void reply.setCookie(HANDOFF_COOKIE, r.browser, {
+        signed: true,
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: req.protocol === 'https',
+        path: '/lti/go/',
+        maxAge: 120,
+      });
     return html(reply, 200, handoffPage(r.title, `/lti/go/${r.handoff}`, r.newWindow), pageCsp({ frameOrigins: frames }));
   });
 
   app.get('/lti/go/:token', { schema: { params: Token } }, async (req, reply) => {
     const { token } = req.params as z.infer<typeof Token>;
-    const h = await lti.useHandoff(token);
+    const raw = req.cookies[HANDOFF_COOKIE];
+    const bound = raw ? req.unsignCookie(raw) : undefined;
+    const h = await lti.useHandoff(token, bound?.valid ? (bound.value ?? undefined) : undefined);
     if (!h) throw failure('LtiLinkInvalid');
+    void reply.clearCookie(HANDOFF_COOKIE, { path: '/lti/go/' });
     // A same-site navigation (from our own launch page): Strict cookies set here are sent from now on.
     void reply.setCookie(LEARNER_COOKIE, h.learner, {
       signed: true,
