@@ -18,7 +18,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Store } from '../store/index.ts';
 import type { LtiUser } from '../store/lti.ts';
-import { LMS_COURSE_PREFIX } from '../store/workshops.ts';
+import { isOver, LMS_COURSE_PREFIX } from '../store/workshops.ts';
 import { WorkshopError, type WorkshopService } from '../workshops/service.ts';
 import { AgsSender, type AgsOptions } from './ags.ts';
 import { AGS_ENDPOINT, AGS_SCORE_SCOPE, DL_CONTENT_ITEMS, DL_DATA, DL_SETTINGS, isInstructor, LTI, type LaunchClaims } from './claims.ts';
@@ -300,7 +300,13 @@ export class LtiService {
   private async joinAs(workshop: string, learner: string, name: string): Promise<void> {
     const w = await this.o.store.workshops.byId(workshop);
     if (!w) throw new Error(`workshop ${workshop} of an LMS course is missing`);
-    if (await this.o.store.workshops.member(workshop, learner)) return;
+    const member = await this.o.store.workshops.member(workshop, learner);
+    if (member) {
+      // Coming back: this course becomes their current workshop again (results are recorded with it),
+      // under the name they have; an ended course lets them in self-paced.
+      if (!isOver(w)) await this.o.workshops.join(w.code, learner, member.name);
+      return;
+    }
     for (let n = 1; n <= 50; n++) {
       const suffix = n === 1 ? '' : ` (${n})`;
       const shown = [...name].slice(0, 40 - suffix.length).join('') + suffix;

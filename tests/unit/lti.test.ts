@@ -446,6 +446,27 @@ describe('the state cookie and the AGS queue', { timeout: 20_000 }, () => {
     expect(sim.scores.map((s) => [s.userId, s.scoreGiven, s.scoreMaximum])).toEqual([['lms-user-ana', 1, 4]]);
   });
 
+  it('one LMS user in two courses: each launch makes that course the workshop their results go to', async () => {
+    const { sim, store, workshops, launch } = await setup();
+    const c1 = { id: 'course-1', title: 'Course one' };
+    const c2 = { id: 'course-2', title: 'Course two' };
+    for (const [i, context] of [c1, c2].entries())
+      await launch(new Browser(), `t${i}`, { sub: 'teacher', roles: [ROLE_INSTRUCTOR], context });
+    const byTitle = new Map((await store.workshops.list()).map((w) => [w.title, w.id]));
+    const cy = new Browser();
+    await launch(cy, 'c1', { sub: 'cy', roles: [ROLE_LEARNER], name: 'Cy', context: c1 });
+    const learner = (await store.lti.user(sim.issuer, 'cy'))!.learner;
+    expect(workshops.workshopOf(learner)).toBe(byTitle.get('Course one'));
+    await launch(cy, 'c2', { sub: 'cy', roles: [ROLE_LEARNER], name: 'Cy', context: c2 });
+    expect(workshops.workshopOf(learner)).toBe(byTitle.get('Course two'));
+    await launch(cy, 'c1b', { sub: 'cy', roles: [ROLE_LEARNER], name: 'Cy', context: c1 });
+    expect(workshops.workshopOf(learner)).toBe(byTitle.get('Course one'));
+    // Still one learner, one seat in each course; another LMS user with the same name is told apart.
+    await launch(new Browser(), 'c3', { sub: 'another-cy', roles: [ROLE_LEARNER], name: 'Cy', context: c1 });
+    expect((await store.workshops.members(byTitle.get('Course one')!)).map((m) => m.name)).toEqual(['Cy', 'Cy (2)']);
+    expect((await store.workshops.memberships(learner)).length).toBe(2);
+  });
+
   it('work done before a link was known is scored when the learner first opens that link', async () => {
     const { sim, lti, launch, placeQuizAndLab, tool } = await setup();
     const placed = await placeQuizAndLab();
