@@ -42,7 +42,9 @@ export interface StoreOptions {
 }
 
 export async function migrate(db: Db, engine: Engine): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrations(engine) }).migrateToLatest();
+  // Unordered: migrations written on parallel branches (003 exports, 004 LTI) touch separate tables, and a
+  // store that ran 004 before 003 was merged must still take 003 rather than refuse to start.
+  const { error, results } = await new Migrator({ db, provider: migrations(engine), allowUnorderedMigrations: true }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'a migration';
     throw new Error(`the results store could not be migrated (${failed}): ${error instanceof Error ? error.message : String(error)}`);
