@@ -191,6 +191,7 @@ export interface Tables {
     timestamp: string;
     /** queued | sent | rejected (the platform refused it for good: kept with its reason). */
     state: string;
+    /** Tries that failed so far (the one that succeeded is not counted). */
     attempts: number;
     next_at: string;
     last_error: string | null;

@@ -112,6 +112,11 @@ export class PlatformSim {
     this.toolJwks = createRemoteJWKSet(new URL(jwksUrl));
   }
 
+  /** Forgets every access token it gave (as after a key rotation): the next score with an old one gets 401. */
+  revokeTokens(): void {
+    this.tokens.clear();
+  }
+
   prepare(loginHint: string, spec: LaunchSpec): void {
     this.launches.set(loginHint, spec);
   }

@@ -424,6 +424,34 @@ describe('the state cookie and the AGS queue', { timeout: 20_000 }, () => {
     expect(to.searchParams.get('redirect_uri')).toBe(`${tool}/lti/launch`);
   });
 
+  it('a revoked access token is replaced and the score sent; a score the platform refuses for good is kept as rejected and does not block the next', async () => {
+    const { sim, store, lti, launch, placeQuizAndLab, tool } = await setup();
+    const placed = await placeQuizAndLab();
+    const ana = new Browser();
+    const opened = await launch(ana, 'ana', { sub: 'lms-user-ana', roles: [ROLE_LEARNER], name: 'Ana', link: placed[0]! });
+    await ana.get(`${tool}${/url=(\/lti\/go\/[A-Za-z0-9_-]+)/.exec(await opened.text())![1]}`);
+    await ana.postJson(`${tool}/api/events`, { events: [answer('rv-0000001', 0, rightChoice(0))] }, tool);
+    await lti.settled();
+    await until('the first score', () => sim.scores.length >= 1);
+    sim.revokeTokens();
+    await ana.postJson(`${tool}/api/events`, { events: [answer('rv-0000002', 1, rightChoice(1))] }, tool);
+    await until('the second score', () => sim.scores.length >= 2);
+    const second = (await store.lti.scores())[1]!;
+    // One failed try (401 with the revoked token), then sent with a new token.
+    expect([second.state, second.attempts, second.scoreGiven]).toEqual(['sent', 1, 2]);
+    // The platform deletes the grade column: 404 is final.
+    const li = new URL(placed[0]!.lineitem!).pathname.split('/').pop()!;
+    const column = sim.lineItems.get(li)!;
+    sim.lineItems.delete(li);
+    await ana.postJson(`${tool}/api/events`, { events: [answer('rv-0000003', 2, rightChoice(2))] }, tool);
+    await until('the refusal', async () => (await store.lti.scores())[2]?.state === 'rejected');
+    expect((await store.lti.scores())[2]!.lastError).toBe('the platform answered 404: no such line item');
+    sim.lineItems.set(li, column);
+    await ana.postJson(`${tool}/api/events`, { events: [answer('rv-0000004', 3, rightChoice(3))] }, tool);
+    await until('the fourth score', () => sim.scores.length >= 3);
+    expect(sim.scores.map((s) => s.scoreGiven)).toEqual([1, 2, 4]);
+  });
+
   it('scores queued while the platform is down survive a restart of the tool and arrive once it is back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'drillbook-lti-restart-'));
     const file = join(dir, 'results.sqlite');
