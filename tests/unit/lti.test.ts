@@ -436,6 +436,7 @@ describe('the state cookie and the AGS queue', { timeout: 20_000 }, () => {
     sim.revokeTokens();
     await ana.postJson(`${tool}/api/events`, { events: [answer('rv-0000002', 1, rightChoice(1))] }, tool);
     await until('the second score', () => sim.scores.length >= 2);
+    await until('the second score marked sent', async () => (await store.lti.scores())[1]?.state === 'sent');
     const second = (await store.lti.scores())[1]!;
     // One failed try (401 with the revoked token), then sent with a new token.
     expect([second.state, second.attempts, second.scoreGiven]).toEqual(['sent', 1, 2]);
