@@ -367,6 +367,20 @@ describe('LTI 1.3 rejections: an error page naming the problem, nothing recorded
     void tool;
   });
 
+  it('two launches under way in one browser at once (two tabs) both succeed', async () => {
+    const { sim, tool, store } = await setup();
+    const b = new Browser();
+    const forms = [];
+    for (const hint of ['tab-1', 'tab-2']) {
+      sim.prepare(hint, { sub: `teacher-${hint}`, roles: [ROLE_INSTRUCTOR] });
+      const q = new URLSearchParams({ iss: sim.issuer, login_hint: hint, target_link_uri: `${tool}/lti/launch` });
+      const login = await b.get(`${tool}/lti/login?${q}`);
+      forms.push(formOf(await (await b.get(login.headers.get('location')!)).text()));
+    }
+    for (const f of forms) expect((await b.post(f.action, f.fields, sim.origin)).status).toBe(200);
+    expect((await store.lti.user(sim.issuer, 'teacher-tab-1'))?.learner).toBeDefined();
+  });
+
   it('a launch without the state cookie of its login (another browser) is refused', async () => {
     const { sim, store, launch, counts, tool } = await setup();
     sim.prepare('x', { sub: 'x', roles: [ROLE_INSTRUCTOR] });
@@ -412,7 +426,7 @@ describe('the state cookie and the AGS queue', { timeout: 20_000 }, () => {
     sim.prepare('t', { sub: 't', roles: [ROLE_INSTRUCTOR] });
     const q = new URLSearchParams({ iss: sim.issuer, login_hint: 't', target_link_uri: `${tool}/lti/launch` });
     const r = await fetch(`${tool}/lti/login?${q}`, { redirect: 'manual' });
-    const cookie = r.headers.getSetCookie().find((c) => c.startsWith('drillbook_lti_state='))!;
+    const cookie = r.headers.getSetCookie().find((c) => c.startsWith('drillbook_lti_state_'))!;
     expect(cookie).toMatch(/; Max-Age=600/);
     expect(cookie).toMatch(/; Path=\/lti\//);
     expect(cookie).toMatch(/; HttpOnly/);

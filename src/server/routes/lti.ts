@@ -25,6 +25,11 @@ import { LtiRefusal } from '../../lti/verify.ts';
 import { ApiFailure, failure } from '../errors.ts';
 
 export const STATE_COOKIE = 'drillbook_lti_state';
+/**
+ * One state cookie per login, named after the state: two launches under way in one browser at
+ * once (two tabs, or an LMS page framing the tool twice) must not overwrite each other's.
+ */
+export const stateCookie = (state: string) => `${STATE_COOKIE}_${state.slice(0, 16)}`;
 /** Binds a hand-off link to the browser the launch page was shown in (launches in a window of their own). */
 export const HANDOFF_COOKIE = 'drillbook_lti_handoff';
 
@@ -111,7 +116,7 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
     // SameSite=None: the launch comes back as a cross-site form post from the LMS, which carries no
     // Lax or Strict cookie. Partitioned: when Drillbook runs inside the LMS's frame, browsers that
     // block third-party cookies still keep this one for that frame (CHIPS). Short-lived, path /lti/.
-    void reply.setCookie(STATE_COOKIE, state, {
+    void reply.setCookie(stateCookie(state), state, {
       signed: true,
       httpOnly: true,
       secure: true,
@@ -127,11 +132,12 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
 
   app.post('/lti/launch', cross, async (req, reply) => {
     const form = (req.body ?? {}) as Form;
-    const raw = req.cookies[STATE_COOKIE];
+    const state = one(form['state']);
+    const raw = state ? req.cookies[stateCookie(state)] : undefined;
     const u = raw ? req.unsignCookie(raw) : undefined;
     const cookieState = u?.valid ? (u.value ?? undefined) : undefined;
-    const r = await lti.launch(one(form['id_token']), one(form['state']), cookieState);
-    void reply.clearCookie(STATE_COOKIE, { path: '/lti/', secure: true, sameSite: 'none', partitioned: true });
+    const r = await lti.launch(one(form['id_token']), state, cookieState);
+    void reply.clearCookie(stateCookie(state!), { path: '/lti/', secure: true, sameSite: 'none', partitioned: true });
     const frames = lti.registrations.frameOrigins(r.platform);
     if (r.kind === 'pick')
       return html(reply, 200, pickerPage(r.courseTitle, r.platform.name, r.session, lti.choices()), pageCsp({ frameOrigins: frames }));
