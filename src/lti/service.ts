@@ -110,6 +110,8 @@ export class LtiService {
   /** Score work per learner, one after another, so their scores are queued in the order results came. */
   private chains = new Map<string, Promise<void>>();
   private pruner: NodeJS.Timeout | undefined;
+  /** LMS courses whose workshop is being made now (by context). */
+  private making = new Map<string, Promise<string>>();
 
   constructor(opts: LtiServiceOptions) {
     this.o = { scorePolicy: 'first', log: () => {}, ...opts };
@@ -203,6 +205,11 @@ export class LtiService {
     if (type === 'LtiDeepLinkingRequest') {
       if (!instructor) throw new LtiRefusal('LtiInstructorsOnly');
       if (!dl) throw new LtiRefusal('LtiBadToken', 'a deep linking request without deep_linking_settings');
+      if (!/^https?:\/\//.test(dl.deep_link_return_url) || !URL.canParse(dl.deep_link_return_url))
+        throw new LtiRefusal(
+          'LtiBadToken',
+          `its deep_link_return_url ${JSON.stringify(dl.deep_link_return_url.slice(0, 200))} is not an http(s) URL`,
+        );
       if (!dl.accept_types.includes('ltiResourceLink'))
         throw new LtiRefusal('LtiBadToken', 'the platform does not accept resource links (ltiResourceLink) in this deep linking request');
     }
@@ -232,12 +239,7 @@ export class LtiService {
     };
     await this.o.store.lti.putUser(user);
     const teacher = instructor ? courseInstructor(p.issuer, deployment, context.id) : null;
-    if (!workshop) {
-      const made = await this.o.workshops.create(teacher!, { title: courseTitle.slice(0, 80), seats: LTI_SEATS, lessons: [] });
-      workshop = made.workshop.id;
-      await this.o.store.lti.addContext(p.issuer, deployment, context.id, workshop, courseTitle);
-      this.o.log(`lti: ${p.name} course "${courseTitle}" → workshop ${workshop}`);
-    }
+    workshop ??= await this.courseWorkshop(p, deployment, context.id, courseTitle, teacher!);
     if (!instructor) await this.joinAs(workshop, user.learner, displayName(c));
 
     if (type === 'LtiDeepLinkingRequest') {
@@ -294,6 +296,25 @@ export class LtiService {
       newWindow,
       browser,
     };
+  }
+
+  /** The workshop of an LMS course, made on its first instructor launch (two at once make one). */
+  private courseWorkshop(p: Platform, deployment: string, contextId: string, title: string, teacher: string): Promise<string> {
+    const key = `${p.issuer}\u0000${deployment}\u0000${contextId}`;
+    let made = this.making.get(key);
+    if (!made) {
+      made = (async () => {
+        const had = await this.o.store.lti.contextWorkshop(p.issuer, deployment, contextId);
+        if (had) return had;
+        const w = await this.o.workshops.create(teacher, { title: title.slice(0, 80), seats: LTI_SEATS, lessons: [] });
+        await this.o.store.lti.addContext(p.issuer, deployment, contextId, w.workshop.id, title);
+        this.o.log(`lti: ${p.name} course "${title}" → workshop ${w.workshop.id}`);
+        return w.workshop.id;
+      })();
+      this.making.set(key, made);
+      void made.finally(() => this.making.delete(key)).catch(() => {});
+    }
+    return made;
   }
 
   /** Joins the course's workshop under the LMS name, "Name (2)" when another learner has it. */

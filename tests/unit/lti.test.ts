@@ -367,6 +367,13 @@ describe('LTI 1.3 rejections: an error page naming the problem, nothing recorded
     void tool;
   });
 
+  it("two instructors' first launches of one course at the same moment make one workshop", async () => {
+    const { store, launch, counts } = await setup();
+    const both = await Promise.all(['co-1', 'co-2'].map((hint) => launch(new Browser(), hint, { sub: hint, roles: [ROLE_INSTRUCTOR] })));
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    expect(await counts(store)).toMatchObject({ workshops: 1, contexts: 1, users: 2 });
+  });
+
   it('two launches under way in one browser at once (two tabs) both succeed', async () => {
     const { sim, tool, store } = await setup();
     const b = new Browser();
