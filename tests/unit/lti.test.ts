@@ -368,8 +368,17 @@ describe('LTI 1.3 rejections: an error page naming the problem, nothing recorded
   });
 
   it("two instructors' first launches of one course at the same moment make one workshop", async () => {
-    const { store, launch, counts } = await setup();
-    const both = await Promise.all(['co-1', 'co-2'].map((hint) => launch(new Browser(), hint, { sub: hint, roles: [ROLE_INSTRUCTOR] })));
+    const { sim, tool, store, counts } = await setup();
+    // Both logins and authorisations first, then both launches posted at once.
+    const ready = [];
+    for (const hint of ['co-1', 'co-2']) {
+      const b = new Browser();
+      sim.prepare(hint, { sub: hint, roles: [ROLE_INSTRUCTOR] });
+      const q = new URLSearchParams({ iss: sim.issuer, login_hint: hint, target_link_uri: `${tool}/lti/launch` });
+      const login = await b.get(`${tool}/lti/login?${q}`);
+      ready.push({ b, form: formOf(await (await b.get(login.headers.get('location')!)).text()) });
+    }
+    const both = await Promise.all(ready.map(({ b, form }) => b.post(form.action, form.fields, sim.origin)));
     expect(both.map((r) => r.status)).toEqual([200, 200]);
     expect(await counts(store)).toMatchObject({ workshops: 1, contexts: 1, users: 2 });
   });
