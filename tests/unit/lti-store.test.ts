@@ -104,6 +104,31 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
         L1: { lmsUserId: 'u-ana', sisId: 'SIS-1', email: 'ana@x.edu', name: 'Ana Lima' },
         L2: { lmsUserId: 'u-bo' },
       });
+      // Placements of the course, and the courses a learner is in with their identity there.
+      await s.lti.putPlacement({
+        issuer: 'https://lms.example',
+        clientId: 'c1',
+        deploymentId: 'd1',
+        resourceLinkId: 'rl-1',
+        workshop: w.id,
+        target: 'quiz:q1',
+        lineitem: null,
+      });
+      await s.lti.putPlacement({
+        issuer: 'https://lms.example',
+        clientId: 'c1',
+        deploymentId: 'd1',
+        resourceLinkId: 'rl-1',
+        workshop: w.id,
+        target: 'quiz:q1',
+        lineitem: 'https://lms.example/li/1',
+      });
+      expect((await s.lti.placements(w.id)).map((p) => [p.resourceLinkId, p.target, p.lineitem])).toEqual([
+        ['rl-1', 'quiz:q1', 'https://lms.example/li/1'],
+      ]);
+      expect(await s.lti.learnerContexts('L2')).toEqual([{ workshop: w.id, issuer: 'https://lms.example', subject: 'u-bo' }]);
+      expect(await s.lti.learnerContexts('L3')).toEqual([]);
+      expect(await s.lti.contextWorkshop('https://lms.example', 'd1', 'course-1')).toBe(w.id);
       // A new launch refreshes the name and email the LMS sends.
       await s.lti.putUser({
         issuer: 'https://lms.example',
