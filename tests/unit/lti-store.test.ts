@@ -145,6 +145,29 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
     }
   });
 
+  it('hand-offs and deep linking sessions: used once, a bound hand-off only by its browser', async () => {
+    const s = await fresh(engine);
+    try {
+      const bound = await s.lti.createHandoff('L1', null, '/x/', 60_000, 'browser-secret');
+      expect(await s.lti.useHandoff(bound, undefined)).toBeUndefined();
+      expect(await s.lti.useHandoff(bound, 'another-browser')).toBeUndefined();
+      expect(await s.lti.useHandoff(bound, 'browser-secret')).toEqual({ learner: 'L1', instructor: null, route: '/x/' });
+      expect(await s.lti.useHandoff(bound, 'browser-secret')).toBeUndefined();
+      const open = await s.lti.createHandoff('L2', 'lti-abc', '/y/', 60_000, null);
+      expect(await s.lti.useHandoff(open, undefined)).toEqual({ learner: 'L2', instructor: 'lti-abc', route: '/y/' });
+      const expired = await s.lti.createHandoff('L3', null, '/z/', -1, null);
+      expect(await s.lti.useHandoff(expired, undefined)).toBeUndefined();
+      const dl = await s.lti.createDeepLink(
+        { issuer: 'i', clientId: 'c', deploymentId: 'd', returnUrl: 'https://lms/return', data: null, workshop: 'w' },
+        60_000,
+      );
+      expect(await s.lti.useDeepLink(dl)).toMatchObject({ returnUrl: 'https://lms/return', data: null });
+      expect(await s.lti.useDeepLink(dl)).toBeUndefined();
+    } finally {
+      await s.close();
+    }
+  });
+
   it('labBest: the most checks passed in an attempt that ran', async () => {
     const s = await fresh(engine);
     try {
