@@ -13,6 +13,9 @@ import { contentDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
 import { courseLabs } from '../labs/course-labs.ts';
 import { LabService } from '../labs/service.ts';
+import { loadOrCreateToolKey } from '../lti/keys.ts';
+import { loadRegistrations, type Registrations } from '../lti/registrations.ts';
+import { LtiService } from '../lti/service.ts';
 import { chooseDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
@@ -146,6 +149,35 @@ export async function runServe(args: string[]): Promise<number> {
     log(`labs: ${found.size} in ${contentDir()}`);
   }
 
+  let lti: LtiService | null = null;
+  if (config.ltiPlatforms) {
+    let registrations: Registrations;
+    try {
+      registrations = loadRegistrations(config.ltiPlatforms);
+    } catch (e) {
+      log((e as Error).message);
+      workshops.stop();
+      await store.close();
+      await manager?.shutdown();
+      await manager?.driver.close();
+      return 2;
+    }
+    const key = await loadOrCreateToolKey(config.stateDir);
+    lti = new LtiService({
+      store,
+      workshops,
+      registrations,
+      key,
+      publicOrigin: publicOrigin(config),
+      scorePolicy: config.ltiScore,
+      log,
+    });
+    lti.start();
+    log(
+      `LTI 1.3: ${registrations.platforms.map((p) => p.name).join(', ')}; tool key ${key.kid}; login ${publicOrigin(config)}/lti/login, launch ${lti.launchUrl}, keys ${publicOrigin(config)}/lti/jwks`,
+    );
+  }
+
   const secret = config.secret ?? loadOrCreateSecret(config.stateDir);
   const app = await buildApp({
     config: {
@@ -161,6 +193,7 @@ export async function runServe(args: string[]): Promise<number> {
     labs,
     workshops,
     instructors,
+    lti,
     log,
   });
   await app.listen({ port: config.port, host: config.host });
@@ -176,6 +209,7 @@ export async function runServe(args: string[]): Promise<number> {
   await manager?.shutdown();
   await manager?.driver.close();
   workshops.stop();
+  await lti?.stop();
   await app.close();
   await store.close();
   return 0;

@@ -241,6 +241,24 @@ export const Settings = z.object({
     },
     text,
   ),
+  DRILLBOOK_LTI_PLATFORMS: setting(
+    {
+      group: 'server',
+      shown: 'none (LTI off)',
+      description:
+        'LTI 1.3: a JSON file of the platforms (LMSs) Drillbook is registered in (issuer, client id, deployment ids, auth, token and JWKS URLs; see "Grading in an LMS"), read and checked at start; unset: no `/lti/` routes',
+    },
+    text,
+  ),
+  DRILLBOOK_LTI_SCORE: setting(
+    {
+      group: 'server',
+      fallback: 'first',
+      description:
+        "which answer to each quiz question counts in the scores sent to an LMS: `first` (the learner's first try), `best` or `last`",
+    },
+    oneOf('first', 'best', 'last'),
+  ),
   DRILLBOOK_PREWARM: setting(
     {
       group: 'server',

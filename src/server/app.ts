@@ -11,7 +11,8 @@
  *   plugins/starts.ts    rate limits on sandbox starts; who holds a sandbox
  *   plugins/instructor.ts instructor session cookie → req.instructor; the learner's workshop → req.workshop
  *   plugins/pacing.ts    locked lessons and labs withheld from workshop members' pages
- *   routes/health.ts, sandbox.ts, terminal.ts, labs.ts, workshops.ts (results, workshops, live view), static.ts
+ *   routes/health.ts, sandbox.ts, terminal.ts, labs.ts, workshops.ts (results, workshops, live view),
+ *   lti.ts (LTI 1.3 launches, deep linking, JWKS), static.ts
  * A new area (workshops, instructor pages, exports, LTI) is a new route
  * module registered below; params, queries and bodies are validated by the
  * zod schemas each route declares (fastify-type-provider-zod).
@@ -20,6 +21,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { LabService } from '../labs/service.ts';
+import type { LtiService } from '../lti/service.ts';
 import type { SandboxManager } from '../sandbox/manager.ts';
 import type { Instructors } from '../workshops/instructors.ts';
 import type { WorkshopService } from '../workshops/service.ts';
@@ -32,6 +34,7 @@ import pacing from './plugins/pacing.ts';
 import starts from './plugins/starts.ts';
 import healthRoutes from './routes/health.ts';
 import labRoutes from './routes/labs.ts';
+import ltiRoutes from './routes/lti.ts';
 import sandboxRoutes from './routes/sandbox.ts';
 import staticRoutes from './routes/static.ts';
 import terminalRoutes, { MAX_FRAME_BYTES } from './routes/terminal.ts';
@@ -66,6 +69,8 @@ export interface AppDeps {
   /** Results and workshops (the results store); without them /api/events and the workshop routes are absent. */
   workshops?: WorkshopService | null;
   instructors?: Instructors | null;
+  /** LTI 1.3 (DRILLBOOK_LTI_PLATFORMS); without it the /lti routes are absent. */
+  lti?: LtiService | null;
 }
 
 /** The parts route modules receive. */
@@ -118,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(labRoutes, routeDeps);
   if (deps.workshops && deps.instructors)
     await app.register(workshopRoutes, { ...routeDeps, workshops: deps.workshops, instructors: deps.instructors });
+  if (deps.lti) await app.register(ltiRoutes, { lti: deps.lti, log: deps.log });
   await app.register(staticRoutes, { siteDir: c.siteDir });
   return app;
 }

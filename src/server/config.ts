@@ -42,6 +42,10 @@ export interface ServerConfig {
   /** DRILLBOOK_INSTRUCTOR_PASSWORD (hashed into the state dir at start, never kept in clear). */
   instructorPassword: string | undefined;
   prewarmMs: number;
+  /** DRILLBOOK_LTI_PLATFORMS: the LTI platform registrations file; undefined: LTI off. */
+  ltiPlatforms: string | undefined;
+  /** DRILLBOOK_LTI_SCORE: which answer to a quiz question counts in LMS scores. */
+  ltiScore: 'first' | 'best' | 'last';
 }
 
 export { SettingsError as ConfigError };
@@ -105,5 +109,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     databaseUrl: s.DRILLBOOK_DATABASE_URL,
     instructorPassword: s.DRILLBOOK_INSTRUCTOR_PASSWORD,
     prewarmMs: s.DRILLBOOK_PREWARM,
+    ltiPlatforms: s.DRILLBOOK_LTI_PLATFORMS === undefined ? undefined : resolve(s.DRILLBOOK_LTI_PLATFORMS),
+    ltiScore: s.DRILLBOOK_LTI_SCORE,
   };
 }

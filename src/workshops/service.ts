@@ -24,7 +24,7 @@ import { buildGradebook, type Gradebook, type IdentityMap, type ScorePolicy } fr
 import type { SandboxManager } from '../sandbox/manager.ts';
 import type { Store } from '../store/index.ts';
 import type { StoredAttempt, StoredEvent } from '../store/results.ts';
-import { isOver, normaliseCode, showCode, type Lock, type Member, type Workshop } from '../store/workshops.ts';
+import { isLmsCourse, isOver, normaliseCode, showCode, type Lock, type Member, type Workshop } from '../store/workshops.ts';
 import { LiveModel } from './live.ts';
 import { judge, resolveLessons, workshopColumns, type Outline } from './outline.ts';
 
@@ -81,7 +81,8 @@ export function seatsHeld(all: Workshop[], w: Pick<Workshop, 'startsAt' | 'endsA
   const end = w.endsAt ? Date.parse(w.endsAt) : Infinity;
   let n = 0;
   for (const o of all) {
-    if (o.id === except || isOver(o)) continue;
+    // An LMS course's workshop (LTI) holds no seats: its learners work over weeks, not all at once.
+    if (o.id === except || isOver(o) || isLmsCourse(o)) continue;
     const os = o.startsAt ? Date.parse(o.startsAt) : Date.parse(o.createdAt);
     const oe = o.endsAt ? Date.parse(o.endsAt) : Infinity;
     if (os < end && start < oe) n += o.seats;
@@ -105,9 +106,21 @@ export class WorkshopService implements LabListener {
   /** Learner → how many instructors watch their terminal now. */
   private watching = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  /** Told after quiz answers or a lab attempt are committed (LTI grade passback listens). */
+  private resultListeners: ((learner: string, blocks: string[]) => void)[] = [];
 
   constructor(opts: WorkshopServiceOptions) {
     this.o = { tickMs: 5_000, log: () => {}, ...opts };
+  }
+
+  /** Calls `fn(learner, blocks)` after quiz answers or a lab attempt of those blocks are committed. */
+  onResults(fn: (learner: string, blocks: string[]) => void): void {
+    this.resultListeners.push(fn);
+  }
+
+  private resultsChanged(learner: string, blocks: string[]): void {
+    if (blocks.length === 0) return;
+    for (const fn of this.resultListeners) fn(learner, blocks);
   }
 
   get outline(): Outline {
@@ -234,15 +247,20 @@ export class WorkshopService implements LabListener {
     return this.gradebookOf(await this.owned(by, id), policy, identities);
   }
 
-  /** A workshop's gradebook from the store: its members and every result made in it (exports/gradebook.ts). */
-  async gradebookOf(w: Workshop, policy: ScorePolicy, identities?: IdentityMap): Promise<Gradebook> {
+  /**
+   * A workshop's gradebook from the store: its members, every result made in it
+   * (exports/gradebook.ts) and, unless given, the LMS identities LTI launches
+   * recorded for its members.
+   */
+  async gradebookOf(w: Workshop, policy: ScorePolicy, given?: IdentityMap): Promise<Gradebook> {
     const { columns } = workshopColumns(this.o.outline, w.lessons);
     const results = this.o.store.results;
-    const [members, events, attempts, marks] = await Promise.all([
+    const [members, events, attempts, marks, identities] = await Promise.all([
       this.o.store.workshops.members(w.id),
       results.workshopEvents(w.id),
       results.workshopAttempts(w.id),
       results.workshopLabMarks(w.id),
+      given ?? this.o.store.lti.lmsIdentities(w.id),
     ]);
     return buildGradebook({
       workshop: { id: w.id, title: w.title, code: showCode(w.code) },
@@ -253,7 +271,7 @@ export class WorkshopService implements LabListener {
       starts: marks.starts,
       giveUps: marks.giveUps,
       policy,
-      ...(identities ? { identities } : {}),
+      identities,
       generatedAt: new Date().toISOString(),
     });
   }
@@ -491,6 +509,7 @@ export class WorkshopService implements LabListener {
     const workshop = this.workshopOf(learner);
     const { acked, fresh } = await this.o.store.results.recordEvents(learner, judged, workshop);
     if (workshop && fresh.length > 0) this.showEvents(workshop, learner, fresh);
+    this.resultsChanged(learner, [...new Set(fresh.filter((e) => e.kind === 'quiz-answer').map((e) => e.block))]);
     return acked;
   }
 
@@ -516,6 +535,7 @@ export class WorkshopService implements LabListener {
   }
 
   attempted(a: StoredAttempt): void {
+    if (!a.infrastructureError) this.resultsChanged(a.learner, [a.lab]);
     if (a.workshop) void this.models.get(a.workshop)?.then((m) => this.maybePush(a.workshop!, m.applyAttempt(a)));
   }
 
