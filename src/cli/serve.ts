@@ -17,11 +17,13 @@ import { chooseDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
 import { ConfigError, hostCapacity, loadServerConfig, publicOrigin, type ServerConfig } from '../server/config.ts';
+import { Placement } from '../server/placement.ts';
 import { loadOrCreateSecret } from '../server/secret.ts';
+import { openBus, SandboxHosts, type Bus } from '../store/cluster.ts';
 import { openStore } from '../store/index.ts';
 import { Instructors } from '../workshops/instructors.ts';
 import { courseOutline } from '../workshops/outline.ts';
-import { WorkshopService } from '../workshops/service.ts';
+import { WorkshopService, type ClusterNote } from '../workshops/service.ts';
 
 const log = (line: string) => process.stderr.write(`drillbook: ${line}\n`);
 
@@ -67,6 +69,8 @@ export async function runServe(args: string[]): Promise<number> {
   }
 
   let manager: SandboxManager | null = null;
+  // Several servers sharing a PostgreSQL store: where sandboxes are (set once the store is open).
+  let placement: Placement | null = null;
   if (config.sandbox) {
     const { driver, why } = await chooseDriver(config);
     log(`sandbox driver: ${driver.name} (${why})`);
@@ -96,6 +100,8 @@ export async function runServe(args: string[]): Promise<number> {
       lifetimeMs: config.lifetimeMs,
       maxViewers: config.maxViewers,
       log,
+      onHeld: (learner, sandbox) => placement?.held(learner, sandbox),
+      onReleased: (learner, sandbox) => placement?.released(learner, sandbox),
     });
     manager.start();
   } else {
@@ -112,6 +118,22 @@ export async function runServe(args: string[]): Promise<number> {
     return 1;
   }
   log(`results store: ${store.engine}, ${store.where}`);
+  let bus: Bus<ClusterNote> | undefined;
+  if (store.engine === 'postgres' && config.databaseUrl) {
+    // Any number of servers may share this store: each tells the others what it commits, and
+    // records where its sandboxes are (docs/deploy.md).
+    try {
+      bus = await openBus<ClusterNote>(config.databaseUrl, config.serverId, log);
+    } catch (e) {
+      log(`cannot listen for other servers' notes on the results store: ${(e as Error).message}`);
+      await store.close();
+      await manager?.shutdown();
+      await manager?.driver.close();
+      return 1;
+    }
+    placement = new Placement(new SandboxHosts(store.db, config.serverId), log);
+    log(`server id ${config.serverId} (DRILLBOOK_SERVER_ID): live views and learners' streams follow every server on this store`);
+  }
   const course = loadCourse(contentDir());
   let instructors: Instructors;
   try {
@@ -137,6 +159,7 @@ export async function runServe(args: string[]): Promise<number> {
     publicOrigin: publicOrigin(config),
     base: '/',
     log,
+    bus,
   });
   await workshops.start();
   let labs: LabService | null = null;
@@ -162,6 +185,7 @@ export async function runServe(args: string[]): Promise<number> {
     workshops,
     instructors,
     log,
+    placement,
   });
   await app.listen({ port: config.port, host: config.host });
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -177,6 +201,9 @@ export async function runServe(args: string[]): Promise<number> {
   await manager?.driver.close();
   workshops.stop();
   await app.close();
+  // Every sandbox here ended: none of them was lost.
+  await placement?.releaseAll().catch((e: unknown) => log(`placement: ${String(e)}`));
+  await bus?.close();
   await store.close();
   return 0;
 }

@@ -122,6 +122,12 @@ export interface Tables {
   login_tokens: { token_hash: string; instructor: string; expires_at: string; used_at: string | null; workshop: string | null };
   /** Personal resume links of learners (sha-256 of the token). */
   resume_links: { token_hash: string; learner: string; created_at: string };
+  /**
+   * The server holding each learner's sandbox now (several servers sharing one store): written when
+   * a sandbox is handed out, removed when it ends; a row left by a server that died says the
+   * learner's sandbox was lost with it.
+   */
+  sandbox_hosts: { learner: string; server: string; sandbox: string; at: string };
   /** One-off facts about the store itself (e.g. that an old results.sqlite was imported). */
   store_meta: { key: string; value: string };
 }

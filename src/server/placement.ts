@@ -1,0 +1,54 @@
+/**
+ * Where learners' sandboxes are, when several servers serve one course
+ * (docs/deploy.md): this server records each sandbox it hands out in the store
+ * (`sandbox_hosts`, cluster.ts), and tells the proxy to keep the learner here
+ * with the `drillbook_server` cookie (this server's DRILLBOOK_SERVER_ID). When
+ * a learner asks a server that holds no sandbox for them while the store still
+ * names one, that sandbox was lost with its server (killed, crashed, cut off):
+ * they get a fresh one here, with a notice saying so. Results are never lost
+ * that way: they are in the store, committed before they were acknowledged.
+ */
+import type { SandboxManager } from '../sandbox/manager.ts';
+import type { SandboxHosts } from '../store/cluster.ts';
+
+export const SERVER_COOKIE = 'drillbook_server';
+
+export class Placement {
+  /** Sandboxes this process ended: their rows are being removed, so they were not lost. */
+  private releasedHere = new Set<string>();
+
+  private hosts: SandboxHosts;
+  private log: (line: string) => void;
+
+  constructor(hosts: SandboxHosts, log: (line: string) => void = () => {}) {
+    this.hosts = hosts;
+    this.log = log;
+  }
+
+  get server(): string {
+    return this.hosts.server;
+  }
+
+  held(learner: string, sandbox: string): void {
+    this.hosts.held(learner, sandbox).catch((e: unknown) => this.log(`placement: sandbox ${sandbox} not recorded: ${String(e)}`));
+  }
+
+  released(learner: string, sandbox: string): void {
+    if (this.releasedHere.size > 100_000) this.releasedHere.clear();
+    this.releasedHere.add(sandbox);
+    this.hosts.released(learner, sandbox).catch((e: unknown) => this.log(`placement: sandbox ${sandbox} not unrecorded: ${String(e)}`));
+  }
+
+  /** Whether the learner's sandbox was lost with its server: the store names one and none runs here. */
+  async lost(learner: string, manager: SandboxManager): Promise<boolean> {
+    if (!learner || manager.info(learner)) return false;
+    const row = await this.hosts.where(learner);
+    if (!row || manager.info(learner)) return false;
+    return !(row.server === this.server && this.releasedHere.has(row.sandbox));
+  }
+
+  /** A graceful stop: every sandbox here ended, none was lost. */
+  releaseAll(): Promise<void> {
+    return this.hosts.releaseAll();
+  }
+}
