@@ -108,6 +108,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     databaseUrl: s.DRILLBOOK_DATABASE_URL,
     instructorPassword: s.DRILLBOOK_INSTRUCTOR_PASSWORD,
     prewarmMs: s.DRILLBOOK_PREWARM,
-    serverId: s.DRILLBOOK_SERVER_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 50)}-${s.PORT}`,
+    serverId:
+      s.DRILLBOOK_SERVER_ID ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 50)}-${s.PORT}`,
   };
 }

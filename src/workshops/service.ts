@@ -154,7 +154,11 @@ export class WorkshopService implements LabListener {
         if (!isOver(w)) this.current.set(n.learner, w.id);
         if (n.watchAllowed === false) this.o.manager?.unwatchAll(n.learner);
         this.rebuildSoon(w.id);
-        this.pushLive(w.id, { type: 'workshop', workshop: this.view(w, await this.count(w.id)), locks: await this.o.store.workshops.locks(w.id) });
+        this.pushLive(w.id, {
+          type: 'workshop',
+          workshop: this.view(w, await this.count(w.id)),
+          locks: await this.o.store.workshops.locks(w.id),
+        });
         break;
       }
       case 'workshop': {
@@ -163,7 +167,11 @@ export class WorkshopService implements LabListener {
         this.workshops.set(w.id, w);
         if (n.what === 'locks') {
           this.locksCache.delete(w.id);
-          this.pushLive(w.id, { type: 'workshop', workshop: this.view(w, await this.count(w.id)), locks: await this.o.store.workshops.locks(w.id) });
+          this.pushLive(w.id, {
+            type: 'workshop',
+            workshop: this.view(w, await this.count(w.id)),
+            locks: await this.o.store.workshops.locks(w.id),
+          });
           await this.pushStateToMembers(w.id);
         } else if (n.what === 'ended') await this.endedHere(w.id);
         break;
@@ -619,13 +627,28 @@ export class WorkshopService implements LabListener {
         );
       return { ...e, correct: verdict };
     });
-    const workshop = this.workshopOf(learner);
+    const workshop = this.workshopOf(learner) ?? (this.o.bus ? await this.joinedElsewhere(learner) : null);
     const { acked, fresh } = await this.o.store.results.recordEvents(learner, judged, workshop);
     if (workshop && fresh.length > 0) {
       this.tell({ type: 'results', workshop });
       this.showEvents(workshop, learner, fresh);
     }
     return acked;
+  }
+
+  /**
+   * Several servers: a learner who joined on another server a moment ago (its note not here yet)
+   * is found in the store, so their first results are recorded with their workshop.
+   */
+  private async joinedElsewhere(learner: string): Promise<string | null> {
+    for (const m of await this.o.store.workshops.memberships(learner)) {
+      const w = this.workshops.get(m.workshop) ?? (await this.o.store.workshops.byId(m.workshop));
+      if (!w || isOver(w)) continue;
+      this.workshops.set(w.id, w);
+      this.current.set(learner, w.id);
+      return w.id;
+    }
+    return null;
   }
 
   private showEvents(workshop: string, learner: string, fresh: StoredEvent[]): void {
