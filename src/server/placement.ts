@@ -29,14 +29,22 @@ export class Placement {
     return this.hosts.server;
   }
 
+  /** Writes under way (a stop waits for them before the store closes). */
+  private writes = new Set<Promise<void>>();
+
+  private write(p: Promise<void>, what: string): void {
+    const w = p.catch((e: unknown) => this.log(`placement: ${what}: ${String(e)}`)).finally(() => this.writes.delete(w));
+    this.writes.add(w);
+  }
+
   held(learner: string, sandbox: string): void {
-    this.hosts.held(learner, sandbox).catch((e: unknown) => this.log(`placement: sandbox ${sandbox} not recorded: ${String(e)}`));
+    this.write(this.hosts.held(learner, sandbox), `sandbox ${sandbox} not recorded`);
   }
 
   released(learner: string, sandbox: string): void {
     if (this.releasedHere.size > 100_000) this.releasedHere.clear();
     this.releasedHere.add(sandbox);
-    this.hosts.released(learner, sandbox).catch((e: unknown) => this.log(`placement: sandbox ${sandbox} not unrecorded: ${String(e)}`));
+    this.write(this.hosts.released(learner, sandbox), `sandbox ${sandbox} not unrecorded`);
   }
 
   /** Whether the learner's sandbox was lost with its server: the store names one and none runs here. */
@@ -47,8 +55,14 @@ export class Placement {
     return !(row.server === this.server && this.releasedHere.has(row.sandbox));
   }
 
+  /** Waits for the writes under way. */
+  async flush(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all([...this.writes]);
+  }
+
   /** A graceful stop: every sandbox here ended, none was lost. */
-  releaseAll(): Promise<void> {
-    return this.hosts.releaseAll();
+  async releaseAll(): Promise<void> {
+    await this.flush();
+    await this.hosts.releaseAll();
   }
 }

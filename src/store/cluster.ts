@@ -91,7 +91,12 @@ export async function openBus<T>(url: string, server: string, log: (line: string
   let retry: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    // Named, so that an operator sees in pg_stat_activity which server listens.
+    const c = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: 5_000,
+      application_name: `drillbook-notes-${server}`.slice(0, 63),
+    });
     c.on('notification', (m) => {
       if (m.channel !== BUS_CHANNEL || !m.payload) return;
       let env: Envelope<T>;

@@ -280,7 +280,9 @@ export class WorkshopService implements LabListener {
     await this.tick();
   }
 
+  private stopped = false;
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
   }
 
@@ -337,7 +339,7 @@ export class WorkshopService implements LabListener {
     this.workshops.set(w.id, w);
     this.tell({ type: 'workshop', workshop: w.id, what: 'created' });
     this.o.log(`workshop "${w.title}" (${showCode(w.code)}) created by ${by}: ${w.seats} seats`);
-    void this.tick();
+    this.tickSoon();
     return { workshop: this.view(w, 0), capacity: { canHold, note: capacityNote(w.seats, canHold) } };
   }
 
@@ -601,7 +603,7 @@ export class WorkshopService implements LabListener {
     this.pushLive(id, { type: 'workshop', workshop: view, locks: [] });
     for (const m of members) this.pushLearner(m.learner, { type: 'state', state: await this.mine(m.learner) });
     this.o.log(`workshop "${w.title}" ended: ${members.length} learners' sandboxes released, results kept`);
-    void this.tick();
+    this.tickSoon();
     return view;
   }
 
@@ -697,6 +699,12 @@ export class WorkshopService implements LabListener {
   }
 
   // --- the ticker -----------------------------------------------------------------------------
+
+  /** A tick now (after a change), its failure logged like the timer's. */
+  private tickSoon(): void {
+    if (this.stopped) return;
+    this.tick().catch((e: unknown) => this.o.log(`workshops: ${String(e)}`));
+  }
 
   private ticking = false;
   private async tick(): Promise<void> {
