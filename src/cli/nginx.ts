@@ -7,7 +7,9 @@
  * Routing: a learner whose sandbox a server holds carries that server's id in
  * the `drillbook_server` cookie (plugins/pinning.ts), and goes to it; when it
  * does not answer, to the others (`backup`), one of which gives them a fresh
- * sandbox with a notice. Everyone else is spread by a consistent hash of the
+ * sandbox with a notice. An instructor's watch connection names the server
+ * holding the learner's sandbox in `?drillbook_server=` (the live row's
+ * `server`), which wins over the cookie. Everyone else is spread by a consistent hash of the
  * learner cookie, so one learner's requests keep to one server. Server-sent
  * events and WebSockets pass unbuffered.
  */
@@ -63,7 +65,12 @@ export function nginxConfig(o: NginxOptions): string {
     );
   }
   lines.push(
-    'map $cookie_drillbook_server $drillbook_upstream {',
+    "# The server to ask: ?drillbook_server= (an instructor watching a learner's terminal), else the cookie.",
+    'map $arg_drillbook_server $drillbook_pin {',
+    '    default $arg_drillbook_server;',
+    '    "" $cookie_drillbook_server;',
+    '}',
+    'map $drillbook_pin $drillbook_upstream {',
     '    default drillbook_any;',
     ...o.servers.map((s) => `    ${JSON.stringify(s.id)} ${upstreamName(s.id)};`),
     '}',

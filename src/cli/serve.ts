@@ -71,6 +71,8 @@ export async function runServe(args: string[]): Promise<number> {
   let manager: SandboxManager | null = null;
   // Several servers sharing a PostgreSQL store: where sandboxes are (set once the store is open).
   let placement: Placement | null = null;
+  // Set once the store is open (the manager hooks below tell it where sandboxes are).
+  let workshops: WorkshopService | undefined = undefined;
   if (config.sandbox) {
     const { driver, why } = await chooseDriver(config);
     log(`sandbox driver: ${driver.name} (${why})`);
@@ -100,8 +102,14 @@ export async function runServe(args: string[]): Promise<number> {
       lifetimeMs: config.lifetimeMs,
       maxViewers: config.maxViewers,
       log,
-      onHeld: (learner, sandbox) => placement?.held(learner, sandbox),
-      onReleased: (learner, sandbox) => placement?.released(learner, sandbox),
+      onHeld: (learner, sandbox) => {
+        placement?.held(learner, sandbox);
+        workshops?.sandboxChanged();
+      },
+      onReleased: (learner, sandbox) => {
+        placement?.released(learner, sandbox);
+        workshops?.sandboxChanged();
+      },
     });
     manager.start();
   } else {
@@ -150,7 +158,7 @@ export async function runServe(args: string[]): Promise<number> {
       ? `instructors who sign in with a password: ${instructors.names.join(', ')}`
       : 'no instructor passwords (DRILLBOOK_INSTRUCTOR_PASSWORD): instructors sign in with ./drillbook workshop link',
   );
-  const workshops = new WorkshopService({
+  workshops = new WorkshopService({
     store,
     outline: courseOutline(course),
     manager,
@@ -160,6 +168,7 @@ export async function runServe(args: string[]): Promise<number> {
     base: '/',
     log,
     bus,
+    serverId: bus ? config.serverId : undefined,
   });
   await workshops.start();
   let labs: LabService | null = null;

@@ -68,6 +68,8 @@ export interface WorkshopServiceOptions {
   tickMs?: number;
   /** Several servers sharing the store (PostgreSQL): notes to and from the others (cluster.ts). */
   bus?: Bus<ClusterNote> | undefined;
+  /** This server's DRILLBOOK_SERVER_ID (several servers: live rows say where each sandbox is). */
+  serverId?: string | undefined;
 }
 
 /**
@@ -83,8 +85,19 @@ export type ClusterNote =
   | { type: 'workshop'; workshop: string; what: 'created' | 'locks' | 'ended' }
   /** An instructor's message or "everyone to this page" (to one learner or all). */
   | { type: 'message'; workshop: string; learner: string | null; message: Extract<LearnerMessage, { type: 'message' }> }
-  /** Sandbox facts of learners whose sandboxes this server holds: last keystroke, a limit hit now. */
-  | { type: 'activity'; rows: { learner: string; typed: number | null; limit: string | null }[] };
+  /** Sandbox facts of learners whose sandboxes this server holds (held: false once it no longer does). */
+  | { type: 'activity'; rows: ActivityRow[] };
+
+interface ActivityRow {
+  learner: string;
+  held: boolean;
+  /** Last keystroke (ms since the epoch), or null. */
+  typed: number | null;
+  /** A limit notice in force, or null. */
+  limit: string | null;
+  /** An instructor watches their terminal (on the server holding it). */
+  watched: boolean;
+}
 
 type Sub<T> = (msg: T) => void;
 
@@ -124,15 +137,17 @@ export class WorkshopService implements LabListener {
   private watching = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   /** Sandbox facts of learners on other servers (their keystrokes and limits), from their notes. */
-  private remote = new Map<string, { typed: number | null; limit: string | null }>();
+  private remote = new Map<string, ActivityRow & { server: string }>();
   /** What this server last told the others about its learners' sandboxes. */
   private told = new Map<string, string>();
   /** Workshops whose live model is being re-read from the store after a note, and local changes meanwhile. */
   private rebuilding = new Map<string, { again: boolean; timer?: NodeJS.Timeout }>();
 
   constructor(opts: WorkshopServiceOptions) {
-    this.o = { tickMs: 5_000, log: () => {}, bus: undefined, ...opts } as typeof this.o;
-    this.o.bus?.onNote((n) => void this.onNote(n).catch((e: unknown) => this.o.log(`workshops: a note from another server: ${String(e)}`)));
+    this.o = { tickMs: 5_000, log: () => {}, bus: undefined, serverId: undefined, ...opts } as typeof this.o;
+    this.o.bus?.onNote(
+      (n, from) => void this.onNote(n, from).catch((e: unknown) => this.o.log(`workshops: a note from another server: ${String(e)}`)),
+    );
     this.o.bus?.onResync(() => void this.resync().catch((e: unknown) => this.o.log(`workshops: re-reading the store: ${String(e)}`)));
   }
 
@@ -142,7 +157,7 @@ export class WorkshopService implements LabListener {
 
   // --- several servers ------------------------------------------------------------------------
 
-  private async onNote(n: ClusterNote): Promise<void> {
+  private async onNote(n: ClusterNote, from: string): Promise<void> {
     switch (n.type) {
       case 'results':
         this.rebuildSoon(n.workshop);
@@ -181,7 +196,21 @@ export class WorkshopService implements LabListener {
         else for (const [learner, id] of this.current) if (id === n.workshop) this.pushLearner(learner, n.message);
         break;
       case 'activity':
-        for (const r of n.rows) this.remote.set(r.learner, { typed: r.typed, limit: r.limit });
+        for (const r of n.rows) {
+          const had = this.remote.get(r.learner);
+          // "No longer held" from a server the learner already left says nothing about the new one.
+          if (!r.held && had && had.server !== from) continue;
+          if (r.held) this.remote.set(r.learner, { ...r, server: from });
+          else this.remote.delete(r.learner);
+        }
+        for (const [id, m] of this.models) {
+          if (!this.liveSubs.get(id)?.size) continue;
+          const model = await m;
+          for (const r of n.rows) {
+            const row = model.rows.get(r.learner);
+            if (row && this.refreshRow(row)) this.pushRow(id, row);
+          }
+        }
         break;
     }
   }
@@ -247,18 +276,36 @@ export class WorkshopService implements LabListener {
     if (r) r.again = true;
   }
 
+  /** A sandbox here was handed out or ended: the other servers' live views learn where it is now. */
+  sandboxChanged(): void {
+    if (!this.o.bus || this.tellPending) return;
+    this.tellPending = true;
+    setImmediate(() => {
+      this.tellPending = false;
+      this.tellActivity();
+    });
+  }
+  private tellPending = false;
+
   /** Tells the other servers what this one's sandboxes show (keystrokes, limits) when it changed. */
   private tellActivity(): void {
     if (!this.o.bus || !this.o.manager) return;
-    const rows: { learner: string; typed: number | null; limit: string | null }[] = [];
+    const rows: ActivityRow[] = [];
     for (const learner of this.current.keys()) {
-      const typed = this.o.manager.lastInput(learner) ?? null;
-      const limit = this.o.manager.limitNow(learner) ?? null;
-      const key = `${typed}|${limit}`;
-      if (typed === null && limit === null && !this.told.has(learner)) continue;
+      const held = this.o.manager.handle(learner) !== undefined;
+      if (!held && !this.told.has(learner)) continue;
+      const r: ActivityRow = {
+        learner,
+        held,
+        typed: held ? (this.o.manager.lastInput(learner) ?? null) : null,
+        limit: held ? (this.o.manager.limitNow(learner) ?? null) : null,
+        watched: held && (this.watching.get(learner) ?? 0) > 0,
+      };
+      const key = JSON.stringify(r);
       if (this.told.get(learner) === key) continue;
-      this.told.set(learner, key);
-      rows.push({ learner, typed, limit });
+      if (held) this.told.set(learner, key);
+      else this.told.delete(learner);
+      rows.push(r);
     }
     // Well below NOTIFY's payload limit per note.
     for (let i = 0; i < rows.length; i += 40) this.tell({ type: 'activity', rows: rows.slice(i, i + 40) });
@@ -414,14 +461,15 @@ export class WorkshopService implements LabListener {
 
   /** Sandbox facts of a row: a limit hit now, keystrokes as activity, being watched. */
   private refreshRow(row: LiveRow): boolean {
-    const before = `${row.limit}|${row.lastActivity}|${row.watched}`;
+    const before = `${row.limit}|${row.lastActivity}|${row.watched}|${row.server}`;
     const far = this.remote.get(row.learner);
     const here = this.o.manager?.handle(row.learner) !== undefined;
-    row.limit = (here ? this.o.manager?.limitNow(row.learner) : undefined) ?? far?.limit ?? null;
+    row.limit = (here ? this.o.manager?.limitNow(row.learner) : undefined) ?? (here ? undefined : far?.limit) ?? null;
     const typed = Math.max(this.o.manager?.lastInput(row.learner) ?? 0, far?.typed ?? 0);
     if (typed > Date.parse(row.lastActivity)) row.lastActivity = new Date(typed).toISOString();
-    row.watched = (this.watching.get(row.learner) ?? 0) > 0;
-    return before !== `${row.limit}|${row.lastActivity}|${row.watched}`;
+    row.watched = (this.watching.get(row.learner) ?? 0) > 0 || (!here && far?.watched === true);
+    row.server = this.o.serverId === undefined ? null : here ? this.o.serverId : (far?.server ?? null);
+    return before !== `${row.limit}|${row.lastActivity}|${row.watched}|${row.server}`;
   }
 
   // --- learners -------------------------------------------------------------------------------
@@ -524,6 +572,7 @@ export class WorkshopService implements LabListener {
     if (n === 0) this.watching.delete(learner);
     else this.watching.set(learner, n);
     this.pushLearner(learner, { type: 'watch', watching: n > 0 });
+    this.tellActivity();
     const row = (await this.model(id)).rows.get(learner);
     if (row) {
       this.refreshRow(row);

@@ -19,6 +19,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { nginxConfig } from '../../src/cli/nginx.ts';
 import { loadCourse } from '../../src/course/load-course.ts';
 import { contentDir } from '../../src/course/config.ts';
@@ -312,6 +313,45 @@ describe.skipIf(reason)('two servers behind nginx on one PostgreSQL', () => {
       for (const view of Object.values(views)) await until('the lab start in the live view', () => view.row(l.learner)?.labs[LAB]?.started);
     views.a.close();
     views.b.close();
+
+    // Watching a terminal through nginx: the live row names the learner's server, the watch connection asks for it.
+    const rows = await until('every live row to name its server', async () => {
+      const s = await teacher.ok<LiveSnapshot>('GET', `/api/workshops/${workshop.id}/live`);
+      return s.rows.every((r) => r.server !== null) && s.rows;
+    });
+    for (const l of learners) expect(rows.find((r) => r.learner === l.learner)?.server).toBe(l.pinned);
+    /** What a watch connection through nginx asking for `server` sees while the learner types. */
+    const watchThrough = async (l: Browser, server: string, word: string): Promise<string> => {
+      let seen = '';
+      const watcher = new WebSocket(
+        `${PUBLIC.replace('http', 'ws')}/api/workshops/${workshop.id}/watch/${l.learner}?drillbook_server=${server}`,
+        {
+          headers: { cookie: teacher.cookie, origin: PUBLIC },
+        },
+      );
+      watcher.on('message', (d: Buffer, binary: boolean) => (seen += binary ? d.toString('utf8') : `\n${d.toString('utf8')}\n`));
+      await new Promise((ok, fail) => watcher.once('open', ok).once('error', fail));
+      const t = await l.terminal();
+      await t.run(`echo ${word}`);
+      await until(
+        `the watcher (asking ${server}) to see the typing or be refused`,
+        () => seen.includes(word) || seen.includes('"type":"error"'),
+      );
+      watcher.close();
+      t.close();
+      return seen;
+    };
+    for (const l of labbers) {
+      const server = rows.find((r) => r.learner === l.learner)!.server!;
+      const other = server === 'a' ? 'b' : 'a';
+      // Twice: without the pin, nginx would spread the instructor's requests and get this right only by chance.
+      for (const n of [1, 2]) {
+        const seen = await watchThrough(l, server, `watched-on-${server}-${n}`);
+        expect(seen).not.toContain('"type":"error"');
+        expect(seen).toContain(`watched-on-${server}-${n}`);
+      }
+      expect(await watchThrough(l, other, `not-seen-on-${other}`)).toContain('"name":"NoSandbox"');
+    }
 
     // Lose server a: SIGKILL, no goodbye.
     servers.a!.child.kill('SIGKILL');

@@ -33,9 +33,9 @@ const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
-const settle = async (ok: () => boolean, ms = 3_000) => {
+const settle = async (ok: () => boolean | Promise<boolean>, ms = 3_000) => {
   const until = Date.now() + ms;
-  while (!ok() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  while (!(await ok()) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
 };
 
 /** Buses of several servers in one process: what one publishes, the others get (when delivery is on). */
@@ -90,6 +90,7 @@ async function twoServers() {
       publicOrigin: 'http://127.0.0.1:8080',
       base: '/',
       bus: net.of(id),
+      serverId: id,
     });
     await s.start();
     closers.push(async () => s.stop());
@@ -140,6 +141,11 @@ describe('workshops across servers', () => {
     const { workshop } = await a.s.create('ana', { title: 'Two', seats: 5, lessons: [] });
     await b.s.join(workshop.code, 'l1', 'Maria');
     await b.m.claim('l1');
+    b.s.sandboxChanged();
+    // a's live view says where l1's sandbox is (its watch connection asks the proxy for that server).
+    await a.s.snapshot('ana', workshop.id);
+    await settle(async () => (await a.s.snapshot('ana', workshop.id)).rows[0]?.server === 'b');
+    expect((await a.s.snapshot('ana', workshop.id)).rows.map((r) => r.server)).toEqual(['b']);
     const heard: LearnerMessage[] = [];
     b.s.subscribeLearner('l1', (m) => heard.push(m));
     await settle(() => a.s.workshopOf('l1') === workshop.id);
@@ -244,6 +250,10 @@ describe('drillbook nginx', () => {
       /upstream drillbook_a \{\n {4}server 10\.0\.0\.11:4321 max_fails=1 fail_timeout=10s;\n {4}server 10\.0\.0\.12:4321 backup;/,
     );
     expect(text).toContain('"b" drillbook_b;');
+    // A watch connection's ?drillbook_server= wins over the instructor's own cookie.
+    expect(text).toContain(
+      'map $arg_drillbook_server $drillbook_pin {\n    default $arg_drillbook_server;\n    "" $cookie_drillbook_server;\n}',
+    );
     expect(text).toContain('proxy_buffering off;');
     expect(text).toContain('proxy_set_header Upgrade $http_upgrade;');
     expect(() => nginxConfig({ servers: [{ id: 'a b', address: 'x:1' }], listen: '80' })).toThrow('server id "a b"');
