@@ -15,7 +15,7 @@
  * the other (the LISTEN/NOTIFY notes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,7 @@ const SECRET = 'two-servers-cookie-key-0123456789';
 const LAB = 'mysqldump-full-restore';
 const PORTS = { a: TEST_PORT_BASE + 10, b: TEST_PORT_BASE + 11, nginx: TEST_PORT_BASE + 12 };
 const PUBLIC = `http://127.0.0.1:${PORTS.nginx}`;
+const NGINX = '/usr/sbin/nginx';
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
@@ -193,6 +194,7 @@ describe.skipIf(reason)('two servers behind nginx on one PostgreSQL', () => {
   }
 
   beforeAll(async () => {
+    if (!existsSync(NGINX)) throw new Error(`Debian's nginx is missing (${NGINX}): ./drillbook test installs it (apt-get install nginx)`);
     const base = process.env['DRILLBOOK_TEST_DATABASE_URL'];
     if (!base) cluster = await startPgCluster();
     databaseUrl = await createDatabase(base ?? cluster!.url, `drillbook_two_servers_${process.pid}`);
@@ -214,7 +216,7 @@ describe.skipIf(reason)('two servers behind nginx on one PostgreSQL', () => {
     );
     await Promise.all([startServer('a'), startServer('b')]);
     nginx = track(
-      spawn('/usr/sbin/nginx', ['-p', join(work, 'nginx'), '-c', join(work, 'nginx', 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(NGINX, ['-p', join(work, 'nginx'), '-c', join(work, 'nginx', 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     await until('nginx to answer', async () => {
       if (gone(nginx!)) throw new Error(`nginx exited: ${nginx!.log} ${readFileSync(join(work, 'nginx', 'error.log'), 'utf8')}`);
