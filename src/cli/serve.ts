@@ -139,7 +139,8 @@ export async function runServe(args: string[]): Promise<number> {
       await manager?.driver.close();
       return 1;
     }
-    placement = new Placement(new SandboxHosts(store.db, config.serverId), log);
+    placement = new Placement(new SandboxHosts(store.db, config.serverId), log, config.lifetimeMs);
+    await placement.purgeExpired();
     log(`server id ${config.serverId} (DRILLBOOK_SERVER_ID): live views and learners' streams follow every server on this store`);
   }
   const course = loadCourse(contentDir());

@@ -19,10 +19,18 @@ export class Placement {
 
   private hosts: SandboxHosts;
   private log: (line: string) => void;
+  /** DRILLBOOK_LIFETIME: no sandbox outlives it, so an older row says nothing (a learner back the next day is not told). */
+  private lifetimeMs: number;
 
-  constructor(hosts: SandboxHosts, log: (line: string) => void = () => {}) {
+  constructor(hosts: SandboxHosts, log: (line: string) => void = () => {}, lifetimeMs = Infinity) {
     this.hosts = hosts;
     this.log = log;
+    this.lifetimeMs = lifetimeMs;
+  }
+
+  /** Removes rows past the sandbox lifetime (at start: a dead server's learners who never came back). */
+  async purgeExpired(): Promise<void> {
+    if (Number.isFinite(this.lifetimeMs)) await this.hosts.purgeBefore(new Date(Date.now() - this.lifetimeMs).toISOString());
   }
 
   get server(): string {
@@ -52,6 +60,7 @@ export class Placement {
     if (!learner || manager.info(learner)) return false;
     const row = await this.hosts.where(learner);
     if (!row || manager.info(learner)) return false;
+    if (Date.now() - Date.parse(row.at) > this.lifetimeMs) return false;
     return !(row.server === this.server && this.releasedHere.has(row.sandbox));
   }
 

@@ -57,6 +57,11 @@ export class SandboxHosts {
     return this.db.selectFrom('sandbox_hosts').select(['server', 'sandbox', 'at']).where('learner', '=', learner).executeTakeFirst();
   }
 
+  /** Rows of sandboxes handed out before `iso` (past their lifetime: whatever held them, they are gone). */
+  async purgeBefore(iso: string): Promise<void> {
+    await this.db.deleteFrom('sandbox_hosts').where('at', '<', iso).execute();
+  }
+
   /** Every row of this server (its sandboxes all ended: a graceful stop). */
   async releaseAll(): Promise<void> {
     await this.db.deleteFrom('sandbox_hosts').where('server', '=', this.server).execute();

@@ -233,6 +233,18 @@ describe('sandboxes across servers', () => {
     await b.placement.flush();
     const fresh = await b.app.inject({ method: 'GET', url: '/api/sandbox', headers: { cookie } });
     expect(fresh.statusCode).toBe(404);
+
+    // A row older than the sandbox lifetime says nothing: a learner back the next day is not told.
+    await new SandboxHosts(store.db, 'a').held(learner, 'sb-of-yesterday');
+    const late = new Placement(new SandboxHosts(store.db, 'c'), () => {}, 60_000);
+    expect(await late.lost(learner, manager())).toBe(true);
+    await store.db
+      .updateTable('sandbox_hosts')
+      .set({ at: new Date(Date.now() - 120_000).toISOString() })
+      .execute();
+    expect(await late.lost(learner, manager())).toBe(false);
+    await late.purgeExpired();
+    expect(await new SandboxHosts(store.db, 'c').where(learner)).toBeUndefined();
   });
 });
 
