@@ -355,9 +355,34 @@ describe.skipIf(reason)('two servers behind nginx on one PostgreSQL', () => {
       expect(await watchThrough(l, other, `not-seen-on-${other}`)).toContain('"name":"NoSandbox"');
     }
 
-    // Lose server a: SIGKILL, no goodbye.
+    // Lose server a: SIGKILL, no goodbye, while its learners' pages are sending results (page views,
+    // each sent until acknowledged, as the page's queue does: a request cut by the kill is sent again).
+    let sending = true;
+    let pageViews = 0;
+    let resent = 0;
+    const senders = on('a').map(async (l) => {
+      for (let n = 0; sending; n++) {
+        const id = `two-servers-${l.learner.slice(0, 8)}-view-${n}`;
+        const ev: ClientEvent = { kind: 'page-view', id, at: new Date().toISOString(), page: quiz.lesson };
+        for (;;) {
+          const r = await l.call<{ acked: string[] }>('POST', '/api/events', { events: [ev] }).catch(() => undefined);
+          if (r?.status === 200 && r.body.acked.includes(id)) break;
+          resent++;
+          await sleep(50);
+        }
+        acked.push({ learner: l.learner, clientId: id });
+        pageViews++;
+        await sleep(20);
+      }
+    });
+    await until('page views to be flowing', () => pageViews >= 4 * on('a').length);
     servers.a!.child.kill('SIGKILL');
     await exited(servers.a!);
+    const atKill = pageViews;
+    await until('page views to flow again, through b', () => pageViews >= atKill + 4 * on('a').length);
+    sending = false;
+    await Promise.all(senders);
+    console.log(`two servers: ${pageViews} page views acknowledged around the kill, ${resent} sends refused or cut and sent again`);
 
     for (const [i, l] of learners.entries()) {
       const wasOnA = l.pinned === 'a';
