@@ -87,7 +87,9 @@ export type ClusterNote =
   /** An instructor's message or "everyone to this page" (to one learner or all). */
   | { type: 'message'; workshop: string; learner: string | null; message: Extract<LearnerMessage, { type: 'message' }> }
   /** Sandbox facts of learners whose sandboxes this server holds (held: false once it no longer does). */
-  | { type: 'activity'; rows: ActivityRow[] };
+  | { type: 'activity'; rows: ActivityRow[] }
+  /** Sent every tick: which servers are up (pre-warming is shared among them). */
+  | { type: 'alive' };
 
 interface ActivityRow {
   learner: string;
@@ -158,8 +160,21 @@ export class WorkshopService implements LabListener {
 
   // --- several servers ------------------------------------------------------------------------
 
+  /** When each other server was last heard from. */
+  private heard = new Map<string, number>();
+
+  /** Servers up now, this one included: those heard from within three ticks. */
+  private serversAlive(now: number): number {
+    let n = 1;
+    for (const at of this.heard.values()) if (now - at < 3 * this.o.tickMs) n++;
+    return n;
+  }
+
   private async onNote(n: ClusterNote, from: string): Promise<void> {
+    this.heard.set(from, Date.now());
     switch (n.type) {
+      case 'alive':
+        break;
       case 'results':
         this.rebuildSoon(n.workshop);
         break;
@@ -805,8 +820,10 @@ export class WorkshopService implements LabListener {
         const start = w.startsAt ? Date.parse(w.startsAt) : undefined;
         if (start !== undefined && now >= start - this.o.prewarmMs && now < start + this.o.prewarmMs && this.o.manager) {
           let holding = 0;
-          for (const [learner, id] of this.current) if (id === w.id && this.o.manager.handle(learner)) holding++;
-          warm += Math.max(0, w.seats - holding);
+          for (const [learner, id] of this.current)
+            if (id === w.id && (this.o.manager.handle(learner) || this.remote.get(learner)?.held)) holding++;
+          // Several servers: each keeps its share ready (the class is spread over all of them).
+          warm += Math.ceil(Math.max(0, w.seats - holding) / this.serversAlive(now));
         }
         const m = this.models.get(w.id);
         if (m && this.liveSubs.get(w.id)?.size) {
@@ -815,6 +832,7 @@ export class WorkshopService implements LabListener {
         }
       }
       this.tellActivity();
+      this.tell({ type: 'alive' });
       // Within capacity: never more ready sandboxes than the host holds.
       this.o.manager?.setWarmExtra(Math.min(warm, this.o.hostCapacity));
     } finally {

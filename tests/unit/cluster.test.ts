@@ -75,7 +75,7 @@ function manager() {
   return m;
 }
 
-async function twoServers() {
+async function twoServers(tickMs = 5_000) {
   const store = await openStore({ sqlitePath: ':memory:' });
   closers.push(() => store.close());
   const net = buses(['a', 'b']);
@@ -91,6 +91,7 @@ async function twoServers() {
       base: '/',
       bus: net.of(id),
       serverId: id,
+      tickMs,
     });
     await s.start();
     closers.push(async () => s.stop());
@@ -163,6 +164,18 @@ describe('workshops across servers', () => {
     await settle(() => b.m.info('l1') === undefined);
     expect(b.m.info('l1')).toBeUndefined();
     expect(b.s.workshopOf('l1')).toBeNull();
+  });
+});
+
+describe('pre-warming across servers', () => {
+  it('each server keeps its share of the seats ready, not the whole class', async () => {
+    const { a, b } = await twoServers(30);
+    const startsAt = new Date(Date.now() + 60_000).toISOString();
+    await a.s.create('ana', { title: 'Soon', seats: 4, lessons: [], startsAt });
+    // Both hear each other within a tick or two, then each keeps 2 ready (4 seats over 2 servers).
+    await settle(() => a.m.stats.pooled + a.m.stats.starting === 2 && b.m.stats.pooled + b.m.stats.starting === 2);
+    await new Promise((r) => setTimeout(r, 150));
+    expect([a.m.stats.pooled, b.m.stats.pooled]).toEqual([2, 2]);
   });
 });
 
