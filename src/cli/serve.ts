@@ -20,11 +20,13 @@ import { chooseDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
 import { ConfigError, hostCapacity, loadServerConfig, publicOrigin, type ServerConfig } from '../server/config.ts';
+import { Placement } from '../server/placement.ts';
 import { loadOrCreateSecret } from '../server/secret.ts';
+import { openBus, SandboxHosts, type Bus } from '../store/cluster.ts';
 import { openStore } from '../store/index.ts';
 import { Instructors } from '../workshops/instructors.ts';
 import { courseOutline } from '../workshops/outline.ts';
-import { WorkshopService } from '../workshops/service.ts';
+import { WorkshopService, type ClusterNote } from '../workshops/service.ts';
 
 const log = (line: string) => process.stderr.write(`drillbook: ${line}\n`);
 
@@ -70,6 +72,10 @@ export async function runServe(args: string[]): Promise<number> {
   }
 
   let manager: SandboxManager | null = null;
+  // Several servers sharing a PostgreSQL store: where sandboxes are (set once the store is open).
+  let placement: Placement | null = null;
+  // Set once the store is open (the manager hooks below tell it where sandboxes are).
+  let workshops: WorkshopService | undefined = undefined;
   if (config.sandbox) {
     const { driver, why } = await chooseDriver(config);
     log(`sandbox driver: ${driver.name} (${why})`);
@@ -99,6 +105,14 @@ export async function runServe(args: string[]): Promise<number> {
       lifetimeMs: config.lifetimeMs,
       maxViewers: config.maxViewers,
       log,
+      onHeld: (learner, sandbox) => {
+        placement?.held(learner, sandbox);
+        workshops?.sandboxChanged();
+      },
+      onReleased: (learner, sandbox) => {
+        placement?.released(learner, sandbox);
+        workshops?.sandboxChanged();
+      },
     });
     manager.start();
   } else {
@@ -115,6 +129,23 @@ export async function runServe(args: string[]): Promise<number> {
     return 1;
   }
   log(`results store: ${store.engine}, ${store.where}`);
+  let bus: Bus<ClusterNote> | undefined;
+  if (store.engine === 'postgres' && config.databaseUrl) {
+    // Any number of servers may share this store: each tells the others what it commits, and
+    // records where its sandboxes are (docs/deploy.md).
+    try {
+      bus = await openBus<ClusterNote>(config.databaseUrl, config.serverId, log);
+    } catch (e) {
+      log(`cannot listen for other servers' notes on the results store: ${(e as Error).message}`);
+      await store.close();
+      await manager?.shutdown();
+      await manager?.driver.close();
+      return 1;
+    }
+    placement = new Placement(new SandboxHosts(store.db, config.serverId), log, config.lifetimeMs);
+    await placement.purgeExpired();
+    log(`server id ${config.serverId} (DRILLBOOK_SERVER_ID): live views and learners' streams follow every server on this store`);
+  }
   const course = loadCourse(contentDir());
   let instructors: Instructors;
   try {
@@ -131,7 +162,7 @@ export async function runServe(args: string[]): Promise<number> {
       ? `instructors who sign in with a password: ${instructors.names.join(', ')}`
       : 'no instructor passwords (DRILLBOOK_INSTRUCTOR_PASSWORD): instructors sign in with ./drillbook workshop link',
   );
-  const workshops = new WorkshopService({
+  workshops = new WorkshopService({
     store,
     outline: courseOutline(course),
     manager,
@@ -140,6 +171,8 @@ export async function runServe(args: string[]): Promise<number> {
     publicOrigin: publicOrigin(config),
     base: '/',
     log,
+    bus,
+    serverId: bus ? config.serverId : undefined,
   });
   await workshops.start();
   let labs: LabService | null = null;
@@ -195,6 +228,7 @@ export async function runServe(args: string[]): Promise<number> {
     instructors,
     lti,
     log,
+    placement,
   });
   await app.listen({ port: config.port, host: config.host });
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -211,6 +245,9 @@ export async function runServe(args: string[]): Promise<number> {
   workshops.stop();
   await lti?.stop();
   await app.close();
+  // Every sandbox here ended: none of them was lost.
+  await placement?.releaseAll().catch((e: unknown) => log(`placement: ${String(e)}`));
+  await bus?.close();
   await store.close();
   return 0;
 }

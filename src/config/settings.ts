@@ -259,6 +259,16 @@ export const Settings = z.object({
     },
     oneOf('first', 'best', 'last'),
   ),
+  DRILLBOOK_SERVER_ID: setting(
+    {
+      group: 'server',
+      shown: 'host name and `PORT`',
+      description:
+        "this server's name among several serving one course (same `DRILLBOOK_DATABASE_URL`, `DRILLBOOK_SECRET` and instructor passwords): sent in the `drillbook_server` cookie of a learner whose sandbox it holds, so the proxy keeps them here; letters, digits, `.`, `_`, `-` (see docs/deploy.md)",
+    },
+    (t) =>
+      /^[A-Za-z0-9._-]{1,64}$/.test(t.trim()) ? t.trim() : fail('is not a server name: use 1 to 64 letters, digits, ".", "_" or "-"'),
+  ),
   DRILLBOOK_PREWARM: setting(
     {
       group: 'server',

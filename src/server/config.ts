@@ -5,6 +5,7 @@
  * kept in the state dir is resolved by serve.ts (secret.ts).
  */
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { readSettings, SettingsError } from '../config/settings.ts';
 
@@ -46,6 +47,8 @@ export interface ServerConfig {
   ltiPlatforms: string | undefined;
   /** DRILLBOOK_LTI_SCORE: which answer to a quiz question counts in LMS scores. */
   ltiScore: 'first' | 'best' | 'last';
+  /** This server's name among several sharing one store (the `drillbook_server` cookie). */
+  serverId: string;
 }
 
 export { SettingsError as ConfigError };
@@ -111,5 +114,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     prewarmMs: s.DRILLBOOK_PREWARM,
     ltiPlatforms: s.DRILLBOOK_LTI_PLATFORMS === undefined ? undefined : resolve(s.DRILLBOOK_LTI_PLATFORMS),
     ltiScore: s.DRILLBOOK_LTI_SCORE,
+    serverId:
+      s.DRILLBOOK_SERVER_ID ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 50)}-${s.PORT}`,
   };
 }

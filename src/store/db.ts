@@ -197,6 +197,12 @@ export interface Tables {
     last_error: string | null;
     sent_at: string | null;
   };
+  /**
+   * The server holding each learner's sandbox now (several servers sharing one store): written when
+   * a sandbox is handed out, removed when it ends; a row left by a server that died says the
+   * learner's sandbox was lost with it.
+   */
+  sandbox_hosts: { learner: string; server: string; sandbox: string; at: string };
   /** One-off facts about the store itself (e.g. that an old results.sqlite was imported). */
   store_meta: { key: string; value: string };
 }

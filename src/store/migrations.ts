@@ -283,12 +283,28 @@ function m004(engine: Engine): Migration {
   };
 }
 
+/** 005: which server holds each learner's sandbox (several servers sharing one store). */
+function m005(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('sandbox_hosts')
+        .addColumn('learner', 'text', (c) => c.primaryKey())
+        .addColumn('server', 'text', (c) => c.notNull())
+        .addColumn('sandbox', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrations(engine: Engine): MigrationProvider {
   return {
     getMigrations: async () => ({
       '001_lab_results': m001(engine),
       '002_events_workshops': m002(engine),
       '004_lti': m004(engine),
+      '005_sandbox_hosts': m005(),
     }),
   };
 }
