@@ -1,8 +1,10 @@
 /**
- * Reads a course folder from disk: every .md file is a page (but Markdown
- * under an `assets/` folder is an asset, FORMAT.md §3), every other file an
- * asset. This is the file-system edge of the lesson pipeline; the parsing
- * itself is pure (src/lesson).
+ * Reads a course folder from disk: every .md or .mdx file is a page (but
+ * Markdown under an `assets/` folder is an asset, FORMAT.md §3), every other
+ * file an asset, except the modules MDX pages import and `.astro`
+ * components, which are built into the pages, not published as files. This
+ * is the file-system edge of the lesson pipeline; the parsing itself is pure
+ * (src/lesson).
  *
  * A page is a lesson unless its front matter marks it as the original
  * site's own machinery (a `template:` other than a lesson's or the home
@@ -11,12 +13,13 @@
  * previous/next or search.
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { BLOCK_TYPES, blockRegistry, type BlockType, type CourseLesson } from '../blocks/registry.ts';
 import { checkAnchors } from '../lesson/anchors.ts';
 import { problem, type Problem } from '../problems/catalogue.ts';
-import { routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
+import { dirname, normalisePath, PAGE_FILE, routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson } from '../lesson/parse-lesson.ts';
+import { pathToFileURL } from 'node:url';
 import { readMkDocs, type MkDocsProject } from './mkdocs.ts';
 import { applySettings, readCourseSettings, SETTINGS_FILE } from './settings.ts';
 
@@ -82,7 +85,7 @@ function walk(dir: string, root: string, out: Listing, seen = new Set<string>([r
       }
       walk(abs, root, out, new Set([...seen, real]));
     } else if (st.isFile()) {
-      (/\.md$/i.test(name) && !isAssetPath(rel) ? out.pages : out.assets).push(rel);
+      (PAGE_FILE.test(name) && !isAssetPath(rel) ? out.pages : out.assets).push(rel);
     }
   }
 }
@@ -101,7 +104,25 @@ export function isLesson(page: Pick<CourseLesson, 'meta'>): boolean {
 
 /** Markdown under an `assets/` folder is an asset, not a page (FORMAT.md §3). */
 const isAssetPath = (rel: string) => rel.split('/').slice(0, -1).includes('assets');
-const isIndexFile = (f: string) => /(^|\/)(readme|index)\.md$/i.test(f);
+const isIndexFile = (f: string) => /(^|\/)(readme|index)\.mdx?$/i.test(f);
+
+/** Source of components, never a file of the published site. */
+const isComponentSource = (f: string) => /\.astro$/i.test(f);
+
+/**
+ * Whether a package an MDX page imports by name can be found from the
+ * project (the build resolves it the same way); `astro:` modules are the
+ * framework's own.
+ */
+function moduleExists(spec: string): boolean {
+  if (spec.startsWith('astro:')) return true;
+  try {
+    import.meta.resolve(spec, pathToFileURL(resolve('package.json')).href);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Loads the course in `folder`: its pages, or, when it holds an mkdocs.yml,
@@ -149,7 +170,8 @@ export function loadCourse(folder: string, base = '/'): Course {
       routes.set(p, r);
     } else courseProblems.push(problem('DuplicateRoute', { file: p, line: 1, block: 'page' }, { kept, url: routeUrl(r, base) }));
   }
-  const index: CourseIndex = { pages: routes, assets: new Set(assets), base };
+  const assetSet = new Set(assets);
+  const index: CourseIndex = { pages: routes, assets: assetSet, base, moduleExists };
   const lessons: CourseLesson[] = [];
   for (const f of routes.keys()) {
     let source: string;
@@ -164,6 +186,14 @@ export function loadCourse(folder: string, base = '/'): Course {
     lessons.push(parseLesson(source.replace(/^\uFEFF/, ''), f, index, blockRegistry));
   }
   checkAnchors(lessons);
+  // What MDX pages import is built into them, not published beside them.
+  for (const l of lessons)
+    for (const imp of l.mdxImports) {
+      if (!imp.source.startsWith('.')) continue;
+      const target = normalisePath(`${dirname(l.file)}/${imp.source}`);
+      if (target !== null) assetSet.delete(target);
+    }
+  for (const a of assetSet) if (isComponentSource(a)) assetSet.delete(a);
   const nav = buildNav(lessons.filter(isLesson));
   if (mkdocs && mkdocs.order.length > 0) followMkDocsNav(nav, mkdocs);
   const ordered: CourseLesson[] = [];
