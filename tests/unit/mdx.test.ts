@@ -4,6 +4,7 @@
  * component, and author text in an MDX page goes through the same text and
  * sanitising rules as in Markdown.
  */
+import { readFileSync } from 'node:fs';
 import { toHtml } from 'hast-util-to-html';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_TYPES, blockRegistry, type CourseBlockNode, type CourseLesson } from '../../src/blocks/registry.ts';
@@ -261,5 +262,26 @@ describe('author text in MDX follows the Markdown rules', () => {
     expect(a).toEqual({ ok: true, value: [1, -2, 's', true, null, { k: 't' }] });
     expect(b).toEqual({ ok: true, value: 'x\n    y' });
     expect(c).toEqual({ ok: false });
+  });
+});
+
+describe("README's authoring reference", () => {
+  it('shows each block type as a fence and as a component, and each pair reads as the same block', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('<!-- mdx-pairs -->'), readme.indexOf('<!-- /mdx-pairs -->'));
+    const fences = [...section.matchAll(/^````markdown\n([\s\S]*?)\n````$/gm)].map((m) => m[1] as string);
+    const components = [...section.matchAll(/^```mdx\n([\s\S]*?)\n```$/gm)].map((m) => m[1] as string);
+    expect(fences).toHaveLength(BLOCK_TYPES.length);
+    expect(components).toHaveLength(BLOCK_TYPES.length);
+    const read = (source: string, file: string) => {
+      const l = parseLesson(source, file, { pages: new Map([[file, 'x']]), assets: new Set(), base: '/' }, blockRegistry);
+      expect(l.problems, file).toEqual([]);
+      const [b] = blocksOf(l);
+      if (!b) throw new Error(`no block in ${source}`);
+      return comparable(b);
+    };
+    const fromFences = fences.map((f) => read(f, 'x.md'));
+    expect(fromFences.map((b) => b.type)).toEqual(BLOCK_TYPES);
+    components.forEach((c, i) => expect(read(c, 'x.mdx'), BLOCK_TYPES[i]).toEqual(fromFences[i]));
   });
 });
