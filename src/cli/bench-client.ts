@@ -11,6 +11,7 @@
  *   running it (psql and mysql), then reading for about thinkMs; the time
  *   from each keystroke to its echo.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
 import WebSocket from 'ws';
 
@@ -85,7 +86,6 @@ async function learners(opts: {
   const echo: number[] = [];
   let queries = 0;
   const end = Date.now() + opts.seconds * 1000;
-  const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
   await Promise.all(
     sessions.map(async (s, n) => {
       await sleep((n * 97) % 1000);

@@ -12,6 +12,7 @@
  * Figures only: nothing here passes or fails (`drillbook labs verify` does).
  * Percentiles: nearest rank (stats.ts).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { contentDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
@@ -97,7 +98,7 @@ export async function runBenchLabs(args: string[]): Promise<number> {
   const store = new ResultsStore(':memory:');
   const service = new LabService(new Map(labs.map((l) => [l.id, l])), manager, store, { checkIntervalMs: 0 });
   const poolFull = async () => {
-    while (manager.stats.pooled < 2) await new Promise((ok) => setTimeout(ok, 50));
+    while (manager.stats.pooled < 2) await sleep(50);
   };
 
   const all: LabFigures[] = [];

@@ -25,6 +25,7 @@
  *   below the floor; held = how many, each still answering queries at the end.
  * Percentiles: nearest rank (stats.ts).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -159,7 +160,7 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
   const warmServer = await serve(2);
   const warmPrompt: number[] = [];
   for (let i = 0; i < o.runs; i++) {
-    while (warmServer.manager.stats.pooled < 2) await new Promise((ok) => setTimeout(ok, 50));
+    while (warmServer.manager.stats.pooled < 2) await sleep(50);
     warmPrompt.push(...(await client<{ ms: number[] }>('prompt', { url: warmServer.url, count: 1 }, 120_000)).ms);
   }
   say(
@@ -217,7 +218,7 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
     }
   }
   await healthApp.close();
-  await new Promise((ok) => setTimeout(ok, 5000));
+  await sleep(5000);
   const usages = held.map((h) => h.usage());
   const avg = (f: (u: (typeof usages)[number]) => number) => (usages.length ? usages.reduce((n, u) => n + f(u), 0) / usages.length : 0);
   const answers = await Promise.all(

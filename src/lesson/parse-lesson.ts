@@ -6,6 +6,7 @@
  * CourseIndex the caller passes in, and blocks are read with the block types
  * it passes in (the registry, src/blocks/registry.ts).
  */
+import { escapeHtml } from './escape.ts';
 import type { Root } from 'mdast';
 import { SKIP, visit } from 'unist-util-visit';
 import { problem, type Problem } from '../problems/catalogue.ts';
@@ -616,8 +617,7 @@ function rewriteUrls(tree: Root, file: string, index: CourseIndex): void {
 
 const HTML_ID = /\b(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi;
 const HTML_IMG = /<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function missingImage(src: string, alt: string): string {
-  return `<span class="db-missing-image" role="img" aria-label="${esc(alt || 'image')} (missing)" data-missing="true">Missing image: <code>${esc(src)}</code></span>`;
+  return `<span class="db-missing-image" role="img" aria-label="${escapeHtml(alt || 'image')} (missing)" data-missing="true">Missing image: <code>${escapeHtml(src)}</code></span>`;
 }

@@ -219,5 +219,4 @@ export async function mdxToHast(tree: Root, isBlockRef: (node: MdxHast) => boole
   return out;
 }
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c] as string);
+export { escapeHtml } from '../lesson/escape.ts';

@@ -4,6 +4,7 @@
  * function tolerates a process that ends while it is being read.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export function kill(pid: number): void {
   try {
@@ -96,10 +97,6 @@ export function madeByDeadProcess(name: string): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((ok) => setTimeout(ok, ms));
 }
 
 /** Polls `cond` every 50 ms until it holds or `ms` pass; the last answer. */

@@ -103,7 +103,17 @@ export interface TestServer {
 }
 
 export async function startServer(
-  opts: { limits?: Limits; poolSize?: number; maxSandboxes?: number; uidBase?: number; maxViewers?: number } = {},
+  opts: {
+    limits?: Limits;
+    poolSize?: number;
+    maxSandboxes?: number;
+    uidBase?: number;
+    maxViewers?: number;
+    maxPerIp?: number;
+    unusedGraceMs?: number;
+    startRatePerLearner?: number;
+    startRatePerIp?: number;
+  } = {},
 ): Promise<TestServer> {
   const driver = new BwrapDriver({
     limits: opts.limits ?? TEST_LIMITS,
@@ -116,6 +126,8 @@ export async function startServer(
   const manager = new SandboxManager(driver, {
     maxSandboxes: opts.maxSandboxes ?? 10,
     maxViewers: opts.maxViewers ?? 8,
+    maxPerIp: opts.maxPerIp,
+    unusedGraceMs: opts.unusedGraceMs,
     poolSize: opts.poolSize ?? 0,
     idleTimeoutMs: 10 * 60_000,
     lifetimeMs: 60 * 60_000,
@@ -123,13 +135,13 @@ export async function startServer(
   });
   manager.start();
   const app = await buildApp({
-    // One test client starts many sandboxes in a minute: the start limits are unit-tested, not here.
+    // One test client starts many sandboxes in a minute: the start limits are off unless a test sets them.
     config: {
       siteDir: resolve('dist'),
       secret: 'integration-test-secret-0123456789',
       allowedOrigins: [],
-      startRatePerLearner: 1000,
-      startRatePerIp: 1000,
+      startRatePerLearner: opts.startRatePerLearner ?? 1000,
+      startRatePerIp: opts.startRatePerIp ?? 1000,
     },
     manager,
   });

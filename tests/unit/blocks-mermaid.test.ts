@@ -57,7 +57,7 @@ describe('Mermaid fences that are not blocks', () => {
 
   it('are the same markup as a mermaid block', () => {
     expect(mermaidMarkup('x', 'graph TD\n  A --> B')).toBe(
-      '<db-mermaid id="x" class="db-block db-mermaid"><figure class="mermaid-figure"><pre class="mermaid-source" tabindex="0"><code>graph TD\n  A --&#62; B</code></pre></figure></db-mermaid>',
+      '<db-mermaid id="x" class="db-block db-mermaid"><figure class="mermaid-figure"><pre class="mermaid-source" tabindex="0"><code>graph TD\n  A --&gt; B</code></pre></figure></db-mermaid>',
     );
   });
 });
