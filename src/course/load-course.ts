@@ -20,6 +20,8 @@ import { problem, type Problem } from '../problems/catalogue.ts';
 import { dirname, normalisePath, PAGE_FILE, routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson } from '../lesson/parse-lesson.ts';
 import { pathToFileURL } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import { cacheGet, cacheSet, codeVersion, hash } from '../cache/store.ts';
 import { readMkDocs, type MkDocsProject } from './mkdocs.ts';
 import { applySettings, readCourseSettings, SETTINGS_FILE } from './settings.ts';
 
@@ -173,6 +175,8 @@ export function loadCourse(folder: string, base = '/'): Course {
   const assetSet = new Set(assets);
   const index: CourseIndex = { pages: routes, assets: assetSet, base, moduleExists };
   const lessons: CourseLesson[] = [];
+  // A page's parse depends on its text, the files of the course (links, images, imports) and the code: the cache key.
+  const indexKey = hash(codeVersion(), base, JSON.stringify([...routes]), JSON.stringify(assets.slice().sort()));
   for (const f of routes.keys()) {
     let source: string;
     try {
@@ -183,7 +187,7 @@ export function loadCourse(folder: string, base = '/'): Course {
       continue;
     }
     // A UTF-8 byte order mark would hide the front matter's opening ---.
-    lessons.push(parseLesson(source.replace(/^\uFEFF/, ''), f, index, blockRegistry));
+    lessons.push(parsePage(source.replace(/^\uFEFF/, ''), f, index, indexKey));
   }
   checkAnchors(lessons);
   // What MDX pages import is built into them, not published beside them.
@@ -216,6 +220,20 @@ export function loadCourse(folder: string, base = '/'): Course {
     problems: applySettings([...courseProblems, ...ordered.flatMap((l) => l.problems), ...others.flatMap((l) => l.problems)], settings),
     blockCounts,
   };
+}
+
+/**
+ * One page, from the build cache when it was read before with the same text
+ * and course files: a fresh copy each time (the course checks that follow
+ * add problems to it).
+ */
+function parsePage(source: string, file: string, index: CourseIndex, indexKey: string): CourseLesson {
+  const key = hash(indexKey, file, source);
+  const hit = cacheGet<Buffer>('pages', key);
+  if (hit) return deserialize(hit) as CourseLesson;
+  const lesson = parseLesson(source, file, index, blockRegistry);
+  cacheSet('pages', key, serialize(lesson));
+  return lesson;
 }
 
 function buildNav(lessons: CourseLesson[]): NavSection {

@@ -16,6 +16,7 @@ import type { Root } from 'mdast';
 import { toHast, type State as ToHastState } from 'mdast-util-to-hast';
 import { bundledLanguages, createHighlighter, type BundledLanguage, type Highlighter } from 'shiki';
 import { visit } from 'unist-util-visit';
+import { cached, codeVersion, hash } from '../cache/store.ts';
 import { AUTHOR_HTML } from './sanitize.ts';
 
 // High-contrast variants: the plain GitHub themes' comment colours fail WCAG AA contrast.
@@ -67,7 +68,19 @@ export interface HighlightOptions {
   lineNumbers?: boolean;
 }
 
-/** Highlights `code` to a hast `<pre>` element. */
+/**
+ * Highlights `code` to the HTML of a `<pre>` element. Kept in the build cache
+ * by the code, its language and the options: shiki runs once per distinct
+ * snippet, and the cache holds strings (a highlighted snippet as hast is
+ * thousands of objects).
+ */
+export async function highlight(code: string, lang: string | undefined, opts: HighlightOptions = {}): Promise<string> {
+  return cached('highlight', hash(codeVersion(), lang ?? '', opts.lineNumbers ? 'n' : '', code), async () =>
+    toHtml(await highlightToHast(code, lang, opts)),
+  );
+}
+
+/** Highlights `code` to a hast `<pre>` element (shiki, our languages and themes). */
 export async function highlightToHast(code: string, lang: string | undefined, opts: HighlightOptions = {}): Promise<Element> {
   const hl = await getHighlighter();
   const name = languageOf(lang);
@@ -91,11 +104,11 @@ export async function highlightToHast(code: string, lang: string | undefined, op
   return root.children[0] as Element;
 }
 
-export async function highlight(code: string, lang: string | undefined, opts: HighlightOptions = {}): Promise<string> {
-  return toHtml(await highlightToHast(code, lang, opts));
-}
-
-/** Replaces every `<pre><code class="language-x">` (except a diagram's source) with its highlighted form. */
+/**
+ * Replaces every `<pre><code class="language-x">` (except a diagram's source)
+ * with its highlighted form, as a raw node of our own HTML: the tree has
+ * been sanitised already, and whoever serialises it allows raw nodes.
+ */
 async function highlightTree(tree: HastRoot): Promise<void> {
   const jobs: { parent: { children: unknown[] }; index: number; code: string; lang: string | undefined }[] = [];
   visit(tree, 'element', (node, index, parent) => {
@@ -108,7 +121,7 @@ async function highlightTree(tree: HastRoot): Promise<void> {
     const lang = cls.find((c) => c.startsWith('language-'))?.slice('language-'.length);
     jobs.push({ parent, index, code: hastToString(code).replace(/\n$/, ''), lang });
   });
-  for (const j of jobs) j.parent.children[j.index] = await highlightToHast(j.code, j.lang);
+  for (const j of jobs) j.parent.children[j.index] = { type: 'raw', value: await highlight(j.code, j.lang) };
 }
 
 /** Gives h2-h4 with an id a "#" link to themselves. */
@@ -142,7 +155,7 @@ export async function mdastToHast(tree: Root): Promise<HastRoot> {
 
 /** Renders an mdast tree (page prose or a block's Markdown field) to HTML: mdastToHast, serialised. */
 export async function mdastToHtml(tree: Root): Promise<string> {
-  return toHtml(await mdastToHast(tree));
+  return toHtml(await mdastToHast(tree), { allowDangerousHtml: true });
 }
 
 /** MDX node types kept as they are through the HTML steps: the MDX compiler renders them. */

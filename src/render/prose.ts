@@ -5,6 +5,7 @@
  */
 import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { toHtml } from 'hast-util-to-html';
+import { cached, codeVersion, hash } from '../cache/store.ts';
 import type { AdmonitionNode, BlockProse, MarkdownNode } from '../lesson/parse-lesson.ts';
 import { mdastToHast } from './html.ts';
 import { inlineText } from './text.ts';
@@ -46,9 +47,16 @@ export async function proseToHast(node: MarkdownNode | AdmonitionNode, markdown:
   return [{ type: 'element', tagName: 'div', properties: { className, role: 'note' }, children: [...bar, bodyEl] }];
 }
 
+/**
+ * A prose node's HTML. Kept in the build cache by the node itself (its tree
+ * as the parser left it, positions included) and the code: an unchanged part
+ * of a page costs a hash, not a render.
+ */
 export async function proseToHtml(node: MarkdownNode | AdmonitionNode): Promise<string> {
-  const root: HastRoot = { type: 'root', children: await proseToHast(node) };
-  return toHtml(root, { allowDangerousHtml: true });
+  return cached('prose', hash(codeVersion(), JSON.stringify(node)), async () => {
+    const root: HastRoot = { type: 'root', children: await proseToHast(node) };
+    return toHtml(root, { allowDangerousHtml: true });
+  });
 }
 
 /**
