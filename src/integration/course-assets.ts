@@ -7,7 +7,10 @@ import { copyFileSync, createReadStream, existsSync, mkdirSync, statSync } from 
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
+import { flushCaches, useCacheDir } from '../cache/store.ts';
+import { cacheDir } from '../course/config.ts';
 import { siteCourse } from '../course/site-course.ts';
+import { publishVendor, vendorMiddleware } from './vendor.ts';
 
 const TYPES: Record<string, string> = {
   svg: 'image/svg+xml',
@@ -23,12 +26,15 @@ export default function courseAssets(): AstroIntegration {
     name: 'drillbook-course-assets',
     hooks: {
       'astro:config:setup': ({ updateConfig }) => {
+        // The build cache (src/cache/store.ts) is on for builds and the dev server; written when a build is done.
+        useCacheDir(cacheDir());
         updateConfig({
           vite: {
             plugins: [
               {
                 name: 'drillbook-course-assets-dev',
                 configureServer(server) {
+                  server.middlewares.use(vendorMiddleware(siteCourse().index.base));
                   server.middlewares.use((req, res, next) => {
                     const course = siteCourse();
                     const path = decodeURIComponent((req.url ?? '').split(/[?#]/)[0] ?? '').replace(course.index.base, '');
@@ -54,6 +60,8 @@ export default function courseAssets(): AstroIntegration {
           copyFileSync(join(course.dir, asset), dest);
         }
         logger.info(`copied ${course.index.assets.size} course asset(s) from ${course.dir}`);
+        logger.info(`published ${publishVendor(out)} prebuilt module(s) of mermaid`);
+        flushCaches();
       },
     },
   };
