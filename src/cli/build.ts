@@ -5,12 +5,13 @@
  * the site code enforces the same rule, so a direct `astro build` with
  * DRILLBOOK_STRICT=1 fails too.
  */
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { contentDir, siteOutDir } from '../course/config.ts';
-import { loadCourse } from '../course/load-course.ts';
-import { verifyCourse } from '../course/verify.ts';
-import { formatProblem } from '../problems/catalogue.ts';
+import { cacheDir, siteOutDir, strictBuild } from '../course/config.ts';
+import { cacheGet, cacheSet, codeVersion, flushCaches, hash, useCacheDir } from '../cache/store.ts';
+import { checkedSiteCourse, StrictContentError } from '../course/site-course.ts';
+import { endChildren } from './children.ts';
 
 export async function runBuild(args: string[]): Promise<number> {
   let opts;
@@ -26,33 +27,69 @@ export async function runBuild(args: string[]): Promise<number> {
   }
   if (opts.strict) process.env['DRILLBOOK_STRICT'] = '1';
   process.env['ASTRO_TELEMETRY_DISABLED'] = '1';
-  if (process.env['DRILLBOOK_STRICT'] === '1') {
-    const course = await verifyCourse(loadCourse(contentDir()));
-    const errors = course.problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) {
-      for (const p of errors) process.stderr.write(`${formatProblem(p)}\n`);
-      process.stderr.write(`drillbook build --strict: ${errors.length} content error(s) in ${course.dir}; nothing was built.\n`);
+  useCacheDir(cacheDir());
+  // The course is read and checked (diagrams parsed in a worker thread) while Astro starts and bundles; the pages wait for it.
+  const checked = checkedSiteCourse();
+  checked.catch(() => undefined);
+  if (strictBuild()) {
+    try {
+      await checked;
+    } catch (e) {
+      if (!(e instanceof StrictContentError)) throw e;
+      process.stderr.write(`${e.message}\ndrillbook build --strict: nothing was built.\n`);
       return 1;
     }
   }
   const { build } = await import('astro');
-  await build({ root: process.cwd(), logLevel: opts.quiet ? 'warn' : 'info' });
-  return buildSearchIndex(siteOutDir(), opts.quiet);
-}
-
-/** Full-text search that works offline: a Pagefind index written into the site. */
-async function buildSearchIndex(outDir: string, quiet: boolean): Promise<number> {
-  const pagefind = await import('pagefind');
   try {
-    const { index, errors } = await pagefind.createIndex({});
-    if (!index) throw new Error(errors.join('; '));
-    const added = await index.addDirectory({ path: outDir });
-    if (added.errors.length > 0) throw new Error(added.errors.join('; '));
-    const written = await index.writeFiles({ outputPath: join(outDir, 'pagefind') });
-    if (written.errors.length > 0) throw new Error(written.errors.join('; '));
-    if (!quiet) process.stdout.write(`search index: ${added.page_count} pages\n`);
-    return 0;
+    await build({ root: process.cwd(), logLevel: opts.quiet ? 'warn' : 'info' });
+    return await buildSearchIndex(siteOutDir(), opts.quiet);
   } finally {
-    await pagefind.close();
+    // Vite's esbuild service and Pagefind's indexer are told to stop but not waited for: wait, so none outlives the build.
+    await endChildren();
   }
 }
+
+/**
+ * Full-text search that works offline: a Pagefind index written into the
+ * site. Kept in the build cache by the HTML of every page: a site whose
+ * pages are the same gets the same index without running Pagefind.
+ */
+async function buildSearchIndex(outDir: string, quiet: boolean): Promise<number> {
+  const target = join(outDir, 'pagefind');
+  const pages = htmlFiles(outDir);
+  const key = hash(codeVersion(), ...pages.flatMap((f) => [f, readFileSync(join(outDir, f), 'utf8')]));
+  const hit = cacheGet<Map<string, Buffer>>('search', key);
+  if (hit) {
+    for (const [path, content] of hit) {
+      mkdirSync(dirname(join(target, path)), { recursive: true });
+      writeFileSync(join(target, path), content);
+    }
+  } else {
+    const pagefind = await import('pagefind');
+    try {
+      const { index, errors } = await pagefind.createIndex({});
+      if (!index) throw new Error(errors.join('; '));
+      const added = await index.addDirectory({ path: outDir });
+      if (added.errors.length > 0) throw new Error(added.errors.join('; '));
+      const written = await index.writeFiles({ outputPath: target });
+      if (written.errors.length > 0) throw new Error(written.errors.join('; '));
+    } finally {
+      await pagefind.close();
+    }
+    cacheSet('search', key, new Map(filesUnder(target).map((f) => [f, readFileSync(join(target, f))])));
+  }
+  flushCaches();
+  if (!quiet) process.stdout.write(`search index: ${pages.length} pages${hit ? ' (unchanged, from the build cache)' : ''}\n`);
+  return 0;
+}
+
+/** Files under `dir`, relative, sorted. */
+function filesUnder(dir: string, rel = ''): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(dir, join(rel, e.name)) : [join(rel, e.name)]))
+    .sort();
+}
+
+/** The site's pages (what Pagefind reads): every .html file outside the index itself. */
+const htmlFiles = (outDir: string) => filesUnder(outDir).filter((f) => f.endsWith('.html') && !f.startsWith('pagefind/'));
