@@ -46,7 +46,10 @@ export default defineConfig({
     .map((s) => ({
       command: `node src/cli/main.ts serve --dir ${s.dir} --port ${s.port}`,
       url: `http://127.0.0.1:${s.port}/`,
-      env: (s.sandbox ? { DRILLBOOK_SANDBOX: 'on', DRILLBOOK_POOL_SIZE: '1' } : { DRILLBOOK_SANDBOX: 'off' }) as Record<string, string>,
+      // The sandbox server also has an instructor (tests/e2e/workshop.spec.ts signs in with this password).
+      env: (s.sandbox
+        ? { DRILLBOOK_SANDBOX: 'on', DRILLBOOK_POOL_SIZE: '1', DRILLBOOK_INSTRUCTOR_PASSWORD: 'e2e-instructor-password' }
+        : { DRILLBOOK_SANDBOX: 'off' }) as Record<string, string>,
       reuseExistingServer: false,
       stdout: 'ignore' as const,
       ...(s.sandbox ? { timeout: 120_000, gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 30_000 } } : {}),

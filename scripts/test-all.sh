@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export ASTRO_TELEMETRY_DISABLED=1
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (%d s into the run)\n' "$*" "$SECONDS"; }
 CONFORMANCE="../shared/conformance/course"
 
 # Nothing may be skipped: every test and site is required, so refuse what would quietly skip some.
@@ -20,6 +20,27 @@ fi
 # Integration tests fail instead of skipping when a sandbox cannot run; Playwright fails on any skipped test.
 export DRILLBOOK_REQUIRE_SANDBOX=1 DRILLBOOK_REQUIRE_ALL=1
 
+# A throwaway PostgreSQL 15 cluster for the results store's suite on its second engine (the same
+# tests run on SQLite): Debian's initdb and pg_ctl in a temp dir, on a free loopback port, as nobody
+# when we are root (PostgreSQL refuses root); stopped and removed however this script ends.
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/drillbook-ci-pg.XXXXXX")"
+as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; else "$@"; fi; }
+stop_pg() {
+  if [ -f "$PG_DIR/data/postmaster.pid" ]; then as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true; fi
+  rm -rf "$PG_DIR"
+}
+trap stop_pg EXIT
+[ "$(id -u)" = 0 ] && chown 65534:65534 "$PG_DIR"
+as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U drillbook --auth=trust -E UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1 ||
+  { cat "$PG_DIR/initdb.log" >&2; echo "drillbook test: initdb failed (postgresql-15 is needed for the store tests)" >&2; exit 1; }
+PG_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
+  -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c shared_buffers=32MB" start >/dev/null ||
+  { cat "$PG_DIR/log" >&2; echo "drillbook test: the throwaway PostgreSQL did not start" >&2; exit 1; }
+export DRILLBOOK_TEST_DATABASE_URL="postgres://drillbook@127.0.0.1:$PG_PORT/postgres"
+echo "PostgreSQL 15 for the store tests: $DRILLBOOK_TEST_DATABASE_URL"
+
 step "format (prettier --check)"
 prettier --check .
 step "lint (eslint)"
@@ -29,13 +50,48 @@ astro check --minimumSeverity warning --tsconfig tsconfig.astro.json
 tsc --noEmit -p tsconfig.json
 step "unit tests (vitest)"
 vitest run
-step "integration tests (real bwrap sandboxes with PostgreSQL and MariaDB)"
+step "integration tests, bwrap driver (real sandboxes with PostgreSQL and MariaDB)"
 # Everything they need is installed by now: a reason to skip is a failure here.
-vitest run --config vitest.integration.config.ts
-step "labs verify (every lab: setup, checks not yet, solution, checks pass, mistakes caught)"
-node src/cli/main.ts labs verify
-step "replays verify (every terminal replay re-run from its script in a fresh sandbox, outputs compared)"
-node src/cli/main.ts replays verify
+DRILLBOOK_TEST_DRIVER=bwrap vitest run --config vitest.integration.config.ts
+
+# The Docker driver runs against a Docker daemon of this run's own: no bridge, no
+# iptables rules, its data in a temporary folder; stopped (and its data removed)
+# when this script ends, however it ends. No other Docker daemon is used or touched.
+step "Docker daemon for the Docker driver (private to this run)"
+DOCKERD_DIR="$(mktemp -d "${TMPDIR:-/tmp}/drillbook-dockerd.XXXXXX")"
+exec {DOCKERD_HOLD}> >(exec src/sandbox/host/docker-daemon "$DOCKERD_DIR" \
+  --containerd-namespace "drillbook-test-$$" --containerd-plugins-namespace "drillbook-test-$$-plugins")
+DOCKERD_HELPER=$!
+stop_dockerd() {
+  exec {DOCKERD_HOLD}>&-
+  for _ in $(seq 1 600); do kill -0 "$DOCKERD_HELPER" 2>/dev/null || break; sleep 0.1; done
+  rm -rf "$DOCKERD_DIR"
+}
+# One trap for both: a second `trap ... EXIT` would replace stop_pg.
+trap 'stop_dockerd; stop_pg' EXIT
+export DOCKER_HOST="unix://$DOCKERD_DIR/docker.sock"
+node -e '
+  const http = require("node:http");
+  const socketPath = process.argv[1];
+  const until = Date.now() + 60_000;
+  const ping = () => http.get({ socketPath, path: "/_ping" }, (r) => (r.statusCode === 200 ? process.exit(0) : retry())).on("error", retry);
+  const retry = () => (Date.now() > until ? (console.error(`no Docker daemon answers at ${socketPath}`), process.exit(1)) : setTimeout(ping, 200));
+  ping();
+' "$DOCKERD_DIR/docker.sock" || { tail -n 20 "$DOCKERD_DIR/dockerd.log" >&2; exit 1; }
+echo "dockerd answers at $DOCKER_HOST"
+step "sandbox image for the Docker driver (built once per content key, or loaded from the state dir's copy)"
+node src/cli/main.ts sandbox image
+step "integration tests, Docker driver (the same tests, sandboxes as containers)"
+# builder-flags reads the host's tools and no sandbox: it ran above.
+DRILLBOOK_TEST_DRIVER=docker vitest run --config vitest.integration.config.ts --exclude tests/integration/builder-flags.test.ts
+step "labs verify, bwrap driver (every lab: setup, checks not yet, solution, checks pass, mistakes caught)"
+node src/cli/main.ts labs verify --driver bwrap
+step "labs verify, Docker driver"
+node src/cli/main.ts labs verify --driver docker
+step "replays verify, bwrap driver (every terminal replay re-run from its script in a fresh sandbox, outputs compared)"
+node src/cli/main.ts replays verify --driver bwrap
+step "replays verify, Docker driver"
+node src/cli/main.ts replays verify --driver docker
 step "content check, strict (content/)"
 node src/cli/main.ts check content --strict
 step "site build, strict (content/ → dist/)"

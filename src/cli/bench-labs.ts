@@ -19,8 +19,8 @@ import { loadCourse } from '../course/load-course.ts';
 import { courseLabs, type CourseLab } from '../labs/course-labs.ts';
 import { runScript } from '../labs/runner.ts';
 import { LabService } from '../labs/service.ts';
-import { ResultsStore } from '../labs/store.ts';
-import { createDriver } from '../sandbox/create-driver.ts';
+import { openStore } from '../store/index.ts';
+import { chooseDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { loadServerConfig } from '../server/config.ts';
 import { percentile } from './stats.ts';
@@ -84,7 +84,8 @@ export async function runBenchLabs(args: string[]): Promise<number> {
     return 1;
   }
   const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1600000' });
-  const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
+  const { driver, why } = await chooseDriver({ ...config, startTimeoutMs: 60_000 });
+  note(`sandbox driver: ${driver.name} (${why})`);
   const pre = await driver.preflight();
   if (!pre.ok) {
     note(`drillbook bench labs: ${pre.message}`);
@@ -95,8 +96,8 @@ export async function runBenchLabs(args: string[]): Promise<number> {
   note(`${labs.length} lab(s), ${runs} run(s) each, through the lab service with a warm pool of 2`);
   const manager = new SandboxManager(driver, { maxSandboxes: 6, poolSize: 2, idleTimeoutMs: 3_600_000, lifetimeMs: 3_600_000 });
   manager.start();
-  const store = new ResultsStore(':memory:');
-  const service = new LabService(new Map(labs.map((l) => [l.id, l])), manager, store, { checkIntervalMs: 0 });
+  const store = await openStore({ sqlitePath: ':memory:' });
+  const service = new LabService(new Map(labs.map((l) => [l.id, l])), manager, store.results, { checkIntervalMs: 0 });
   const poolFull = async () => {
     while (manager.stats.pooled < 2) await sleep(50);
   };
@@ -137,7 +138,7 @@ export async function runBenchLabs(args: string[]): Promise<number> {
   }
   await manager.shutdown();
   await driver.close();
-  store.close();
+  await store.close();
 
   const w = Math.max(3, ...all.map((f) => f.lab.id.length));
   const cols = ['steps', 'setup KB', 'checks', 'start p50', 'start max', 'solve p50', 'check p50', 'check max', 'passed'];

@@ -31,8 +31,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { emptySandboxArgv } from '../sandbox/bwrap/argv.ts';
-import { createDriver } from '../sandbox/create-driver.ts';
+import { chooseDriver } from '../sandbox/create-driver.ts';
 import type { SandboxHandle } from '../sandbox/driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { run } from '../sandbox/spawn.ts';
@@ -92,7 +91,8 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1500000' });
-  const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
+  const { driver, why } = await chooseDriver({ ...config, startTimeoutMs: 60_000 });
+  say(`sandbox driver: ${driver.name} (${why})`);
   const pre = await driver.preflight();
   if (!pre.ok) {
     say(`drillbook bench sandbox: ${pre.message}`);
@@ -101,11 +101,11 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
   await driver.prepare(say);
   say(driver.describe());
 
-  // Baseline: an empty bwrap with the same namespaces, no servers.
+  // Baseline: the driver's smallest start with the same isolation and no servers (an empty bwrap; a container running /bin/true).
   const bare: number[] = [];
   for (let i = 0; i < o.runs; i++) {
     const t0 = performance.now();
-    await run(emptySandboxArgv());
+    await driver.emptyStart();
     bare.push(ms(t0));
   }
 
@@ -118,7 +118,7 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
     await sb.destroy();
   }
   say(
-    `cold start to both servers ready: p50 ${percentile(cold, 50)} ms, p95 ${percentile(cold, 95)} ms over ${o.runs} runs (empty bwrap baseline p50 ${percentile(bare, 50)} ms)`,
+    `cold start to both servers ready: p50 ${percentile(cold, 50)} ms, p95 ${percentile(cold, 95)} ms over ${o.runs} runs (empty ${driver.name} baseline p50 ${percentile(bare, 50)} ms)`,
   );
 
   // What a learner waits for, from another process: pool empty, then full.

@@ -21,7 +21,7 @@ import { loadCourse } from '../course/load-course.ts';
 import { courseLabs, type CourseLab } from '../labs/course-labs.ts';
 import type { CheckResult } from '../labs/probe.ts';
 import { LabSetupError, runChecks, runScript, runSetup } from '../labs/runner.ts';
-import { createDriver } from '../sandbox/create-driver.ts';
+import { chooseDriver } from '../sandbox/create-driver.ts';
 import type { SandboxDriver, SandboxHandle } from '../sandbox/driver.ts';
 import { loadServerConfig } from '../server/config.ts';
 
@@ -100,7 +100,8 @@ function findLabs(only: string | undefined, command: string): CourseLab[] | stri
 /** The sandbox driver, prepared; null (with the reason on stderr) when sandboxes cannot run here. */
 async function openDriver(command: string): Promise<SandboxDriver | null> {
   const config = loadServerConfig({ ...process.env, DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1400000' });
-  const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
+  const { driver, why } = await chooseDriver({ ...config, startTimeoutMs: 60_000 });
+  process.stderr.write(`sandbox driver: ${driver.name} (${why})\n`);
   const pre = await driver.preflight();
   if (!pre.ok) {
     process.stderr.write(`drillbook labs ${command}: ${pre.message}\n`);

@@ -12,7 +12,24 @@ import { DEFAULT_CACHE_DIR } from '../config/cache-dir.ts';
 
 enableCompileCache(join(resolve(process.env['DRILLBOOK_CACHE_DIR'] || DEFAULT_CACHE_DIR), 'compiled'));
 
-const [cmd, ...args] = process.argv.slice(2);
+const [cmd, ...given] = process.argv.slice(2);
+
+/**
+ * `--driver bwrap|docker`, wherever it stands after the command (`labs verify
+ * --driver docker`, `bench sandbox --driver docker`): DRILLBOOK_DRIVER for this
+ * run, validated with the other settings. The rest goes to the command.
+ */
+function takeDriverOption(list: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!;
+    if (a === '--driver' && i + 1 < list.length) process.env['DRILLBOOK_DRIVER'] = list[++i];
+    else if (a.startsWith('--driver=')) process.env['DRILLBOOK_DRIVER'] = a.slice('--driver='.length);
+    else out.push(a);
+  }
+  return out;
+}
+const args = takeDriverOption(given);
 
 async function main(): Promise<number> {
   switch (cmd) {
@@ -32,6 +49,10 @@ async function main(): Promise<number> {
       return (await import('./replays.ts')).runReplays(args);
     case 'bench':
       return (await import('./bench.ts')).runBench(args);
+    case 'workshop':
+      return (await import('./workshop.ts')).runWorkshop(args);
+    case 'sandbox':
+      return (await import('./sandbox.ts')).runSandbox(args);
     case 'settings':
       return (await import('./settings.ts')).runSettings(args);
     default:

@@ -52,6 +52,8 @@ export const BUILT_IN_MASKS: Mask[] = [
   { name: 'pid', pattern: /\[(\d+)\]/g, token: '<PID>' },
   { name: 'pid', pattern: /\bpid[ =:]+(\d+)/gi, token: '<PID>' },
   { name: 'pid', pattern: /\bpg_basebackup_(\d+)\b/g, token: '<PID>' },
+  // progress dots: pg_ctl -w prints one per second it waits ("waiting for server to start.... done")
+  { name: 'progress', pattern: /waiting for server to (?:start|shut down|promote)(\.+)/g, token: '<DOTS>' },
   // temporary names and ids
   { name: 'tmp', pattern: /\/tmp\/tmp\.\w+/g, token: '<TMP>' },
   { name: 'uuid', pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, token: '<UUID>' },

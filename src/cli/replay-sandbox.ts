@@ -5,7 +5,7 @@
  */
 import type { Lab } from '../blocks/lab/schema.ts';
 import { runSetup } from '../labs/runner.ts';
-import { createDriver } from '../sandbox/create-driver.ts';
+import { chooseDriver } from '../sandbox/create-driver.ts';
 import type { SandboxDriver, SandboxHandle } from '../sandbox/driver.ts';
 import { loadServerConfig } from '../server/config.ts';
 import { runPreparation, runSteps, type StepResult } from './replay-run.ts';
@@ -17,7 +17,8 @@ export async function replayDriver(): Promise<SandboxDriver | { error: string }>
     ...process.env,
     DRILLBOOK_SANDBOX_UID_BASE: process.env['DRILLBOOK_SANDBOX_UID_BASE'] ?? '1700000',
   });
-  const driver = createDriver({ ...config, startTimeoutMs: 60_000 });
+  const { driver, why } = await chooseDriver({ ...config, startTimeoutMs: 60_000 });
+  process.stderr.write(`sandbox driver: ${driver.name} (${why})\n`);
   const pre = await driver.preflight();
   if (!pre.ok) return { error: pre.message ?? 'the sandbox cannot run here' };
   await driver.prepare((l) => process.stderr.write(`${l}\n`));

@@ -13,12 +13,15 @@ import { contentDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
 import { courseLabs } from '../labs/course-labs.ts';
 import { LabService } from '../labs/service.ts';
-import { ResultsStore } from '../labs/store.ts';
-import { createDriver } from '../sandbox/create-driver.ts';
+import { chooseDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
-import { ConfigError, loadServerConfig, type ServerConfig } from '../server/config.ts';
+import { ConfigError, hostCapacity, loadServerConfig, publicOrigin, type ServerConfig } from '../server/config.ts';
 import { loadOrCreateSecret } from '../server/secret.ts';
+import { openStore } from '../store/index.ts';
+import { Instructors } from '../workshops/instructors.ts';
+import { courseOutline } from '../workshops/outline.ts';
+import { WorkshopService } from '../workshops/service.ts';
 
 const log = (line: string) => process.stderr.write(`drillbook: ${line}\n`);
 
@@ -65,7 +68,8 @@ export async function runServe(args: string[]): Promise<number> {
 
   let manager: SandboxManager | null = null;
   if (config.sandbox) {
-    const driver = createDriver(config);
+    const { driver, why } = await chooseDriver(config);
+    log(`sandbox driver: ${driver.name} (${why})`);
     const pre = await driver.preflight();
     if (!pre.ok) {
       log(`cannot start: ${pre.message}`);
@@ -98,13 +102,48 @@ export async function runServe(args: string[]): Promise<number> {
     log('sandbox mode is off (DRILLBOOK_SANDBOX=off): serving the static site only');
   }
 
+  let store;
+  try {
+    store = await openStore({ stateDir: config.stateDir, databaseUrl: config.databaseUrl });
+  } catch (e) {
+    log(`cannot open the results store: ${(e as Error).message}`);
+    await manager?.shutdown();
+    await manager?.driver.close();
+    return 1;
+  }
+  log(`results store: ${store.engine}, ${store.where}`);
+  const course = loadCourse(contentDir());
+  let instructors: Instructors;
+  try {
+    instructors = await Instructors.load(config.stateDir, config.instructorPassword);
+  } catch (e) {
+    log((e as Error).message);
+    await store.close();
+    await manager?.shutdown();
+    await manager?.driver.close();
+    return 2;
+  }
+  log(
+    instructors.names.length > 0
+      ? `instructors who sign in with a password: ${instructors.names.join(', ')}`
+      : 'no instructor passwords (DRILLBOOK_INSTRUCTOR_PASSWORD): instructors sign in with ./drillbook workshop link',
+  );
+  const workshops = new WorkshopService({
+    store,
+    outline: courseOutline(course),
+    manager,
+    hostCapacity: manager ? hostCapacity(config, totalmem()) : 0,
+    prewarmMs: config.prewarmMs,
+    publicOrigin: publicOrigin(config),
+    base: '/',
+    log,
+  });
+  await workshops.start();
   let labs: LabService | null = null;
-  let store: ResultsStore | null = null;
   if (manager) {
-    const found = courseLabs(loadCourse(contentDir()));
-    store = new ResultsStore(join(config.stateDir, 'results.sqlite'));
-    labs = new LabService(found, manager, store, { checkIntervalMs: 3_000 });
-    log(`labs: ${found.size} in ${contentDir()}; results in ${join(config.stateDir, 'results.sqlite')}`);
+    const found = courseLabs(course);
+    labs = new LabService(found, manager, store.results, { checkIntervalMs: 3_000, workshopOf: workshops.workshopOf, listener: workshops });
+    log(`labs: ${found.size} in ${contentDir()}`);
   }
 
   const secret = config.secret ?? loadOrCreateSecret(config.stateDir);
@@ -120,6 +159,8 @@ export async function runServe(args: string[]): Promise<number> {
     },
     manager,
     labs,
+    workshops,
+    instructors,
     log,
   });
   await app.listen({ port: config.port, host: config.host });
@@ -134,7 +175,8 @@ export async function runServe(args: string[]): Promise<number> {
   // Sandboxes first: learners are told while their sockets are still open; then the HTTP server.
   await manager?.shutdown();
   await manager?.driver.close();
+  workshops.stop();
   await app.close();
-  store?.close();
+  await store.close();
   return 0;
 }

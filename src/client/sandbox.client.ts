@@ -16,7 +16,7 @@
  * - An open panel is remembered in sessionStorage: after a reload it
  *   reattaches to the learner's existing sandbox, never creating one.
  */
-import type { Health } from '../protocol/sandbox.ts';
+import { health } from './health.ts';
 import { RUN_IN_SANDBOX_EVENT, type RunInSandboxDetail } from './run-in-sandbox.ts';
 
 type Panel = import('./sandbox-panel.ts').SandboxPanel;
@@ -54,14 +54,9 @@ class DbSandbox extends HTMLElement {
   }
 
   private async checkHealth(): Promise<void> {
-    let health: Partial<Health> | undefined;
-    try {
-      const res = await fetch(`${this.base}api/health`, { cache: 'no-store', headers: { accept: 'application/json' } });
-      if (res.ok) health = (await res.json()) as Partial<Health>;
-    } catch {
-      // No server behind the site (or offline): stay a static page.
-    }
-    if (health?.sandbox?.enabled !== true) return;
+    // No server behind the site (or offline): stay a static page.
+    const h = await health(this.base);
+    if (h?.sandbox?.enabled !== true) return;
     document.documentElement.dataset['sandbox'] = 'on';
     if (wasOpen()) void this.withPanel((p) => p.reattach());
   }

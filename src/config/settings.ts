@@ -231,7 +231,45 @@ export const Settings = z.object({
     },
     int(1, 100_000),
   ),
+  DRILLBOOK_DATABASE_URL: setting(
+    {
+      group: 'server',
+      shown: 'SQLite in the state dir',
+      description:
+        'where results are stored: unset, `STATE_DIR/results.sqlite` (mode 0600); `postgres://user:password@host:port/db` uses PostgreSQL (lab results of an existing `results.sqlite` are imported once)',
+    },
+    (t) =>
+      /^postgres(ql)?:\/\/[^\s]+$/.test(t.trim())
+        ? t.trim()
+        : fail('is not a PostgreSQL URL: write e.g. postgres://drillbook:secret@127.0.0.1:5432/drillbook'),
+  ),
+  DRILLBOOK_INSTRUCTOR_PASSWORD: setting(
+    {
+      group: 'server',
+      description:
+        'instructor sign-in: one password (instructor "instructor"), or `name:password` entries separated by commas; kept only as scrypt hashes in `STATE_DIR/instructors.json` (0600), which later starts use when this is unset. Without any, instructors use one-time links (`./drillbook workshop link`)',
+    },
+    text,
+  ),
+  DRILLBOOK_PREWARM: setting(
+    {
+      group: 'server',
+      fallback: '10m',
+      description:
+        'from this long before a scheduled workshop starts (until as long after), sandboxes are kept ready for its seats, within capacity',
+    },
+    duration,
+  ),
   // Sandbox
+  DRILLBOOK_DRIVER: setting(
+    {
+      group: 'sandbox',
+      shown: '`bwrap` where it works, else `docker`',
+      description:
+        'how sandboxes are made: `bwrap` (a bubblewrap process tree each) or `docker` (a container each, through the Docker daemon on this machine: `DOCKER_HOST`, the default socket, or a private daemon Drillbook starts); the start-up log says which and why',
+    },
+    oneOf('bwrap', 'docker'),
+  ),
   DRILLBOOK_MAX_SANDBOXES: setting(
     { group: 'sandbox', fallback: '40', description: 'most sandboxes at once (warm pool included); then "at capacity, retry in N s"' },
     int(1, 1000),

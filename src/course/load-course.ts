@@ -22,7 +22,7 @@ import { emptyCounts, parseLesson } from '../lesson/parse-lesson.ts';
 import { pathToFileURL } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { cacheGet, cacheSet, codeVersion, hash } from '../cache/store.ts';
-import { readMkDocs, type MkDocsProject } from './mkdocs.ts';
+import { MKDOCS_CONFIG_NAMES, readMkDocs, type MkDocsProject } from './mkdocs.ts';
 import { applySettings, readCourseSettings, SETTINGS_FILE } from './settings.ts';
 
 export interface NavSection {
@@ -152,8 +152,10 @@ export function loadCourse(folder: string, base = '/'): Course {
   const listing: Listing = { pages: [], assets: [], skipped: [] };
   walk(dir, dir, listing);
   const { pages } = listing;
-  // The settings file is the course's configuration, not an asset of the site.
-  const assets = listing.assets.filter((a) => !(dir === folder && a === SETTINGS_FILE));
+  // The settings file and, when docs_dir is the course folder itself (`docs_dir: .`), mkdocs.yml are the course's
+  // configuration, not assets of the site.
+  const atFolder = resolve(dir) === resolve(folder);
+  const assets = listing.assets.filter((a) => !(atFolder && (a === SETTINGS_FILE || MKDOCS_CONFIG_NAMES.includes(a))));
   const courseProblems: Problem[] = [
     ...settingsProblems,
     ...(mkdocs?.problems ?? []),

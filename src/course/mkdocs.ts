@@ -26,11 +26,12 @@ export interface MkDocsProject {
   problems: Problem[];
 }
 
-const CONFIG_NAMES = ['mkdocs.yml', 'mkdocs.yaml'];
+/** The names MkDocs reads its configuration from, in the order it looks for them. */
+export const MKDOCS_CONFIG_NAMES = ['mkdocs.yml', 'mkdocs.yaml'];
 
 /** The MkDocs project in `dir`, or undefined when it has no mkdocs.yml. */
 export function readMkDocs(dir: string): MkDocsProject | undefined {
-  const name = CONFIG_NAMES.find((n) => existsSync(join(dir, n)));
+  const name = MKDOCS_CONFIG_NAMES.find((n) => existsSync(join(dir, n)));
   if (!name) return undefined;
   const docsFolder = (docsDir: string | undefined): string | undefined => {
     const candidate = resolve(dir, docsDir ?? 'docs');

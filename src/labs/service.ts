@@ -8,7 +8,7 @@ import type { SandboxManager } from '../sandbox/manager.ts';
 import type { CourseLab } from './course-labs.ts';
 import type { CheckResult } from './probe.ts';
 import { LabSetupError, runChecks, runSetup, type SetupProgress } from './runner.ts';
-import type { ResultsStore, StoredStart } from './store.ts';
+import type { ResultsStore, StoredAttempt, StoredStart } from '../store/results.ts';
 import type { LabCheckView, LabSolution, LabView } from '../protocol/labs.ts';
 
 export class LabError extends Error {
@@ -25,6 +25,17 @@ export class LabError extends Error {
 export interface LabServiceOptions {
   /** Least time between two checks of one lab by one learner. */
   checkIntervalMs: number;
+  /** The workshop a learner is in now (null: self-paced); recorded with every result. */
+  workshopOf?: (learner: string) => string | null;
+  /** Told after each result is committed (the live class view). */
+  listener?: LabListener;
+}
+
+/** What the workshop live view hears from labs, after the store committed it. */
+export interface LabListener {
+  started(learner: string, lab: string, workshop: string | null): void;
+  attempted(attempt: StoredAttempt): void;
+  gaveUp(learner: string, lab: string, workshop: string | null): void;
 }
 
 export class LabService {
@@ -60,22 +71,31 @@ export class LabService {
    * are only unique within one server process, so a start recorded before the sandbox was
    * created (by an earlier server) is not this sandbox's.
    */
-  private currentStart(learner: string, id: string): { start: StoredStart; handle: SandboxHandle } | undefined {
-    const start = this.store.start(learner, id);
+  private async currentStart(learner: string, id: string): Promise<{ start: StoredStart; handle: SandboxHandle } | undefined> {
+    const start = await this.store.start(learner, id);
     const handle = this.manager.handle(learner);
     if (!start || !handle || handle.id !== start.sandboxId) return undefined;
     if (Date.parse(start.at) < handle.createdAt.getTime()) return undefined;
     return { start, handle };
   }
 
-  private started(learner: string, id: string): boolean {
-    return this.currentStart(learner, id) !== undefined;
+  private async started(learner: string, id: string): Promise<boolean> {
+    return (await this.currentStart(learner, id)) !== undefined;
   }
 
-  view(learner: string, id: string, summary?: string): LabView {
+  private workshop(learner: string): string | null {
+    return this.opts.workshopOf?.(learner) ?? null;
+  }
+
+  /** Throws LabNotFound for a lab the course does not have. */
+  known(id: string): void {
+    this.lab(id);
+  }
+
+  async view(learner: string, id: string, summary?: string): Promise<LabView> {
     const cl = this.lab(id);
-    const started = this.started(learner, id);
-    const last = started && !this.uncheckedSinceStart.has(`${learner}\u0000${id}`) ? this.store.lastAttempt(learner, id) : [];
+    const started = await this.started(learner, id);
+    const last = started && !this.uncheckedSinceStart.has(`${learner}\u0000${id}`) ? await this.store.lastAttempt(learner, id) : [];
     const checks: LabCheckView[] = cl.lab.checks.map((c) => {
       const r = last.find((x) => x.check_id === c.id);
       // A check that waited for an earlier one did not run: its hint would answer a question not asked yet.
@@ -92,25 +112,25 @@ export class LabService {
     return {
       id,
       started,
-      attempted: this.store.countedAttempts(learner, id) > 0,
-      solution: this.solutionState(learner, id),
+      attempted: (await this.store.countedAttempts(learner, id)) > 0,
+      solution: await this.solutionState(learner, id),
       summary: summary ?? preparing ?? (started ? 'Your sandbox is ready for this lab.' : 'Start the lab to prepare your sandbox.'),
       checks,
     };
   }
 
-  private solutionState(learner: string, id: string): LabView['solution'] {
-    if (this.store.realAttempt(learner, id)) return 'attempted';
-    return this.store.givenUp(learner, id) ? 'gave-up' : 'locked';
+  private async solutionState(learner: string, id: string): Promise<LabView['solution']> {
+    if (await this.store.realAttempt(learner, id)) return 'attempted';
+    return (await this.store.givenUp(learner, id)) ? 'gave-up' : 'locked';
   }
 
   /**
    * The solution, only after a real attempt (a check that ran, after typing in the sandbox) or a
    * recorded give-up: it is never part of the page, so it cannot be read before trying.
    */
-  solution(learner: string, id: string): LabSolution {
+  async solution(learner: string, id: string): Promise<LabSolution> {
     const cl = this.lab(id);
-    const reason = this.solutionState(learner, id);
+    const reason = await this.solutionState(learner, id);
     if (reason === 'locked') {
       throw new LabError(
         'SolutionLocked',
@@ -121,10 +141,12 @@ export class LabService {
   }
 
   /** "Give up and show me the solution": recorded as such in the results, then the solution. */
-  giveUp(learner: string, id: string): LabSolution {
+  async giveUp(learner: string, id: string): Promise<LabSolution> {
     const cl = this.lab(id);
-    this.store.recordGiveUp(learner, id);
-    return { id, reason: this.solutionState(learner, id) === 'attempted' ? 'attempted' : 'gave-up', solution: cl.lab.solution };
+    const workshop = this.workshop(learner);
+    await this.store.recordGiveUp(learner, id, workshop);
+    this.opts.listener?.gaveUp(learner, id, workshop);
+    return { id, reason: (await this.solutionState(learner, id)) === 'attempted' ? 'attempted' : 'gave-up', solution: cl.lab.solution };
   }
 
   private async exclusive<T>(learner: string, id: string, work: () => Promise<T>): Promise<T> {
@@ -142,7 +164,7 @@ export class LabService {
     const cl = this.lab(id);
     return this.exclusive(learner, id, async () => {
       // Started already (another tab, a page from before): the setup must not run twice over the learner's work.
-      if (this.started(learner, id)) {
+      if (await this.started(learner, id)) {
         this.manager.touch(learner);
         return this.view(learner, id, 'This lab is already running in your sandbox. To begin again, reset the lab.');
       }
@@ -157,6 +179,10 @@ export class LabService {
   }
 
   private async prepare(learner: string, id: string, cl: CourseLab): Promise<LabView> {
+    // Recorded first: when the results cannot be written (a full disk), the learner's sandbox,
+    // and the work in it, is left alone instead of being reset for a start nobody can keep.
+    const workshop = this.workshop(learner);
+    await this.store.beginStart(learner, id, workshop);
     // Every lab starts from fresh servers (a warm sandbox when the pool has one): another lab's
     // data or earlier experiments must not change what the setup and the checks see.
     if (this.manager.handle(learner)) await this.manager.reset(learner);
@@ -177,7 +203,8 @@ export class LabService {
     } finally {
       this.setupAt.delete(key);
     }
-    this.store.recordStart(learner, id, handle.id, facts);
+    await this.store.recordStart(learner, id, handle.id, facts, workshop);
+    this.opts.listener?.started(learner, id, workshop);
     this.uncheckedSinceStart.add(key);
     this.manager.touch(learner);
     return this.view(
@@ -196,7 +223,7 @@ export class LabService {
       throw new LabError('RateLimited', `You checked a moment ago. Check again in ${wait} s.`, wait);
     }
     return this.exclusive(learner, id, async () => {
-      const current = this.currentStart(learner, id);
+      const current = await this.currentStart(learner, id);
       if (!current) {
         throw new LabError(
           'LabNotStarted',
@@ -209,7 +236,8 @@ export class LabService {
       // Typing in the lab's sandbox before this check makes it a real attempt (the solution may open).
       const worked = this.manager.lastInput(learner) !== undefined;
       const results: CheckResult[] = await runChecks(handle, cl.lab, start.facts);
-      this.store.recordAttempt(learner, id, results, worked);
+      const attempt = await this.store.recordAttempt(learner, id, results, worked, this.workshop(learner));
+      this.opts.listener?.attempted(attempt);
       this.uncheckedSinceStart.delete(key);
       const passed = results.filter((r) => r.status === 'passed').length;
       const infra = results.some((r) => r.status === 'error');

@@ -97,6 +97,77 @@ export const SERVER_ERRORS = {
     status: 431,
     message: () => 'The request headers are larger than this server accepts (often too many or too large cookies).',
   },
+  ResultsNotSaved: {
+    status: 507,
+    message: (detail: string) =>
+      `Your results could not be saved on the server (${detail}). Nothing was changed: your page keeps what it has not saved and sends it again; tell the operator (the server's disk may be full).`,
+  },
+  InstructorSignInFailed: {
+    status: 401,
+    message: () => 'That name and password do not match an instructor on this server. Check both and try again.',
+  },
+  InstructorSignInUnavailable: {
+    status: 403,
+    message: () =>
+      'Instructor sign-in with a password is not set up on this server: the operator sets DRILLBOOK_INSTRUCTOR_PASSWORD, or prints a one-time link with ./drillbook workshop link.',
+  },
+  InstructorOnly: {
+    status: 401,
+    message: () => 'This is for instructors: sign in on the instructor page first.',
+  },
+  SignInLinkInvalid: {
+    status: 404,
+    message: () => 'This sign-in link is not valid: it was used already or has expired. Ask for a new one (./drillbook workshop link).',
+  },
+  WorkshopNotFound: {
+    status: 404,
+    message: () => 'There is no such workshop among yours.',
+  },
+  JoinCodeUnknown: {
+    status: 404,
+    message: (code: string) =>
+      `No workshop has the code "${code}". Check the code your instructor gave you (letters and digits, like K7M-3QX).`,
+  },
+  WorkshopEnded: {
+    status: 410,
+    message: (title: string) => `The workshop "${title}" has ended: it takes no more learners. Your results from it are kept.`,
+  },
+  WorkshopFull: {
+    status: 409,
+    message: (seats: number) => `This workshop is full: all ${seats} seats are taken. Ask your instructor to make room.`,
+  },
+  NameTaken: {
+    status: 409,
+    message: (name: string) => `Someone in this workshop already goes by "${name}". Choose another display name.`,
+  },
+  NotInWorkshop: {
+    status: 404,
+    message: () => 'You are not in a running workshop. Join one with the code your instructor gave you.',
+  },
+  LearnerNotFound: {
+    status: 404,
+    message: () => 'That learner is not in this workshop.',
+  },
+  LessonLocked: {
+    status: 403,
+    message: (what: string) => `Your instructor has not opened ${what} yet. It opens when the class gets there.`,
+  },
+  WatchRefused: {
+    status: 403,
+    message: (why: string) => `You cannot watch this terminal: ${why}`,
+  },
+  ResumeLinkInvalid: {
+    status: 404,
+    message: () => 'This resume link is not valid. Ask for a new one on the device where you started.',
+  },
+  UnknownLesson: {
+    status: 400,
+    message: (detail: string) => detail,
+  },
+  UnknownBlock: {
+    status: 400,
+    message: (detail: string) => detail,
+  },
   InternalError: {
     status: 500,
     message: () => 'Something went wrong on the server. This is not something you did: try again, and tell the operator if it persists.',

@@ -87,6 +87,7 @@ export type ApiError = z.infer<typeof ApiError>;
 /** GET /api/health */
 export const Health = z.object({
   ok: z.literal(true),
+  results: z.boolean().optional().describe('Whether this server keeps results (POST /api/events); absent on a static host'),
   sandbox: z.object({
     enabled: z.boolean().describe('Whether sandbox mode is available on this server'),
     reason: z.string().optional().describe('Why not, when disabled'),

@@ -1,17 +1,34 @@
 /**
  * The one place that turns server configuration into a sandbox driver. The
- * server, `labs verify` and the benchmarks all get theirs here, so a second
- * driver (Docker, for hosts without bubblewrap) plugs in at this seam only.
+ * server, `labs`, `record`, `replays` and the benchmarks all get theirs here:
+ * DRILLBOOK_DRIVER when set, else bubblewrap where it works on this host and
+ * Docker where it does not (hosts without unprivileged user namespaces, or
+ * where bubblewrap is not allowed). The choice and its reason go to the log.
  */
 import { BwrapDriver, type BwrapDriverOptions } from './bwrap/driver.ts';
+import { DockerDriver } from './docker/driver.ts';
 import type { SandboxDriver } from './driver.ts';
+
+export type DriverName = 'bwrap' | 'docker';
 
 /** What every driver is configured with (the server's configuration has these fields). */
 export type DriverConfig = Pick<BwrapDriverOptions, 'limits' | 'stateDir' | 'instance' | 'uidBase' | 'startTimeoutMs'> & {
   memoryReserveBytes?: number;
+  /** DRILLBOOK_DRIVER; undefined: chosen by chooseDriver. */
+  driver?: DriverName | undefined;
 };
 
-export function createDriver(config: DriverConfig): SandboxDriver {
+/** The driver named (default: the configured one, else bwrap), not yet checked or prepared. */
+export function createDriver(config: DriverConfig, name: DriverName = config.driver ?? 'bwrap'): SandboxDriver {
+  if (name === 'docker') {
+    return new DockerDriver({
+      limits: config.limits,
+      stateDir: config.stateDir,
+      instance: config.instance,
+      startTimeoutMs: config.startTimeoutMs,
+      memoryReserveBytes: config.memoryReserveBytes,
+    });
+  }
   return new BwrapDriver({
     limits: config.limits,
     stateDir: config.stateDir,
@@ -20,4 +37,19 @@ export function createDriver(config: DriverConfig): SandboxDriver {
     startTimeoutMs: config.startTimeoutMs,
     memoryReserveBytes: config.memoryReserveBytes,
   });
+}
+
+/**
+ * The configured driver, or the one that fits this host: bwrap when its
+ * preflight passes, else docker. `why` says which and why, for the log.
+ */
+export async function chooseDriver(config: DriverConfig): Promise<{ driver: SandboxDriver; why: string }> {
+  if (config.driver) return { driver: createDriver(config), why: `DRILLBOOK_DRIVER=${config.driver}` };
+  const bwrap = createDriver(config, 'bwrap');
+  const pre = await bwrap.preflight();
+  if (pre.ok) return { driver: bwrap, why: 'bubblewrap works on this host (DRILLBOOK_DRIVER unset)' };
+  return {
+    driver: createDriver(config, 'docker'),
+    why: `bubblewrap cannot run here (${pre.message ?? 'its preflight failed'}), so Docker (DRILLBOOK_DRIVER unset)`,
+  };
 }

@@ -1,6 +1,6 @@
 /**
- * The sandbox contract. Every driver (bwrap today; Docker for hosts without
- * bubblewrap later) gives the same thing: an isolated machine with the
+ * The sandbox contract. Every driver (bwrap; Docker for hosts without
+ * bubblewrap) gives the same thing: an isolated machine with the
  * learner as uid 1000, PostgreSQL 15 on localhost:5432 and MariaDB on
  * localhost:3306, the course's tools on PATH, and limits on memory,
  * processes, CPU and disk.
@@ -73,6 +73,8 @@ export interface SandboxDriver {
   /** Ends what an earlier run left behind; returns how many sandboxes were cleaned. */
   cleanupLeftovers(): Promise<number>;
   create(): Promise<SandboxHandle>;
+  /** The smallest start with the same isolation and no servers: the cold-start baseline of `bench sandbox`. */
+  emptyStart(): Promise<void>;
   /** Stops what the driver keeps running beside its sandboxes (after every sandbox has ended). */
   close(): Promise<void>;
 }

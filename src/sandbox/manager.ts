@@ -94,6 +94,10 @@ class Session {
   pty: IPty | undefined;
   size = { cols: 80, rows: 24 };
   clients = new Set<TerminalClient>();
+  /** Read-only viewers (an instructor watching): they get the output and never type. */
+  watchers = new Set<TerminalClient>();
+  /** The text of the limit notice sent last while its episode lasts (the live class view shows it). */
+  limitText: string | undefined;
   scrollback: Buffer[] = [];
   scrollbackBytes = 0;
   counters: LimitCounters = { oomKills: 0, pidsRefused: 0 };
@@ -110,6 +114,7 @@ class Session {
 
   broadcast(msg: ServerMessage | Buffer): void {
     for (const c of this.clients) c.send(msg);
+    for (const w of this.watchers) w.send(msg);
   }
 
   record(chunk: Buffer): void {
@@ -142,6 +147,8 @@ export class SandboxManager {
   private closing = false;
   readonly driver: SandboxDriver;
   private opts: Required<Omit<ManagerOptions, 'maxPerIp' | 'unusedGraceMs'>> & { maxPerIp: number; unusedGraceMs: number };
+  /** Extra ready sandboxes wanted now (workshops about to start), on top of the pool size. */
+  private warmExtra = 0;
 
   constructor(driver: SandboxDriver, opts: ManagerOptions) {
     this.driver = driver;
@@ -177,7 +184,13 @@ export class SandboxManager {
   }
 
   private refill(): void {
-    while (!this.closing && this.pool.length + this.poolStarting < this.opts.poolSize && this.total() < this.opts.maxSandboxes) {
+    while (
+      !this.closing &&
+      this.pool.length + this.poolStarting < this.opts.poolSize + this.warmExtra &&
+      this.total() < this.opts.maxSandboxes &&
+      // Pre-warming starts a few at a time, so learners' own starts are not starved meanwhile.
+      (this.poolStarting < 2 || this.pool.length + this.poolStarting < this.opts.poolSize)
+    ) {
       this.poolStarting++;
       const p = this.driver.create().then(
         async (h) => {
@@ -195,6 +208,8 @@ export class SandboxManager {
           void h.ended.then(() => {
             this.pool = this.pool.filter((p) => p !== h);
           });
+          // Pre-warming starts a few at a time: the next ones begin as these are ready.
+          this.refill();
         },
         (e: unknown) => {
           this.poolStarting--;
@@ -335,7 +350,9 @@ export class SandboxManager {
     this.sessions.delete(learner);
     s.broadcast({ type: 'closed', reason, text });
     for (const c of s.clients) c.close();
+    for (const w of s.watchers) w.close();
     s.clients.clear();
+    s.watchers.clear();
     s.pty?.kill('SIGKILL');
     this.ending++;
     try {
@@ -502,7 +519,53 @@ export class SandboxManager {
     }
     if (s.episodes.has(key)) return;
     s.episodes.add(key);
+    s.limitText = text;
     s.broadcast({ type: 'notice', level: 'warning', text });
+  }
+
+  /**
+   * Keeps `extra` more sandboxes ready than the pool size (a workshop about to start), within
+   * capacity; 0 returns to the pool size (extra ready sandboxes are used up by learners).
+   */
+  setWarmExtra(extra: number): void {
+    this.warmExtra = Math.max(0, Math.floor(extra));
+    this.refill();
+  }
+
+  /** The limit a learner's sandbox is hitting now (its notice), or undefined. */
+  limitNow(learner: string): string | undefined {
+    const s = this.sessions.get(learner);
+    return s && s.episodes.size > 0 ? s.limitText : undefined;
+  }
+
+  /** When the learner last used their sandbox (keystrokes, API calls), or undefined without one. */
+  lastActive(learner: string): number | undefined {
+    return this.sessions.get(learner)?.lastActive;
+  }
+
+  /**
+   * Attaches a read-only viewer to the learner's shell (an instructor watching): it gets the
+   * recent output and everything after, never types, and is not counted as the learner's use.
+   * Undefined when the learner has no sandbox or no shell (a watch never starts one).
+   */
+  watch(learner: string, viewer: TerminalClient): (() => void) | undefined {
+    const s = this.sessions.get(learner);
+    if (!s?.pty) return undefined;
+    if (s.watchers.size >= this.opts.maxViewers) throw new TooManyViewersError(this.opts.maxViewers);
+    s.watchers.add(viewer);
+    viewer.send({ type: 'ready', sandbox: this.describe(s) });
+    for (const chunk of s.scrollback) viewer.send(chunk);
+    return () => {
+      s.watchers.delete(viewer);
+    };
+  }
+
+  /** Ends every read-only viewer of a learner's shell (the learner turned watching off). */
+  unwatchAll(learner: string): void {
+    const s = this.sessions.get(learner);
+    if (!s) return;
+    for (const w of s.watchers) w.close();
+    s.watchers.clear();
   }
 
   /**

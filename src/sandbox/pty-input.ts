@@ -30,7 +30,7 @@ interface UnixPty {
 const RETRY_MIN_MS = 10;
 const RETRY_MAX_MS = 200;
 
-export class PtyInput {
+export class PtyInput implements TerminalInput {
   private queue: Buffer[] = [];
   private queued = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -100,11 +100,24 @@ export class PtyInput {
   }
 }
 
-const installed = new WeakMap<IPty, PtyInput>();
+/** What the manager needs of a terminal's input writer (PtyInput here; the Docker driver's StreamInput). */
+export interface TerminalInput {
+  /** Bytes accepted and not yet taken by the terminal. */
+  readonly backlog: number;
+  /** Calls `cb` once the backlog is empty (at once when it is). */
+  onDrained(cb: () => void): void;
+}
 
-/** The PtyInput of a terminal started by spawn.ts (undefined for other IPty objects, e.g. test fakes). */
-export function ptyInput(pty: IPty): PtyInput | undefined {
+const installed = new WeakMap<IPty, TerminalInput>();
+
+/** The input writer of a terminal started by a driver (undefined for other IPty objects, e.g. test fakes). */
+export function ptyInput(pty: IPty): TerminalInput | undefined {
   return installed.get(pty);
+}
+
+/** Registers the bounded input writer of a terminal that is not node-pty's (a driver's own IPty). */
+export function registerPtyInput(pty: IPty, input: TerminalInput): void {
+  installed.set(pty, input);
 }
 
 /** Puts a PtyInput in place of node-pty's write stream; `pty.write()` then goes through it. */

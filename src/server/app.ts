@@ -9,7 +9,9 @@
  *   plugins/guards.ts    Host (DNS rebinding) and Origin (cross-site) checks on the matched route
  *   plugins/identity.ts  the learner cookie → req.learner
  *   plugins/starts.ts    rate limits on sandbox starts; who holds a sandbox
- *   routes/health.ts, sandbox.ts, terminal.ts, labs.ts, static.ts
+ *   plugins/instructor.ts instructor session cookie → req.instructor; the learner's workshop → req.workshop
+ *   plugins/pacing.ts    locked lessons and labs withheld from workshop members' pages
+ *   routes/health.ts, sandbox.ts, terminal.ts, labs.ts, workshops.ts (results, workshops, live view), static.ts
  * A new area (workshops, instructor pages, exports, LTI) is a new route
  * module registered below; params, queries and bodies are validated by the
  * zod schemas each route declares (fastify-type-provider-zod).
@@ -19,16 +21,21 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { LabService } from '../labs/service.ts';
 import type { SandboxManager } from '../sandbox/manager.ts';
+import type { Instructors } from '../workshops/instructors.ts';
+import type { WorkshopService } from '../workshops/service.ts';
 import errorPlugin, { BODY_LIMIT, clientErrorResponse } from './plugins/errors.ts';
 import guards from './plugins/guards.ts';
 import headers from './plugins/headers.ts';
 import identity from './plugins/identity.ts';
+import instructor from './plugins/instructor.ts';
+import pacing from './plugins/pacing.ts';
 import starts from './plugins/starts.ts';
 import healthRoutes from './routes/health.ts';
 import labRoutes from './routes/labs.ts';
 import sandboxRoutes from './routes/sandbox.ts';
 import staticRoutes from './routes/static.ts';
 import terminalRoutes, { MAX_FRAME_BYTES } from './routes/terminal.ts';
+import workshopRoutes from './routes/workshops.ts';
 
 export { LEARNER_COOKIE } from './plugins/identity.ts';
 
@@ -56,12 +63,16 @@ export interface AppDeps {
   labs?: LabService | null;
   disabledReason?: string;
   log?: (line: string) => void;
+  /** Results and workshops (the results store); without them /api/events and the workshop routes are absent. */
+  workshops?: WorkshopService | null;
+  instructors?: Instructors | null;
 }
 
 /** The parts route modules receive. */
 export interface RouteDeps {
   manager: SandboxManager | null;
   labs: LabService | null;
+  workshops: WorkshopService | null;
   disabledReason: string;
   log: ((line: string) => void) | undefined;
 }
@@ -86,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routeDeps: RouteDeps = {
     manager: deps.manager,
     labs: deps.labs ?? null,
+    workshops: deps.workshops ?? null,
     disabledReason: deps.disabledReason ?? 'sandbox mode is off (DRILLBOOK_SANDBOX=off).',
     log: deps.log,
   };
@@ -97,11 +109,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(guards, { allowedHosts: c.allowedHosts ?? [], allowedOrigins: c.allowedOrigins });
   await app.register(identity, { secret: c.secret });
   await app.register(starts, { perLearnerPerMinute: c.startRatePerLearner ?? 6, perIpPerMinute: c.startRatePerIp ?? 60 });
+  await app.register(instructor, { workshops: deps.workshops ?? null });
+  if (deps.workshops) await app.register(pacing, { siteDir: c.siteDir, workshops: deps.workshops });
 
   await app.register(healthRoutes, routeDeps);
   await app.register(sandboxRoutes, routeDeps);
   await app.register(terminalRoutes, routeDeps);
   await app.register(labRoutes, routeDeps);
+  if (deps.workshops && deps.instructors)
+    await app.register(workshopRoutes, { ...routeDeps, workshops: deps.workshops, instructors: deps.instructors });
   await app.register(staticRoutes, { siteDir: c.siteDir });
   return app;
 }

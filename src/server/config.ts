@@ -13,6 +13,8 @@ export interface ServerConfig {
   host: string;
   siteDir: string;
   sandbox: boolean;
+  /** DRILLBOOK_DRIVER; undefined: bwrap where it works, else docker (create-driver.ts). */
+  driver: 'bwrap' | 'docker' | undefined;
   stateDir: string;
   maxSandboxes: number;
   maxSandboxesPerIp: number;
@@ -35,6 +37,11 @@ export interface ServerConfig {
   trustProxy: boolean | number | string[];
   startRatePerLearner: number;
   startRatePerIp: number;
+  /** PostgreSQL for the results store; undefined: SQLite in the state dir. */
+  databaseUrl: string | undefined;
+  /** DRILLBOOK_INSTRUCTOR_PASSWORD (hashed into the state dir at start, never kept in clear). */
+  instructorPassword: string | undefined;
+  prewarmMs: number;
 }
 
 export { SettingsError as ConfigError };
@@ -47,6 +54,18 @@ export function instanceOf(stateDir: string): { instance: string; uidBase: numbe
   return { instance: h.toString('hex').slice(0, 8), uidBase: 1_000_000 * (1 + (h.readUInt32BE(0) % 2000)) };
 }
 
+/** Sandboxes the host can hold at once: the capacity setting, and what memory allows. */
+export function hostCapacity(c: Pick<ServerConfig, 'maxSandboxes' | 'memoryReserveBytes' | 'limits'>, totalMemory: number): number {
+  return Math.max(0, Math.min(c.maxSandboxes, Math.floor((totalMemory - c.memoryReserveBytes) / c.limits.memoryBytes)));
+}
+
+/** Where learners open the site: the public URL, else http://HOST:PORT (localhost for a wildcard HOST). */
+export function publicOrigin(c: Pick<ServerConfig, 'publicUrl' | 'host' | 'port'>): string {
+  if (c.publicUrl) return c.publicUrl;
+  const host = c.host === '0.0.0.0' || c.host === '::' ? 'localhost' : c.host.includes(':') ? `[${c.host}]` : c.host;
+  return `http://${host}:${c.port}`;
+}
+
 /** Reads and validates the server configuration; throws ConfigError naming each bad variable. */
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const s = readSettings(env);
@@ -57,6 +76,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     host: s.HOST,
     siteDir: resolve(s.DRILLBOOK_SITE_DIR!),
     sandbox: s.DRILLBOOK_SANDBOX === 'on',
+    driver: s.DRILLBOOK_DRIVER,
     stateDir,
     maxSandboxes: s.DRILLBOOK_MAX_SANDBOXES,
     maxSandboxesPerIp: s.DRILLBOOK_MAX_SANDBOXES_PER_IP,
@@ -82,5 +102,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     trustProxy: s.DRILLBOOK_TRUST_PROXY,
     startRatePerLearner: s.DRILLBOOK_START_RATE,
     startRatePerIp: s.DRILLBOOK_START_RATE_PER_IP,
+    databaseUrl: s.DRILLBOOK_DATABASE_URL,
+    instructorPassword: s.DRILLBOOK_INSTRUCTOR_PASSWORD,
+    prewarmMs: s.DRILLBOOK_PREWARM,
   };
 }

@@ -19,7 +19,7 @@ import { routeUrl } from '../../src/lesson/links.ts';
 import { url } from './helpers.ts';
 import { screen, squeeze, waitForPrompt } from './terminal-screen.ts';
 
-const LAB = '/labs/mysqldump-full-restore/';
+const LAB = '/mariadb/lab-mysqldump-full-restore/';
 const CHECKS = ['dump-exists', 'dump-rows', 'dump-data', 'dump-code', 'restored'];
 const SOLUTION = [
   'mysqldump --single-transaction --routines --triggers --events shop > ~/backups/shop.sql',

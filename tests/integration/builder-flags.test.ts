@@ -1,7 +1,7 @@
 /**
  * Every command builder of the course offers only flags its tool knows: each
  * flag a builder can produce is looked up in the installed tool's own help
- * (`--help`; `aws ... help`). The real binaries are asked, never the
+ * (`--help`; `aws ... help`, `pgbackrest help COMMAND`). The real binaries are asked, never the
  * sandbox's compatibility wrappers, so a MySQL-only spelling the sandbox
  * translates (`--source-data`) fails here as it would on a Debian server.
  * A tool that is not installed is a failure, not a skip: `./drillbook test`
@@ -30,7 +30,13 @@ function helpOf(command: string[]): Promise<KnownOptions> {
   const key = command.join(' ');
   let p = helps.get(key);
   if (!p) {
-    const argv = command[0] === 'aws' ? [...command, 'help'] : [...command, '--help'];
+    // aws and pgbackrest print a command's options with `help`, not `--help`: `aws s3 cp help`, `pgbackrest help restore`.
+    const argv =
+      command[0] === 'aws'
+        ? [...command, 'help']
+        : command[0] === 'pgbackrest'
+          ? ['pgbackrest', 'help', ...command.slice(1)]
+          : [...command, '--help'];
     p = run(argv, { env: ENV, timeoutMs: 60_000 }).then(
       (r) => {
         const known = knownOptions(`${r.stdout}\n${r.stderr}`);

@@ -1,7 +1,12 @@
 /**
  * Integration harness: a real Drillbook server (buildApp + SandboxManager +
- * BwrapDriver with real bwrap, PostgreSQL and MariaDB) on a random port, and
- * a terminal client that speaks the WebSocket protocol as the browser does.
+ * a real driver with PostgreSQL and MariaDB) on a random port, and a
+ * terminal client that speaks the WebSocket protocol as the browser does.
+ *
+ * The driver is DRILLBOOK_TEST_DRIVER's (bwrap, the default, or docker);
+ * scripts/test-all.sh runs the whole suite once per driver. It is also set as
+ * DRILLBOOK_DRIVER, so the servers and commands the tests start as processes
+ * use it too.
  */
 import { existsSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
@@ -9,12 +14,21 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
-import { BwrapDriver } from '../../src/sandbox/bwrap/driver.ts';
+import { createDriver, type DriverName } from '../../src/sandbox/create-driver.ts';
+import type { SandboxDriver } from '../../src/sandbox/driver.ts';
 import { detectCgroups, type CgroupBackend, type Limits, type LimitMode } from '../../src/sandbox/limits.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp, LEARNER_COOKIE } from '../../src/server/app.ts';
 import { instanceOf, loadServerConfig } from '../../src/server/config.ts';
 import type { SandboxInfo, ServerMessage } from '../../src/protocol/sandbox.ts';
+
+/** The driver every test uses (DRILLBOOK_TEST_DRIVER: bwrap or docker). */
+export const TEST_DRIVER: DriverName = (() => {
+  const d = process.env['DRILLBOOK_TEST_DRIVER'] ?? 'bwrap';
+  if (d !== 'bwrap' && d !== 'docker') throw new Error(`DRILLBOOK_TEST_DRIVER="${d}": give bwrap or docker`);
+  return d;
+})();
+process.env['DRILLBOOK_DRIVER'] = TEST_DRIVER;
 
 /** The state dir the server would use here (DRILLBOOK_STATE_DIR honoured, so two checkouts can test at once). */
 export const STATE_DIR = loadServerConfig(process.env).stateDir;
@@ -46,15 +60,25 @@ export async function skipReason(): Promise<string | null> {
 }
 
 async function findSkipReason(): Promise<string | null> {
-  if (!existsSync('/usr/bin/bwrap')) return 'bubblewrap is not installed (./drillbook test installs it as root)';
-  const pre = await new BwrapDriver({
-    limits: TEST_LIMITS,
-    stateDir: STATE_DIR,
-    instance: INSTANCE,
-    uidBase: TEST_UID_BASE,
-    startTimeoutMs: 30_000,
-  }).preflight();
-  return pre.ok ? null : (pre.message ?? 'sandbox preflight failed');
+  if (TEST_DRIVER === 'bwrap' && !existsSync('/usr/bin/bwrap')) return 'bubblewrap is not installed (./drillbook test installs it as root)';
+  const driver = testDriver();
+  const pre = await driver.preflight();
+  if (TEST_DRIVER === 'docker') await driver.close();
+  return pre.ok ? null : `${TEST_DRIVER}: ${pre.message ?? 'sandbox preflight failed'}`;
+}
+
+/** A driver of the tested kind on this state dir, not yet prepared. */
+export function testDriver(opts: { limits?: Limits; uidBase?: number } = {}): SandboxDriver {
+  return createDriver(
+    {
+      limits: opts.limits ?? TEST_LIMITS,
+      stateDir: STATE_DIR,
+      instance: INSTANCE,
+      uidBase: opts.uidBase ?? TEST_UID_BASE,
+      startTimeoutMs: 30_000,
+    },
+    TEST_DRIVER,
+  );
 }
 
 /**
@@ -98,7 +122,7 @@ export interface TestServer {
   url: string;
   app: FastifyInstance;
   manager: SandboxManager;
-  driver: BwrapDriver;
+  driver: SandboxDriver;
   close(): Promise<void>;
 }
 
@@ -115,13 +139,7 @@ export async function startServer(
     startRatePerIp?: number;
   } = {},
 ): Promise<TestServer> {
-  const driver = new BwrapDriver({
-    limits: opts.limits ?? TEST_LIMITS,
-    stateDir: STATE_DIR,
-    instance: INSTANCE,
-    uidBase: opts.uidBase ?? TEST_UID_BASE,
-    startTimeoutMs: 30_000,
-  });
+  const driver = testDriver(opts);
   await driver.prepare();
   const manager = new SandboxManager(driver, {
     maxSandboxes: opts.maxSandboxes ?? 10,

@@ -8,8 +8,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BwrapDriver } from '../../src/sandbox/bwrap/driver.ts';
-import { INSTANCE, sandboxCgroups, skipReason, STATE_DIR, TEST_LIMITS, TEST_PORT_BASE, TEST_UID_BASE } from './harness.ts';
+import Docker from 'dockerode';
+import { LABEL } from '../../src/sandbox/docker/spec.ts';
+import { hostCgroups, INSTANCE, sandboxCgroups, skipReason, TEST_DRIVER, TEST_PORT_BASE, TEST_UID_BASE, testDriver } from './harness.ts';
 
 const reason = await skipReason();
 if (reason) console.warn(`skipping server lifecycle tests: ${reason}`);
@@ -17,8 +18,9 @@ if (reason) console.warn(`skipping server lifecycle tests: ${reason}`);
 const UID_BASE = TEST_UID_BASE + 200_000;
 const isRoot = process.getuid?.() === 0;
 
-/** Processes of sandboxes: owned by a sandbox uid (as root), or any bwrap/postgres/mariadbd under our rootfs. */
+/** Processes of sandboxes: owned by a sandbox uid (bwrap as root), or any bwrap/postgres/mariadbd (bwrap otherwise); in this state dir's cgroups (docker). */
 function sandboxProcesses(uids: [number, number] = [UID_BASE - 1, UID_BASE + 100]): string[] {
+  if (TEST_DRIVER === 'docker') return containerProcesses(hostCgroups().pids(INSTANCE));
   const out: string[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
@@ -34,6 +36,45 @@ function sandboxProcesses(uids: [number, number] = [UID_BASE - 1, UID_BASE + 100
     }
   }
   return out;
+}
+
+/** The live (not zombie) processes among `pids`, as "pid name". */
+function containerProcesses(pids: number[]): string[] {
+  const out: string[] = [];
+  for (const pid of pids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      if (!/^State:\s+Z/m.test(status)) out.push(`${pid} ${/^Name:\s+(.*)$/m.exec(status)?.[1] ?? ''}`);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+function dockerClient(): Docker {
+  const host = process.env['DOCKER_HOST'];
+  return new Docker(host?.startsWith('unix://') ? { socketPath: host.slice(7) } : {});
+}
+
+/** Containers of this state dir on the daemon (docker); none for bwrap. */
+async function containersLeft(): Promise<string[]> {
+  if (TEST_DRIVER !== 'docker') return [];
+  const list = await dockerClient().listContainers({ all: true, filters: { label: [`${LABEL.instance}=${INSTANCE}`] } });
+  return list.map((c) => `${c.Id.slice(0, 12)} ${c.State}`);
+}
+
+/** A container labelled as a sandbox of `instance` made by `owner`, created and never started (as a killed server can leave one). */
+async function labelledContainer(instance: string, owner: string): Promise<string> {
+  const docker = dockerClient();
+  const [image] = await docker.listImages({ filters: { reference: ['drillbook-sandbox'] } });
+  const c = await docker.createContainer({
+    Image: image!.Id,
+    Cmd: ['/bin/true'],
+    Labels: { [LABEL.sandbox]: '1', [LABEL.instance]: instance, [LABEL.owner]: owner },
+    HostConfig: { NetworkMode: 'none' },
+  });
+  return c.id.slice(0, 12);
 }
 
 function parentOf(pid: number): number {
@@ -98,6 +139,7 @@ describe.skipIf(reason)('server lifecycle', () => {
     await settle(() => sandboxProcesses().length === 0);
     expect(sandboxProcesses()).toEqual([]);
     expect(sandboxCgroups()).toEqual([]);
+    expect(await containersLeft()).toEqual([]);
   });
 
   it('a killed server takes its sandboxes and their cgroups with it at once', async () => {
@@ -109,6 +151,13 @@ describe.skipIf(reason)('server lifecycle', () => {
     expect(sandboxProcesses()).toEqual([]);
     // Removed by the server's watchdog, outside the sandbox, not left for the next start.
     expect(sandboxCgroups()).toEqual([]);
+    // Docker: the daemon closed each container's stdin (the server's attach connection) and init ended it.
+    // A container the server had created but not yet started (a pool refill) holds no process, memory or
+    // file: it stays as the daemon's record until the next start removes it (the test below).
+    const running = async () => (await containersLeft()).filter((c) => !c.endsWith(' created'));
+    const until = Date.now() + 10_000;
+    while ((await running()).length && Date.now() < until) await new Promise((ok) => setTimeout(ok, 200));
+    expect(await running()).toEqual([]);
   });
 
   it('when the watchdog died with the server, the next start removes what was left', async () => {
@@ -124,6 +173,10 @@ describe.skipIf(reason)('server lifecycle', () => {
     expect(left.length).toBeGreaterThan(0);
     for (const w of watchdogs) process.kill(Number(w), 'SIGKILL');
     server.kill('SIGKILL');
+    const leftContainers = (await containersLeft()).map((c) => c.split(' ')[0]);
+    // Docker: the daemon also holds one this state dir's dead process left, and one of another state dir's.
+    const dead = TEST_DRIVER === 'docker' ? await labelledContainer(INSTANCE, 'o000000000000') : '';
+    const foreign = TEST_DRIVER === 'docker' ? await labelledContainer('ffffffff', 'o000000000000') : '';
     await settle(() => sandboxProcesses().length === 0);
     expect(sandboxProcesses()).toEqual([]);
     // Nobody removed them this time…
@@ -132,6 +185,13 @@ describe.skipIf(reason)('server lifecycle', () => {
     server = await startServer(TEST_PORT_BASE + 2);
     await settle(() => sandboxCgroups().every((g) => !left.includes(g)));
     expect(sandboxCgroups().filter((g) => left.includes(g))).toEqual([]);
+    // …and, with Docker, whatever containers this state dir's dead processes left, and nobody else's.
+    const still = (await containersLeft()).map((c) => c.split(' ')[0]);
+    expect([...leftContainers, dead].filter((c) => still.includes(c))).toEqual([]);
+    if (foreign) {
+      expect((await dockerClient().getContainer(foreign).inspect()).Config.Labels[LABEL.instance]).toBe('ffffffff');
+      await dockerClient().getContainer(foreign).remove({ force: true });
+    }
     server.kill('SIGTERM');
   });
 
@@ -149,18 +209,25 @@ describe.skipIf(reason)('server lifecycle', () => {
 
   it("a sandbox's init cannot be killed from inside; killed from outside (the OOM killer), the sandbox ends whole", async () => {
     const uidBase = UID_BASE + 50;
-    const driver = new BwrapDriver({ limits: TEST_LIMITS, stateDir: STATE_DIR, instance: INSTANCE, uidBase, startTimeoutMs: 30_000 });
+    const driver = testDriver({ uidBase });
+    await driver.prepare();
     const sb = await driver.create();
-    const ownProcesses = () => sandboxProcesses([uidBase, uidBase + 1]);
+    // bwrap: its host uid; docker: the processes in its cgroups (it is the only sandbox of this state dir now).
+    const own = () => (TEST_DRIVER === 'docker' ? hostCgroups().pids(INSTANCE) : null);
+    const ownProcesses = () => {
+      const pids = own();
+      return pids ? containerProcesses(pids) : sandboxProcesses([uidBase, uidBase + 1]);
+    };
     expect(ownProcesses().length).toBeGreaterThan(4);
     const fromInside = await sb.exec(['/bin/bash', '-c', 'kill -s KILL 1; sleep 0.5; mysql -Nse "select 1"']);
     expect(fromInside.stdout.trim()).toBe('1');
     // The sandbox's pid 1, seen from the host: its NSpid ends in 1.
-    const init = readdirSync('/proc').find((e) => {
-      if (!/^\d+$/.test(e)) return false;
+    const candidates = own()?.map(String) ?? readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+    const init = candidates.find((e) => {
       try {
         const st = readFileSync(`/proc/${e}/status`, 'utf8');
-        return Number(/^Uid:\s+(\d+)/m.exec(st)?.[1]) === uidBase && /^NSpid:\s+\d+\s+1$/m.test(st);
+        const mine = TEST_DRIVER === 'docker' || Number(/^Uid:\s+(\d+)/m.exec(st)?.[1]) === uidBase;
+        return mine && /^NSpid:\s+\d+\s+1$/m.test(st);
       } catch {
         return false;
       }

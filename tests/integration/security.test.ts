@@ -14,20 +14,20 @@ import { Learner, skipReason, STATE_DIR, startServer, Terminal, type TestServer 
 const reason = await skipReason();
 if (reason) console.warn(`skipping sandbox security tests: ${reason}`);
 
-function uidOf(pid: string): number {
+function pidNsOf(pid: string): string {
   try {
-    return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return readlinkSync(`/proc/${pid}/ns/pid`);
   } catch {
-    return -1;
+    return '';
   }
 }
 
-/** Host pids of every process owned by a host uid. */
-function processesOf(uid: number): string[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e) && uidOf(e) === uid);
+/** Host pids of every process in a pid namespace: every process of one sandbox, whichever driver made it. */
+function processesIn(ns: string): string[] {
+  return readdirSync('/proc').filter((e) => /^\d+$/.test(e) && pidNsOf(e) === ns);
 }
 
-/** What each descriptor of a process is, by device and inode (readlink text can differ across mount namespaces). */
+/** What each descriptor of a process is, by device and inode, or a device node by its file system and number (each container has a devpts of its own, where pts/0 is another terminal): readlink text can differ across mount namespaces. */
 function descriptors(pid: string): { fd: number; id: string; link: string }[] {
   const out = [];
   let fds: string[] = [];
@@ -40,7 +40,7 @@ function descriptors(pid: string): { fd: number; id: string; link: string }[] {
     try {
       const st = statSync(`/proc/${pid}/fd/${fd}`);
       const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      out.push({ fd: Number(fd), id: st.isCharacterDevice() ? `chr:${st.rdev}` : `${st.dev}:${st.ino}`, link });
+      out.push({ fd: Number(fd), id: st.isCharacterDevice() ? `chr:${st.dev}:${st.rdev}` : `${st.dev}:${st.ino}`, link });
     } catch {
       // Closed meanwhile.
     }
@@ -48,21 +48,11 @@ function descriptors(pid: string): { fd: number; id: string; link: string }[] {
   return out;
 }
 
-/** The sandbox's host uid: the owner of the host process that is this terminal's shell (same pid namespace, same pid in it). */
-async function sandboxUid(t: Terminal): Promise<number> {
-  const r = await t.run('echo "$$ $(readlink /proc/$$/ns/pid)"');
-  const [nsPid, ns] = r.out.trim().split(' ');
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const st = readFileSync(`/proc/${e}/status`, 'utf8');
-      if (/^NSpid:.*\s(\d+)$/m.exec(st)?.[1] !== nsPid || readlinkSync(`/proc/${e}/ns/pid`) !== ns) continue;
-      return Number(/^Uid:\s+(\d+)/m.exec(st)?.[1]);
-    } catch {
-      // Gone.
-    }
-  }
-  throw new Error(`no host process for the shell ${nsPid} in ${ns}`);
+/** The pid namespace of this terminal's shell, as the host names it (the same inode inside and out). */
+async function sandboxPidNs(t: Terminal): Promise<string> {
+  const ns = (await t.run('readlink /proc/$$/ns/pid')).out.trim();
+  if (!/^pid:\[\d+\]$/.test(ns)) throw new Error(`no pid namespace in "${ns}"`);
+  return ns;
 }
 
 describe.skipIf(reason)('sandbox security', () => {
@@ -90,22 +80,24 @@ describe.skipIf(reason)('sandbox security', () => {
   });
 
   it("no process of a sandbox holds another learner's terminal or any descriptor of the server's", async () => {
-    const [ua, ub] = [await sandboxUid(a), await sandboxUid(b)];
+    const [na, nb] = [await sandboxPidNs(a), await sandboxPidNs(b)];
+    expect(na).not.toBe(nb);
     const serverIds = new Set(descriptors(String(process.pid)).map((d) => d.id));
-    const ptsOf = (uid: number) =>
+    const ptsOf = (ns: string) =>
       new Set(
-        processesOf(uid)
+        processesIn(ns)
           .flatMap(descriptors)
           .filter((d) => d.id.startsWith('chr:') && /pts|ptmx/.test(d.link))
           .map((d) => d.id),
       );
-    const aPts = ptsOf(ua);
-    const bPts = ptsOf(ub);
+    const aPts = ptsOf(na);
+    const bPts = ptsOf(nb);
     expect(aPts.size).toBe(1);
     expect(bPts.size).toBe(1);
     expect([...aPts].some((x) => bPts.has(x))).toBe(false);
-    for (const uid of [ua, ub]) {
-      for (const pid of processesOf(uid)) {
+    for (const ns of [na, nb]) {
+      expect(processesIn(ns).length).toBeGreaterThan(4);
+      for (const pid of processesIn(ns)) {
         for (const d of descriptors(pid)) {
           expect(d.link, `pid ${pid} fd ${d.fd}`).not.toMatch(/ptmx/);
           // (Every anon_inode object shares one inode, so those cannot be told apart this way.)
@@ -222,15 +214,21 @@ describe.skipIf(reason)('sandbox security', () => {
 
   it('hides the host: no host accounts, machine id, kernel command line, state dir or server pid inside', async () => {
     const r = await a.run(
-      'ls /etc/passwd- /etc/group- /etc/machine-id /etc/subuid /etc/shadow 2>&1; cat /proc/cmdline 2>&1; cat /etc/hostname; tr "\\0" " " < /proc/1/cmdline; echo; cat /proc/self/cgroup /proc/self/mountinfo; getent hosts test-db-host || echo unknown-fast',
+      'ls /etc/passwd- /etc/group- /etc/machine-id /etc/subuid /etc/shadow 2>&1; echo "cmdline:[$(cat /proc/cmdline 2>&1)]"; cat /etc/hostname; tr "\\0" " " < /proc/1/cmdline; echo; cat /proc/self/cgroup /proc/self/mountinfo; cat /etc/resolv.conf 2>&1; getent hosts test-db-host || echo unknown-fast',
     );
     for (const f of ['/etc/passwd-', '/etc/group-', '/etc/machine-id', '/etc/subuid', '/etc/shadow']) {
       expect(r.out).toContain(`ls: cannot access '${f}': No such file or directory`);
     }
-    expect(r.out).toMatch(/cat: \/proc\/cmdline: (Permission denied|No such file)/);
+    // The host's kernel command line is not shown (bwrap: the file cannot be opened; Docker: it reads as empty).
+    expect(r.out).not.toContain(readFileSync('/proc/cmdline', 'utf8').trim());
+    expect(r.out).toMatch(/cmdline:\[(cat: \/proc\/cmdline: (Permission denied|No such file or directory))?\]/);
     expect(r.out).toContain('sandbox\n');
     expect(r.out).not.toContain(STATE_DIR);
     expect(r.out).not.toContain(String(process.pid));
+    // Nor the host's resolvers (bwrap: no resolv.conf; Docker: one naming only 127.0.0.1).
+    for (const ns of readFileSync('/etc/resolv.conf', 'utf8').matchAll(/^nameserver\s+(\S+)/gm)) {
+      if (ns[1] !== '127.0.0.1') expect(r.out).not.toContain(ns[1]);
+    }
     expect(r.out).toContain('unknown-fast');
   });
 

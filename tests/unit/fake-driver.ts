@@ -111,6 +111,7 @@ export class FakeDriver implements SandboxDriver {
     return { ok: true };
   }
   async prepare() {}
+  async emptyStart() {}
   async cleanupLeftovers() {
     return 0;
   }

@@ -10,12 +10,7 @@ import {
   setupRun,
   substitute,
 } from '../../src/labs/probe.ts';
-import { ResultsStore } from '../../src/labs/store.ts';
 import { GRADER_ENV } from '../../src/labs/grader.ts';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 
 const pgCheck: LabCheck = labCheck.parse({
   id: 'rows',
@@ -142,43 +137,5 @@ describe('classify', () => {
         'Drillbook could not start this check inside your sandbox (nsenter: cannot open /proc/77/ns/user: No such file or directory). This is not your fault: try again in a moment.',
     });
     expect(classify(pgCheck, facts, null, 1).status).toBe('error');
-  });
-});
-
-describe('ResultsStore', () => {
-  it('keeps starts and attempts, and does not count attempts with infrastructure errors', () => {
-    const s = new ResultsStore(':memory:');
-    s.recordStart('l1', 'lab-a', 'sb-1', { orders: '6000' });
-    expect(s.start('l1', 'lab-a')).toMatchObject({ sandboxId: 'sb-1', facts: { orders: '6000' } });
-    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'error', message: 'x', ran: false, ms: 1 }]);
-    expect(s.countedAttempts('l1', 'lab-a')).toBe(0);
-    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ran: true, ms: 1 }]);
-    expect(s.countedAttempts('l1', 'lab-a')).toBe(1);
-    expect(s.lastAttempt('l1', 'lab-a')).toEqual([{ check_id: 'rows', status: 'not-yet', message: 'nope', ran: 1 }]);
-    // Not a real attempt: nothing was typed in the sandbox before it.
-    expect(s.realAttempt('l1', 'lab-a')).toBe(false);
-    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ran: false, ms: 0 }], true);
-    expect(s.realAttempt('l1', 'lab-a')).toBe(false);
-    s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ran: true, ms: 1 }], true);
-    expect(s.realAttempt('l1', 'lab-a')).toBe(true);
-    expect(s.lastAttempt('l2', 'lab-a')).toEqual([]);
-    s.close();
-  });
-
-  it('opens a store written before checks said whether they ran: old rows count as run, not as real attempts', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'drillbook-store-')), 'results.sqlite');
-    const old = new DatabaseSync(file);
-    old.exec(`
-      CREATE TABLE lab_attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, learner TEXT NOT NULL, lab TEXT NOT NULL, at TEXT NOT NULL,
-        passed INTEGER NOT NULL, total INTEGER NOT NULL, infrastructure_error INTEGER NOT NULL);
-      CREATE TABLE lab_check_results (attempt INTEGER NOT NULL, check_id TEXT NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL, ms INTEGER NOT NULL);
-      INSERT INTO lab_attempts VALUES (1, 'l1', 'lab-a', '2026-01-01T00:00:00Z', 0, 1, 0);
-      INSERT INTO lab_check_results VALUES (1, 'rows', 'not-yet', 'nope', 3);
-    `);
-    old.close();
-    const s = new ResultsStore(file);
-    expect(s.lastAttempt('l1', 'lab-a')).toEqual([{ check_id: 'rows', status: 'not-yet', message: 'nope', ran: 1 }]);
-    expect(s.realAttempt('l1', 'lab-a')).toBe(false);
-    s.close();
   });
 });

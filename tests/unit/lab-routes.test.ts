@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { labSchema } from '../../src/blocks/lab/schema.ts';
 import type { CourseLab } from '../../src/labs/course-labs.ts';
 import { LabService } from '../../src/labs/service.ts';
-import { ResultsStore } from '../../src/labs/store.ts';
+import { openStore } from '../../src/store/index.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { FakeDriver } from './fake-driver.ts';
@@ -28,7 +28,7 @@ afterEach(async () => {
 
 describe('lab solution routes', () => {
   it('403 SolutionLocked before any attempt; give-up answers the solution and opens it for later', async () => {
-    const store = new ResultsStore(':memory:');
+    const store = (await openStore({ sqlitePath: ':memory:' })).results;
     const manager = new SandboxManager(new FakeDriver(), { maxSandboxes: 2, poolSize: 0, idleTimeoutMs: 60_000, lifetimeMs: 3_600_000 });
     const service = new LabService(labs, manager, store, { checkIntervalMs: 0 });
     const app = await buildApp({

@@ -8,7 +8,7 @@ import { labSchema, type Lab } from '../../src/blocks/lab/schema.ts';
 import type { CourseLab } from '../../src/labs/course-labs.ts';
 import { PROBE_STARTED } from '../../src/labs/probe.ts';
 import { LabError, LabService } from '../../src/labs/service.ts';
-import { ResultsStore } from '../../src/labs/store.ts';
+import { openStore } from '../../src/store/index.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import type { ExecOptions } from '../../src/sandbox/driver.ts';
 import type { RunResult } from '../../src/sandbox/spawn.ts';
@@ -84,10 +84,10 @@ class ScriptedDriver extends FakeDriver {
   }
 }
 
-function setup(checkIntervalMs = 3_000) {
+async function setup(checkIntervalMs = 3_000) {
   const driver = new ScriptedDriver();
   const manager = new SandboxManager(driver, { maxSandboxes: 5, poolSize: 0, idleTimeoutMs: 60_000, lifetimeMs: 3_600_000 });
-  const store = new ResultsStore(':memory:');
+  const store = (await openStore({ sqlitePath: ':memory:' })).results;
   const service = new LabService(labs, manager, store, { checkIntervalMs });
   const sandbox = (i = 0) => driver.states[i]!;
   return { driver, manager, store, service, sandbox };
@@ -109,7 +109,7 @@ afterEach(() => {
 
 describe('LabService', () => {
   it('knows only the labs of the course', async () => {
-    const { service } = setup();
+    const { service } = await setup();
     expect((await failure(() => service.view('alice', 'nope'))).kind).toBe('LabNotFound');
     for (const action of ['start', 'check', 'reset'] as const) {
       const e = await failure(service[action]('alice', 'nope'));
@@ -119,8 +119,8 @@ describe('LabService', () => {
   });
 
   it('shows a lab not started with every check unchecked; a check then is "not started"', async () => {
-    const { service, driver } = setup();
-    expect(service.view('alice', 'demo')).toEqual({
+    const { service, driver } = await setup();
+    expect(await service.view('alice', 'demo')).toEqual({
       id: 'demo',
       started: false,
       attempted: false,
@@ -139,22 +139,22 @@ describe('LabService', () => {
   });
 
   it('starts: runs the setup, shows the step under way, refuses a second action meanwhile', async () => {
-    const { service, driver } = setup();
+    const { service, driver } = await setup();
     let release!: () => void;
     driver.next = { gate: new Promise<void>((ok) => (release = ok)) };
     const starting = service.start('alice', 'demo');
-    await vi.waitFor(() => expect(service.view('alice', 'demo').summary).toBe('Setting up, step 1 of 2: Create the shop…'));
+    await vi.waitFor(async () => expect((await service.view('alice', 'demo')).summary).toBe('Setting up, step 1 of 2: Create the shop…'));
     expect((await failure(service.start('alice', 'demo'))).kind).toBe('LabBusy');
     release();
     const view = await starting;
     expect(view.started).toBe(true);
     expect(view.summary).toMatch(/^Lab ready in \d+\.\d s\. Open the terminal and work through the tasks\.$/);
     expect(view.checks.map((c) => c.status)).toEqual(['unchecked', 'unchecked']);
-    expect(service.view('alice', 'demo').summary).toBe('Your sandbox is ready for this lab.');
+    expect((await service.view('alice', 'demo')).summary).toBe('Your sandbox is ready for this lab.');
   });
 
   it('starting a lab that already runs does not run its setup again', async () => {
-    const { service, driver } = setup();
+    const { service, driver } = await setup();
     await service.start('alice', 'demo');
     const execs = driver.execs;
     const again = await service.start('alice', 'demo');
@@ -165,7 +165,7 @@ describe('LabService', () => {
 
   it('checks: not yet with message and hint, no hint on a check that waited; rate-limited; then passed', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const { service, sandbox } = setup();
+    const { service, sandbox } = await setup();
     await service.start('alice', 'demo');
     const first = await service.check('alice', 'demo');
     expect(first.summary).toBe('0 of 2 checks passed.');
@@ -206,7 +206,7 @@ describe('LabService', () => {
   });
 
   it('a check that cannot reach the sandbox is "could not check" and does not open the solution', async () => {
-    const { service, sandbox } = setup();
+    const { service, sandbox } = await setup();
     await service.start('alice', 'demo');
     sandbox().unreachable = true;
     const view = await service.check('alice', 'demo');
@@ -219,7 +219,7 @@ describe('LabService', () => {
   });
 
   it('reset: a fresh sandbox with the setup run again and nothing checked yet; the solution stays open', async () => {
-    const { service, driver, manager } = setup(0);
+    const { service, driver, manager } = await setup(0);
     await service.start('alice', 'demo');
     const before = manager.handle('alice')?.id;
     await service.check('alice', 'demo');
@@ -231,24 +231,24 @@ describe('LabService', () => {
     expect(view.started).toBe(true);
     expect(view.attempted).toBe(true);
     expect(view.checks.map((c) => c.status)).toEqual(['unchecked', 'unchecked']);
-    expect(service.view('alice', 'demo').checks.map((c) => c.status)).toEqual(['unchecked', 'unchecked']);
+    expect((await service.view('alice', 'demo')).checks.map((c) => c.status)).toEqual(['unchecked', 'unchecked']);
     expect((await service.check('alice', 'demo')).checks.map((c) => c.status)).toEqual(['not-yet', 'not-yet']);
   });
 
   it('a failed setup is reported as not the learner’s fault, and the lab is not started', async () => {
-    const { service, driver } = setup();
+    const { service, driver } = await setup();
     driver.next = { failSetup: true };
     const e = await failure(service.start('alice', 'demo'));
     expect(e.kind).toBe('LabSetupFailed');
     expect(e.message).toMatch(
       /^The lab could not be prepared \(setup step 1 \(Create the shop\) failed: ERROR 1007: database exists\)\. This is not your fault/,
     );
-    expect(service.view('alice', 'demo').started).toBe(false);
-    expect(service.view('alice', 'demo').summary).toBe('Start the lab to prepare your sandbox.');
+    expect((await service.view('alice', 'demo')).started).toBe(false);
+    expect((await service.view('alice', 'demo')).summary).toBe('Start the lab to prepare your sandbox.');
   });
 
   it('serves the solution only after a real attempt: a check that ran, after typing in the sandbox', async () => {
-    const { service, manager, store, sandbox } = setup(0);
+    const { service, manager, store, sandbox } = await setup(0);
     const LOCKED =
       'The solution opens once you have tried: work on the tasks in your sandbox and press "Check my work", or choose "Give up and show me the solution".';
     await service.start('alice', 'demo');
@@ -266,32 +266,32 @@ describe('LabService', () => {
     const tried = await service.check('alice', 'demo');
     expect(tried.checks[0]?.status).toBe('not-yet');
     expect(tried.solution).toBe('attempted');
-    expect(service.solution('alice', 'demo')).toEqual({ id: 'demo', reason: 'attempted', solution: 'true' });
+    expect(await service.solution('alice', 'demo')).toEqual({ id: 'demo', reason: 'attempted', solution: 'true' });
     // Only for this learner; and a reset keeps what was earned.
-    expect(service.view('bob', 'demo').solution).toBe('locked');
+    expect((await service.view('bob', 'demo')).solution).toBe('locked');
     await service.reset('alice', 'demo');
-    expect(service.view('alice', 'demo').solution).toBe('attempted');
-    expect(store.givenUp('alice', 'demo')).toBe(false);
+    expect((await service.view('alice', 'demo')).solution).toBe('attempted');
+    expect(await store.givenUp('alice', 'demo')).toBe(false);
   });
 
   it('"give up and show me" serves the solution and is recorded as a give-up', async () => {
-    const { service, store } = setup();
-    expect(service.giveUp('carol', 'demo')).toEqual({ id: 'demo', reason: 'gave-up', solution: 'true' });
-    expect(store.givenUp('carol', 'demo')).toBe(true);
-    expect(service.view('carol', 'demo').solution).toBe('gave-up');
-    expect(service.solution('carol', 'demo').reason).toBe('gave-up');
+    const { service, store } = await setup();
+    expect(await service.giveUp('carol', 'demo')).toEqual({ id: 'demo', reason: 'gave-up', solution: 'true' });
+    expect(await store.givenUp('carol', 'demo')).toBe(true);
+    expect((await service.view('carol', 'demo')).solution).toBe('gave-up');
+    expect((await service.solution('carol', 'demo')).reason).toBe('gave-up');
     expect((await failure(() => service.giveUp('carol', 'nope'))).kind).toBe('LabNotFound');
   });
 
   it('a start recorded by an earlier server for a sandbox id used again is not this sandbox’s', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const { service, store, manager } = setup();
+    const { service, store, manager } = await setup();
     vi.setSystemTime(new Date('2026-01-01T10:00:00Z'));
-    store.recordStart('alice', 'demo', 'fake-1', { rows: '3' });
+    await store.recordStart('alice', 'demo', 'fake-1', { rows: '3' }, null);
     vi.setSystemTime(new Date('2026-01-01T11:00:00Z'));
     await manager.claim('alice');
     expect(manager.handle('alice')?.id).toBe('fake-1');
-    expect(service.view('alice', 'demo').started).toBe(false);
+    expect((await service.view('alice', 'demo')).started).toBe(false);
     expect((await failure(service.check('alice', 'demo'))).kind).toBe('LabNotStarted');
   });
 });

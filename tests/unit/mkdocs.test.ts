@@ -86,6 +86,19 @@ describe('mkdocs.yml that cannot be fully used', () => {
     expect(c.problems[0]?.message.startsWith('mkdocs.yml: its YAML does not parse, so it is ignored: ')).toBe(true);
   });
 
+  it('reads the folder itself with docs_dir: ., in nav order, and publishes neither mkdocs.yml nor drillbook.yml', () => {
+    const c = project('site_name: Drills\ndocs_dir: .\nnav:\n  - index.md\n  - b.md\n  - a.md\n', {
+      'index.md': '# Home\n',
+      'a.md': '# A\n',
+      'b.md': '# B\n',
+      'drillbook.yml': 'links: strict\n',
+      'img/map.png': 'png',
+    });
+    expect(c.lessons.map((l) => l.file)).toEqual(['index.md', 'b.md', 'a.md']);
+    expect([...c.index.assets]).toEqual(['img/map.png']);
+    expect(c.problems).toEqual([]);
+  });
+
   it('uses docs/ when mkdocs.yml does not say, keeping name order without nav', () => {
     const c = project('site_name: Drills\n', { 'docs/index.md': '# Home\n', 'docs/b.md': '# B\n', 'docs/a.md': '# A\n' });
     expect(c.lessons.map((l) => l.file)).toEqual(['index.md', 'a.md', 'b.md']);

@@ -49,6 +49,7 @@ describe('sandbox API', () => {
     const app = await buildApp({ config, manager: null, disabledReason: 'bubblewrap is not installed.' });
     expect((await app.inject('/api/health')).json()).toEqual({
       ok: true,
+      results: false,
       sandbox: { enabled: false, reason: 'bubblewrap is not installed.' },
     });
     const r = await app.inject({ method: 'POST', url: '/api/sandbox' });

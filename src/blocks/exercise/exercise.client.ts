@@ -1,8 +1,12 @@
 /**
  * <db-exercise>: hints are revealed one at a time ("Show a hint"), answers
  * and solution stay in their <details> until asked for; the learner's notes
- * and "done" mark are kept per block id in localStorage.
+ * and "done" mark are kept per block id in localStorage. A hint revealed, the
+ * solution opened and the done mark dispatch a bubbling `drillbook:exercise`
+ * event ({blockId, kind: 'hint-revealed' | 'solution-revealed' |
+ * 'exercise-done', hint?, done?}) that the results queue sends to the server.
  */
+import type { ExerciseDetail } from '../../client/page-events.ts';
 import { load, save, setProgress } from '../../client/store.ts';
 
 interface Saved {
@@ -13,6 +17,10 @@ interface Saved {
 
 class DbExercise extends HTMLElement {
   private state: Saved = { hints: 0, notes: '', done: false };
+
+  private report(detail: Omit<ExerciseDetail, 'blockId'>): void {
+    this.dispatchEvent(new CustomEvent<ExerciseDetail>('drillbook:exercise', { detail: { blockId: this.id, ...detail }, bubbles: true }));
+  }
 
   connectedCallback(): void {
     this.state = { ...this.state, ...load<Partial<Saved>>(`exercise:${this.id}`, {}) };
@@ -30,6 +38,7 @@ class DbExercise extends HTMLElement {
       this.state.hints = Math.min(hints.length, this.state.hints + 1);
       this.persist();
       show();
+      this.report({ kind: 'hint-revealed', hint: this.state.hints - 1 });
       // Shown first: a hint still hidden cannot take focus.
       const h = hints[this.state.hints - 1];
       if (h) {
@@ -53,8 +62,16 @@ class DbExercise extends HTMLElement {
         this.state.done = done.checked;
         this.persist();
         setProgress(this.id, done.checked);
+        this.report({ kind: 'exercise-done', done: done.checked });
       });
     }
+    const solution = this.querySelector<HTMLDetailsElement>('details.ex-solution');
+    solution?.addEventListener('toggle', () => {
+      if (solution.open && !solution.dataset['reported']) {
+        solution.dataset['reported'] = '1';
+        this.report({ kind: 'solution-revealed' });
+      }
+    });
   }
 
   private persist(): void {

@@ -23,15 +23,10 @@
  * give the answer away), and the feedback and score are announced in a
  * polite live region.
  */
+import type { AnswerDetail } from '../../client/page-events.ts';
 import { load, remove, save, setProgress } from '../../client/store.ts';
 
-export interface AnswerDetail {
-  blockId: string;
-  question: number;
-  /** Chosen option indexes (one for single-answer questions). */
-  choice: number[];
-  correct: boolean;
-}
+export type { AnswerDetail } from '../../client/page-events.ts';
 
 type Saved = Record<number, number[]>;
 

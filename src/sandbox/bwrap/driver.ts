@@ -89,6 +89,8 @@ const REQUIRED: [path: string, pkg: string][] = [
   ['/usr/bin/mydumper', 'mydumper'],
   ['/usr/bin/zstd', 'zstd'],
   ['/usr/bin/ps', 'procps'],
+  ['/usr/bin/pgbackrest', 'pgbackrest'],
+  ['/usr/bin/age', 'age'],
   ['/usr/bin/nano', 'nano'],
   ['/usr/bin/htop', 'htop'],
 ];
@@ -424,6 +426,11 @@ export class BwrapDriver implements SandboxDriver {
       this.cg.remove(group);
       throw e;
     }
+  }
+
+  /** An empty bwrap with the same namespaces, around /usr/bin/true. */
+  async emptyStart(): Promise<void> {
+    await run(emptySandboxArgv());
   }
 
   /** Stops the watchdog (it then finds nothing left) and forgets this process's cgroup. */

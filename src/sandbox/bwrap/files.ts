@@ -121,7 +121,7 @@ export function installRootfs(stateDir: string): string {
  * its own), the host's PostgreSQL cluster configuration (the sandbox's lives
  * in its data directory) and MariaDB's (the sandbox has its own).
  */
-const ETC_LEFT_OUT = new Set([
+export const ETC_LEFT_OUT = new Set([
   'passwd-',
   'group-',
   'shadow',

@@ -15,6 +15,8 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { LabError } from '../../labs/service.ts';
 import { serverErrorMessage, SERVER_ERRORS, type ServerErrorBody, type ServerErrorName } from '../../protocol/errors.ts';
+import { ResultsNotSavedError } from '../../store/db.ts';
+import { WorkshopError } from '../../workshops/service.ts';
 import { AtCapacityError, TooManySandboxesError, TooManyViewersError } from '../../sandbox/manager.ts';
 import { ApiFailure, firstLine } from '../errors.ts';
 
@@ -46,6 +48,19 @@ export function toFailure(err: unknown, req: FastifyRequest): { failure: ApiFail
   }
   if (err instanceof TooManyViewersError) {
     return { failure: new ApiFailure('TooManyViewers', serverErrorMessage('TooManyViewers', err.max)), unexpected: false };
+  }
+  if (err instanceof ResultsNotSavedError) {
+    return { failure: new ApiFailure('ResultsNotSaved', serverErrorMessage('ResultsNotSaved', firstLine(err.message))), unexpected: false };
+  }
+  if (err instanceof WorkshopError) {
+    const a = err.arg;
+    const message =
+      err.kind === 'WorkshopFull'
+        ? serverErrorMessage('WorkshopFull', Number(a))
+        : err.kind === 'WorkshopNotFound' || err.kind === 'NotInWorkshop' || err.kind === 'LearnerNotFound'
+          ? serverErrorMessage(err.kind)
+          : serverErrorMessage(err.kind, String(a));
+    return { failure: new ApiFailure(err.kind, message), unexpected: false };
   }
   if (err instanceof LabError) {
     return { failure: new ApiFailure(err.kind, err.message, err.retryAfterSeconds), unexpected: false };

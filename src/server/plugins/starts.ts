@@ -8,7 +8,7 @@
  *
  * `ownerOf(req)` is who a sandbox is held by for the manager's per-address
  * cap: the client address (the proxy's X-Forwarded-For when
- * DRILLBOOK_TRUST_PROXY trusts it).
+ * DRILLBOOK_TRUST_PROXY trusts it), and the workshop of a member (instructor.ts).
  */
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -29,7 +29,8 @@ export interface StartLimits {
 }
 
 export function ownerOf(req: FastifyRequest): Owner {
-  return { ip: req.ip };
+  // A workshop member's sandbox is one of the workshop's seats, not one of this address's.
+  return req.workshop ? { ip: req.ip, workshop: req.workshop } : { ip: req.ip };
 }
 
 /** What a learner reads when they started too many sandboxes too quickly. */

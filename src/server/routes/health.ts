@@ -6,6 +6,7 @@ import type { RouteDeps } from '../app.ts';
 export default async function healthRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.get('/api/health', async (): Promise<Health> => ({
     ok: true,
+    results: deps.workshops !== null,
     sandbox: deps.manager ? { enabled: true } : { enabled: false, reason: deps.disabledReason },
   }));
 }

@@ -41,9 +41,16 @@ export default async function labRoutes(app: FastifyInstance, deps: RouteDeps) {
   }
 
   /** Start and reset: counted as a sandbox start, held by this client's address. */
+  /** A lab the learner's workshop has not opened yet is refused (pacing). */
+  async function open(req: FastifyRequest): Promise<{ m: SandboxManager; labs: LabService; id: string }> {
+    const { id } = req.params as LabParams;
+    if (deps.workshops && (await deps.workshops.labLocked(req.learner, id))) throw failure('LessonLocked', 'this lab');
+    return parts(req);
+  }
+
   async function starting(req: FastifyRequest, work: (labs: LabService, id: string) => Promise<LabView>): Promise<LabView> {
-    const { m, labs, id } = parts(req);
-    labs.view(req.learner, id); // An unknown lab fails here, before anything is counted or started.
+    const { m, labs, id } = await open(req);
+    labs.known(id); // An unknown lab fails here, before anything is counted or started.
     await app.countStart(req);
     m.noteOwner(req.learner, ownerOf(req));
     return work(labs, id);
@@ -55,17 +62,17 @@ export default async function labRoutes(app: FastifyInstance, deps: RouteDeps) {
   });
   app.post('/api/labs/:id/start', opts, async (req) => starting(req, (labs, id) => labs.start(req.learner, id)));
   app.post('/api/labs/:id/check', opts, async (req): Promise<LabView> => {
-    const { labs, id } = parts(req);
+    const { labs, id } = await open(req);
     return labs.check(req.learner, id);
   });
   app.post('/api/labs/:id/reset', opts, async (req) => starting(req, (labs, id) => labs.reset(req.learner, id)));
   // The solution is never in the page: it is served here once the learner has tried, or given up.
   app.get('/api/labs/:id/solution', opts, async (req): Promise<LabSolution> => {
-    const { labs, id } = parts(req);
+    const { labs, id } = await open(req);
     return labs.solution(req.learner, id);
   });
   app.post('/api/labs/:id/give-up', opts, async (req): Promise<LabSolution> => {
-    const { labs, id } = parts(req);
+    const { labs, id } = await open(req);
     return labs.giveUp(req.learner, id);
   });
 }

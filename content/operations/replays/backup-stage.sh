@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replay for foundations/snapshots-and-offsite.md (./drillbook record, see docs/authoring.md#terminal).
+# Replay for operations/snapshots-and-offsite.md (./drillbook record, see docs/authoring.md#terminal).
 #% title: What BACKUP STAGE BLOCK_COMMIT holds, and what it does not
 #% scenario: MariaDB 10.11 in a Drillbook sandbox. A snapshot command would run at BLOCK_COMMIT; here a second session
 #%   inserts 20,000 rows at that moment instead, and InnoDB's log sequence number (LSN) shows whether the files still

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replay for foundations/snapshots-and-offsite.md (./drillbook record, see docs/authoring.md#terminal).
+# Replay for operations/snapshots-and-offsite.md (./drillbook record, see docs/authoring.md#terminal).
 #% title: Bracket a copy with pg_backup_start and pg_backup_stop
 #% scenario: PostgreSQL 15 in a Drillbook sandbox. The copy is made with tar, standing in for a volume snapshot, while
 #%   the server keeps running; then the copy is started as a second server to prove it restores.

@@ -1,0 +1,118 @@
+/**
+ * The page's results queue. Every quiz answer, exercise done, hint or
+ * solution revealed and lesson opened becomes an event with an id of its own,
+ * kept in localStorage (`drillbook:outbox`) until the server acknowledges it
+ * (POST api/events answers the ids it has committed). A failed send (network
+ * drop, server restarting, "results not saved") is retried with a growing
+ * delay, when the browser comes back online and on the next page, so nothing
+ * is lost; an id sent twice is stored once. A batch the server refuses as
+ * invalid (4xx other than 429) is dropped: it could never be accepted.
+ * On a static host (no results server) nothing is sent and localStorage
+ * stays the learner's only store (src/client/store.ts).
+ */
+import type { ClientEvent, EventAck } from '../protocol/events.ts';
+import { load, save } from './store.ts';
+
+const KEY = 'outbox';
+const BATCH = 100;
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
+type Draft = ClientEvent extends infer E ? (E extends ClientEvent ? Omit<E, 'id' | 'at' | 'page'> : never) : never;
+
+let base = '/';
+let enabled = false;
+let sending = false;
+let delay = RETRY_MIN_MS;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+function newId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The lesson route of this page (its path below the site's base, no slashes around it). */
+export function pageRoute(): string {
+  const path = decodeURIComponent(location.pathname);
+  return (path.startsWith(base) ? path.slice(base.length) : path).replace(/index\.html$/, '').replace(/^\/+|\/+$/g, '');
+}
+
+export function pending(): ClientEvent[] {
+  return load<ClientEvent[]>(KEY, []);
+}
+
+/** Queues an event (kept even when the server is not known yet) and sends soon. */
+export function enqueue(draft: Draft): void {
+  const event = { ...draft, id: newId(), at: new Date().toISOString(), page: pageRoute() } as ClientEvent;
+  save(KEY, [...pending(), event]);
+  if (enabled) void flush();
+}
+
+function schedule(): void {
+  clearTimeout(timer);
+  timer = setTimeout(() => void flush(), delay);
+  delay = Math.min(RETRY_MAX_MS, delay * 2);
+}
+
+/** Sends what is queued, a batch at a time, until the queue is empty or a send fails. */
+export async function flush(): Promise<void> {
+  if (!enabled || sending) return;
+  sending = true;
+  try {
+    for (;;) {
+      const batch = pending().slice(0, BATCH);
+      if (batch.length === 0) break;
+      let res: Response;
+      try {
+        res = await fetch(`${base}api/events`, {
+          method: 'POST',
+          credentials: 'same-origin',
+          cache: 'no-store',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ events: batch }),
+        });
+      } catch {
+        schedule();
+        return;
+      }
+      let drop: Set<string>;
+      if (res.ok) {
+        const ack = (await res.json().catch(() => ({ acked: [] }))) as EventAck;
+        drop = new Set(ack.acked);
+      } else if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) {
+        drop = new Set(batch.map((e) => e.id));
+      } else {
+        schedule();
+        return;
+      }
+      // Others may have been queued meanwhile (this tab or another): remove only what was answered.
+      save(
+        KEY,
+        pending().filter((e) => !drop.has(e.id)),
+      );
+      delay = RETRY_MIN_MS;
+      if (drop.size === 0) {
+        schedule();
+        return;
+      }
+    }
+  } finally {
+    sending = false;
+  }
+}
+
+/** Called once the server said it keeps results: sends what is queued, and from now on as it comes. */
+export function enableResults(siteBase: string): void {
+  base = siteBase;
+  enabled = true;
+  addEventListener('online', () => {
+    delay = RETRY_MIN_MS;
+    void flush();
+  });
+  void flush();
+}
+
+/** Before the server is known, the base is needed for page routes. */
+export function setBase(siteBase: string): void {
+  base = siteBase;
+}

@@ -1,0 +1,259 @@
+/**
+ * The results store, the same suite on both engines: SQLite (a file in a
+ * temp dir) and PostgreSQL 15 (DRILLBOOK_TEST_DATABASE_URL, which
+ * scripts/test-all.sh points at a throwaway cluster; without it this file
+ * starts one of its own). Never skipped: a PostgreSQL that cannot start
+ * fails the suite.
+ */
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientEvent } from '../../src/protocol/events.ts';
+import { openStore, ResultsNotSavedError, type Store } from '../../src/store/index.ts';
+import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
+import { normaliseCode, showCode } from '../../src/store/workshops.ts';
+
+let cluster: PgCluster | undefined;
+let pgBase = '';
+beforeAll(async () => {
+  pgBase = process.env['DRILLBOOK_TEST_DATABASE_URL'] ?? '';
+  if (!pgBase) {
+    cluster = await startPgCluster();
+    pgBase = cluster.url;
+  }
+}, 120_000);
+afterAll(async () => {
+  await cluster?.stop();
+}, 60_000);
+
+let n = 0;
+async function fresh(engine: 'sqlite' | 'postgres', stateDir = mkdtempSync(join(tmpdir(), 'drillbook-store-'))): Promise<Store> {
+  if (engine === 'sqlite') return openStore({ stateDir });
+  const url = await createDatabase(pgBase, `drillbook_test_${process.pid}_${++n}`);
+  return openStore({ stateDir, databaseUrl: url });
+}
+
+const answer = (id: string, question = 0, choice = [1], correct = true): ClientEvent => ({
+  kind: 'quiz-answer',
+  id,
+  at: '2026-03-01T10:00:00.000Z',
+  page: 'backups/dumps',
+  block: 'quiz-1',
+  question,
+  choice,
+  correct,
+});
+
+/** A results.sqlite as the store before this one wrote it (no ran/worked columns, no migrations table). */
+function legacyFile(dir: string): string {
+  const file = join(dir, 'results.sqlite');
+  const old = new DatabaseSync(file);
+  old.exec(`
+    CREATE TABLE lab_starts (learner TEXT NOT NULL, lab TEXT NOT NULL, sandbox TEXT NOT NULL, facts TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (learner, lab));
+    CREATE TABLE lab_attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, learner TEXT NOT NULL, lab TEXT NOT NULL, at TEXT NOT NULL,
+      passed INTEGER NOT NULL, total INTEGER NOT NULL, infrastructure_error INTEGER NOT NULL);
+    CREATE TABLE lab_check_results (attempt INTEGER NOT NULL, check_id TEXT NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL, ms INTEGER NOT NULL);
+    CREATE TABLE lab_give_ups (learner TEXT NOT NULL, lab TEXT NOT NULL, at TEXT NOT NULL);
+    INSERT INTO lab_starts VALUES ('l1', 'lab-a', 'sb-9', '{"orders":"6000"}', '2026-01-01T00:00:00Z');
+    INSERT INTO lab_attempts VALUES (7, 'l1', 'lab-a', '2026-01-01T00:00:00Z', 0, 1, 0);
+    INSERT INTO lab_check_results VALUES (7, 'rows', 'not-yet', 'nope', 3);
+    INSERT INTO lab_give_ups VALUES ('l2', 'lab-a', '2026-01-01T00:01:00Z');
+  `);
+  old.close();
+  return file;
+}
+
+describe.each(['sqlite', 'postgres'] as const)('results store on %s', (engine) => {
+  it('keeps lab starts and attempts; attempts with infrastructure errors are not counted; real attempts need typing', async () => {
+    const { results: s, close } = await fresh(engine);
+    await s.recordStart('l1', 'lab-a', 'sb-1', { orders: '6000' }, null);
+    expect(await s.start('l1', 'lab-a')).toMatchObject({ sandboxId: 'sb-1', facts: { orders: '6000' } });
+    await s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'error', message: 'x', ran: false, ms: 1 }], false, null);
+    expect(await s.countedAttempts('l1', 'lab-a')).toBe(0);
+    await s.recordAttempt(
+      'l1',
+      'lab-a',
+      [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ran: true, ms: 1 }],
+      false,
+      null,
+    );
+    expect(await s.countedAttempts('l1', 'lab-a')).toBe(1);
+    expect(await s.lastAttempt('l1', 'lab-a')).toEqual([{ check_id: 'rows', status: 'not-yet', message: 'nope', ran: 1 }]);
+    expect(await s.realAttempt('l1', 'lab-a')).toBe(false);
+    await s.recordAttempt(
+      'l1',
+      'lab-a',
+      [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ran: false, ms: 0 }],
+      true,
+      null,
+    );
+    expect(await s.realAttempt('l1', 'lab-a')).toBe(false);
+    await s.recordAttempt('l1', 'lab-a', [{ id: 'rows', title: 'Rows', status: 'not-yet', message: 'nope', ran: true, ms: 1 }], true, 'w1');
+    expect(await s.realAttempt('l1', 'lab-a')).toBe(true);
+    expect(await s.lastAttempt('l2', 'lab-a')).toEqual([]);
+    // A start under way (its sandbox not known yet) is not a start.
+    await s.beginStart('l1', 'lab-a', 'w1');
+    expect(await s.start('l1', 'lab-a')).toBeUndefined();
+    await s.recordGiveUp('l3', 'lab-a', 'w1');
+    expect(await s.givenUp('l3', 'lab-a')).toBe(true);
+    expect(await s.givenUp('l1', 'lab-a')).toBe(false);
+    const inWorkshop = await s.workshopAttempts('w1');
+    expect(inWorkshop.map((a) => [a.learner, a.lab, a.passed, a.total, a.checks])).toEqual([
+      ['l1', 'lab-a', 0, 1, [{ checkId: 'rows', status: 'not-yet', ran: true }]],
+    ]);
+    expect((await s.workshopLabMarks('w1')).giveUps.map((g) => g.learner)).toEqual(['l3']);
+    await close();
+  });
+
+  it('commits events once: an id sent again is acknowledged and not stored twice', async () => {
+    const { results: s, close } = await fresh(engine);
+    const first = await s.recordEvents('l1', [answer('evt-000001'), answer('evt-000002', 1, [0, 2], false)], 'w1');
+    expect(first.acked).toEqual(['evt-000001', 'evt-000002']);
+    expect(first.fresh.map((e) => [e.clientId, e.question, e.choice, e.correct, e.workshop])).toEqual([
+      ['evt-000001', 0, [1], true, 'w1'],
+      ['evt-000002', 1, [0, 2], false, 'w1'],
+    ]);
+    const again = await s.recordEvents('l1', [answer('evt-000002'), answer('evt-000003')], 'w1');
+    expect(again.acked).toEqual(['evt-000002', 'evt-000003']);
+    expect(again.fresh.map((e) => e.clientId)).toEqual(['evt-000003']);
+    // Another learner's id is another event.
+    expect((await s.recordEvents('l2', [answer('evt-000001')], null)).fresh).toHaveLength(1);
+    expect((await s.workshopEvents('w1')).map((e) => e.clientId)).toEqual(['evt-000001', 'evt-000002', 'evt-000003']);
+    await s.recordEvents(
+      'l1',
+      [
+        { kind: 'exercise-done', id: 'evt-000010', at: '2026-03-01T10:00:00Z', page: 'p', block: 'ex-1', done: true },
+        { kind: 'hint-revealed', id: 'evt-000011', at: '2026-03-01T10:00:00Z', page: 'p', block: 'ex-1', hint: 2 },
+        { kind: 'solution-revealed', id: 'evt-000012', at: '2026-03-01T10:00:00Z', page: 'p', block: 'ex-1' },
+        { kind: 'page-view', id: 'evt-000013', at: '2026-03-01T10:00:00Z', page: 'p' },
+      ],
+      null,
+    );
+    const mine = await s.learnerEvents('l1');
+    expect(mine.slice(3).map((e) => [e.kind, e.block, e.detail])).toEqual([
+      ['exercise-done', 'ex-1', 1],
+      ['hint-revealed', 'ex-1', 2],
+      ['solution-revealed', 'ex-1', null],
+      ['page-view', '', null],
+    ]);
+    const stored = await s.storedIds([
+      { learner: 'l1', clientId: 'evt-000003' },
+      { learner: 'l2', clientId: 'evt-000009' },
+    ]);
+    expect(stored.has('l1\u0000evt-000003')).toBe(true);
+    expect(stored.has('l2\u0000evt-000009')).toBe(false);
+    await close();
+  });
+
+  it('workshops: seats, display names unique whatever their case, a seat kept on joining again, locks, messages', async () => {
+    const { workshops: w, close } = await fresh(engine);
+    const ws = await w.create({ title: 'Backups 101', seats: 2, lessons: ['a', 'b'], startsAt: null, endsAt: null, createdBy: 'ana' });
+    expect(normaliseCode(showCode(ws.code).toLowerCase())).toBe(ws.code);
+    expect((await w.byCode(ws.code))?.id).toBe(ws.id);
+    expect(await w.join(ws, 'l1', 'Maria')).toMatchObject({ ok: true, member: { name: 'Maria', watchAllowed: true } });
+    expect(await w.join(ws, 'l2', 'ＭＡＲＩＡ ')).toEqual({ ok: false, reason: 'name-taken' });
+    expect(await w.join(ws, 'l2', 'Jon')).toMatchObject({ ok: true });
+    expect(await w.join(ws, 'l3', 'Kim')).toEqual({ ok: false, reason: 'full' });
+    expect(await w.join(ws, 'l1', 'Maria S')).toMatchObject({ ok: true, member: { name: 'Maria S' } });
+    expect((await w.members(ws.id)).map((m) => m.name)).toEqual(['Maria S', 'Jon']);
+    await w.setWatchAllowed(ws.id, 'l2', false);
+    expect((await w.member(ws.id, 'l2'))?.watchAllowed).toBe(false);
+    await w.setLock(ws.id, { kind: 'lesson', target: 'b' }, true);
+    await w.setLock(ws.id, { kind: 'lesson', target: 'b' }, true);
+    await w.setLock(ws.id, { kind: 'lab', target: 'lab-a' }, true);
+    await w.setLock(ws.id, { kind: 'lab', target: 'lab-a' }, false);
+    expect(await w.locks(ws.id)).toEqual([{ kind: 'lesson', target: 'b' }]);
+    await w.addMessage({ workshop: ws.id, learner: null, kind: 'goto', text: '', route: 'a', by: 'ana' });
+    await w.addMessage({ workshop: ws.id, learner: 'l2', kind: 'message', text: 'Look at step 3', route: null, by: 'ana' });
+    expect((await w.messages(ws.id, 'l1')).map((m) => m.kind)).toEqual(['goto']);
+    expect((await w.messages(ws.id, 'l2')).map((m) => m.text)).toEqual(['', 'Look at step 3']);
+    expect((await w.end(ws.id))?.endedAt).not.toBeNull();
+    expect((await w.list('ana')).map((x) => x.id)).toEqual([ws.id]);
+    expect(await w.list('bob')).toEqual([]);
+    await close();
+  });
+
+  it('one-time sign-in tokens work once and not after they expire; resume tokens lead to their learner', async () => {
+    const { workshops: w, close } = await fresh(engine);
+    const t = await w.createLoginToken('ana', 'w1', 60_000);
+    expect(await w.useLoginToken(t)).toEqual({ instructor: 'ana', workshop: 'w1' });
+    expect(await w.useLoginToken(t)).toBeUndefined();
+    expect(await w.useLoginToken(await w.createLoginToken('ana', null, -1))).toBeUndefined();
+    const r = await w.createResumeToken('l1');
+    expect(await w.resumeLearner(r)).toBe('l1');
+    expect(await w.resumeLearner(`${r}x`)).toBeUndefined();
+    await close();
+  });
+
+  it('moves the lab results of an existing results.sqlite into the store, once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-store-'));
+    legacyFile(dir);
+    const store = await fresh(engine, dir);
+    const s = store.results;
+    expect(await s.start('l1', 'lab-a')).toEqual({ sandboxId: 'sb-9', facts: { orders: '6000' }, at: '2026-01-01T00:00:00Z' });
+    // Old rows count as run, and not as real attempts (nobody knew whether the learner had typed).
+    expect(await s.lastAttempt('l1', 'lab-a')).toEqual([{ check_id: 'rows', status: 'not-yet', message: 'nope', ran: 1 }]);
+    expect(await s.countedAttempts('l1', 'lab-a')).toBe(1);
+    expect(await s.realAttempt('l1', 'lab-a')).toBe(false);
+    expect(await s.givenUp('l2', 'lab-a')).toBe(true);
+    await store.close();
+    // Opened again: nothing imported twice.
+    const again =
+      engine === 'sqlite' ? await openStore({ stateDir: dir }) : await openStore({ stateDir: dir, databaseUrl: storeUrl(store) });
+    expect(await again.results.countedAttempts('l1', 'lab-a')).toBe(1);
+    await again.close();
+  });
+});
+
+/** The URL a PostgreSQL store was opened with (tests open the same database again). */
+function storeUrl(s: Store): string {
+  const m = /PostgreSQL at ([^:]+):(\d+)\/(\S+)/.exec(s.where);
+  if (!m) throw new Error(`not a PostgreSQL store: ${s.where}`);
+  const u = new URL(pgBase);
+  u.pathname = `/${m[3]}`;
+  return u.toString();
+}
+
+describe('results store on SQLite: the file and a full disk', () => {
+  it('creates results.sqlite readable by its owner only (0600), and makes an older world-readable one 0600', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-store-'));
+    const s = await openStore({ stateDir: dir });
+    await s.results.recordGiveUp('l1', 'lab', null);
+    await s.close();
+    expect(statSync(join(dir, 'results.sqlite')).mode & 0o777).toBe(0o600);
+    const old = mkdtempSync(join(tmpdir(), 'drillbook-store-'));
+    legacyFile(old);
+    expect(statSync(join(old, 'results.sqlite')).mode & 0o077).not.toBe(0);
+    await (await openStore({ stateDir: old })).close();
+    expect(statSync(join(old, 'results.sqlite')).mode & 0o777).toBe(0o600);
+  });
+
+  it('a full database says "results not saved" with the real reason, not a failed ROLLBACK, and keeps what was committed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-store-'));
+    const probe = await openStore({ stateDir: dir });
+    await probe.close();
+    // The file as it is after the migrations, plus a few pages: then SQLite reports it full.
+    const pages = Math.ceil(statSync(join(dir, 'results.sqlite')).size / 4096) + 8;
+    const s = await openStore({ stateDir: dir, sqliteMaxPages: pages });
+    await s.results.recordEvents('l1', [answer('evt-kept-01')], null);
+    const big = Array.from({ length: 100 }, (_, i) => ({ ...answer(`evt-big-${String(i).padStart(4, '0')}`), page: 'x'.repeat(490) }));
+    let err: unknown;
+    try {
+      for (let i = 0; i < 50; i++)
+        await s.results.recordEvents(
+          'l1',
+          big.map((e) => ({ ...e, id: `${e.id}-${i}` })),
+          null,
+        );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ResultsNotSavedError);
+    expect((err as Error).message).toBe('database or disk is full');
+    // The store still answers, and what was acknowledged before is there.
+    expect((await s.results.learnerEvents('l1')).some((e) => e.clientId === 'evt-kept-01')).toBe(true);
+    await s.close();
+  });
+});

@@ -1,0 +1,474 @@
+/**
+ * Workshops and results over HTTP with the fake sandbox driver and an
+ * in-memory SQLite store (the store itself is tested on both engines in
+ * store.test.ts; the browser flow in tests/e2e/workshop.spec.ts).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadCourse } from '../../src/course/load-course.ts';
+import type { LiveMessage } from '../../src/protocol/workshops.ts';
+import { SandboxManager } from '../../src/sandbox/manager.ts';
+import { buildApp } from '../../src/server/app.ts';
+import { openStore } from '../../src/store/index.ts';
+import { Instructors } from '../../src/workshops/instructors.ts';
+import { courseOutline } from '../../src/workshops/outline.ts';
+import { WorkshopService } from '../../src/workshops/service.ts';
+import { FakeDriver } from './fake-driver.ts';
+
+const outline = courseOutline(loadCourse('content'));
+const QUIZ = 'foundations-logical-vs-physical-quiz-1';
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+});
+
+async function setup(opts: { hostCapacity?: number } = {}) {
+  const state = mkdtempSync(join(tmpdir(), 'drillbook-ws-'));
+  const site = join(state, 'site');
+  mkdirSync(join(site, 'operations', 'lab-backup-rotation'), { recursive: true });
+  mkdirSync(join(site, 'locked'), { recursive: true });
+  writeFileSync(join(site, 'index.html'), '<!doctype html><title>home</title>');
+  writeFileSync(
+    join(site, 'operations', 'lab-backup-rotation', 'index.html'),
+    '<!doctype html><h1>Rotation</h1><db-lab id="backup-rotation" class="db-block db-lab" data-lab="backup-rotation"><p>SECRET TASKS</p></db-lab><p>after</p>',
+  );
+  writeFileSync(join(site, 'locked', 'index.html'), '<!doctype html><p>LOCKED PAGE</p>');
+  const store = await openStore({ sqlitePath: ':memory:' });
+  const manager = new SandboxManager(new FakeDriver(), {
+    maxSandboxes: 4,
+    poolSize: 0,
+    idleTimeoutMs: 60_000,
+    lifetimeMs: 3_600_000,
+    maxPerIp: 1,
+  });
+  const workshops = new WorkshopService({
+    store,
+    outline,
+    manager,
+    hostCapacity: opts.hostCapacity ?? 4,
+    prewarmMs: 600_000,
+    publicOrigin: 'http://127.0.0.1:4321',
+    base: '/',
+  });
+  await workshops.start();
+  const instructors = await Instructors.load(state, 'ana:pw-ana,bo:pw-bo');
+  const app = await buildApp({
+    config: { siteDir: site, secret: 'unit-test-secret-0123456789abcdef', allowedOrigins: [] },
+    manager,
+    workshops,
+    instructors,
+  });
+  closers.push(
+    () => store.close(),
+    async () => workshops.stop(),
+    () => manager.shutdown(),
+    () => app.close(),
+  );
+  const cookieOf = (r: { headers: Record<string, unknown> }) =>
+    ([] as string[])
+      .concat((r.headers['set-cookie'] as string | string[] | undefined) ?? [])
+      .map((c) => c.split(';')[0])
+      .join('; ');
+  const signIn = async (name: string, password: string) =>
+    cookieOf(await app.inject({ method: 'POST', url: '/api/instructor/login', payload: { name, password } }));
+  return { app, store, manager, workshops, signIn, cookieOf, state };
+}
+
+describe('instructors', () => {
+  it('sign in with a kept scrypt hash (never the password), refuse a wrong one with the catalogue message, and are rate-limited', async () => {
+    const { app, signIn, state } = await setup();
+    const { readFileSync, statSync } = await import('node:fs');
+    const kept = readFileSync(join(state, 'instructors.json'), 'utf8');
+    expect(kept).not.toContain('pw-ana');
+    expect(statSync(join(state, 'instructors.json')).mode & 0o777).toBe(0o600);
+    const bad = await app.inject({ method: 'POST', url: '/api/instructor/login', payload: { name: 'ana', password: 'nope' } });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.json()).toEqual({
+      error: 'InstructorSignInFailed',
+      message: 'That name and password do not match an instructor on this server. Check both and try again.',
+    });
+    const cookie = await signIn('ana', 'pw-ana');
+    expect((await app.inject({ method: 'GET', url: '/api/instructor/me', headers: { cookie } })).json()).toMatchObject({ name: 'ana' });
+    expect((await app.inject({ method: 'GET', url: '/api/workshops' })).statusCode).toBe(401);
+    for (let i = 0; i < 8; i++) await app.inject({ method: 'POST', url: '/api/instructor/login', payload: { name: 'ana', password: 'x' } });
+    const limited = await app.inject({ method: 'POST', url: '/api/instructor/login', payload: { name: 'ana', password: 'pw-ana' } });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().error).toBe('RateLimited');
+  });
+
+  it('a one-time link signs in once and leads to its workshop', async () => {
+    const { app, workshops, signIn } = await setup();
+    const cookie = await signIn('ana', 'pw-ana');
+    const created = (
+      await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie }, payload: { title: 'W', seats: 2 } })
+    ).json();
+    const token = await workshops.createLoginToken('ana', created.workshop.id);
+    const first = await app.inject({ method: 'GET', url: `/instructor/login/${token}` });
+    expect(first.statusCode).toBe(302);
+    expect(first.headers.location).toBe(`/instructor/workshop/?id=${created.workshop.id}`);
+    expect(String(first.headers['set-cookie'])).toMatch(/drillbook_instructor=.*HttpOnly.*SameSite=Strict/);
+    const again = await app.inject({ method: 'GET', url: `/instructor/login/${token}` });
+    expect(again.statusCode).toBe(404);
+    expect(again.json().error).toBe('SignInLinkInvalid');
+  });
+});
+
+describe('workshops', () => {
+  it('create: lessons by route or name, unknown ones refused, the host says when it cannot hold the seats; other instructors see nothing', async () => {
+    const { app, signIn } = await setup({ hostCapacity: 3 });
+    const ana = await signIn('ana', 'pw-ana');
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/workshops',
+      headers: { cookie: ana },
+      payload: { title: 'W', seats: 2, lessons: ['nope'] },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().message).toMatch(/^no such lesson in the course: "nope"/);
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/workshops',
+      headers: { cookie: ana },
+      payload: { title: 'Backups <b>101</b>', seats: 5, lessons: ['logical-vs-physical', 'operations/lab-backup-rotation'] },
+    });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(body.workshop).toMatchObject({
+      title: 'Backups <b>101</b>',
+      seats: 5,
+      lessons: ['foundations/logical-vs-physical', 'operations/lab-backup-rotation'],
+      state: 'running',
+    });
+    expect(body.workshop.joinUrl).toBe(`http://127.0.0.1:4321/join/${body.workshop.shownCode}`);
+    expect(body.capacity.canHold).toBe(3);
+    expect(body.capacity.note).toMatch(/^This server can hold 3 sandboxes for this workshop at once .* not 5:/);
+    const bo = await signIn('bo', 'pw-bo');
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/workshops/${body.workshop.id}/live`, headers: { cookie: bo } })).json().error,
+    ).toBe('WorkshopNotFound');
+    expect((await app.inject({ method: 'GET', url: '/api/workshops', headers: { cookie: bo } })).json()).toEqual({ workshops: [] });
+    const bad = await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: '', seats: 0 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toBe('BadRequest');
+    const foreign = await app.inject({
+      method: 'POST',
+      url: '/api/workshops',
+      headers: { cookie: ana, origin: 'http://evil.example' },
+      payload: { title: 'W', seats: 1 },
+    });
+    expect(foreign.statusCode).toBe(403);
+  });
+
+  it('join: wrong code, full, name taken and ended each say so; codes ignore case and dashes; names are length-limited', async () => {
+    const { app, signIn, cookieOf } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const w = (
+      await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Class', seats: 2 } })
+    ).json().workshop;
+    const join = (payload: object, cookie = '') =>
+      app.inject({ method: 'POST', url: '/api/join', headers: cookie ? { cookie } : {}, payload });
+    const wrong = await join({ code: 'ZZZ-ZZZ', name: 'Maria' });
+    expect([wrong.statusCode, wrong.json().message]).toEqual([
+      404,
+      'No workshop has the code "ZZZ-ZZZ". Check the code your instructor gave you (letters and digits, like K7M-3QX).',
+    ]);
+    const long = await join({ code: w.shownCode, name: 'x'.repeat(41) });
+    expect([long.statusCode, long.json().message]).toEqual([
+      400,
+      'The request was not understood: body.name: a display name has at most 40 characters.',
+    ]);
+    const maria = await join({ code: w.shownCode.toLowerCase().replace('-', ''), name: '  Maria  ' });
+    expect(maria.statusCode).toBe(200);
+    expect(maria.json().workshop).toMatchObject({ title: 'Class', name: 'Maria', state: 'running' });
+    expect(maria.json().resumeUrl).toMatch(/^http:\/\/localhost:80\/resume\/[A-Za-z0-9_-]+$|^http:\/\/[^/]+\/resume\/[A-Za-z0-9_-]+$/);
+    const taken = await join({ code: w.shownCode, name: 'MARIA' });
+    expect([taken.statusCode, taken.json().message]).toEqual([
+      409,
+      'Someone in this workshop already goes by "MARIA". Choose another display name.',
+    ]);
+    expect((await join({ code: w.shownCode, name: 'Jon' })).statusCode).toBe(200);
+    const full = await join({ code: w.shownCode, name: 'Kim' });
+    expect([full.statusCode, full.json().message]).toEqual([
+      409,
+      'This workshop is full: all 2 seats are taken. Ask your instructor to make room.',
+    ]);
+    // The resume link makes another browser the same learner.
+    const resume = await app.inject({ method: 'GET', url: new URL(maria.json().resumeUrl).pathname });
+    expect(resume.statusCode).toBe(302);
+    const me = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: cookieOf(resume) } });
+    expect(me.json().workshop.name).toBe('Maria');
+    await app.inject({ method: 'POST', url: `/api/workshops/${w.id}/end`, headers: { cookie: ana } });
+    const ended = await join({ code: w.shownCode, name: 'Late' });
+    expect([ended.statusCode, ended.json().message]).toEqual([
+      410,
+      'The workshop "Class" has ended: it takes no more learners. Your results from it are kept.',
+    ]);
+  });
+
+  it('events are acknowledged after commit, judged by the server, and reach the live view stream within 2 s', async () => {
+    const { app, signIn, cookieOf } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const w = (
+      await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Class', seats: 5 } })
+    ).json().workshop;
+    const joined = await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: '<img src=x onerror=alert(1)>' } });
+    const learner = cookieOf(joined);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const res = await fetch(`http://127.0.0.1:${port}/api/workshops/${w.id}/stream`, { headers: { cookie: ana } });
+    const reader = res.body!.getReader();
+    const messages: LiveMessage[] = [];
+    let buf = '';
+    const next = async (pred: (m: LiveMessage) => boolean): Promise<LiveMessage> => {
+      for (;;) {
+        const hit = messages.find(pred);
+        if (hit) return hit;
+        const { value, done } = await reader.read();
+        if (done) throw new Error('stream ended');
+        buf += new TextDecoder().decode(value);
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const chunk = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          for (const line of chunk.split('\n')) if (line.startsWith('data: ')) messages.push(JSON.parse(line.slice(6)) as LiveMessage);
+        }
+      }
+    };
+    const snap = await next((m) => m.type === 'snapshot');
+    expect(snap.type === 'snapshot' && snap.snapshot.rows.map((r) => r.name)).toEqual(['<img src=x onerror=alert(1)>']);
+    const t0 = Date.now();
+    // The page says "correct" for a wrong answer: the server judges from the course.
+    const event = {
+      kind: 'quiz-answer',
+      id: 'evt-live-0001',
+      at: new Date().toISOString(),
+      page: 'foundations/logical-vs-physical',
+      block: QUIZ,
+      question: 0,
+      choice: [0],
+      correct: true,
+    };
+    const ack = await fetch(`http://127.0.0.1:${port}/api/events`, {
+      method: 'POST',
+      headers: { cookie: learner, 'content-type': 'application/json', origin: `http://127.0.0.1:${port}` },
+      body: JSON.stringify({ events: [event] }),
+    });
+    expect(await ack.json()).toEqual({ acked: ['evt-live-0001'] });
+    const row = await next((m) => m.type === 'row' && m.events.includes('evt-live-0001'));
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    const right = outline.blocks.get(QUIZ);
+    const rightAnswer = right?.type === 'quiz' && right.questions[0]!.correct.includes(0);
+    expect(row.type === 'row' && row.row.quizzes[QUIZ]?.['0']).toEqual({ choice: [0], correct: rightAnswer });
+    await reader.cancel();
+    // A question this quiz does not have is refused, and nothing of the batch is stored.
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { cookie: learner },
+      payload: {
+        events: [
+          { ...event, id: 'evt-live-0002' },
+          { ...event, id: 'evt-live-0003', question: 99 },
+        ],
+      },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({
+      error: 'UnknownBlock',
+      message: `events: quiz "${QUIZ}" has no question 100 with options 1 on this site.`,
+    });
+    // A quiz this course does not have (a page built from another folder) is kept, unjudged.
+    const other = await app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { cookie: learner },
+      payload: { events: [{ ...event, id: 'evt-live-0004', block: 'no-such-quiz' }] },
+    });
+    expect(other.json()).toEqual({ acked: ['evt-live-0004'] });
+    const live = (await app.inject({ method: 'GET', url: `/api/workshops/${w.id}/live`, headers: { cookie: ana } })).json();
+    expect(live.rows[0].quizzes[QUIZ]).toEqual({ '0': { choice: [0], correct: rightAnswer } });
+  });
+
+  it('pacing: a locked lesson is the locked page for members only; a locked lab is cut from the page and refused by the API', async () => {
+    const { app, signIn, cookieOf } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const w = (
+      await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Class', seats: 5 } })
+    ).json().workshop;
+    const learner = cookieOf(await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Maria' } }));
+    const page = () => app.inject({ method: 'GET', url: '/operations/lab-backup-rotation/', headers: { cookie: learner } });
+    expect((await page()).body).toContain('SECRET TASKS');
+    const lock = (kind: string, target: string, locked: boolean) =>
+      app.inject({ method: 'POST', url: `/api/workshops/${w.id}/locks`, headers: { cookie: ana }, payload: { kind, target, locked } });
+    expect((await lock('lab', 'backup-rotation', true)).statusCode).toBe(200);
+    const cut = await page();
+    expect(cut.body).not.toContain('SECRET TASKS');
+    expect(cut.body).toContain('Your instructor has not opened this lab yet.');
+    expect(cut.body).toContain('<p>after</p>');
+    const start = await app.inject({ method: 'POST', url: '/api/labs/backup-rotation/start', headers: { cookie: learner } });
+    expect(start.statusCode).toBe(403);
+    expect(start.json().message).toBe('Your instructor has not opened this lab yet. It opens when the class gets there.');
+    await lock('lab', 'backup-rotation', false);
+    await lock('lesson', 'operations/lab-backup-rotation', true);
+    const locked = await page();
+    expect([locked.statusCode, locked.body]).toEqual([403, '<!doctype html><p>LOCKED PAGE</p>']);
+    expect(
+      (await app.inject({ method: 'GET', url: '/operations/lab-backup-rotation/index.html', headers: { cookie: learner } })).statusCode,
+    ).toBe(403);
+    // Outside the workshop the static file is served as it is (see docs: what pacing cannot hide).
+    expect((await app.inject({ method: 'GET', url: '/operations/lab-backup-rotation/' })).body).toContain('SECRET TASKS');
+    expect((await lock('lesson', 'no/such', true)).json().error).toBe('UnknownLesson');
+  });
+
+  it('members are seats, not the per-address cap; ending releases their sandboxes and freezes results', async () => {
+    const { app, signIn, cookieOf, manager, store } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const w = (
+      await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Class', seats: 5 } })
+    ).json().workshop;
+    const learners: string[] = [];
+    for (const name of ['A', 'B'])
+      learners.push(cookieOf(await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name } })));
+    // maxPerIp is 1 here: two members behind one address both get a sandbox.
+    for (const cookie of learners)
+      expect((await app.inject({ method: 'POST', url: '/api/sandbox', headers: { cookie } })).statusCode).toBe(200);
+    expect(manager.stats.active).toBe(2);
+    await app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { cookie: learners[0]! },
+      payload: {
+        events: [{ kind: 'page-view', id: 'evt-frozen-01', at: new Date().toISOString(), page: 'operations/lab-backup-rotation' }],
+      },
+    });
+    const ended = await app.inject({ method: 'POST', url: `/api/workshops/${w.id}/end`, headers: { cookie: ana } });
+    expect(ended.json().workshop.state).toBe('ended');
+    expect(manager.stats.active).toBe(0);
+    // After the end a learner is self-paced: their events are kept, not added to the workshop.
+    await app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { cookie: learners[0]! },
+      payload: {
+        events: [{ kind: 'page-view', id: 'evt-after-001', at: new Date().toISOString(), page: 'operations/lab-backup-rotation' }],
+      },
+    });
+    expect((await store.results.workshopEvents(w.id)).map((e) => e.clientId)).toEqual(['evt-frozen-01']);
+    expect((await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: learners[0]! } })).json().workshop.state).toBe('ended');
+  });
+
+  it('watching: refused for a learner who turned it off, for non-members, and without a terminal', async () => {
+    const { app, signIn, cookieOf, workshops } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const w = (
+      await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Class', seats: 5 } })
+    ).json().workshop;
+    const learner = cookieOf(await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Maria' } }));
+    const id = (await app.inject({ method: 'GET', url: `/api/workshops/${w.id}/live`, headers: { cookie: ana } })).json().rows[0].learner;
+    await expect(workshops.mayWatch('ana', w.id, id)).resolves.toBeUndefined();
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/me/watch', headers: { cookie: learner }, payload: { allowed: false } })).statusCode,
+    ).toBe(200);
+    await expect(workshops.mayWatch('ana', w.id, id)).rejects.toMatchObject({
+      kind: 'WatchRefused',
+      arg: 'Maria has turned watching off.',
+    });
+    await expect(workshops.mayWatch('ana', w.id, 'someone-else')).rejects.toMatchObject({ kind: 'LearnerNotFound' });
+    await expect(workshops.mayWatch('bo', w.id, id)).rejects.toMatchObject({ kind: 'WorkshopNotFound' });
+    // Self-paced learners cannot be watched at all: they are in no workshop.
+    const solo = await app.inject({ method: 'POST', url: '/api/me/watch', payload: { allowed: true } });
+    expect(solo.json().error).toBe('NotInWorkshop');
+  });
+
+  it('after a crash the live view is rebuilt from the store: rows, answers, lab attempts; members are still members', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'drillbook-ws-crash-'));
+    const open = async () => {
+      const store = await openStore({ stateDir: state });
+      const workshops = new WorkshopService({
+        store,
+        outline,
+        manager: null,
+        hostCapacity: 0,
+        prewarmMs: 1,
+        publicOrigin: 'http://x',
+        base: '/',
+      });
+      await workshops.start();
+      return { store, workshops };
+    };
+    const a = await open();
+    const w = (await a.workshops.create('ana', { title: 'W', seats: 3, lessons: [] })).workshop;
+    await a.workshops.join(w.code, 'learner-1', 'Maria');
+    const answer = {
+      kind: 'quiz-answer' as const,
+      id: 'evt-crash-001',
+      at: new Date().toISOString(),
+      page: 'p',
+      block: QUIZ,
+      question: 0,
+      choice: [1],
+      correct: false,
+    };
+    expect(await a.workshops.record('learner-1', [answer])).toEqual(['evt-crash-001']);
+    await a.store.results.recordAttempt(
+      'learner-1',
+      'backup-rotation',
+      [{ id: 'c1', title: 'c', status: 'not-yet', message: 'no', ran: true, ms: 1 }],
+      true,
+      w.id,
+    );
+    const before = await a.workshops.snapshot('ana', w.id);
+    // No orderly shutdown: the first store is simply abandoned (its file is what a kill -9 leaves).
+    a.workshops.stop();
+    const b = await open();
+    closers.push(
+      () => b.store.close(),
+      async () => b.workshops.stop(),
+      () => a.store.close(),
+    );
+    const after = await b.workshops.snapshot('ana', w.id);
+    expect(after.rows).toEqual(before.rows);
+    expect(after.rows[0]).toMatchObject({ name: 'Maria', labs: { 'backup-rotation': { attempts: 1, failing: { c1: 1 } } } });
+    expect(b.workshops.workshopOf('learner-1')).toBe(w.id);
+  });
+
+  it('pre-warms a sandbox per seat from DRILLBOOK_PREWARM before a scheduled start, within capacity, and not for a later one', async () => {
+    const store = await openStore({ sqlitePath: ':memory:' });
+    const driver = new FakeDriver();
+    const manager = new SandboxManager(driver, { maxSandboxes: 4, poolSize: 1, idleTimeoutMs: 60_000, lifetimeMs: 3_600_000 });
+    manager.start();
+    const workshops = new WorkshopService({
+      store,
+      outline,
+      manager,
+      hostCapacity: 4,
+      prewarmMs: 10 * 60_000,
+      publicOrigin: 'http://x',
+      base: '/',
+      tickMs: 50,
+    });
+    await workshops.start();
+    closers.push(
+      () => store.close(),
+      async () => workshops.stop(),
+      () => manager.shutdown(),
+    );
+    await vi.waitFor(() => expect(manager.stats.pooled).toBe(1));
+    // Starts in an hour: nothing yet.
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    await workshops.create('ana', { title: 'Later', seats: 3, lessons: [], startsAt: later });
+    await new Promise((ok) => setTimeout(ok, 200));
+    expect(manager.stats.pooled).toBe(1);
+    // Starts in 5 minutes with 6 seats: ready sandboxes up to the host's capacity (4), not 1 + 6.
+    const soon = new Date(Date.now() + 5 * 60_000).toISOString();
+    const created = await workshops.create('ana', { title: 'Soon', seats: 6, lessons: [], startsAt: soon });
+    expect(created.capacity).toEqual({
+      canHold: 1,
+      note: expect.stringMatching(/^This server can hold 1 sandbox for this workshop at once/),
+    });
+    await vi.waitFor(() => expect(manager.stats.pooled).toBe(4));
+    expect(driver.created).toHaveLength(4);
+  });
+});
