@@ -10,6 +10,7 @@ import type { AstroIntegration } from 'astro';
 import { flushCaches, useCacheDir } from '../cache/store.ts';
 import { cacheDir } from '../course/config.ts';
 import { siteCourse } from '../course/site-course.ts';
+import { watchCourse } from './dev-reload.ts';
 import { publishVendor, vendorMiddleware } from './vendor.ts';
 
 const TYPES: Record<string, string> = {
@@ -34,6 +35,7 @@ export default function courseAssets(): AstroIntegration {
               {
                 name: 'drillbook-course-assets-dev',
                 configureServer(server) {
+                  watchCourse(server);
                   server.middlewares.use(vendorMiddleware(siteCourse().index.base));
                   server.middlewares.use((req, res, next) => {
                     const course = siteCourse();

@@ -53,17 +53,22 @@ export async function parseDiagram(source: string): Promise<DiagramError | undef
 
 const diagramKey = (source: string) => hash(codeVersion(), source);
 
+/** Fewer diagrams to parse than this are parsed in this thread: starting a worker and loading mermaid in it takes about a second. */
+const WORKER_MIN = 8;
+
 /**
  * Parses every diagram of `sources` the build cache does not know yet in a
  * worker thread (parse-worker.ts) and keeps the results, so that
  * parseDiagram finds them there. Where the worker's module cannot be found
  * (this code bundled into a site build), it does nothing: parseDiagram then
- * parses in this thread as before.
+ * parses in this thread as before; so it does for fewer than WORKER_MIN
+ * diagrams.
  */
 export async function checkDiagrams(sources: string[]): Promise<void> {
   const todo = [...new Set(sources)].filter((s) => cacheGet('diagrams', diagramKey(s)) === undefined);
   const script = new URL('./parse-worker.ts', import.meta.url);
-  if (todo.length === 0 || script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return;
+  // A few new diagrams (an author's edit in the dev server) are parsed in this thread, where mermaid stays loaded.
+  if (todo.length < WORKER_MIN || script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return;
   const worker = new Worker(script, { workerData: todo, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   const results = await new Promise<(DiagramError | null)[]>((ok, fail) => {
     worker.once('message', ok);
