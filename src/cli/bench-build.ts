@@ -14,6 +14,7 @@
  *   peak_mb              the highest resident memory of the build's processes together (the sum of
  *                        their RSS, sampled every 20 ms), over every Drillbook run
  *   left_running         processes of a build still there after it exited (must be 0)
+ *   load_1m              the machine's 1-minute load average before and after the runs
  *   mkdocs_s, mkdocs_peak_mb  the same for `mkdocs build` with the config the pages need (mkdocs-vs.ts)
  *   ratio, ratio_cold    build_s / mkdocs_s and build_cold_s / mkdocs_s
  *   mkdocs_bare_s, ratio_bare  MkDocs with a bare config (no admonitions, no highlighting), and build_s / that
@@ -26,6 +27,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -130,10 +132,12 @@ export async function runBenchBuild(args: string[]): Promise<number> {
   const cache = join(work, 'cache');
   const out = join(work, 'dist');
   const env = { ...process.env, DRILLBOOK_CONTENT: content, DRILLBOOK_OUT: out, DRILLBOOK_CACHE_DIR: cache, DRILLBOOK_STRICT: '0' };
-  const drillbook = () => measure(process.execPath, ['src/cli/main.ts', 'build', '--quiet'], env);
+  // The command an author runs, through the launcher (which gives the build its Node flags).
+  const drillbook = () => measure(resolve('drillbook'), ['build', '--quiet'], env);
   const mkdocs = opts['vs-mkdocs'] ? await import('./mkdocs-vs.ts') : undefined;
   const mk = mkdocs ? mkdocs.prepare(course, join(work, 'mkdocs')) : undefined;
 
+  const loadBefore = loadavg()[0] ?? 0;
   const cold: RunResult[] = [];
   const warm: RunResult[] = [];
   const theirs: RunResult[] = [];
@@ -177,6 +181,8 @@ export async function runBenchBuild(args: string[]): Promise<number> {
     build_cold_s: round(coldS),
     peak_mb: Math.round(Math.max(...ours.map((r) => r.peakMb))),
     left_running: left.length,
+    // How busy the shared machine was (1-minute load average, before and after): ratios are comparable, absolute times less so.
+    load_1m: [round(loadBefore), round(loadavg()[0] ?? 0)],
   };
   if (theirs.length > 0) {
     const mkS = median(theirs.map((r) => r.seconds));

@@ -5,7 +5,8 @@
  * the site code enforces the same rule, so a direct `astro build` with
  * DRILLBOOK_STRICT=1 fails too.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, siteOutDir, strictBuild } from '../course/config.ts';
@@ -41,13 +42,39 @@ export async function runBuild(args: string[]): Promise<number> {
     }
   }
   const { build } = await import('astro');
+  const removing = setOldOutputAside(siteOutDir());
   try {
-    await build({ root: process.cwd(), logLevel: opts.quiet ? 'warn' : 'info' });
+    // With the old output set aside, Astro has nothing to empty (emptyOutDir: false); otherwise it empties as usual.
+    await build({
+      root: process.cwd(),
+      logLevel: opts.quiet ? 'warn' : 'info',
+      ...(removing ? { vite: { build: { emptyOutDir: false } } } : {}),
+    });
     return await buildSearchIndex(siteOutDir(), opts.quiet);
   } finally {
+    await removing;
     // Vite's esbuild service and Pagefind's indexer are told to stop but not waited for: wait, so none outlives the build.
     await endChildren();
   }
+}
+
+/**
+ * Moves the previous build's output out of the way (a rename, instantly) and
+ * deletes it in the background while Astro bundles and renders: emptying a
+ * site of a few thousand files (pages, search fragments, mermaid's modules)
+ * took Astro ~0.2 s on the build's critical path. Undefined when there is
+ * nothing to move, or it cannot be moved (a mount point, a .git folder Astro
+ * would keep): Astro then empties it itself.
+ */
+function setOldOutputAside(out: string): Promise<void> | undefined {
+  if (!existsSync(out) || existsSync(join(out, '.git'))) return undefined;
+  const aside = `${out}.old-${process.pid}`;
+  try {
+    renameSync(out, aside);
+  } catch {
+    return undefined;
+  }
+  return rm(aside, { recursive: true, force: true });
 }
 
 /**
