@@ -41,7 +41,7 @@ export function useCacheDir(dir: string | undefined): void {
   registry().dir = dir;
 }
 
-export const hash = (...parts: string[]) => {
+export const hash = (...parts: (string | Uint8Array)[]) => {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
   return h.digest('base64url').slice(0, 32);

@@ -13,6 +13,7 @@ import { cacheDir, siteOutDir, strictBuild } from '../course/config.ts';
 import { cacheGet, cacheSet, codeVersion, flushCaches, hash, useCacheDir } from '../cache/store.ts';
 import { checkedSiteCourse, StrictContentError } from '../course/site-course.ts';
 import { endChildren } from './children.ts';
+import { precompress } from './compress.ts';
 
 export async function runBuild(args: string[]): Promise<number> {
   let opts;
@@ -50,7 +51,11 @@ export async function runBuild(args: string[]): Promise<number> {
       logLevel: opts.quiet ? 'warn' : 'info',
       ...(removing ? { vite: { build: { emptyOutDir: false } } } : {}),
     });
-    return await buildSearchIndex(siteOutDir(), opts.quiet);
+    const code = await buildSearchIndex(siteOutDir(), opts.quiet);
+    const compressed = await precompress(siteOutDir());
+    flushCaches();
+    if (!opts.quiet) process.stdout.write(`compressed copies (.br, .gz): ${compressed} files\n`);
+    return code;
   } finally {
     await removing;
     // Vite's esbuild service and Pagefind's indexer are told to stop but not waited for: wait, so none outlives the build.
