@@ -1,5 +1,5 @@
 /**
- * `drillbook bench build [--course FOLDER | --pages N] [--vs-mkdocs] [--runs N]`:
+ * `drillbook bench build [--course FOLDER | --pages N] [--vs-mkdocs [--max-ratio R]] [--runs N]`:
  * the wall time and memory of a full `drillbook build` of a course folder
  * (default: a synthetic N-page course made from the fixtures, N = 105 with
  * about 750 blocks, the size of a real course), and with --vs-mkdocs the same
@@ -23,7 +23,8 @@
  * (default 3), since this machine is shared and noisy: figures are medians
  * of runs made side by side. MkDocs gets a generated minimal mkdocs.yml for
  * the same folder (mkdocs-vs.ts) and must have built every page, or the
- * benchmark fails. Exit 1 when a run fails or leaves a process behind.
+ * benchmark fails. Exit 1 when a run fails or leaves a process behind, or
+ * when `ratio` is over --max-ratio (CI: 1.0).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -35,7 +36,7 @@ import { loadCourse } from '../course/load-course.ts';
 import { generateCourse } from './bench-course.ts';
 import { median } from './stats.ts';
 
-const USAGE = 'usage: drillbook bench build [--course FOLDER | --pages N] [--vs-mkdocs] [--runs N]';
+const USAGE = 'usage: drillbook bench build [--course FOLDER | --pages N] [--vs-mkdocs [--max-ratio R]] [--runs N]';
 
 export interface RunResult {
   seconds: number;
@@ -114,12 +115,16 @@ export async function runBenchBuild(args: string[]): Promise<number> {
         pages: { type: 'string', default: '105' },
         'vs-mkdocs': { type: 'boolean', default: false },
         runs: { type: 'string', default: '3' },
+        'max-ratio': { type: 'string' },
       },
     }).values;
     for (const k of ['pages', 'runs'] as const) {
       const n = Number(opts[k]);
       if (!Number.isInteger(n) || n < 1) throw new Error(`--${k} must be a whole number of at least 1 (got "${opts[k]}")`);
     }
+    const max = opts['max-ratio'];
+    if (max !== undefined && !(Number(max) > 0)) throw new Error(`--max-ratio must be a positive number (got "${max}")`);
+    if (max !== undefined && !opts['vs-mkdocs']) throw new Error('--max-ratio needs --vs-mkdocs');
     if (opts.course !== undefined && !existsSync(opts.course)) throw new Error(`--course ${opts.course}: no such folder`);
   } catch (e) {
     process.stderr.write(`drillbook bench build: ${(e as Error).message}. ${USAGE}\n`);
@@ -197,6 +202,11 @@ export async function runBenchBuild(args: string[]): Promise<number> {
     });
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  const ratio = result['ratio'];
+  if (opts['max-ratio'] !== undefined && typeof ratio === 'number' && ratio > Number(opts['max-ratio'])) {
+    process.stderr.write(`drillbook bench build: ratio ${ratio} (build_s / mkdocs_s) is over --max-ratio ${opts['max-ratio']}\n`);
+    return 1;
+  }
   if (left.length > 0) {
     process.stderr.write(`drillbook bench build: processes left running after a build: ${[...new Set(left)].join('; ')}\n`);
     return 1;
