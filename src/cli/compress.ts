@@ -7,7 +7,9 @@
  * headers would outweigh the saving), and so are Pagefind's index files,
  * which are compressed already.
  *
- * Compression runs on libuv's thread pool, in parallel; results are kept in
+ * Brotli at quality 5 and gzip at level 6: on a built site, quality 9 made
+ * the brotli copies 1.6 % smaller for ten times the CPU (3.3 s against
+ * 0.3 s for 13 MB). Compression runs on libuv's thread pool, in parallel; results are kept in
  * the build cache by the file's content, so an unchanged file (mermaid's
  * modules, the same page) is compressed once.
  */
@@ -28,27 +30,34 @@ function files(dir: string, rel = ''): string[] {
   );
 }
 
+/** Compressions under way at once: libuv's pool has four threads, and each brotli encoder holds megabytes of window. */
+const JOBS = 4;
+
 /** Writes the .br and .gz copies; returns how many files got them. */
 export async function precompress(outDir: string): Promise<number> {
+  const queue = files(outDir);
   let count = 0;
+  const one = async (f: string) => {
+    const path = join(outDir, f);
+    const body = readFileSync(path);
+    if (body.length < MIN_BYTES) return;
+    const key = hash('precompress-v2', body);
+    let copies = cacheGet<{ br: Uint8Array; gz: Uint8Array }>('compressed', key);
+    if (!copies) {
+      const [b, g] = await Promise.all([
+        br(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+        gz(body, { level: 6 }),
+      ]);
+      copies = { br: b, gz: g };
+      cacheSet('compressed', key, copies);
+    }
+    writeFileSync(`${path}.br`, copies.br);
+    writeFileSync(`${path}.gz`, copies.gz);
+    count++;
+  };
   await Promise.all(
-    files(outDir).map(async (f) => {
-      const path = join(outDir, f);
-      const body = readFileSync(path);
-      if (body.length < MIN_BYTES) return;
-      const key = hash('precompress-v1', body);
-      let copies = cacheGet<{ br: Buffer; gz: Buffer }>('compressed', key);
-      if (!copies) {
-        const [b, g] = await Promise.all([
-          br(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
-          gz(body, { level: 9 }),
-        ]);
-        copies = { br: b, gz: g };
-        cacheSet('compressed', key, copies);
-      }
-      writeFileSync(`${path}.br`, copies.br);
-      writeFileSync(`${path}.gz`, copies.gz);
-      count++;
+    Array.from({ length: JOBS }, async () => {
+      for (let f = queue.pop(); f !== undefined; f = queue.pop()) await one(f);
     }),
   );
   return count;
