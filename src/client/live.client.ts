@@ -12,7 +12,8 @@
  * - Summary: per question, how many chose each option; per lab, how many passed.
  * - Pacing (lock lessons and labs), everyone to this page, messages (all or
  *   one), watching a learner's terminal read-only (xterm with stdin off; the
- *   server ignores anything sent), ending the workshop.
+ *   server ignores anything sent), ending the workshop, downloading the
+ *   gradebook (a plain GET form to api/workshops/:id/grades).
  * Every name and text is set with textContent: nothing a learner typed is HTML.
  */
 import type { LiveColumn, LiveMessage, LiveRow, LiveSnapshot } from '../protocol/workshops.ts';
@@ -334,3 +335,6 @@ setInterval(renderRows, 15_000);
 
 if (id) connect();
 else $('.db-live-status').textContent = 'No workshop given: open it from the instructor page.';
+
+// The grades form is a plain GET form: the browser downloads the file the server names.
+$<HTMLFormElement>('.db-live-grades').action = api('grades');

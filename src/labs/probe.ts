@@ -8,6 +8,7 @@
  */
 import type { LabCheck, LabSetupStep } from '../blocks/lab/schema.ts';
 import { GRADER_BASH, GRADER_CHECK } from './grader.ts';
+import { LAB_TEXTS } from '../protocol/texts.ts';
 
 /** Printed by the probe wrapper before the probe itself runs: its absence means we never got inside. */
 export const PROBE_STARTED = '__drillbook_probe_started__';
@@ -131,7 +132,7 @@ export function blockedOnPostgres(c: ProbeSpec, outcome: ProbeOutcome | null): b
   return outcome.timedOut || (outcome.code !== 0 && /lock timeout|statement timeout/i.test(outcome.stderr));
 }
 
-const RESUME = 'Look at the data, then run SELECT pg_wal_replay_resume(); and check again.';
+const RESUME = LAB_TEXTS.check.resume;
 
 /** A setup step: whole SQL scripts go through stdin; shell runs as the learner with errors fatal. */
 export function setupRun(s: LabSetupStep): ProbeRun {
@@ -170,21 +171,20 @@ function blockedReason(c: ProbeSpec, stderr: string, recovery: RecoveryState | u
   const postgres = c.engine === 'postgresql';
   if (postgres && /lock timeout|statement timeout/i.test(stderr)) {
     if (recovery === 'paused' || recovery === 'pause requested') {
-      return `Not yet: recovery is still paused, and the check waited for a lock that the replayed WAL still holds. ${RESUME}`;
+      return LAB_TEXTS.check.pausedLock(RESUME);
     }
-    if (recovery === 'not paused')
-      return 'Not yet: PostgreSQL is still replaying WAL, so the check could not read the data. Check again in a moment.';
+    if (recovery === 'not paused') return LAB_TEXTS.check.replaying;
   }
-  if (/lock timeout|Lock wait timeout/i.test(stderr)) return 'Not yet: the check waited for a lock held by another session and gave up.';
+  if (/lock timeout|Lock wait timeout/i.test(stderr)) return LAB_TEXTS.check.lockWait;
   if (/statement timeout|max_statement_time|Query execution was interrupted/i.test(stderr)) {
-    return 'Not yet: the check query took too long and was stopped. Is the server still busy?';
+    return LAB_TEXTS.check.queryTooLong;
   }
   if (/database ".*" does not exist|Unknown database/i.test(stderr)) return null;
   if (postgres && /could not connect|connection to server .* failed|the database system is (starting up|shutting down)/i.test(stderr)) {
-    return 'Not yet: PostgreSQL is not accepting connections in your sandbox. Start it (systemctl start postgresql) and check again.';
+    return LAB_TEXTS.check.postgresDown;
   }
   if (c.engine === 'mariadb' && /Can't connect to (local )?(MySQL|MariaDB)? ?server/i.test(stderr)) {
-    return 'Not yet: MariaDB is not running in your sandbox. Start it (systemctl start mysql) and check again.';
+    return LAB_TEXTS.check.mariadbDown;
   }
   return null;
 }
@@ -206,7 +206,7 @@ export function classify(
       ...base,
       ran: false,
       status: 'error',
-      message: 'Drillbook could not reach your sandbox to run this check. This is not your fault: try again in a moment.',
+      message: LAB_TEXTS.check.unreachable,
     };
   }
   if (!outcome.stdout.startsWith(PROBE_STARTED)) {
@@ -214,7 +214,7 @@ export function classify(
       ...base,
       ran: false,
       status: 'error',
-      message: `Drillbook could not start this check inside your sandbox (${firstLine(outcome.stderr) || `exit ${outcome.code}`}). This is not your fault: try again in a moment.`,
+      message: LAB_TEXTS.check.couldNotStart(firstLine(outcome.stderr) || `exit ${outcome.code}`),
     };
   }
   const got = outcome.stdout.slice(PROBE_STARTED.length).trim();
@@ -224,9 +224,7 @@ export function classify(
     return {
       ...ran,
       status: 'not-yet',
-      message: paused
-        ? `Not yet: recovery is still paused, and the check did not finish in time. ${RESUME}`
-        : 'Not yet: the check did not finish in time. Is a server still busy?',
+      message: paused ? LAB_TEXTS.check.pausedTimeout(RESUME) : LAB_TEXTS.check.timeout,
       got,
     };
   }

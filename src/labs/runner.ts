@@ -19,6 +19,7 @@ import {
   type ProbeOutcome,
   type RecoveryState,
 } from './probe.ts';
+import { LAB_TEXTS } from '../protocol/texts.ts';
 
 export class LabSetupError extends Error {
   readonly step: number;
@@ -103,7 +104,7 @@ export async function runChecks(
         id: check.id,
         title: check.title,
         status: infra ? 'error' : 'not-yet',
-        message: `Waiting for: ${waiting.map((r) => r!.title).join(', ')}.`,
+        message: LAB_TEXTS.waitingFor(waiting.map((r) => r!.title)),
         hint: undefined,
         ran: false,
         ms: 0,

@@ -10,6 +10,7 @@ import type { CheckResult } from './probe.ts';
 import { LabSetupError, runChecks, runSetup, type SetupProgress } from './runner.ts';
 import type { ResultsStore, StoredAttempt, StoredStart } from '../store/results.ts';
 import type { LabCheckView, LabSolution, LabView } from '../protocol/labs.ts';
+import { LAB_TEXTS } from '../protocol/texts.ts';
 
 export class LabError extends Error {
   readonly kind: 'LabNotFound' | 'LabNotStarted' | 'LabSetupFailed' | 'RateLimited' | 'LabBusy' | 'SolutionLocked';
@@ -62,7 +63,7 @@ export class LabService {
 
   private lab(id: string): CourseLab {
     const l = this.labs.get(id);
-    if (!l) throw new LabError('LabNotFound', `There is no lab "${id}" on this site.`);
+    if (!l) throw new LabError('LabNotFound', LAB_TEXTS.notFound(id));
     return l;
   }
 
@@ -108,13 +109,13 @@ export class LabService {
       };
     });
     const at = this.setupAt.get(`${learner}\u0000${id}`);
-    const preparing = at ? `Setting up, step ${at.step} of ${at.of}: ${at.title}…` : undefined;
+    const preparing = at ? LAB_TEXTS.settingUp(at.step, at.of, at.title) : undefined;
     return {
       id,
       started,
       attempted: (await this.store.countedAttempts(learner, id)) > 0,
       solution: await this.solutionState(learner, id),
-      summary: summary ?? preparing ?? (started ? 'Your sandbox is ready for this lab.' : 'Start the lab to prepare your sandbox.'),
+      summary: summary ?? preparing ?? (started ? LAB_TEXTS.ready : LAB_TEXTS.notStartedYet),
       checks,
     };
   }
@@ -132,10 +133,7 @@ export class LabService {
     const cl = this.lab(id);
     const reason = await this.solutionState(learner, id);
     if (reason === 'locked') {
-      throw new LabError(
-        'SolutionLocked',
-        'The solution opens once you have tried: work on the tasks in your sandbox and press "Check my work", or choose "Give up and show me the solution".',
-      );
+      throw new LabError('SolutionLocked', LAB_TEXTS.solutionLocked);
     }
     return { id, reason, solution: cl.lab.solution };
   }
@@ -151,7 +149,7 @@ export class LabService {
 
   private async exclusive<T>(learner: string, id: string, work: () => Promise<T>): Promise<T> {
     const key = `${learner}\u0000${id}`;
-    if (this.busy.has(key)) throw new LabError('LabBusy', 'This lab is already being prepared or checked. Wait for it to finish.');
+    if (this.busy.has(key)) throw new LabError('LabBusy', LAB_TEXTS.busy);
     this.busy.add(key);
     try {
       return await work();
@@ -166,7 +164,7 @@ export class LabService {
       // Started already (another tab, a page from before): the setup must not run twice over the learner's work.
       if (await this.started(learner, id)) {
         this.manager.touch(learner);
-        return this.view(learner, id, 'This lab is already running in your sandbox. To begin again, reset the lab.');
+        return this.view(learner, id, LAB_TEXTS.alreadyRunning);
       }
       return this.prepare(learner, id, cl);
     });
@@ -188,7 +186,7 @@ export class LabService {
     if (this.manager.handle(learner)) await this.manager.reset(learner);
     else await this.manager.claim(learner);
     const handle = this.manager.handle(learner);
-    if (!handle) throw new LabError('LabSetupFailed', 'Your sandbox ended while the lab was starting. Start the lab again.');
+    if (!handle) throw new LabError('LabSetupFailed', LAB_TEXTS.sandboxEndedDuringSetup);
     const t0 = performance.now();
     const key = `${learner}\u0000${id}`;
     let facts: Record<string, string>;
@@ -196,10 +194,7 @@ export class LabService {
       facts = await runSetup(handle, cl.lab, (p) => this.setupAt.set(key, p));
     } catch (e) {
       const detail = e instanceof LabSetupError ? e.message : e instanceof Error ? e.message : String(e);
-      throw new LabError(
-        'LabSetupFailed',
-        `The lab could not be prepared (${detail}). This is not your fault: reset the lab or try again later.`,
-      );
+      throw new LabError('LabSetupFailed', LAB_TEXTS.setupFailed(detail));
     } finally {
       this.setupAt.delete(key);
     }
@@ -207,11 +202,7 @@ export class LabService {
     this.opts.listener?.started(learner, id, workshop);
     this.uncheckedSinceStart.add(key);
     this.manager.touch(learner);
-    return this.view(
-      learner,
-      id,
-      `Lab ready in ${((performance.now() - t0) / 1000).toFixed(1)} s. Open the terminal and work through the tasks.`,
-    );
+    return this.view(learner, id, LAB_TEXTS.startedIn((performance.now() - t0) / 1000));
   }
 
   async check(learner: string, id: string): Promise<LabView> {
@@ -220,15 +211,12 @@ export class LabService {
     const since = Date.now() - (this.lastCheck.get(key) ?? 0);
     if (since < this.opts.checkIntervalMs) {
       const wait = Math.ceil((this.opts.checkIntervalMs - since) / 1000);
-      throw new LabError('RateLimited', `You checked a moment ago. Check again in ${wait} s.`, wait);
+      throw new LabError('RateLimited', LAB_TEXTS.checkedRecently(wait), wait);
     }
     return this.exclusive(learner, id, async () => {
       const current = await this.currentStart(learner, id);
       if (!current) {
-        throw new LabError(
-          'LabNotStarted',
-          'This lab is not running in your sandbox (it was never started, or the sandbox was reset or expired). Press "Start lab" first.',
-        );
+        throw new LabError('LabNotStarted', LAB_TEXTS.notRunning);
       }
       const { start, handle } = current;
       this.lastCheck.set(key, Date.now());
@@ -241,10 +229,7 @@ export class LabService {
       this.uncheckedSinceStart.delete(key);
       const passed = results.filter((r) => r.status === 'passed').length;
       const infra = results.some((r) => r.status === 'error');
-      const summary =
-        passed === results.length
-          ? `All ${passed} checks passed. Well done.`
-          : `${passed} of ${results.length} checks passed.${infra ? ' Some checks could not run because of a server problem; they do not count against you.' : ''}`;
+      const summary = passed === results.length ? LAB_TEXTS.allPassed(passed) : LAB_TEXTS.somePassed(passed, results.length, infra);
       return this.view(learner, id, summary);
     });
   }

@@ -37,3 +37,47 @@ export const SANDBOX_TEXTS = {
     `sandbox: PostgreSQL 15 and MariaDB 10.11 on localhost, you are "learner" (also postgres and mysql; no passwords). Limits: ${mb(l.memoryBytes)} MB memory, ${mb(l.diskBytes)} MB disk in /var (home, /srv, /backup, /data, /mnt), ${l.pids} processes, ${l.cpus} CPU. free and df -h /var show what is used.`,
   inputDropped: () => 'Typing was ignored: your shell has not read what was typed before. Wait for the running command, or press Ctrl+C.',
 } as const;
+
+/**
+ * What the learner reads about a lab: its summary line, why a request was
+ * refused, and why a check could not say "passed". The lab service, the
+ * probe and the runner send these in lab views and error bodies; tests
+ * assert them verbatim.
+ */
+export const LAB_TEXTS = {
+  notFound: (id: string) => `There is no lab "${id}" on this site.`,
+  settingUp: (step: number, of: number, title: string) => `Setting up, step ${step} of ${of}: ${title}…`,
+  ready: 'Your sandbox is ready for this lab.',
+  notStartedYet: 'Start the lab to prepare your sandbox.',
+  solutionLocked:
+    'The solution opens once you have tried: work on the tasks in your sandbox and press "Check my work", or choose "Give up and show me the solution".',
+  busy: 'This lab is already being prepared or checked. Wait for it to finish.',
+  alreadyRunning: 'This lab is already running in your sandbox. To begin again, reset the lab.',
+  sandboxEndedDuringSetup: 'Your sandbox ended while the lab was starting. Start the lab again.',
+  setupFailed: (detail: string) => `The lab could not be prepared (${detail}). This is not your fault: reset the lab or try again later.`,
+  startedIn: (seconds: number) => `Lab ready in ${seconds.toFixed(1)} s. Open the terminal and work through the tasks.`,
+  checkedRecently: (wait: number) => `You checked a moment ago. Check again in ${wait} s.`,
+  notRunning:
+    'This lab is not running in your sandbox (it was never started, or the sandbox was reset or expired). Press "Start lab" first.',
+  allPassed: (passed: number) => `All ${passed} checks passed. Well done.`,
+  somePassed: (passed: number, total: number, infra: boolean) =>
+    `${passed} of ${total} checks passed.${infra ? ' Some checks could not run because of a server problem; they do not count against you.' : ''}`,
+  waitingFor: (titles: string[]) => `Waiting for: ${titles.join(', ')}.`,
+  /** Why a check said "not yet" or "error" without judging the learner's work. */
+  check: {
+    resume: 'Look at the data, then run SELECT pg_wal_replay_resume(); and check again.',
+    pausedLock: (resume: string) =>
+      `Not yet: recovery is still paused, and the check waited for a lock that the replayed WAL still holds. ${resume}`,
+    replaying: 'Not yet: PostgreSQL is still replaying WAL, so the check could not read the data. Check again in a moment.',
+    lockWait: 'Not yet: the check waited for a lock held by another session and gave up.',
+    queryTooLong: 'Not yet: the check query took too long and was stopped. Is the server still busy?',
+    postgresDown:
+      'Not yet: PostgreSQL is not accepting connections in your sandbox. Start it (systemctl start postgresql) and check again.',
+    mariadbDown: 'Not yet: MariaDB is not running in your sandbox. Start it (systemctl start mysql) and check again.',
+    unreachable: 'Drillbook could not reach your sandbox to run this check. This is not your fault: try again in a moment.',
+    couldNotStart: (why: string) =>
+      `Drillbook could not start this check inside your sandbox (${why}). This is not your fault: try again in a moment.`,
+    pausedTimeout: (resume: string) => `Not yet: recovery is still paused, and the check did not finish in time. ${resume}`,
+    timeout: 'Not yet: the check did not finish in time. Is a server still busy?',
+  },
+} as const;

@@ -64,10 +64,10 @@ export function inlineText(text: string): string {
 
 const FENCE = /^([ \t]*)(`{3,}|~{3,})[ \t]*([^\s`]*)[^`]*$/;
 
-type Part = { kind: 'text'; text: string } | { kind: 'code'; code: string; lang: string };
+export type Part = { kind: 'text'; text: string } | { kind: 'code'; code: string; lang: string };
 
 /** Splits block text into paragraphs of text and fenced code blocks (an unclosed fence runs to the end). */
-function blockParts(text: string): Part[] {
+export function blockParts(text: string): Part[] {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   const parts: Part[] = [];
   let para: string[] = [];

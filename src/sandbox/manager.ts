@@ -11,6 +11,7 @@ import type { LimitCounters } from './limits.ts';
 import { ptyInput } from './pty-input.ts';
 import type { ServerMessage, SandboxInfo } from '../protocol/sandbox.ts';
 import { SANDBOX_TEXTS, type EndReason } from '../protocol/texts.ts';
+import { SERVER_ERRORS } from '../protocol/errors.ts';
 
 export type { EndReason } from '../protocol/texts.ts';
 
@@ -47,7 +48,7 @@ export interface TerminalClient {
 export class AtCapacityError extends Error {
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number) {
-    super(`All sandboxes on this server are in use. Try again in ${retryAfterSeconds} s.`);
+    super(SERVER_ERRORS.AtCapacity.message(retryAfterSeconds));
     this.name = 'AtCapacity';
     this.retryAfterSeconds = retryAfterSeconds;
   }
@@ -56,7 +57,7 @@ export class AtCapacityError extends Error {
 export class TooManySandboxesError extends Error {
   readonly count: number;
   constructor(count: number) {
-    super(`this address already holds ${count} sandboxes`);
+    super(SERVER_ERRORS.TooManySandboxes.message(count));
     this.name = 'TooManySandboxes';
     this.count = count;
   }
@@ -65,7 +66,7 @@ export class TooManySandboxesError extends Error {
 export class TooManyViewersError extends Error {
   readonly max: number;
   constructor(max: number) {
-    super(`the sandbox already has ${max} terminal connections`);
+    super(SERVER_ERRORS.TooManyViewers.message(max));
     this.name = 'TooManyViewers';
     this.max = max;
   }

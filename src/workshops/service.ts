@@ -20,6 +20,7 @@ import type {
   MyWorkshop,
   WorkshopView,
 } from '../protocol/workshops.ts';
+import { buildGradebook, type Gradebook, type IdentityMap, type ScorePolicy } from '../exports/gradebook.ts';
 import type { SandboxManager } from '../sandbox/manager.ts';
 import type { Store } from '../store/index.ts';
 import type { StoredAttempt, StoredEvent } from '../store/results.ts';
@@ -226,6 +227,35 @@ export class WorkshopService implements LabListener {
       rows: [...model.rows.values()],
       now: new Date().toISOString(),
     };
+  }
+
+  /** The gradebook of one of this instructor's workshops (WorkshopNotFound otherwise). */
+  async gradebook(by: string, id: string, policy: ScorePolicy, identities?: IdentityMap): Promise<Gradebook> {
+    return this.gradebookOf(await this.owned(by, id), policy, identities);
+  }
+
+  /** A workshop's gradebook from the store: its members and every result made in it (exports/gradebook.ts). */
+  async gradebookOf(w: Workshop, policy: ScorePolicy, identities?: IdentityMap): Promise<Gradebook> {
+    const { columns } = workshopColumns(this.o.outline, w.lessons);
+    const results = this.o.store.results;
+    const [members, events, attempts, marks] = await Promise.all([
+      this.o.store.workshops.members(w.id),
+      results.workshopEvents(w.id),
+      results.workshopAttempts(w.id),
+      results.workshopLabMarks(w.id),
+    ]);
+    return buildGradebook({
+      workshop: { id: w.id, title: w.title, code: showCode(w.code) },
+      columns,
+      members,
+      events,
+      attempts,
+      starts: marks.starts,
+      giveUps: marks.giveUps,
+      policy,
+      ...(identities ? { identities } : {}),
+      generatedAt: new Date().toISOString(),
+    });
   }
 
   subscribeLive(id: string, fn: Sub<LiveMessage>): () => void {

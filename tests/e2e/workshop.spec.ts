@@ -5,11 +5,14 @@
  * the browser, three learners join in their own browser contexts (a fourth
  * finds it full), answer a quiz and start a lab; the live view shows each
  * event within 2 s; then watching a terminal read-only, locking a lesson,
- * "everyone to this page", a message, and ending the workshop, which
- * releases the learners' sandboxes.
+ * "everyone to this page", a message, downloading the gradebook, and ending
+ * the workshop, which releases the learners' sandboxes.
  */
+import { readFileSync } from 'node:fs';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { siteBuilt } from '../../playwright.config.ts';
+import { loadCourse } from '../../src/course/load-course.ts';
+import { courseOutline } from '../../src/workshops/outline.ts';
 import { url } from './helpers.ts';
 import { screen, squeeze, waitForPrompt } from './terminal-screen.ts';
 
@@ -125,6 +128,26 @@ test.describe('workshop', () => {
     const firstQuestion = teacher.locator(`.db-live-summary li[data-question="${QUIZ}:0"]`);
     await expect(firstQuestion).toContainText('(3 answered)');
     await expect(firstQuestion).toContainText(/A(?: ✓)? 2 · B(?: ✓)? 1/);
+
+    // --- the gradebook: "Download grades" saves the class's CSV, a row per learner; learners cannot get it
+    const [download] = await Promise.all([
+      teacher.waitForEvent('download'),
+      teacher.getByRole('button', { name: 'Download grades' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`grades-${code}-best.csv`);
+    const csv = readFileSync(await download.path(), 'utf8')
+      .trimEnd()
+      .split('\r\n');
+    expect(csv[0]).toMatch(/^"Name","LMS user id","SIS id","Email",.*"Total %","First activity","Last activity"$/);
+    const quizColumn = csv[0]!.split('","').indexOf(courseOutline(loadCourse('content')).blocks.get(QUIZ)!.title);
+    expect(quizColumn).toBeGreaterThan(3);
+    const byName = new Map(csv.slice(1).map((line) => [line.split('","')[0]!.slice(1), line.split('","')]));
+    expect([...byName.keys()].sort()).toEqual([...names].sort());
+    // Ada and Cy chose the same option, Bo another: the server scored them so.
+    expect(byName.get('Ada')![quizColumn]).toBe(byName.get('Cy')![quizColumn]);
+    expect(byName.get('Ada')![quizColumn]).toMatch(/^[01] of \d+$/);
+    const workshopId = new URL(teacher.url()).searchParams.get('id');
+    expect((await ada.request.get(url('sandbox', `/api/workshops/${workshopId}/grades`))).status()).toBe(401);
 
     // --- Ada starts the lab: the live view shows it started within 2 s of the start
     await ada.goto(url('sandbox', LAB_LESSON));

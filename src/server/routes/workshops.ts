@@ -16,6 +16,8 @@
  *   GET  /instructor/login/:token → a one-time link from the CLI signs in, then the workshop
  *   GET  /api/workshops, POST /api/workshops → list, create (CreatedWorkshop: says when the host cannot hold the seats)
  *   GET  /api/workshops/:id/live → LiveSnapshot; GET /api/workshops/:id/stream → SSE of LiveMessage
+ *   GET  /api/workshops/:id/grades?format=csv|json|canvas-csv|moodle-csv&score=first|best|last&bom=1
+ *                               → the gradebook as a download (exports/gradebook.ts)
  *   POST /api/workshops/:id/locks | /messages | /end
  *   GET  /api/workshops/:id/watch/:learner (WebSocket) → the learner's terminal, read-only
  */
@@ -34,6 +36,7 @@ import {
   type JoinAnswer,
   type Me,
 } from '../../protocol/workshops.ts';
+import { GRADE_FORMATS, renderGradebook, SCORE_POLICIES } from '../../exports/gradebook.ts';
 import type { TerminalClient } from '../../sandbox/manager.ts';
 import type { Instructors } from '../../workshops/instructors.ts';
 import type { WorkshopService } from '../../workshops/service.ts';
@@ -60,6 +63,11 @@ const Token = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{10,100}$/)
     .describe('One-time token'),
+});
+const GradesQuery = z.object({
+  format: z.enum(GRADE_FORMATS).default('csv').describe('File layout: our CSV, JSON, or the Canvas / Moodle import layout'),
+  score: z.enum(SCORE_POLICIES).default('best').describe('Which answer or lab attempt counts: first, best or last'),
+  bom: z.enum(['0', '1']).default('0').describe('1: start the CSV with a UTF-8 byte-order mark (Excel)'),
 });
 const Code = z.object({ code: z.string().max(20).describe('Join code') });
 
@@ -219,6 +227,16 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
     const send = sse(streams, req, reply, () => off());
     off = ws.subscribeLive(id, send);
     send({ type: 'snapshot', snapshot });
+  });
+
+  app.get('/api/workshops/:id/grades', { schema: { params: Id, querystring: GradesQuery } }, async (req, reply) => {
+    const { format, score, bom } = req.query as z.infer<typeof GradesQuery>;
+    const book = await ws.gradebook(instructorOf(req), (req.params as z.infer<typeof Id>).id, score);
+    const file = renderGradebook(book, format, { bom: bom === '1' });
+    return reply
+      .header('content-type', file.contentType)
+      .header('content-disposition', `attachment; filename="${file.fileName}"`)
+      .send(file.body);
   });
 
   app.post('/api/workshops/:id/locks', { schema: { params: Id, body: LockBody } }, async (req) => {
