@@ -13,7 +13,8 @@
  * the build cache by the file's content, so an unchanged file (mermaid's
  * modules, the same page) is compressed once.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
@@ -30,7 +31,11 @@ function files(dir: string, rel = ''): string[] {
   );
 }
 
-/** Compressions under way at once: libuv's pool has four threads, and each brotli encoder holds megabytes of window. */
+/**
+ * Files in hand at once: libuv's pool has four threads (reads, writes and
+ * compression all run there, so they overlap), and each brotli encoder holds
+ * megabytes of window.
+ */
 const JOBS = 4;
 
 /** Writes the .br and .gz copies; returns how many files got them. */
@@ -39,7 +44,7 @@ export async function precompress(outDir: string): Promise<number> {
   let count = 0;
   const one = async (f: string) => {
     const path = join(outDir, f);
-    const body = readFileSync(path);
+    const body = await readFile(path);
     if (body.length < MIN_BYTES) return;
     const key = hash('precompress-v2', body);
     let copies = cacheGet<{ br: Uint8Array; gz: Uint8Array }>('compressed', key);
@@ -51,8 +56,7 @@ export async function precompress(outDir: string): Promise<number> {
       copies = { br: b, gz: g };
       cacheSet('compressed', key, copies);
     }
-    writeFileSync(`${path}.br`, copies.br);
-    writeFileSync(`${path}.gz`, copies.gz);
+    await Promise.all([writeFile(`${path}.br`, copies.br), writeFile(`${path}.gz`, copies.gz)]);
     count++;
   };
   await Promise.all(

@@ -53,7 +53,7 @@ export default function courseAssets(): AstroIntegration {
           },
         });
       },
-      'astro:build:done': ({ dir, logger }) => {
+      'astro:build:done': async ({ dir, logger }) => {
         const course = siteCourse();
         const out = fileURLToPath(dir);
         for (const asset of course.index.assets) {
@@ -62,7 +62,7 @@ export default function courseAssets(): AstroIntegration {
           copyFileSync(join(course.dir, asset), dest);
         }
         logger.info(`copied ${course.index.assets.size} course asset(s) from ${course.dir}`);
-        logger.info(`published ${publishVendor(out)} prebuilt module(s) of mermaid`);
+        logger.info(`published ${await publishVendor(out)} prebuilt module(s) of mermaid`);
         flushCaches();
       },
     },

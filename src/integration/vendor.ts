@@ -8,7 +8,8 @@
  * build (copies, not links: nothing written into the site may reach
  * node_modules).
  */
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, normalize, sep } from 'node:path';
 import { MERMAID_DIR, MERMAID_PACKAGE_FILES } from '../blocks/mermaid/vendor-path.ts';
@@ -28,14 +29,11 @@ export function mermaidFiles(): Map<string, string> {
   return out;
 }
 
-/** Writes the vendored files into the built site at `out`. */
-export function publishVendor(out: string): number {
+/** Writes the vendored files into the built site at `out` (copies made in parallel, on libuv's thread pool). */
+export async function publishVendor(out: string): Promise<number> {
   const files = mermaidFiles();
-  for (const [path, file] of files) {
-    const dest = join(out, MERMAID_DIR, path);
-    mkdirSync(dirname(dest), { recursive: true });
-    copyFileSync(file, dest);
-  }
+  for (const path of files.keys()) mkdirSync(dirname(join(out, MERMAID_DIR, path)), { recursive: true });
+  await Promise.all([...files].map(([path, file]) => copyFile(file, join(out, MERMAID_DIR, path))));
   return files.size;
 }
 
