@@ -3,7 +3,7 @@
 import mdx from '@astrojs/mdx';
 import { defineConfig } from 'astro/config';
 import courseAssets from './src/integration/course-assets.ts';
-import { mdxPagesPlugin, mdxProcessor } from './src/integration/mdx-pages.ts';
+import { mdxNeeded, mdxPagesPlugin, mdxProcessor } from './src/integration/mdx-pages.ts';
 import { siteBase, siteOutDir } from './src/course/config.ts';
 
 export default defineConfig({
@@ -13,7 +13,8 @@ export default defineConfig({
   build: { format: 'directory' },
   // MDX pages of the course are compiled by @astrojs/mdx from Drillbook's own parse (src/integration/mdx-pages.ts).
   markdown: { processor: mdxProcessor() },
-  integrations: [mdx({ syntaxHighlight: false }), courseAssets()],
+  // @astrojs/mdx only where MDX pages can be (mdxNeeded): a course without one builds faster without it.
+  integrations: [...(mdxNeeded() ? [mdx({ syntaxHighlight: false })] : []), courseAssets()],
   devToolbar: { enabled: false },
   // mermaid's chunks are large but load only when a diagram scrolls near.
   vite: { plugins: [mdxPagesPlugin()], build: { chunkSizeWarningLimit: 3000 } },

@@ -14,6 +14,8 @@ import { cacheGet, cacheSet, codeVersion, flushCaches, hash, useCacheDir } from 
 import { checkedSiteCourse, StrictContentError } from '../course/site-course.ts';
 import { endChildren } from './children.ts';
 import { precompress } from './compress.ts';
+import { MERMAID_DIR } from '../blocks/mermaid/vendor-path.ts';
+import { publishVendor, VENDOR_PUBLISHED } from '../integration/vendor.ts';
 
 export async function runBuild(args: string[]): Promise<number> {
   let opts;
@@ -43,7 +45,12 @@ export async function runBuild(args: string[]): Promise<number> {
     }
   }
   const { build } = await import('astro');
-  const removing = setOldOutputAside(siteOutDir());
+  const out = siteOutDir();
+  const removing = setOldOutputAside(out);
+  // Into an output Astro will not empty, mermaid's modules (and their compressed copies) are written while Astro works.
+  const vendor = removing ? publishVendor(out).then(() => precompress(join(out, MERMAID_DIR))) : undefined;
+  if (vendor) process.env[VENDOR_PUBLISHED] = '1';
+  vendor?.catch(() => undefined);
   try {
     // With the old output set aside, Astro has nothing to empty (emptyOutDir: false); otherwise it empties as usual.
     await build({
@@ -51,8 +58,8 @@ export async function runBuild(args: string[]): Promise<number> {
       logLevel: opts.quiet ? 'warn' : 'info',
       ...(removing ? { vite: { build: { emptyOutDir: false } } } : {}),
     });
-    const code = await buildSearchIndex(siteOutDir(), opts.quiet);
-    const compressed = await precompress(siteOutDir());
+    const code = await buildSearchIndex(out, opts.quiet);
+    const compressed = (await precompress(out, vendor ? MERMAID_DIR : undefined)) + ((await vendor) ?? 0);
     flushCaches();
     if (!opts.quiet) process.stdout.write(`compressed copies (.br, .gz): ${compressed} files\n`);
     return code;

@@ -38,9 +38,9 @@ function files(dir: string, rel = ''): string[] {
  */
 const JOBS = 4;
 
-/** Writes the .br and .gz copies; returns how many files got them. */
-export async function precompress(outDir: string): Promise<number> {
-  const queue = files(outDir);
+/** Writes the .br and .gz copies (except under the folder `skip`, relative); returns how many files got them. */
+export async function precompress(outDir: string, skip?: string): Promise<number> {
+  const queue = files(outDir).filter((f) => skip === undefined || !f.startsWith(`${skip}/`));
   let count = 0;
   const one = async (f: string) => {
     const path = join(outDir, f);

@@ -11,7 +11,7 @@ import { flushCaches, useCacheDir } from '../cache/store.ts';
 import { cacheDir } from '../course/config.ts';
 import { siteCourse } from '../course/site-course.ts';
 import { watchCourse } from './dev-reload.ts';
-import { publishVendor, vendorMiddleware } from './vendor.ts';
+import { publishVendor, VENDOR_PUBLISHED, vendorMiddleware } from './vendor.ts';
 
 const TYPES: Record<string, string> = {
   svg: 'image/svg+xml',
@@ -62,7 +62,7 @@ export default function courseAssets(): AstroIntegration {
           copyFileSync(join(course.dir, asset), dest);
         }
         logger.info(`copied ${course.index.assets.size} course asset(s) from ${course.dir}`);
-        logger.info(`published ${await publishVendor(out)} prebuilt module(s) of mermaid`);
+        if (process.env[VENDOR_PUBLISHED] !== '1') logger.info(`published ${await publishVendor(out)} prebuilt module(s) of mermaid`);
         flushCaches();
       },
     },

@@ -29,6 +29,13 @@ export function mermaidFiles(): Map<string, string> {
   return out;
 }
 
+/**
+ * Set (in process.env) by `drillbook build` when it has published the
+ * vendored files itself, early, while Astro builds; the integration then
+ * leaves them alone.
+ */
+export const VENDOR_PUBLISHED = 'DRILLBOOK_VENDOR_PUBLISHED';
+
 /** Writes the vendored files into the built site at `out` (copies made in parallel, on libuv's thread pool). */
 export async function publishVendor(out: string): Promise<number> {
   const files = mermaidFiles();
