@@ -13,6 +13,7 @@
  *   build_cold_s         median wall time of the same build with the cache emptied first
  *   peak_mb              the highest resident memory of the build's processes together (the sum of
  *                        their RSS, sampled every 20 ms), over every Drillbook run
+ *   peak_mb_warm, peak_mb_cold  the same over the warm runs and over the cold runs
  *   left_running         processes of a build still there after it exited (must be 0)
  *   load_1m              the machine's 1-minute load average before and after the runs
  *   mkdocs_s, mkdocs_peak_mb  the same for `mkdocs build` with the config the pages need (mkdocs-vs.ts)
@@ -185,6 +186,8 @@ export async function runBenchBuild(args: string[]): Promise<number> {
     build_s: round(buildS),
     build_cold_s: round(coldS),
     peak_mb: Math.round(Math.max(...ours.map((r) => r.peakMb))),
+    peak_mb_warm: Math.round(Math.max(...warm.map((r) => r.peakMb))),
+    peak_mb_cold: Math.round(Math.max(...cold.map((r) => r.peakMb))),
     left_running: left.length,
     // How busy the shared machine was (1-minute load average, before and after): ratios are comparable, absolute times less so.
     load_1m: [round(loadBefore), round(loadavg()[0] ?? 0)],
