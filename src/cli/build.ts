@@ -40,7 +40,8 @@ export async function runBuild(args: string[]): Promise<number> {
       await checked;
     } catch (e) {
       if (!(e instanceof StrictContentError)) throw e;
-      process.stderr.write(`${e.message}\ndrillbook build --strict: nothing was built.\n`);
+      // Every problem has been printed with the course's check; this says what it means.
+      process.stderr.write(`drillbook build --strict: ${e.errors} content error(s) in ${e.dir}; nothing was built.\n`);
       return 1;
     }
   }

@@ -23,6 +23,15 @@ const store = globalThis as typeof globalThis & { [CACHE]?: Course; [CHECKED]?: 
 
 export class StrictContentError extends Error {
   override name = 'StrictContentError';
+  /** How many content errors stopped the build. */
+  readonly errors: number;
+  /** The course folder. */
+  readonly dir: string;
+  constructor(message: string, errors: number, dir: string) {
+    super(message);
+    this.errors = errors;
+    this.dir = dir;
+  }
 }
 
 /** The course as parsed (its files, routes and assets), without the checks run once per course. */
@@ -52,6 +61,8 @@ export function checkedSiteCourse(): Promise<Course> {
       const shown = fatal.length > 0 ? fatal : errors;
       throw new StrictContentError(
         `${shown.length} content error(s) in ${course.dir}${fatal.length > 0 ? '' : ' (strict build)'}:\n${shown.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+        shown.length,
+        course.dir,
       );
     }
     return course;
