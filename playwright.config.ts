@@ -10,7 +10,10 @@ import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './src/cli/chromium.ts';
 
-/** First of the four ports the test servers use; DRILLBOOK_E2E_PORT_BASE moves them (two checkouts at once). */
+/**
+ * First of the five ports the tests use (the four servers below, and the LTI tool that
+ * tests/e2e/lti.spec.ts starts itself on the fifth); DRILLBOOK_E2E_PORT_BASE moves them (two checkouts at once).
+ */
 const PORT = Number(process.env['DRILLBOOK_E2E_PORT_BASE'] ?? 4611);
 
 /** `own`: built from our own course (content/, links: strict), where no reference may point nowhere. */

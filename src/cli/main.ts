@@ -53,6 +53,8 @@ async function main(): Promise<number> {
       return (await import('./workshop.ts')).runWorkshop(args);
     case 'sandbox':
       return (await import('./sandbox.ts')).runSandbox(args);
+    case 'nginx':
+      return (await import('./nginx.ts')).runNginx(args);
     case 'export':
       return (await import('./export.ts')).runExport(args);
     case 'settings':

@@ -13,15 +13,20 @@ import { contentDir } from '../course/config.ts';
 import { loadCourse } from '../course/load-course.ts';
 import { courseLabs } from '../labs/course-labs.ts';
 import { LabService } from '../labs/service.ts';
+import { loadOrCreateToolKey } from '../lti/keys.ts';
+import { loadRegistrations, type Registrations } from '../lti/registrations.ts';
+import { LtiService } from '../lti/service.ts';
 import { chooseDriver } from '../sandbox/create-driver.ts';
 import { SandboxManager } from '../sandbox/manager.ts';
 import { buildApp } from '../server/app.ts';
 import { ConfigError, hostCapacity, loadServerConfig, publicOrigin, type ServerConfig } from '../server/config.ts';
+import { Placement } from '../server/placement.ts';
 import { loadOrCreateSecret } from '../server/secret.ts';
+import { openBus, SandboxHosts, type Bus } from '../store/cluster.ts';
 import { openStore } from '../store/index.ts';
 import { Instructors } from '../workshops/instructors.ts';
 import { courseOutline } from '../workshops/outline.ts';
-import { WorkshopService } from '../workshops/service.ts';
+import { WorkshopService, type ClusterNote } from '../workshops/service.ts';
 
 const log = (line: string) => process.stderr.write(`drillbook: ${line}\n`);
 
@@ -67,6 +72,10 @@ export async function runServe(args: string[]): Promise<number> {
   }
 
   let manager: SandboxManager | null = null;
+  // Several servers sharing a PostgreSQL store: where sandboxes are (set once the store is open).
+  let placement: Placement | null = null;
+  // Set once the store is open (the manager hooks below tell it where sandboxes are).
+  let workshops: WorkshopService | undefined = undefined;
   if (config.sandbox) {
     const { driver, why } = await chooseDriver(config);
     log(`sandbox driver: ${driver.name} (${why})`);
@@ -96,6 +105,14 @@ export async function runServe(args: string[]): Promise<number> {
       lifetimeMs: config.lifetimeMs,
       maxViewers: config.maxViewers,
       log,
+      onHeld: (learner, sandbox) => {
+        placement?.held(learner, sandbox);
+        workshops?.sandboxChanged();
+      },
+      onReleased: (learner, sandbox) => {
+        placement?.released(learner, sandbox);
+        workshops?.sandboxChanged();
+      },
     });
     manager.start();
   } else {
@@ -112,6 +129,23 @@ export async function runServe(args: string[]): Promise<number> {
     return 1;
   }
   log(`results store: ${store.engine}, ${store.where}`);
+  let bus: Bus<ClusterNote> | undefined;
+  if (store.engine === 'postgres' && config.databaseUrl) {
+    // Any number of servers may share this store: each tells the others what it commits, and
+    // records where its sandboxes are (docs/deploy.md).
+    try {
+      bus = await openBus<ClusterNote>(config.databaseUrl, config.serverId, log);
+    } catch (e) {
+      log(`cannot listen for other servers' notes on the results store: ${(e as Error).message}`);
+      await store.close();
+      await manager?.shutdown();
+      await manager?.driver.close();
+      return 1;
+    }
+    placement = new Placement(new SandboxHosts(store.db, config.serverId), log, config.lifetimeMs);
+    await placement.purgeExpired();
+    log(`server id ${config.serverId} (DRILLBOOK_SERVER_ID): live views and learners' streams follow every server on this store`);
+  }
   const course = loadCourse(contentDir());
   let instructors: Instructors;
   try {
@@ -128,7 +162,7 @@ export async function runServe(args: string[]): Promise<number> {
       ? `instructors who sign in with a password: ${instructors.names.join(', ')}`
       : 'no instructor passwords (DRILLBOOK_INSTRUCTOR_PASSWORD): instructors sign in with ./drillbook workshop link',
   );
-  const workshops = new WorkshopService({
+  workshops = new WorkshopService({
     store,
     outline: courseOutline(course),
     manager,
@@ -137,6 +171,8 @@ export async function runServe(args: string[]): Promise<number> {
     publicOrigin: publicOrigin(config),
     base: '/',
     log,
+    bus,
+    serverId: bus ? config.serverId : undefined,
   });
   await workshops.start();
   let labs: LabService | null = null;
@@ -144,6 +180,35 @@ export async function runServe(args: string[]): Promise<number> {
     const found = courseLabs(course);
     labs = new LabService(found, manager, store.results, { checkIntervalMs: 3_000, workshopOf: workshops.workshopOf, listener: workshops });
     log(`labs: ${found.size} in ${contentDir()}`);
+  }
+
+  let lti: LtiService | null = null;
+  if (config.ltiPlatforms) {
+    let registrations: Registrations;
+    try {
+      registrations = loadRegistrations(config.ltiPlatforms);
+    } catch (e) {
+      log((e as Error).message);
+      workshops.stop();
+      await store.close();
+      await manager?.shutdown();
+      await manager?.driver.close();
+      return 2;
+    }
+    const key = await loadOrCreateToolKey(config.stateDir);
+    lti = new LtiService({
+      store,
+      workshops,
+      registrations,
+      key,
+      publicOrigin: publicOrigin(config),
+      scorePolicy: config.ltiScore,
+      log,
+    });
+    lti.start();
+    log(
+      `LTI 1.3: ${registrations.platforms.map((p) => p.name).join(', ')}; tool key ${key.kid}; login ${publicOrigin(config)}/lti/login, launch ${lti.launchUrl}, keys ${publicOrigin(config)}/lti/jwks`,
+    );
   }
 
   const secret = config.secret ?? loadOrCreateSecret(config.stateDir);
@@ -161,7 +226,9 @@ export async function runServe(args: string[]): Promise<number> {
     labs,
     workshops,
     instructors,
+    lti,
     log,
+    placement,
   });
   await app.listen({ port: config.port, host: config.host });
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -176,7 +243,11 @@ export async function runServe(args: string[]): Promise<number> {
   await manager?.shutdown();
   await manager?.driver.close();
   workshops.stop();
+  await lti?.stop();
   await app.close();
+  // Every sandbox here ended: none of them was lost.
+  await placement?.releaseAll().catch((e: unknown) => log(`placement: ${String(e)}`));
+  await bus?.close();
   await store.close();
   return 0;
 }

@@ -274,7 +274,9 @@ async function watchLearner(row: LiveRow): Promise<void> {
   const term = new Terminal({ disableStdin: true, cursorBlink: false, fontSize: 12, scrollback: 2000, theme: { background: '#0d1117' } });
   term.open(host);
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const ws = new WebSocket(`${scheme}//${location.host}${api(`watch/${encodeURIComponent(row.learner)}`)}`);
+  // Several servers: the proxy sends the watch connection to the server holding the sandbox (docs/deploy.md).
+  const pin = row.server ? `?drillbook_server=${encodeURIComponent(row.server)}` : '';
+  const ws = new WebSocket(`${scheme}//${location.host}${api(`watch/${encodeURIComponent(row.learner)}`)}${pin}`);
   ws.binaryType = 'arraybuffer';
   ws.addEventListener('message', (e: MessageEvent<ArrayBuffer | string>) => {
     if (typeof e.data !== 'string') {

@@ -251,6 +251,34 @@ export const Settings = z.object({
     },
     text,
   ),
+  DRILLBOOK_LTI_PLATFORMS: setting(
+    {
+      group: 'server',
+      shown: 'none (LTI off)',
+      description:
+        'LTI 1.3: a JSON file of the platforms (LMSs) Drillbook is registered in (issuer, client id, deployment ids, auth, token and JWKS URLs; see "Grading in an LMS"), read and checked at start; unset: no `/lti/` routes',
+    },
+    text,
+  ),
+  DRILLBOOK_LTI_SCORE: setting(
+    {
+      group: 'server',
+      fallback: 'first',
+      description:
+        "which answer to each quiz question counts in the scores sent to an LMS: `first` (the learner's first try), `best` or `last`",
+    },
+    oneOf('first', 'best', 'last'),
+  ),
+  DRILLBOOK_SERVER_ID: setting(
+    {
+      group: 'server',
+      shown: 'host name and `PORT`',
+      description:
+        "this server's name among several serving one course (same `DRILLBOOK_DATABASE_URL`, `DRILLBOOK_SECRET` and instructor passwords): sent in the `drillbook_server` cookie of a learner whose sandbox it holds, so the proxy keeps them here; letters, digits, `.`, `_`, `-` (see docs/deploy.md)",
+    },
+    (t) =>
+      /^[A-Za-z0-9._-]{1,64}$/.test(t.trim()) ? t.trim() : fail('is not a server name: use 1 to 64 letters, digits, ".", "_" or "-"'),
+  ),
   DRILLBOOK_PREWARM: setting(
     {
       group: 'server',

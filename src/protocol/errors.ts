@@ -168,6 +168,75 @@ export const SERVER_ERRORS = {
     status: 400,
     message: (detail: string) => detail,
   },
+  // LTI 1.3 (src/lti): launches from an LMS are refused with one of these, shown as an error page.
+  LtiUnknownPlatform: {
+    status: 400,
+    message: (issuer: string) =>
+      `No LMS registered on this server has the issuer "${issuer}" (with that client ID). The operator registers the LMS in the DRILLBOOK_LTI_PLATFORMS file; nothing was recorded.`,
+  },
+  LtiLoginInvalid: {
+    status: 400,
+    message: (detail: string) => `This is not an LTI 1.3 login request: ${detail}. Start Drillbook from a link in your LMS course.`,
+  },
+  LtiStateMismatch: {
+    status: 401,
+    message: (detail: string) =>
+      `This launch does not belong to a sign-in started in this browser (${detail}). Nothing was recorded. Open the link in the LMS again; if this keeps happening, set the tool to open in a new window: the browser may be blocking Drillbook's cookie inside the LMS page.`,
+  },
+  LtiBadSignature: {
+    status: 401,
+    message: (platform: string) =>
+      `The launch token is not signed by a key of ${platform} (its signature does not verify against the platform's published keys). Nothing was recorded. If the LMS changed its keys, check jwksUrl in the registration.`,
+  },
+  LtiWrongAudience: {
+    status: 401,
+    message: (detail: string) =>
+      `The launch token was issued for another tool: ${detail}. Nothing was recorded. Check the client ID in the registration.`,
+  },
+  LtiTokenExpired: {
+    status: 401,
+    message: (detail: string) =>
+      `The launch token has expired (${detail}). Nothing was recorded. Open the link in the LMS again; if it keeps happening, check the clocks of the LMS and this server.`,
+  },
+  LtiNonceReplayed: {
+    status: 401,
+    message: () =>
+      'This launch token was used already (its nonce has been seen): a launch cannot be sent twice. Nothing was recorded. Open the link in the LMS again for a new launch.',
+  },
+  LtiUnknownDeployment: {
+    status: 403,
+    message: (deployment: string, platform: string) =>
+      `The deployment "${deployment}" of ${platform} is not registered on this server. Nothing was recorded. The operator adds its ID to deploymentIds in the DRILLBOOK_LTI_PLATFORMS file.`,
+  },
+  LtiWrongMessageType: {
+    status: 400,
+    message: (type: string) =>
+      `The launch is a "${type}" message; Drillbook takes LtiResourceLinkRequest (open a placed lesson, quiz or lab) and LtiDeepLinkingRequest (place them in the course). Nothing was recorded.`,
+  },
+  LtiBadToken: {
+    status: 400,
+    message: (detail: string) => `The launch token is not a valid LTI 1.3 launch: ${detail}. Nothing was recorded.`,
+  },
+  LtiInstructorsOnly: {
+    status: 403,
+    message: () => 'Only an instructor of the LMS course can place Drillbook lessons, quizzes and labs in it. Nothing was recorded.',
+  },
+  LtiCourseNotReady: {
+    status: 409,
+    message: (course: string) =>
+      `Drillbook is not open for the course "${course}" yet: your instructor opens it once from the LMS first. Try again later; nothing was recorded.`,
+  },
+  LtiLinkInvalid: {
+    status: 404,
+    message: () =>
+      'This Drillbook link from your LMS has been used already or has expired (it lasts a few minutes). Open the link in the LMS again.',
+  },
+  LtiUnknownTarget: {
+    status: 400,
+    message: (target: string) =>
+      `"${target}" is not a lesson, quiz or lab of this course (any more). Nothing was recorded. The instructor places it again from Drillbook's list.`,
+  },
+
   InternalError: {
     status: 500,
     message: () => 'Something went wrong on the server. This is not something you did: try again, and tell the operator if it persists.',

@@ -47,6 +47,10 @@ export const SandboxInfo = z.object({
       cpus: z.number().describe('CPU share in cores'),
     })
     .describe('Limits in force'),
+  notice: z
+    .string()
+    .optional()
+    .describe('Why this is a fresh sandbox, when the one the learner had was lost with its server (also sent to the terminal)'),
 });
 export type SandboxInfo = z.infer<typeof SandboxInfo>;
 

@@ -134,6 +134,8 @@ export interface LiveRow {
   watchAllowed: boolean;
   /** Instructor(s) watching now. */
   watched: boolean;
+  /** Several servers: the one holding the learner's sandbox (the watch connection asks the proxy for it), or null. */
+  server: string | null;
 }
 
 export interface LiveSnapshot {

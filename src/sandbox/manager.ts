@@ -29,6 +29,10 @@ export interface ManagerOptions {
   /** How often idle/lifetime/limits are checked. */
   tickMs?: number;
   log?: (line: string) => void;
+  /** A sandbox was handed to a learner (several servers: the store records where it is). */
+  onHeld?: (learner: string, sandbox: string) => void;
+  /** A learner's sandbox ended, for whatever reason. */
+  onReleased?: (learner: string, sandbox: string) => void;
 }
 
 /** Who holds a sandbox, for the per-address cap. */
@@ -106,6 +110,8 @@ class Session {
   episodes = new Set<string>();
   paused = false;
   inputDropNoticed = false;
+  /** Said once, to the first terminal attached (e.g. why this is a fresh sandbox). */
+  greeting: string | undefined;
 
   constructor(handle: SandboxHandle, learner: string, owner: Owner | undefined) {
     this.handle = handle;
@@ -147,7 +153,8 @@ export class SandboxManager {
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
   readonly driver: SandboxDriver;
-  private opts: Required<Omit<ManagerOptions, 'maxPerIp' | 'unusedGraceMs'>> & { maxPerIp: number; unusedGraceMs: number };
+  private opts: Required<Omit<ManagerOptions, 'maxPerIp' | 'unusedGraceMs' | 'onHeld' | 'onReleased'>> &
+    Pick<ManagerOptions, 'onHeld' | 'onReleased'> & { maxPerIp: number; unusedGraceMs: number };
   /** Extra ready sandboxes wanted now (workshops about to start), on top of the pool size. */
   private warmExtra = 0;
 
@@ -253,9 +260,11 @@ export class SandboxManager {
   }
 
   /** The learner's sandbox, started (or taken from the pool) when there is none. */
-  async claim(learner: string, owner?: Owner): Promise<SandboxInfo> {
+  async claim(learner: string, owner?: Owner, notice?: string): Promise<SandboxInfo> {
     if (owner) this.noteOwner(learner, owner);
-    return this.describe(await this.session(learner));
+    const s = await this.session(learner);
+    if (notice !== undefined && !s.used) s.greeting = notice;
+    return this.describe(s);
   }
 
   /** The running handle of a learner's sandbox (for labs and tests). */
@@ -297,6 +306,7 @@ export class SandboxManager {
     const s = new Session(handle, learner, owner);
     s.counters = handle.counters();
     this.sessions.set(learner, s);
+    this.opts.onHeld?.(learner, handle.id);
     void handle.ended.then(() => {
       if (this.sessions.get(learner) !== s) return;
       // The kernel's OOM kill of the sandbox's servers or init: say which limit, not just "stopped".
@@ -349,6 +359,7 @@ export class SandboxManager {
     const s = this.sessions.get(learner);
     if (!s) return;
     this.sessions.delete(learner);
+    this.opts.onReleased?.(learner, s.handle.id);
     s.broadcast({ type: 'closed', reason, text });
     for (const c of s.clients) c.close();
     for (const w of s.watchers) w.close();
@@ -386,6 +397,10 @@ export class SandboxManager {
     this.setPaused(learner, false);
     client.send({ type: 'ready', sandbox: this.describe(s) });
     for (const chunk of s.scrollback) client.send(chunk);
+    if (s.greeting !== undefined) {
+      client.send({ type: 'notice', level: 'warning', text: s.greeting });
+      s.greeting = undefined;
+    }
     if (!s.pty) this.spawnShell(s);
     return () => {
       s.clients.delete(client);

@@ -11,7 +11,9 @@
  *   plugins/starts.ts    rate limits on sandbox starts; who holds a sandbox
  *   plugins/instructor.ts instructor session cookie → req.instructor; the learner's workshop → req.workshop
  *   plugins/pacing.ts    locked lessons and labs withheld from workshop members' pages
- *   routes/health.ts, sandbox.ts, terminal.ts, labs.ts, workshops.ts (results, workshops, live view), static.ts
+ *   plugins/pinning.ts   several servers: the cookie that keeps a learner on the server holding their sandbox
+ *   routes/health.ts, sandbox.ts, terminal.ts, labs.ts, workshops.ts (results, workshops, live view),
+ *   lti.ts (LTI 1.3 launches, deep linking, JWKS), static.ts
  * A new area (workshops, instructor pages, exports, LTI) is a new route
  * module registered below; params, queries and bodies are validated by the
  * zod schemas each route declares (fastify-type-provider-zod).
@@ -20,18 +22,22 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { LabService } from '../labs/service.ts';
+import type { LtiService } from '../lti/service.ts';
 import type { SandboxManager } from '../sandbox/manager.ts';
 import type { Instructors } from '../workshops/instructors.ts';
 import type { WorkshopService } from '../workshops/service.ts';
+import type { Placement } from './placement.ts';
 import errorPlugin, { BODY_LIMIT, clientErrorResponse } from './plugins/errors.ts';
 import guards from './plugins/guards.ts';
 import headers from './plugins/headers.ts';
 import identity from './plugins/identity.ts';
 import instructor from './plugins/instructor.ts';
 import pacing from './plugins/pacing.ts';
+import pinning from './plugins/pinning.ts';
 import starts from './plugins/starts.ts';
 import healthRoutes from './routes/health.ts';
 import labRoutes from './routes/labs.ts';
+import ltiRoutes from './routes/lti.ts';
 import sandboxRoutes from './routes/sandbox.ts';
 import staticRoutes from './routes/static.ts';
 import terminalRoutes, { MAX_FRAME_BYTES } from './routes/terminal.ts';
@@ -66,6 +72,10 @@ export interface AppDeps {
   /** Results and workshops (the results store); without them /api/events and the workshop routes are absent. */
   workshops?: WorkshopService | null;
   instructors?: Instructors | null;
+  /** LTI 1.3 (DRILLBOOK_LTI_PLATFORMS); without it the /lti routes are absent. */
+  lti?: LtiService | null;
+  /** Several servers sharing one store: where sandboxes are, and the proxy's pinning cookie (placement.ts). */
+  placement?: Placement | null;
 }
 
 /** The parts route modules receive. */
@@ -75,6 +85,7 @@ export interface RouteDeps {
   workshops: WorkshopService | null;
   disabledReason: string;
   log: ((line: string) => void) | undefined;
+  placement: Placement | null;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -100,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     workshops: deps.workshops ?? null,
     disabledReason: deps.disabledReason ?? 'sandbox mode is off (DRILLBOOK_SANDBOX=off).',
     log: deps.log,
+    placement: deps.placement ?? null,
   };
 
   await app.register(errorPlugin, { log: deps.log });
@@ -110,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(identity, { secret: c.secret });
   await app.register(starts, { perLearnerPerMinute: c.startRatePerLearner ?? 6, perIpPerMinute: c.startRatePerIp ?? 60 });
   await app.register(instructor, { workshops: deps.workshops ?? null });
+  if (deps.placement && deps.manager) await app.register(pinning, { placement: deps.placement, manager: deps.manager });
   if (deps.workshops) await app.register(pacing, { siteDir: c.siteDir, workshops: deps.workshops });
 
   await app.register(healthRoutes, routeDeps);
@@ -118,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(labRoutes, routeDeps);
   if (deps.workshops && deps.instructors)
     await app.register(workshopRoutes, { ...routeDeps, workshops: deps.workshops, instructors: deps.instructors });
+  if (deps.lti) await app.register(ltiRoutes, { lti: deps.lti, log: deps.log });
   await app.register(staticRoutes, { siteDir: c.siteDir });
   return app;
 }

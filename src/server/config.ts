@@ -5,6 +5,7 @@
  * kept in the state dir is resolved by serve.ts (secret.ts).
  */
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { readSettings, SettingsError } from '../config/settings.ts';
 
@@ -42,6 +43,12 @@ export interface ServerConfig {
   /** DRILLBOOK_INSTRUCTOR_PASSWORD (hashed into the state dir at start, never kept in clear). */
   instructorPassword: string | undefined;
   prewarmMs: number;
+  /** DRILLBOOK_LTI_PLATFORMS: the LTI platform registrations file; undefined: LTI off. */
+  ltiPlatforms: string | undefined;
+  /** DRILLBOOK_LTI_SCORE: which answer to a quiz question counts in LMS scores. */
+  ltiScore: 'first' | 'best' | 'last';
+  /** This server's name among several sharing one store (the `drillbook_server` cookie). */
+  serverId: string;
 }
 
 export { SettingsError as ConfigError };
@@ -105,5 +112,12 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     databaseUrl: s.DRILLBOOK_DATABASE_URL,
     instructorPassword: s.DRILLBOOK_INSTRUCTOR_PASSWORD,
     prewarmMs: s.DRILLBOOK_PREWARM,
+    ltiPlatforms: s.DRILLBOOK_LTI_PLATFORMS === undefined ? undefined : resolve(s.DRILLBOOK_LTI_PLATFORMS),
+    ltiScore: s.DRILLBOOK_LTI_SCORE,
+    serverId:
+      s.DRILLBOOK_SERVER_ID ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 50)}-${s.PORT}`,
   };
 }

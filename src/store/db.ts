@@ -122,6 +122,87 @@ export interface Tables {
   login_tokens: { token_hash: string; instructor: string; expires_at: string; used_at: string | null; workshop: string | null };
   /** Personal resume links of learners (sha-256 of the token). */
   resume_links: { token_hash: string; learner: string; created_at: string };
+  /** LTI 1.3 (migration 004): OIDC logins, state and nonce single use. */
+  lti_logins: { state: string; nonce: string; issuer: string; client_id: string; created_at: string; used_at: string | null };
+  /** Nonces of id_tokens accepted once (a token sent again is refused). */
+  lti_nonces: { issuer: string; nonce: string; used_at: string };
+  /** The LMS identity of a learner: platform user (issuer, subject) → Drillbook learner. */
+  lti_users: {
+    issuer: string;
+    subject: string;
+    learner: string;
+    name: string | null;
+    email: string | null;
+    /** lis person_sourcedid (the school's SIS id), when sent. */
+    sourcedid: string | null;
+    /** The custom claim as JSON. */
+    custom: string;
+    updated_at: string;
+  };
+  /** An LMS course (context) → its workshop. */
+  lti_contexts: { issuer: string; deployment_id: string; context_id: string; workshop: string; title: string; created_at: string };
+  /** A resource link placed in an LMS course: what it opens (target) and the line item its scores go to. */
+  lti_placements: {
+    issuer: string;
+    client_id: string;
+    deployment_id: string;
+    resource_link_id: string;
+    workshop: string;
+    /** "lesson:<route>", "quiz:<block id>" or "lab:<block id>". */
+    target: string;
+    lineitem: string | null;
+    updated_at: string;
+  };
+  /** One-time links from a launch to the site as that learner (sha-256 of the token). */
+  lti_handoffs: {
+    token_hash: string;
+    learner: string;
+    instructor: string | null;
+    route: string;
+    /** sha-256 of the browser binding cookie set with the launch page; null when the link opens in another window. */
+    browser_hash: string | null;
+    expires_at: string;
+    used_at: string | null;
+  };
+  /** Deep-linking sessions: what the instructor picks is returned to this platform (sha-256 of the token). */
+  lti_deep_links: {
+    token_hash: string;
+    issuer: string;
+    client_id: string;
+    deployment_id: string;
+    return_url: string;
+    data: string | null;
+    workshop: string;
+    expires_at: string;
+    used_at: string | null;
+  };
+  /** The durable queue of scores for platforms (AGS): sent in id order per (line item, user). */
+  lti_scores: {
+    id: Generated<number>;
+    issuer: string;
+    client_id: string;
+    lineitem: string;
+    user_id: string;
+    learner: string;
+    score_given: number;
+    score_maximum: number;
+    activity_progress: string;
+    grading_progress: string;
+    timestamp: string;
+    /** queued | sent | rejected (the platform refused it for good: kept with its reason). */
+    state: string;
+    /** Tries that failed so far (the one that succeeded is not counted). */
+    attempts: number;
+    next_at: string;
+    last_error: string | null;
+    sent_at: string | null;
+  };
+  /**
+   * The server holding each learner's sandbox now (several servers sharing one store): written when
+   * a sandbox is handed out, removed when it ends; a row left by a server that died says the
+   * learner's sandbox was lost with it.
+   */
+  sandbox_hosts: { learner: string; server: string; sandbox: string; at: string };
   /** One-off facts about the store itself (e.g. that an old results.sqlite was imported). */
   store_meta: { key: string; value: string };
 }

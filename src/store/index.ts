@@ -11,10 +11,12 @@ import { Migrator } from 'kysely/migration';
 import { now, openPostgres, openSqlite, type Db, type Engine } from './db.ts';
 import { migrations } from './migrations.ts';
 import { ResultsStore } from './results.ts';
+import { LtiStore } from './lti.ts';
 import { WorkshopStore } from './workshops.ts';
 
 export { ResultsNotSavedError } from './db.ts';
 export type { Engine } from './db.ts';
+export type { LmsIdentity } from './lti.ts';
 
 export interface Store {
   engine: Engine;
@@ -23,6 +25,8 @@ export interface Store {
   db: Db;
   results: ResultsStore;
   workshops: WorkshopStore;
+  /** LTI 1.3: identities, LMS courses, placements, the score queue; `lti.lmsIdentities(workshopId)` for gradebooks. */
+  lti: LtiStore;
   close(): Promise<void>;
 }
 
@@ -38,7 +42,9 @@ export interface StoreOptions {
 }
 
 export async function migrate(db: Db, engine: Engine): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrations(engine) }).migrateToLatest();
+  // Unordered: migrations written on parallel branches (003 exports, 004 LTI) touch separate tables, and a
+  // store that ran 004 before 003 was merged must still take 003 rather than refuse to start.
+  const { error, results } = await new Migrator({ db, provider: migrations(engine), allowUnorderedMigrations: true }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'a migration';
     throw new Error(`the results store could not be migrated (${failed}): ${error instanceof Error ? error.message : String(error)}`);
@@ -114,5 +120,6 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   const results = new ResultsStore(db);
   const workshops = new WorkshopStore(db);
-  return { engine, where, db, results, workshops, close: () => db.destroy() };
+  const lti = new LtiStore(db);
+  return { engine, where, db, results, workshops, lti, close: () => db.destroy() };
 }

@@ -175,11 +175,136 @@ function m002(engine: Engine): Migration {
   };
 }
 
+/**
+ * 004: LTI 1.3 (src/lti). Logins (OIDC state and nonce, single use), nonces
+ * seen in launches, the LMS identity of each learner, LMS courses mapped to
+ * workshops, placements (resource links and their line items), one-time
+ * hand-offs and deep-linking sessions (sha-256 of the token), and the
+ * durable queue of scores for the platforms.
+ */
+function m004(engine: Engine): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('lti_logins')
+        .addColumn('state', 'text', (c) => c.primaryKey())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('lti_nonces')
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lti_nonces_pk', ['issuer', 'nonce'])
+        .execute();
+      await db.schema
+        .createTable('lti_users')
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('learner', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('email', 'text')
+        .addColumn('sourcedid', 'text')
+        .addColumn('custom', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lti_users_pk', ['issuer', 'subject'])
+        .execute();
+      await db.schema.createIndex('lti_users_by_learner').on('lti_users').column('learner').execute();
+      await db.schema
+        .createTable('lti_contexts')
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('deployment_id', 'text', (c) => c.notNull())
+        .addColumn('context_id', 'text', (c) => c.notNull())
+        .addColumn('workshop', 'text', (c) => c.notNull().references('workshops.id'))
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lti_contexts_pk', ['issuer', 'deployment_id', 'context_id'])
+        .execute();
+      await db.schema
+        .createTable('lti_placements')
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('deployment_id', 'text', (c) => c.notNull())
+        .addColumn('resource_link_id', 'text', (c) => c.notNull())
+        .addColumn('workshop', 'text', (c) => c.notNull().references('workshops.id'))
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('lineitem', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lti_placements_pk', ['issuer', 'deployment_id', 'resource_link_id'])
+        .execute();
+      await db.schema.createIndex('lti_placements_by_workshop').on('lti_placements').column('workshop').execute();
+      await db.schema
+        .createTable('lti_handoffs')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('learner', 'text', (c) => c.notNull())
+        .addColumn('instructor', 'text')
+        .addColumn('route', 'text', (c) => c.notNull())
+        .addColumn('browser_hash', 'text')
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('lti_deep_links')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('deployment_id', 'text', (c) => c.notNull())
+        .addColumn('return_url', 'text', (c) => c.notNull())
+        .addColumn('data', 'text')
+        .addColumn('workshop', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('lti_scores')
+        .addColumn('id', idColumn(engine), (c) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('lineitem', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('learner', 'text', (c) => c.notNull())
+        .addColumn('score_given', 'integer', (c) => c.notNull())
+        .addColumn('score_maximum', 'integer', (c) => c.notNull())
+        .addColumn('activity_progress', 'text', (c) => c.notNull())
+        .addColumn('grading_progress', 'text', (c) => c.notNull())
+        .addColumn('timestamp', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_at', 'text', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('sent_at', 'text')
+        .execute();
+      await db.schema.createIndex('lti_scores_queue').on('lti_scores').columns(['state', 'lineitem', 'user_id', 'id']).execute();
+    },
+  };
+}
+
+/** 005: which server holds each learner's sandbox (several servers sharing one store). */
+function m005(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('sandbox_hosts')
+        .addColumn('learner', 'text', (c) => c.primaryKey())
+        .addColumn('server', 'text', (c) => c.notNull())
+        .addColumn('sandbox', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrations(engine: Engine): MigrationProvider {
   return {
     getMigrations: async () => ({
       '001_lab_results': m001(engine),
       '002_events_workshops': m002(engine),
+      '004_lti': m004(engine),
+      '005_sandbox_hosts': m005(),
     }),
   };
 }

@@ -107,6 +107,13 @@ const toMember = (r: { workshop: string; learner: string; name: string; joined_a
   watchAllowed: Number(r.watch_allowed) === 1,
 });
 
+/**
+ * Instructor accounts of LMS courses (LTI) are named `lti-…`; their workshops are LMS courses:
+ * learners come and go over weeks, so their seats are not held against the host's capacity.
+ */
+export const LMS_COURSE_PREFIX = 'lti-';
+export const isLmsCourse = (w: Pick<Workshop, 'createdBy'>) => w.createdBy.startsWith(LMS_COURSE_PREFIX);
+
 /** A workshop is over once ended by hand, or past its end time. */
 export function isOver(w: Workshop, at = Date.now()): boolean {
   return w.endedAt !== null || (w.endsAt !== null && Date.parse(w.endsAt) <= at);

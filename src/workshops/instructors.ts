@@ -9,6 +9,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LMS_COURSE_PREFIX } from '../store/workshops.ts';
 
 export const DEFAULT_INSTRUCTOR = 'instructor';
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
@@ -42,6 +43,10 @@ export function parseInstructors(value: string): Map<string, string> {
     if (i < 0 || !INSTRUCTOR_NAME.test(name) || pw.length === 0)
       throw new Error(
         'DRILLBOOK_INSTRUCTOR_PASSWORD: write one password, or name:password entries separated by commas (names: lower-case letters, digits, . _ -)',
+      );
+    if (name.startsWith(LMS_COURSE_PREFIX))
+      throw new Error(
+        `DRILLBOOK_INSTRUCTOR_PASSWORD: "${name}": names starting with ${LMS_COURSE_PREFIX} are kept for the instructors of LMS courses (LTI); choose another`,
       );
     out.set(name, pw);
   }

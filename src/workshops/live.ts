@@ -37,6 +37,7 @@ export class LiveModel {
       limit: null,
       watchAllowed: m.watchAllowed,
       watched: false,
+      server: null,
     };
     this.rows.set(m.learner, row);
     return row;

@@ -22,9 +22,10 @@ import type {
 } from '../protocol/workshops.ts';
 import { buildGradebook, type Gradebook, type IdentityMap, type ScorePolicy } from '../exports/gradebook.ts';
 import type { SandboxManager } from '../sandbox/manager.ts';
+import type { Bus } from '../store/cluster.ts';
 import type { Store } from '../store/index.ts';
 import type { StoredAttempt, StoredEvent } from '../store/results.ts';
-import { isOver, normaliseCode, showCode, type Lock, type Member, type Workshop } from '../store/workshops.ts';
+import { isLmsCourse, isOver, normaliseCode, showCode, type Lock, type Member, type Workshop } from '../store/workshops.ts';
 import { LiveModel } from './live.ts';
 import { judge, resolveLessons, workshopColumns, type Outline } from './outline.ts';
 
@@ -66,6 +67,39 @@ export interface WorkshopServiceOptions {
   log?: (line: string) => void;
   /** How often ends, sandbox limits and activity are looked at. */
   tickMs?: number;
+  /** Several servers sharing the store (PostgreSQL): notes to and from the others (cluster.ts). */
+  bus?: Bus<ClusterNote> | undefined;
+  /** This server's DRILLBOOK_SERVER_ID (several servers: live rows say where each sandbox is). */
+  serverId?: string | undefined;
+}
+
+/**
+ * What one server tells the others (a reference: the receiver reads the store). A live class view
+ * or a learner's stream may be held by any server; these keep them whole.
+ */
+export type ClusterNote =
+  /** Results of this workshop were committed (events, a lab start, an attempt, a give-up). */
+  | { type: 'results'; workshop: string }
+  /** A learner joined, or changed whether they may be watched. */
+  | { type: 'member'; workshop: string; learner: string; watchAllowed?: boolean }
+  /** A workshop was created, its locks changed, or it ended. */
+  | { type: 'workshop'; workshop: string; what: 'created' | 'locks' | 'ended' }
+  /** An instructor's message or "everyone to this page" (to one learner or all). */
+  | { type: 'message'; workshop: string; learner: string | null; message: Extract<LearnerMessage, { type: 'message' }> }
+  /** Sandbox facts of learners whose sandboxes this server holds (held: false once it no longer does). */
+  | { type: 'activity'; rows: ActivityRow[] }
+  /** Sent every tick: which servers are up (pre-warming is shared among them). */
+  | { type: 'alive' };
+
+interface ActivityRow {
+  learner: string;
+  held: boolean;
+  /** Last keystroke (ms since the epoch), or null. */
+  typed: number | null;
+  /** A limit notice in force, or null. */
+  limit: string | null;
+  /** An instructor watches their terminal (on the server holding it). */
+  watched: boolean;
 }
 
 type Sub<T> = (msg: T) => void;
@@ -81,7 +115,8 @@ export function seatsHeld(all: Workshop[], w: Pick<Workshop, 'startsAt' | 'endsA
   const end = w.endsAt ? Date.parse(w.endsAt) : Infinity;
   let n = 0;
   for (const o of all) {
-    if (o.id === except || isOver(o)) continue;
+    // An LMS course's workshop (LTI) holds no seats: its learners work over weeks, not all at once.
+    if (o.id === except || isOver(o) || isLmsCourse(o)) continue;
     const os = o.startsAt ? Date.parse(o.startsAt) : Date.parse(o.createdAt);
     const oe = o.endsAt ? Date.parse(o.endsAt) : Infinity;
     if (os < end && start < oe) n += o.seats;
@@ -105,9 +140,204 @@ export class WorkshopService implements LabListener {
   /** Learner → how many instructors watch their terminal now. */
   private watching = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  /** Told after quiz answers or a lab attempt are committed (LTI grade passback listens). */
+  private resultListeners: ((learner: string, blocks: string[]) => void)[] = [];
+  /** Sandbox facts of learners on other servers (their keystrokes and limits), from their notes. */
+  private remote = new Map<string, ActivityRow & { server: string }>();
+  /** What this server last told the others about its learners' sandboxes. */
+  private told = new Map<string, string>();
+  /** Workshops whose live model is being re-read from the store after a note, and local changes meanwhile. */
+  private rebuilding = new Map<string, { again: boolean; timer?: NodeJS.Timeout }>();
 
   constructor(opts: WorkshopServiceOptions) {
-    this.o = { tickMs: 5_000, log: () => {}, ...opts };
+    this.o = { tickMs: 5_000, log: () => {}, bus: undefined, serverId: undefined, ...opts } as typeof this.o;
+    this.o.bus?.onNote(
+      (n, from) => void this.onNote(n, from).catch((e: unknown) => this.o.log(`workshops: a note from another server: ${String(e)}`)),
+    );
+    this.o.bus?.onResync(() => void this.resync().catch((e: unknown) => this.o.log(`workshops: re-reading the store: ${String(e)}`)));
+  }
+
+  private tell(note: ClusterNote): void {
+    this.o.bus?.publish(note);
+  }
+
+  // --- several servers ------------------------------------------------------------------------
+
+  /** When each other server was last heard from. */
+  private heard = new Map<string, number>();
+
+  /** Servers up now, this one included: those heard from within three ticks. */
+  private serversAlive(now: number): number {
+    let n = 1;
+    for (const at of this.heard.values()) if (now - at < 3 * this.o.tickMs) n++;
+    return n;
+  }
+
+  private async onNote(n: ClusterNote, from: string): Promise<void> {
+    this.heard.set(from, Date.now());
+    switch (n.type) {
+      case 'alive':
+        break;
+      case 'results':
+        this.rebuildSoon(n.workshop);
+        break;
+      case 'member': {
+        const w = await this.o.store.workshops.byId(n.workshop);
+        if (!w) return;
+        this.workshops.set(w.id, w);
+        if (!isOver(w)) this.current.set(n.learner, w.id);
+        if (n.watchAllowed === false) this.o.manager?.unwatchAll(n.learner);
+        this.rebuildSoon(w.id);
+        this.pushLive(w.id, {
+          type: 'workshop',
+          workshop: this.view(w, await this.count(w.id)),
+          locks: await this.o.store.workshops.locks(w.id),
+        });
+        break;
+      }
+      case 'workshop': {
+        const w = await this.o.store.workshops.byId(n.workshop);
+        if (!w) return;
+        this.workshops.set(w.id, w);
+        if (n.what === 'locks') {
+          this.locksCache.delete(w.id);
+          this.pushLive(w.id, {
+            type: 'workshop',
+            workshop: this.view(w, await this.count(w.id)),
+            locks: await this.o.store.workshops.locks(w.id),
+          });
+          await this.pushStateToMembers(w.id);
+        } else if (n.what === 'ended') await this.endedHere(w.id);
+        break;
+      }
+      case 'message':
+        if (n.learner !== null) this.pushLearner(n.learner, n.message);
+        else for (const [learner, id] of this.current) if (id === n.workshop) this.pushLearner(learner, n.message);
+        break;
+      case 'activity':
+        for (const r of n.rows) {
+          const had = this.remote.get(r.learner);
+          // "No longer held" from a server the learner already left says nothing about the new one.
+          if (!r.held && had && had.server !== from) continue;
+          if (r.held) this.remote.set(r.learner, { ...r, server: from });
+          else this.remote.delete(r.learner);
+        }
+        for (const [id, m] of this.models) {
+          if (!this.liveSubs.get(id)?.size) continue;
+          const model = await m;
+          for (const r of n.rows) {
+            const row = model.rows.get(r.learner);
+            if (row && this.refreshRow(row)) this.pushRow(id, row);
+          }
+        }
+        break;
+    }
+  }
+
+  /** After notes may have been missed: who is in which workshop, and every open model, from the store. */
+  private async resync(): Promise<void> {
+    for (const w of await this.o.store.workshops.list()) {
+      this.workshops.set(w.id, w);
+      this.locksCache.delete(w.id);
+      if (isOver(w)) continue;
+      for (const m of await this.o.store.workshops.members(w.id)) this.current.set(m.learner, w.id);
+    }
+    for (const id of this.models.keys()) this.rebuildSoon(id);
+  }
+
+  /**
+   * Re-reads an open live model from the store (another server committed to it) and pushes the
+   * rows that changed. Notes arriving together are read once; a local change during the read
+   * makes another read, so a row never goes back to an older state.
+   */
+  private rebuildSoon(id: string): void {
+    if (!this.models.has(id)) return;
+    const r = this.rebuilding.get(id);
+    if (r) {
+      r.again = true;
+      return;
+    }
+    const state: { again: boolean; timer?: NodeJS.Timeout } = { again: false };
+    this.rebuilding.set(id, state);
+    state.timer = setTimeout(() => {
+      void this.rebuild(id)
+        .catch((e: unknown) => this.o.log(`workshops: live view of ${id} not re-read: ${String(e)}`))
+        .finally(() => {
+          this.rebuilding.delete(id);
+          if (state.again) this.rebuildSoon(id);
+        });
+    }, 50);
+  }
+
+  private async rebuild(id: string): Promise<void> {
+    const held = this.models.get(id);
+    if (!held) return;
+    const model = await held;
+    const members = await this.o.store.workshops.members(id);
+    const fresh = await LiveModel.build(this.o.store.results, id, members);
+    for (const [learner, row] of fresh.rows) {
+      const old = model.rows.get(learner);
+      if (old) {
+        // Facts of the sandbox (limit, keystrokes, watching) are not in the store: keep them.
+        row.limit = old.limit;
+        row.watched = old.watched;
+        if (Date.parse(old.lastActivity) > Date.parse(row.lastActivity)) row.lastActivity = old.lastActivity;
+      }
+      this.refreshRow(row);
+      if (old && JSON.stringify(old) === JSON.stringify(row)) continue;
+      model.rows.set(learner, row);
+      this.pushRow(id, row);
+    }
+  }
+
+  private localChange(workshop: string): void {
+    const r = this.rebuilding.get(workshop);
+    if (r) r.again = true;
+  }
+
+  /** A sandbox here was handed out or ended: the other servers' live views learn where it is now. */
+  sandboxChanged(): void {
+    if (!this.o.bus || this.tellPending) return;
+    this.tellPending = true;
+    setImmediate(() => {
+      this.tellPending = false;
+      this.tellActivity();
+    });
+  }
+  private tellPending = false;
+
+  /** Tells the other servers what this one's sandboxes show (keystrokes, limits) when it changed. */
+  private tellActivity(): void {
+    if (!this.o.bus || !this.o.manager) return;
+    const rows: ActivityRow[] = [];
+    for (const learner of this.current.keys()) {
+      const held = this.o.manager.handle(learner) !== undefined;
+      if (!held && !this.told.has(learner)) continue;
+      const r: ActivityRow = {
+        learner,
+        held,
+        typed: held ? (this.o.manager.lastInput(learner) ?? null) : null,
+        limit: held ? (this.o.manager.limitNow(learner) ?? null) : null,
+        watched: held && (this.watching.get(learner) ?? 0) > 0,
+      };
+      const key = JSON.stringify(r);
+      if (this.told.get(learner) === key) continue;
+      if (held) this.told.set(learner, key);
+      else this.told.delete(learner);
+      rows.push(r);
+    }
+    // Well below NOTIFY's payload limit per note.
+    for (let i = 0; i < rows.length; i += 40) this.tell({ type: 'activity', rows: rows.slice(i, i + 40) });
+  }
+
+  /** Calls `fn(learner, blocks)` after quiz answers or a lab attempt of those blocks are committed. */
+  onResults(fn: (learner: string, blocks: string[]) => void): void {
+    this.resultListeners.push(fn);
+  }
+
+  private resultsChanged(learner: string, blocks: string[]): void {
+    if (blocks.length === 0) return;
+    for (const fn of this.resultListeners) fn(learner, blocks);
   }
 
   get outline(): Outline {
@@ -126,7 +356,9 @@ export class WorkshopService implements LabListener {
     await this.tick();
   }
 
+  private stopped = false;
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
   }
 
@@ -181,8 +413,9 @@ export class WorkshopService implements LabListener {
       createdBy: by,
     });
     this.workshops.set(w.id, w);
+    this.tell({ type: 'workshop', workshop: w.id, what: 'created' });
     this.o.log(`workshop "${w.title}" (${showCode(w.code)}) created by ${by}: ${w.seats} seats`);
-    void this.tick();
+    this.tickSoon();
     return { workshop: this.view(w, 0), capacity: { canHold, note: capacityNote(w.seats, canHold) } };
   }
 
@@ -234,15 +467,20 @@ export class WorkshopService implements LabListener {
     return this.gradebookOf(await this.owned(by, id), policy, identities);
   }
 
-  /** A workshop's gradebook from the store: its members and every result made in it (exports/gradebook.ts). */
-  async gradebookOf(w: Workshop, policy: ScorePolicy, identities?: IdentityMap): Promise<Gradebook> {
+  /**
+   * A workshop's gradebook from the store: its members, every result made in it
+   * (exports/gradebook.ts) and, unless given, the LMS identities LTI launches
+   * recorded for its members.
+   */
+  async gradebookOf(w: Workshop, policy: ScorePolicy, given?: IdentityMap): Promise<Gradebook> {
     const { columns } = workshopColumns(this.o.outline, w.lessons);
     const results = this.o.store.results;
-    const [members, events, attempts, marks] = await Promise.all([
+    const [members, events, attempts, marks, identities] = await Promise.all([
       this.o.store.workshops.members(w.id),
       results.workshopEvents(w.id),
       results.workshopAttempts(w.id),
       results.workshopLabMarks(w.id),
+      given ?? this.o.store.lti.lmsIdentities(w.id),
     ]);
     return buildGradebook({
       workshop: { id: w.id, title: w.title, code: showCode(w.code) },
@@ -253,7 +491,7 @@ export class WorkshopService implements LabListener {
       starts: marks.starts,
       giveUps: marks.giveUps,
       policy,
-      ...(identities ? { identities } : {}),
+      identities,
       generatedAt: new Date().toISOString(),
     });
   }
@@ -286,12 +524,15 @@ export class WorkshopService implements LabListener {
 
   /** Sandbox facts of a row: a limit hit now, keystrokes as activity, being watched. */
   private refreshRow(row: LiveRow): boolean {
-    const before = `${row.limit}|${row.lastActivity}|${row.watched}`;
-    row.limit = this.o.manager?.limitNow(row.learner) ?? null;
-    const typed = this.o.manager?.lastInput(row.learner);
-    if (typed !== undefined && typed > Date.parse(row.lastActivity)) row.lastActivity = new Date(typed).toISOString();
-    row.watched = (this.watching.get(row.learner) ?? 0) > 0;
-    return before !== `${row.limit}|${row.lastActivity}|${row.watched}`;
+    const before = `${row.limit}|${row.lastActivity}|${row.watched}|${row.server}`;
+    const far = this.remote.get(row.learner);
+    const here = this.o.manager?.handle(row.learner) !== undefined;
+    row.limit = (here ? this.o.manager?.limitNow(row.learner) : undefined) ?? (here ? undefined : far?.limit) ?? null;
+    const typed = Math.max(this.o.manager?.lastInput(row.learner) ?? 0, far?.typed ?? 0);
+    if (typed > Date.parse(row.lastActivity)) row.lastActivity = new Date(typed).toISOString();
+    row.watched = (this.watching.get(row.learner) ?? 0) > 0 || (!here && far?.watched === true);
+    row.server = this.o.serverId === undefined ? null : here ? this.o.serverId : (far?.server ?? null);
+    return before !== `${row.limit}|${row.lastActivity}|${row.watched}|${row.server}`;
   }
 
   // --- learners -------------------------------------------------------------------------------
@@ -305,6 +546,7 @@ export class WorkshopService implements LabListener {
     const r = await this.o.store.workshops.join(w, learner, name);
     if (!r.ok) throw r.reason === 'full' ? new WorkshopError('WorkshopFull', w.seats) : new WorkshopError('NameTaken', name);
     this.current.set(learner, w.id);
+    this.tell({ type: 'member', workshop: w.id, learner });
     const m = this.models.get(w.id);
     if (m) this.pushRow(w.id, (await m).addMember(r.member));
     this.pushLive(w.id, {
@@ -365,6 +607,7 @@ export class WorkshopService implements LabListener {
     const id = this.workshopOf(learner);
     if (!id) throw new WorkshopError('NotInWorkshop');
     await this.o.store.workshops.setWatchAllowed(id, learner, allowed);
+    this.tell({ type: 'member', workshop: id, learner, watchAllowed: allowed });
     if (!allowed) this.o.manager?.unwatchAll(learner);
     const m = this.models.get(id);
     if (m) {
@@ -392,6 +635,7 @@ export class WorkshopService implements LabListener {
     if (n === 0) this.watching.delete(learner);
     else this.watching.set(learner, n);
     this.pushLearner(learner, { type: 'watch', watching: n > 0 });
+    this.tellActivity();
     const row = (await this.model(id)).rows.get(learner);
     if (row) {
       this.refreshRow(row);
@@ -412,6 +656,7 @@ export class WorkshopService implements LabListener {
       );
     await this.o.store.workshops.setLock(id, lock, locked);
     this.locksCache.delete(id);
+    this.tell({ type: 'workshop', workshop: id, what: 'locks' });
     const locks = await this.o.store.workshops.locks(id);
     this.pushLive(id, { type: 'workshop', workshop: this.view(w, await this.count(id)), locks });
     await this.pushStateToMembers(id);
@@ -441,7 +686,8 @@ export class WorkshopService implements LabListener {
       route: m.kind === 'goto' ? (m.route ?? null) : null,
       by,
     });
-    const msg: LearnerMessage = { type: 'message', id: saved.id, kind: saved.kind, text: saved.text, route: saved.route, at: saved.at };
+    const msg = { type: 'message', id: saved.id, kind: saved.kind, text: saved.text, route: saved.route, at: saved.at } as const;
+    this.tell({ type: 'message', workshop: id, learner: m.learner ?? null, message: msg });
     if (m.learner !== undefined) this.pushLearner(m.learner, msg);
     else for (const member of await this.o.store.workshops.members(id)) this.pushLearner(member.learner, msg);
   }
@@ -453,7 +699,14 @@ export class WorkshopService implements LabListener {
   }
 
   private async endNow(id: string): Promise<WorkshopView> {
-    const w = (await this.o.store.workshops.end(id))!;
+    await this.o.store.workshops.end(id);
+    this.tell({ type: 'workshop', workshop: id, what: 'ended' });
+    return this.endedHere(id);
+  }
+
+  /** A workshop ended (here or on another server): its members' sandboxes here are released. */
+  private async endedHere(id: string): Promise<WorkshopView> {
+    const w = (await this.o.store.workshops.byId(id))!;
     this.workshops.set(id, w);
     const members = await this.o.store.workshops.members(id);
     for (const m of members) if (this.current.get(m.learner) === id) this.current.delete(m.learner);
@@ -462,7 +715,7 @@ export class WorkshopService implements LabListener {
     this.pushLive(id, { type: 'workshop', workshop: view, locks: [] });
     for (const m of members) this.pushLearner(m.learner, { type: 'state', state: await this.mine(m.learner) });
     this.o.log(`workshop "${w.title}" ended: ${members.length} learners' sandboxes released, results kept`);
-    void this.tick();
+    this.tickSoon();
     return view;
   }
 
@@ -488,15 +741,35 @@ export class WorkshopService implements LabListener {
         );
       return { ...e, correct: verdict };
     });
-    const workshop = this.workshopOf(learner);
+    const workshop = this.workshopOf(learner) ?? (this.o.bus ? await this.joinedElsewhere(learner) : null);
     const { acked, fresh } = await this.o.store.results.recordEvents(learner, judged, workshop);
-    if (workshop && fresh.length > 0) this.showEvents(workshop, learner, fresh);
+    if (workshop && fresh.length > 0) {
+      this.tell({ type: 'results', workshop });
+      this.showEvents(workshop, learner, fresh);
+    }
+    this.resultsChanged(learner, [...new Set(fresh.filter((e) => e.kind === 'quiz-answer').map((e) => e.block))]);
     return acked;
+  }
+
+  /**
+   * Several servers: a learner who joined on another server a moment ago (its note not here yet)
+   * is found in the store, so their first results are recorded with their workshop.
+   */
+  private async joinedElsewhere(learner: string): Promise<string | null> {
+    for (const m of await this.o.store.workshops.memberships(learner)) {
+      const w = this.workshops.get(m.workshop) ?? (await this.o.store.workshops.byId(m.workshop));
+      if (!w || isOver(w)) continue;
+      this.workshops.set(w.id, w);
+      this.current.set(learner, w.id);
+      return w.id;
+    }
+    return null;
   }
 
   private showEvents(workshop: string, learner: string, fresh: StoredEvent[]): void {
     const m = this.models.get(workshop);
     if (!m) return;
+    this.localChange(workshop);
     void m.then((model) => {
       let row: LiveRow | undefined;
       for (const e of fresh) row = model.applyEvent(e) ?? row;
@@ -511,17 +784,26 @@ export class WorkshopService implements LabListener {
   }
 
   started(learner: string, lab: string, workshop: string | null): void {
+    if (workshop) this.results(workshop);
     if (workshop)
       void this.models.get(workshop)?.then((m) => this.maybePush(workshop, m.applyStart(learner, lab, new Date().toISOString())));
   }
 
   attempted(a: StoredAttempt): void {
+    if (a.workshop) this.results(a.workshop);
+    if (!a.infrastructureError) this.resultsChanged(a.learner, [a.lab]);
     if (a.workshop) void this.models.get(a.workshop)?.then((m) => this.maybePush(a.workshop!, m.applyAttempt(a)));
   }
 
   gaveUp(learner: string, lab: string, workshop: string | null): void {
+    if (workshop) this.results(workshop);
     if (workshop)
       void this.models.get(workshop)?.then((m) => this.maybePush(workshop, m.applyGiveUp(learner, lab, new Date().toISOString())));
+  }
+
+  private results(workshop: string): void {
+    this.tell({ type: 'results', workshop });
+    this.localChange(workshop);
   }
 
   private maybePush(id: string, row: LiveRow | undefined): void {
@@ -531,6 +813,12 @@ export class WorkshopService implements LabListener {
   }
 
   // --- the ticker -----------------------------------------------------------------------------
+
+  /** A tick now (after a change), its failure logged like the timer's. */
+  private tickSoon(): void {
+    if (this.stopped) return;
+    this.tick().catch((e: unknown) => this.o.log(`workshops: ${String(e)}`));
+  }
 
   private ticking = false;
   private async tick(): Promise<void> {
@@ -552,8 +840,10 @@ export class WorkshopService implements LabListener {
         const start = w.startsAt ? Date.parse(w.startsAt) : undefined;
         if (start !== undefined && now >= start - this.o.prewarmMs && now < start + this.o.prewarmMs && this.o.manager) {
           let holding = 0;
-          for (const [learner, id] of this.current) if (id === w.id && this.o.manager.handle(learner)) holding++;
-          warm += Math.max(0, w.seats - holding);
+          for (const [learner, id] of this.current)
+            if (id === w.id && (this.o.manager.handle(learner) || this.remote.get(learner)?.held)) holding++;
+          // Several servers: each keeps its share ready (the class is spread over all of them).
+          warm += Math.ceil(Math.max(0, w.seats - holding) / this.serversAlive(now));
         }
         const m = this.models.get(w.id);
         if (m && this.liveSubs.get(w.id)?.size) {
@@ -561,6 +851,8 @@ export class WorkshopService implements LabListener {
           for (const row of model.rows.values()) if (this.refreshRow(row)) this.pushRow(w.id, row);
         }
       }
+      this.tellActivity();
+      this.tell({ type: 'alive' });
       // Within capacity: never more ready sandboxes than the host holds.
       this.o.manager?.setWarmExtra(Math.min(warm, this.o.hostCapacity));
     } finally {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientEvent } from '../../src/protocol/events.ts';
+import { openBus, SandboxHosts } from '../../src/store/cluster.ts';
 import { openStore, ResultsNotSavedError, type Store } from '../../src/store/index.ts';
 import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
 import { normaliseCode, showCode } from '../../src/store/workshops.ts';
@@ -175,6 +176,27 @@ describe.each(['sqlite', 'postgres'] as const)('results store on %s', (engine) =
     await close();
   });
 
+  it("sandbox_hosts: where each learner's sandbox is; a server removes only its own rows, and only for the sandbox that ended", async () => {
+    const store = await fresh(engine);
+    const a = new SandboxHosts(store.db, 'a');
+    const b = new SandboxHosts(store.db, 'b');
+    await a.held('l1', 'sb-1');
+    await a.held('l2', 'sb-2');
+    expect(await a.where('l1')).toMatchObject({ server: 'a', sandbox: 'sb-1' });
+    // l1 moved to b (a died): a's late clean-up of sb-1 leaves b's row alone.
+    await b.held('l1', 'sb-9');
+    await a.released('l1', 'sb-1');
+    expect(await b.where('l1')).toMatchObject({ server: 'b', sandbox: 'sb-9' });
+    // A reset: the old sandbox's release after the new one's record leaves the new one.
+    await a.held('l2', 'sb-3');
+    await a.released('l2', 'sb-2');
+    expect(await a.where('l2')).toMatchObject({ server: 'a', sandbox: 'sb-3' });
+    await a.releaseAll();
+    expect(await a.where('l2')).toBeUndefined();
+    expect(await a.where('l1')).toMatchObject({ server: 'b' });
+    await store.close();
+  });
+
   it('one-time sign-in tokens work once and not after they expire; resume tokens lead to their learner', async () => {
     const { workshops: w, close } = await fresh(engine);
     const t = await w.createLoginToken('ana', 'w1', 60_000);
@@ -215,6 +237,40 @@ function storeUrl(s: Store): string {
   u.pathname = `/${m[3]}`;
   return u.toString();
 }
+
+describe('notes between servers (PostgreSQL LISTEN/NOTIFY)', () => {
+  it('reach every other server, not the sender, and come back after the connection drops', async () => {
+    const url = await createDatabase(pgBase, `drillbook_test_${process.pid}_bus`);
+    const log: string[] = [];
+    const a = await openBus<{ n: number }>(url, 'a', (l) => log.push(l));
+    const b = await openBus<{ n: number }>(url, 'b', (l) => log.push(l));
+    const got = { a: [] as number[], b: [] as number[] };
+    a.onNote((note, from) => got.a.push(note.n * (from === 'b' ? 1 : -1)));
+    b.onNote((note) => got.b.push(note.n));
+    const resynced: string[] = [];
+    b.onResync(() => resynced.push('b'));
+    a.publish({ n: 1 });
+    b.publish({ n: 2 });
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await until(() => got.a.length === 1 && got.b.length === 1);
+    expect(got).toEqual({ a: [2], b: [1] });
+    // b's connection is cut (as a PostgreSQL restart would): it reconnects and asks for a re-read.
+    const pg = (await import('pg')).default;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'drillbook-notes-b'");
+    await admin.end();
+    await until(() => resynced.length > 0 && log.some((l) => l.includes('are back')));
+    expect(resynced).toEqual(['b']);
+    a.publish({ n: 3 });
+    await until(() => got.b.length === 2);
+    expect(got.b).toEqual([1, 3]);
+    await a.close();
+    await b.close();
+  }, 30_000);
+});
 
 describe('results store on SQLite: the file and a full disk', () => {
   it('creates results.sqlite readable by its owner only (0600), and makes an older world-readable one 0600', async () => {

@@ -25,6 +25,18 @@ export interface GuardOptions {
   allowedOrigins: string[];
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route takes cross-site form posts by design (LTI login and launch, posted by the LMS's
+     * page): the Origin check is skipped for it, the Host check is not. Such a route must prove
+     * the request's authenticity itself (a platform-signed token bound to a state cookie and a
+     * single-use nonce); see docs/security.md.
+     */
+    crossSite?: boolean;
+  }
+}
+
 const LOCAL_NAMES = ['localhost'];
 
 /** "example.org:4321" → "example.org"; "[::1]:80" → "[::1]". */
@@ -76,6 +88,7 @@ export default fp(
       if (!hostAllowed(req.host, hosts)) throw failure('HostRejected', hostname(req.host ?? '') || '(none)');
       const upgrade = isUpgrade(req);
       if (SAFE.has(req.method) && !upgrade) return;
+      if (req.routeOptions.config.crossSite && !upgrade) return;
       const origin = req.headers.origin;
       if (!origin) {
         if (upgrade) throw failure('OriginRequired');

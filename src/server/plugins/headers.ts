@@ -60,16 +60,26 @@ export function contentSecurityPolicy(scriptHashes: string[]): string {
   ].join('; ');
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's pages may be framed (LTI pages in the LMS); they set their own CSP with frame-ancestors. */
+    framable?: boolean;
+  }
+}
+
 export default fp(
   async function headers(app: FastifyInstance, opts: { siteDir: string }) {
     const csp = contentSecurityPolicy(inlineScriptHashes(opts.siteDir));
     app.addHook('onSend', async (req, reply, payload) => {
       void reply.header('x-content-type-options', 'nosniff');
       void reply.header('referrer-policy', 'same-origin');
-      void reply.header('x-frame-options', 'DENY');
-      void reply.header('cross-origin-opener-policy', 'same-origin');
+      // LTI pages (route config `framable`) may be framed by the LMS: their own CSP says by whom.
+      const framable = req.routeOptions.config.framable === true;
+      if (!framable) void reply.header('x-frame-options', 'DENY');
+      void reply.header('cross-origin-opener-policy', framable ? 'unsafe-none' : 'same-origin');
       const type = String(reply.getHeader('content-type') ?? '');
-      if (type.startsWith('text/html')) void reply.header('content-security-policy', csp);
+      if (type.startsWith('text/html') && !(framable && reply.hasHeader('content-security-policy')))
+        void reply.header('content-security-policy', csp);
       if (req.url.startsWith('/api/') || req.routeOptions.url?.startsWith('/api/')) void reply.header('cache-control', 'no-store');
       return payload;
     });

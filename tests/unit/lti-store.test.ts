@@ -1,0 +1,212 @@
+/**
+ * The LTI tables of the results store (migration 004) on both engines: the
+ * single use of states and nonces, identities for gradebooks
+ * (lmsIdentities), best lab attempts, and the score queue's order (only the
+ * oldest queued score of a (line item, user) is ever due). PostgreSQL as in
+ * store.test.ts: DRILLBOOK_TEST_DATABASE_URL, else a cluster of its own.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.ts';
+import type { NewScore } from '../../src/store/lti.ts';
+import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
+
+let cluster: PgCluster | undefined;
+let pgBase = '';
+beforeAll(async () => {
+  pgBase = process.env['DRILLBOOK_TEST_DATABASE_URL'] ?? '';
+  if (!pgBase) {
+    cluster = await startPgCluster();
+    pgBase = cluster.url;
+  }
+}, 120_000);
+afterAll(async () => {
+  await cluster?.stop();
+}, 60_000);
+
+let n = 0;
+async function fresh(engine: 'sqlite' | 'postgres'): Promise<Store> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'drillbook-lti-store-'));
+  if (engine === 'sqlite') return openStore({ stateDir });
+  return openStore({ stateDir, databaseUrl: await createDatabase(pgBase, `drillbook_lti_${process.pid}_${++n}`) });
+}
+
+const score = (lineitem: string, userId: string, given: number): NewScore => ({
+  issuer: 'https://lms.example',
+  clientId: 'c1',
+  lineitem,
+  userId,
+  learner: `learner-${userId}`,
+  scoreGiven: given,
+  scoreMaximum: 4,
+  activityProgress: 'InProgress',
+  gradingProgress: 'FullyGraded',
+});
+
+describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
+  it('a login state and a nonce are used once; a second use changes nothing', async () => {
+    const s = await fresh(engine);
+    try {
+      const { state, nonce } = await s.lti.createLogin('https://lms.example', 'c1');
+      expect(await s.lti.nonceSeen('https://lms.example', nonce)).toBe(false);
+      expect(await s.lti.consume(state, 'https://lms.example', nonce)).toBe(true);
+      expect(await s.lti.consume(state, 'https://lms.example', nonce)).toBe(false);
+      expect(await s.lti.nonceSeen('https://lms.example', nonce)).toBe(true);
+      // A fresh state with a nonce seen before: refused, and the fresh state stays unused.
+      const other = await s.lti.createLogin('https://lms.example', 'c1');
+      expect(await s.lti.consume(other.state, 'https://lms.example', nonce)).toBe(false);
+      expect((await s.lti.login(other.state))?.usedAt).toBeNull();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('lmsIdentities maps members of an LMS course to their platform identity', async () => {
+    const s = await fresh(engine);
+    try {
+      const w = await s.workshops.create({ title: 'BR101', seats: 10, lessons: [], startsAt: null, endsAt: null, createdBy: 'lti-x' });
+      await s.lti.addContext('https://lms.example', 'd1', 'course-1', w.id, 'BR101');
+      await s.workshops.join(w, 'L1', 'Ana');
+      await s.workshops.join(w, 'L2', 'Bo');
+      await s.workshops.join(w, 'L3', 'Cy (joined by code, no LMS identity)'.slice(0, 40));
+      await s.lti.putUser({
+        issuer: 'https://lms.example',
+        subject: 'u-ana',
+        learner: 'L1',
+        name: 'Ana Lima',
+        email: 'ana@x.edu',
+        sourcedid: 'SIS-1',
+        custom: { a: 1 },
+      });
+      await s.lti.putUser({
+        issuer: 'https://lms.example',
+        subject: 'u-bo',
+        learner: 'L2',
+        name: null,
+        email: null,
+        sourcedid: null,
+        custom: {},
+      });
+      // Bo's identity on another platform is not this course's.
+      await s.lti.putUser({
+        issuer: 'https://other.example',
+        subject: 'zz',
+        learner: 'L2',
+        name: 'Other',
+        email: null,
+        sourcedid: null,
+        custom: {},
+      });
+      const ids = await s.lti.lmsIdentities(w.id);
+      expect(Object.fromEntries(ids)).toEqual({
+        L1: { lmsUserId: 'u-ana', sisId: 'SIS-1', email: 'ana@x.edu', name: 'Ana Lima' },
+        L2: { lmsUserId: 'u-bo' },
+      });
+      // Placements of the course, and the courses a learner is in with their identity there.
+      await s.lti.putPlacement({
+        issuer: 'https://lms.example',
+        clientId: 'c1',
+        deploymentId: 'd1',
+        resourceLinkId: 'rl-1',
+        workshop: w.id,
+        target: 'quiz:q1',
+        lineitem: null,
+      });
+      await s.lti.putPlacement({
+        issuer: 'https://lms.example',
+        clientId: 'c1',
+        deploymentId: 'd1',
+        resourceLinkId: 'rl-1',
+        workshop: w.id,
+        target: 'quiz:q1',
+        lineitem: 'https://lms.example/li/1',
+      });
+      expect((await s.lti.placements(w.id)).map((p) => [p.resourceLinkId, p.target, p.lineitem])).toEqual([
+        ['rl-1', 'quiz:q1', 'https://lms.example/li/1'],
+      ]);
+      expect(await s.lti.learnerContexts('L2')).toEqual([{ workshop: w.id, issuer: 'https://lms.example', subject: 'u-bo' }]);
+      expect(await s.lti.learnerContexts('L3')).toEqual([]);
+      expect(await s.lti.contextWorkshop('https://lms.example', 'd1', 'course-1')).toBe(w.id);
+      // A new launch refreshes the name and email the LMS sends.
+      await s.lti.putUser({
+        issuer: 'https://lms.example',
+        subject: 'u-ana',
+        learner: 'L1',
+        name: 'Ana Lima-Souza',
+        email: 'ana@x.edu',
+        sourcedid: 'SIS-1',
+        custom: {},
+      });
+      expect((await s.lti.lmsIdentities(w.id)).get('L1')?.name).toBe('Ana Lima-Souza');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('hand-offs and deep linking sessions: used once, a bound hand-off only by its browser', async () => {
+    const s = await fresh(engine);
+    try {
+      const bound = await s.lti.createHandoff('L1', null, '/x/', 60_000, 'browser-secret');
+      expect(await s.lti.useHandoff(bound, undefined)).toBeUndefined();
+      expect(await s.lti.useHandoff(bound, 'another-browser')).toBeUndefined();
+      expect(await s.lti.useHandoff(bound, 'browser-secret')).toEqual({ learner: 'L1', instructor: null, route: '/x/' });
+      expect(await s.lti.useHandoff(bound, 'browser-secret')).toBeUndefined();
+      const open = await s.lti.createHandoff('L2', 'lti-abc', '/y/', 60_000, null);
+      expect(await s.lti.useHandoff(open, undefined)).toEqual({ learner: 'L2', instructor: 'lti-abc', route: '/y/' });
+      const expired = await s.lti.createHandoff('L3', null, '/z/', -1, null);
+      expect(await s.lti.useHandoff(expired, undefined)).toBeUndefined();
+      const dl = await s.lti.createDeepLink(
+        { issuer: 'i', clientId: 'c', deploymentId: 'd', returnUrl: 'https://lms/return', data: null, workshop: 'w' },
+        60_000,
+      );
+      expect(await s.lti.useDeepLink(dl)).toMatchObject({ returnUrl: 'https://lms/return', data: null });
+      expect(await s.lti.useDeepLink(dl)).toBeUndefined();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('labBest: the most checks passed in an attempt that ran', async () => {
+    const s = await fresh(engine);
+    try {
+      const ok = (id: string) => ({ id, status: 'passed' as const, message: '', ms: 1, ran: true });
+      const no = (id: string) => ({ id, status: 'not-yet' as const, message: '', ms: 1, ran: true });
+      const err = (id: string) => ({ id, status: 'error' as const, message: 'server', ms: 1, ran: true });
+      await s.results.recordAttempt('L1', 'lab-a', [ok('a'), no('b'), no('c')], true, null);
+      await s.results.recordAttempt('L1', 'lab-a', [ok('a'), ok('b'), err('c')], true, null);
+      await s.results.recordAttempt('L1', 'lab-a', [no('a'), no('b'), no('c')], true, null);
+      expect(Object.fromEntries(await s.lti.labBest('L1', ['lab-a', 'lab-b']))).toEqual({ 'lab-a': 1 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the queue: per (line item, user) only the oldest queued score is due, and only once its time has come', async () => {
+    const s = await fresh(engine);
+    try {
+      const a1 = await s.lti.enqueue(score('https://lms/li/1', 'u1', 1));
+      const a2 = await s.lti.enqueue(score('https://lms/li/1', 'u1', 2));
+      const b1 = await s.lti.enqueue(score('https://lms/li/1', 'u2', 3));
+      const c1 = await s.lti.enqueue(score('https://lms/li/2', 'u1', 4));
+      expect((await s.lti.due()).map((x) => x.id)).toEqual([a1.id, b1.id, c1.id]);
+      // a1 failed: retried later; a2 must not overtake it.
+      await s.lti.markRetry(a1.id, 1, new Date(Date.now() + 60_000).toISOString(), 'the platform answered 503');
+      expect((await s.lti.due()).map((x) => x.id)).toEqual([b1.id, c1.id]);
+      expect((await s.lti.due(Date.now() + 61_000)).map((x) => x.id)).toEqual([a1.id, b1.id, c1.id]);
+      await s.lti.markSent(a1.id);
+      await s.lti.markRejected(b1.id, 1, 'the platform answered 400');
+      expect((await s.lti.due(Date.now() + 61_000)).map((x) => x.id)).toEqual([a2.id, c1.id]);
+      expect((await s.lti.lastScore('https://lms/li/1', 'u1'))?.id).toBe(a2.id);
+      expect((await s.lti.scores()).map((x) => [x.id, x.state])).toEqual([
+        [a1.id, 'sent'],
+        [a2.id, 'queued'],
+        [b1.id, 'rejected'],
+        [c1.id, 'queued'],
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+});
