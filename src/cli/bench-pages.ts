@@ -89,10 +89,11 @@ function lessonPaths(dir: string, rel = ''): string[] {
 }
 
 export async function runBenchPages(): Promise<number> {
-  for (const dir of new Set(PAGES.map((p) => p.dir))) {
-    if (!existsSync(`${dir}/index.html`)) {
-      const how = dir === BENCH_SITE ? 'run ./drillbook bench build first' : './drillbook test builds it';
-      process.stderr.write(`drillbook bench pages: ${dir}/ is not built (${how}).\n`);
+  // Every measured page must be there: a missing one would be measured as a small 404 page and pass.
+  for (const p of PAGES) {
+    if (!existsSync(join(p.dir, p.path, 'index.html'))) {
+      const how = p.dir === BENCH_SITE ? 'run ./drillbook bench build (without --course) first' : './drillbook test builds it';
+      process.stderr.write(`drillbook bench pages: ${join(p.dir, p.path)} is not built (${how}).\n`);
       return 1;
     }
   }
@@ -130,7 +131,8 @@ export async function runBenchPages(): Promise<number> {
           })().catch(() => undefined),
         );
       });
-      await page.goto(pageUrl, { waitUntil: 'networkidle' });
+      const response = await page.goto(pageUrl, { waitUntil: 'networkidle' });
+      if (!response?.ok()) throw new Error(`${pageUrl} answered ${response?.status() ?? 'nothing'}`);
       await Promise.all(pending);
       const loadMs = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventEnd);
       const entry = await page.$$eval('script[type="module"][src]', (els) => els.map((e) => (e as HTMLScriptElement).src));
