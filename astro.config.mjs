@@ -3,6 +3,7 @@
 import mdx from '@astrojs/mdx';
 import { defineConfig } from 'astro/config';
 import courseAssets from './src/integration/course-assets.ts';
+import { mdxNeeded, mdxPagesPlugin, mdxProcessor } from './src/integration/mdx-pages.ts';
 import { siteBase, siteOutDir } from './src/course/config.ts';
 
 export default defineConfig({
@@ -10,8 +11,11 @@ export default defineConfig({
   outDir: siteOutDir(),
   trailingSlash: 'ignore',
   build: { format: 'directory' },
-  integrations: [mdx(), courseAssets()],
+  // MDX pages of the course are compiled by @astrojs/mdx from Drillbook's own parse (src/integration/mdx-pages.ts).
+  markdown: { processor: mdxProcessor() },
+  // @astrojs/mdx only where MDX pages can be (mdxNeeded): a course without one builds faster without it.
+  integrations: [...(mdxNeeded() ? [mdx({ syntaxHighlight: false })] : []), courseAssets()],
   devToolbar: { enabled: false },
   // mermaid's chunks are large but load only when a diagram scrolls near.
-  vite: { build: { chunkSizeWarningLimit: 3000 } },
+  vite: { plugins: [mdxPagesPlugin()], build: { chunkSizeWarningLimit: 3000 } },
 });

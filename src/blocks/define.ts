@@ -32,6 +32,8 @@ export interface BlockSpec<S extends z.ZodType> {
   verify?: (data: z.output<S>, at: { file: string; line: number }) => Promise<Problem[]>;
   /** See BlockKind.verifyFence. */
   verifyFence?: (source: string, at: { file: string; line: number; path: string }) => Promise<Problem[]>;
+  /** See BlockKind.prepareVerify. */
+  prepareVerify?: (items: { data?: z.output<S>; source?: string }[]) => Promise<void>;
 }
 
 export interface BlockDefinition<S extends z.ZodType = z.ZodType> extends BlockSpec<S>, BlockKind<z.output<S>> {}

@@ -5,12 +5,17 @@
  * the site code enforces the same rule, so a direct `astro build` with
  * DRILLBOOK_STRICT=1 fails too.
  */
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { contentDir, siteOutDir } from '../course/config.ts';
-import { loadCourse } from '../course/load-course.ts';
-import { verifyCourse } from '../course/verify.ts';
-import { formatProblem } from '../problems/catalogue.ts';
+import { cacheDir, siteOutDir, strictBuild } from '../course/config.ts';
+import { cacheGet, cacheSet, codeVersion, flushCaches, hash, useCacheDir } from '../cache/store.ts';
+import { checkedSiteCourse, StrictContentError } from '../course/site-course.ts';
+import { endChildren } from './children.ts';
+import { precompress } from './compress.ts';
+import { MERMAID_DIR } from '../blocks/mermaid/vendor-path.ts';
+import { publishVendor, VENDOR_PUBLISHED } from '../integration/vendor.ts';
 
 export async function runBuild(args: string[]): Promise<number> {
   let opts;
@@ -26,33 +31,105 @@ export async function runBuild(args: string[]): Promise<number> {
   }
   if (opts.strict) process.env['DRILLBOOK_STRICT'] = '1';
   process.env['ASTRO_TELEMETRY_DISABLED'] = '1';
-  if (process.env['DRILLBOOK_STRICT'] === '1') {
-    const course = await verifyCourse(loadCourse(contentDir()));
-    const errors = course.problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) {
-      for (const p of errors) process.stderr.write(`${formatProblem(p)}\n`);
-      process.stderr.write(`drillbook build --strict: ${errors.length} content error(s) in ${course.dir}; nothing was built.\n`);
+  useCacheDir(cacheDir());
+  // The course is read and checked (diagrams parsed in a worker thread) while Astro starts and bundles; the pages wait for it.
+  const checked = checkedSiteCourse();
+  checked.catch(() => undefined);
+  if (strictBuild()) {
+    try {
+      await checked;
+    } catch (e) {
+      if (!(e instanceof StrictContentError)) throw e;
+      // Every problem has been printed with the course's check; this says what it means.
+      process.stderr.write(`drillbook build --strict: ${e.errors} content error(s) in ${e.dir}; nothing was built.\n`);
       return 1;
     }
   }
   const { build } = await import('astro');
-  await build({ root: process.cwd(), logLevel: opts.quiet ? 'warn' : 'info' });
-  return buildSearchIndex(siteOutDir(), opts.quiet);
-}
-
-/** Full-text search that works offline: a Pagefind index written into the site. */
-async function buildSearchIndex(outDir: string, quiet: boolean): Promise<number> {
-  const pagefind = await import('pagefind');
+  const out = siteOutDir();
+  const removing = setOldOutputAside(out);
+  // Into an output Astro will not empty, mermaid's modules (and their compressed copies) are written while Astro works.
+  const vendor = removing ? publishVendor(out).then(() => precompress(join(out, MERMAID_DIR))) : undefined;
+  if (vendor) process.env[VENDOR_PUBLISHED] = '1';
+  vendor?.catch(() => undefined);
   try {
-    const { index, errors } = await pagefind.createIndex({});
-    if (!index) throw new Error(errors.join('; '));
-    const added = await index.addDirectory({ path: outDir });
-    if (added.errors.length > 0) throw new Error(added.errors.join('; '));
-    const written = await index.writeFiles({ outputPath: join(outDir, 'pagefind') });
-    if (written.errors.length > 0) throw new Error(written.errors.join('; '));
-    if (!quiet) process.stdout.write(`search index: ${added.page_count} pages\n`);
-    return 0;
+    // With the old output set aside, Astro has nothing to empty (emptyOutDir: false); otherwise it empties as usual.
+    await build({
+      root: process.cwd(),
+      logLevel: opts.quiet ? 'warn' : 'info',
+      ...(removing ? { vite: { build: { emptyOutDir: false } } } : {}),
+    });
+    const code = await buildSearchIndex(out, opts.quiet);
+    const compressed = (await precompress(out, vendor ? MERMAID_DIR : undefined)) + ((await vendor) ?? 0);
+    flushCaches();
+    if (!opts.quiet) process.stdout.write(`compressed copies (.br, .gz): ${compressed} files\n`);
+    return code;
   } finally {
-    await pagefind.close();
+    await removing;
+    // Vite's esbuild service and Pagefind's indexer are told to stop but not waited for: wait, so none outlives the build.
+    await endChildren();
   }
 }
+
+/**
+ * Moves the previous build's output out of the way (a rename, instantly) and
+ * deletes it in the background while Astro bundles and renders: emptying a
+ * site of a few thousand files (pages, search fragments, mermaid's modules)
+ * took Astro ~0.2 s on the build's critical path. Undefined when there is
+ * nothing to move, or it cannot be moved (a mount point, a .git folder Astro
+ * would keep): Astro then empties it itself.
+ */
+function setOldOutputAside(out: string): Promise<void> | undefined {
+  if (!existsSync(out) || existsSync(join(out, '.git'))) return undefined;
+  const aside = `${out}.old-${process.pid}`;
+  try {
+    renameSync(out, aside);
+  } catch {
+    return undefined;
+  }
+  return rm(aside, { recursive: true, force: true });
+}
+
+/**
+ * Full-text search that works offline: a Pagefind index written into the
+ * site. Kept in the build cache by the HTML of every page: a site whose
+ * pages are the same gets the same index without running Pagefind.
+ */
+async function buildSearchIndex(outDir: string, quiet: boolean): Promise<number> {
+  const target = join(outDir, 'pagefind');
+  const pages = htmlFiles(outDir);
+  const key = hash(codeVersion(), ...pages.flatMap((f) => [f, readFileSync(join(outDir, f), 'utf8')]));
+  const hit = cacheGet<Map<string, Buffer>>('search', key);
+  if (hit) {
+    for (const [path, content] of hit) {
+      mkdirSync(dirname(join(target, path)), { recursive: true });
+      writeFileSync(join(target, path), content);
+    }
+  } else {
+    const pagefind = await import('pagefind');
+    try {
+      const { index, errors } = await pagefind.createIndex({});
+      if (!index) throw new Error(errors.join('; '));
+      const added = await index.addDirectory({ path: outDir });
+      if (added.errors.length > 0) throw new Error(added.errors.join('; '));
+      const written = await index.writeFiles({ outputPath: target });
+      if (written.errors.length > 0) throw new Error(written.errors.join('; '));
+    } finally {
+      await pagefind.close();
+    }
+    cacheSet('search', key, new Map(filesUnder(target).map((f) => [f, readFileSync(join(target, f))])));
+  }
+  flushCaches();
+  if (!quiet) process.stdout.write(`search index: ${pages.length} pages${hit ? ' (unchanged, from the build cache)' : ''}\n`);
+  return 0;
+}
+
+/** Files under `dir`, relative, sorted. */
+function filesUnder(dir: string, rel = ''): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(dir, join(rel, e.name)) : [join(rel, e.name)]))
+    .sort();
+}
+
+/** The site's pages (what Pagefind reads): every .html file outside the index itself. */
+const htmlFiles = (outDir: string) => filesUnder(outDir).filter((f) => f.endsWith('.html') && !f.startsWith('pagefind/'));

@@ -6,6 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { flushCaches, useCacheDir } from '../cache/store.ts';
+import { cacheDir } from '../course/config.ts';
 import { loadCourse, type Course } from '../course/load-course.ts';
 import { verifyCourse } from '../course/verify.ts';
 import { formatProblem } from '../problems/catalogue.ts';
@@ -76,7 +78,9 @@ export async function runCheck(args: string[], defaultDir: string): Promise<numb
     );
     return 2;
   }
+  useCacheDir(cacheDir());
   const course = await verifyCourse(loadCourse(dir));
+  flushCaches();
   const report = checkReport(course);
   const errors = course.problems.filter((p) => p.severity === 'error').length;
   const warnings = course.problems.length - errors;

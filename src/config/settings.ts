@@ -12,6 +12,7 @@
  * cookie secret kept in it) are resolved by the caller.
  */
 import { z } from 'zod';
+import { DEFAULT_CACHE_DIR } from './cache-dir.ts';
 
 /** Which README table a setting is listed in. */
 export type SettingGroup = 'site' | 'server' | 'sandbox';
@@ -152,6 +153,15 @@ export const Settings = z.object({
   DRILLBOOK_STRICT: setting(
     { group: 'site', shown: 'unset', description: '`1`: fail the build on any content error (`build --strict` sets it)' },
     (t) => t.trim() === '1',
+  ),
+  DRILLBOOK_CACHE_DIR: setting(
+    {
+      group: 'site',
+      fallback: DEFAULT_CACHE_DIR,
+      description:
+        'what builds keep for the next build: pages read, highlighted code, rendered Markdown, checked diagrams, the search index, compiled modules (safe to delete)',
+    },
+    text,
   ),
   // Server
   PORT: setting({ group: 'server', fallback: '4321', description: 'where the server listens (port)' }, int(1, 65535)),

@@ -23,3 +23,7 @@ export function strictBuild(): boolean {
 export function siteOutDir(): string {
   return resolve(site().DRILLBOOK_OUT);
 }
+
+export function cacheDir(): string {
+  return resolve(site().DRILLBOOK_CACHE_DIR);
+}

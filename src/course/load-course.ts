@@ -1,8 +1,10 @@
 /**
- * Reads a course folder from disk: every .md file is a page (but Markdown
- * under an `assets/` folder is an asset, FORMAT.md §3), every other file an
- * asset. This is the file-system edge of the lesson pipeline; the parsing
- * itself is pure (src/lesson).
+ * Reads a course folder from disk: every .md or .mdx file is a page (but
+ * Markdown under an `assets/` folder is an asset, FORMAT.md §3), every other
+ * file an asset, except the modules MDX pages import and `.astro`
+ * components, which are built into the pages, not published as files. This
+ * is the file-system edge of the lesson pipeline; the parsing itself is pure
+ * (src/lesson).
  *
  * A page is a lesson unless its front matter marks it as the original
  * site's own machinery (a `template:` other than a lesson's or the home
@@ -15,8 +17,11 @@ import { join, relative, resolve, sep } from 'node:path';
 import { BLOCK_TYPES, blockRegistry, type BlockType, type CourseLesson } from '../blocks/registry.ts';
 import { checkAnchors } from '../lesson/anchors.ts';
 import { problem, type Problem } from '../problems/catalogue.ts';
-import { routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
+import { dirname, normalisePath, PAGE_FILE, routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson } from '../lesson/parse-lesson.ts';
+import { pathToFileURL } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import { cacheGet, cacheSet, codeVersion, hash } from '../cache/store.ts';
 import { MKDOCS_CONFIG_NAMES, readMkDocs, type MkDocsProject } from './mkdocs.ts';
 import { applySettings, readCourseSettings, SETTINGS_FILE } from './settings.ts';
 
@@ -82,7 +87,7 @@ function walk(dir: string, root: string, out: Listing, seen = new Set<string>([r
       }
       walk(abs, root, out, new Set([...seen, real]));
     } else if (st.isFile()) {
-      (/\.md$/i.test(name) && !isAssetPath(rel) ? out.pages : out.assets).push(rel);
+      (PAGE_FILE.test(name) && !isAssetPath(rel) ? out.pages : out.assets).push(rel);
     }
   }
 }
@@ -101,7 +106,25 @@ export function isLesson(page: Pick<CourseLesson, 'meta'>): boolean {
 
 /** Markdown under an `assets/` folder is an asset, not a page (FORMAT.md §3). */
 const isAssetPath = (rel: string) => rel.split('/').slice(0, -1).includes('assets');
-const isIndexFile = (f: string) => /(^|\/)(readme|index)\.md$/i.test(f);
+const isIndexFile = (f: string) => /(^|\/)(readme|index)\.mdx?$/i.test(f);
+
+/** Source of components, never a file of the published site. */
+const isComponentSource = (f: string) => /\.astro$/i.test(f);
+
+/**
+ * Whether a package an MDX page imports by name can be found from the
+ * project (the build resolves it the same way); `astro:` modules are the
+ * framework's own.
+ */
+function moduleExists(spec: string): boolean {
+  if (spec.startsWith('astro:')) return true;
+  try {
+    import.meta.resolve(spec, pathToFileURL(resolve('package.json')).href);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Loads the course in `folder`: its pages, or, when it holds an mkdocs.yml,
@@ -151,8 +174,11 @@ export function loadCourse(folder: string, base = '/'): Course {
       routes.set(p, r);
     } else courseProblems.push(problem('DuplicateRoute', { file: p, line: 1, block: 'page' }, { kept, url: routeUrl(r, base) }));
   }
-  const index: CourseIndex = { pages: routes, assets: new Set(assets), base };
+  const assetSet = new Set(assets);
+  const index: CourseIndex = { pages: routes, assets: assetSet, base, moduleExists };
   const lessons: CourseLesson[] = [];
+  // A page's parse depends on its text, the files of the course (links, images, imports) and the code: the cache key.
+  const indexKey = hash(codeVersion(), base, JSON.stringify([...routes]), JSON.stringify(assets.slice().sort()));
   for (const f of routes.keys()) {
     let source: string;
     try {
@@ -163,9 +189,17 @@ export function loadCourse(folder: string, base = '/'): Course {
       continue;
     }
     // A UTF-8 byte order mark would hide the front matter's opening ---.
-    lessons.push(parseLesson(source.replace(/^\uFEFF/, ''), f, index, blockRegistry));
+    lessons.push(parsePage(source.replace(/^\uFEFF/, ''), f, index, indexKey));
   }
   checkAnchors(lessons);
+  // What MDX pages import is built into them, not published beside them.
+  for (const l of lessons)
+    for (const imp of l.mdxImports) {
+      if (!imp.source.startsWith('.')) continue;
+      const target = normalisePath(`${dirname(l.file)}/${imp.source}`);
+      if (target !== null) assetSet.delete(target);
+    }
+  for (const a of assetSet) if (isComponentSource(a)) assetSet.delete(a);
   const nav = buildNav(lessons.filter(isLesson));
   if (mkdocs && mkdocs.order.length > 0) followMkDocsNav(nav, mkdocs);
   const ordered: CourseLesson[] = [];
@@ -188,6 +222,20 @@ export function loadCourse(folder: string, base = '/'): Course {
     problems: applySettings([...courseProblems, ...ordered.flatMap((l) => l.problems), ...others.flatMap((l) => l.problems)], settings),
     blockCounts,
   };
+}
+
+/**
+ * One page, from the build cache when it was read before with the same text
+ * and course files: a fresh copy each time (the course checks that follow
+ * add problems to it).
+ */
+function parsePage(source: string, file: string, index: CourseIndex, indexKey: string): CourseLesson {
+  const key = hash(indexKey, file, source);
+  const hit = cacheGet<Buffer>('pages', key);
+  if (hit) return deserialize(hit) as CourseLesson;
+  const lesson = parseLesson(source, file, index, blockRegistry);
+  cacheSet('pages', key, serialize(lesson));
+  return lesson;
 }
 
 function buildNav(lessons: CourseLesson[]): NavSection {

@@ -18,10 +18,20 @@ import type { CourseLesson as Lesson } from '../blocks/registry.ts';
 // (integrations) and once for the pages, and the course should load once.
 const CACHE = Symbol.for('drillbook.siteCourse');
 const CHECKED = Symbol.for('drillbook.checkedSiteCourse');
-const store = globalThis as typeof globalThis & { [CACHE]?: Course; [CHECKED]?: Promise<Course> };
+const CHANGED = Symbol.for('drillbook.siteCourseChanged');
+const store = globalThis as typeof globalThis & { [CACHE]?: Course; [CHECKED]?: Promise<Course>; [CHANGED]?: string[] };
 
 export class StrictContentError extends Error {
   override name = 'StrictContentError';
+  /** How many content errors stopped the build. */
+  readonly errors: number;
+  /** The course folder. */
+  readonly dir: string;
+  constructor(message: string, errors: number, dir: string) {
+    super(message);
+    this.errors = errors;
+    this.dir = dir;
+  }
 }
 
 /** The course as parsed (its files, routes and assets), without the checks run once per course. */
@@ -34,7 +44,15 @@ export function siteCourse(): Course {
 export function checkedSiteCourse(): Promise<Course> {
   store[CHECKED] ??= verifyCourse(siteCourse()).then((course) => {
     const errors = course.problems.filter((p) => p.severity === 'error');
-    if (course.problems.length > 0) {
+    const changed = store[CHANGED];
+    if (changed) {
+      // Read again after an edit (dev server): the edited files' problems, or that they have none now.
+      for (const file of changed) {
+        const mine = course.problems.filter((p) => p.file === file);
+        process.stderr.write(`[drillbook] ${file}: ${mine.length === 0 ? 'no problems' : `${mine.length} problem(s):`}\n`);
+        for (const p of mine) process.stderr.write(`  ${formatProblem(p)}\n`);
+      }
+    } else if (course.problems.length > 0) {
       process.stderr.write(`[drillbook] ${course.problems.length} content problem(s) in ${course.dir}:\n`);
       for (const p of course.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
     }
@@ -43,11 +61,26 @@ export function checkedSiteCourse(): Promise<Course> {
       const shown = fatal.length > 0 ? fatal : errors;
       throw new StrictContentError(
         `${shown.length} content error(s) in ${course.dir}${fatal.length > 0 ? '' : ' (strict build)'}:\n${shown.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+        shown.length,
+        course.dir,
       );
     }
     return course;
   });
   return store[CHECKED];
+}
+
+/**
+ * Forgets the course read so far, so that the next siteCourse() and
+ * checkedSiteCourse() read the folder again (the dev server, after a file of
+ * the course changed; unchanged pages come from the build cache). `changed`:
+ * the course-relative files edited, whose problems are then printed (the
+ * others' were printed before).
+ */
+export function reloadSiteCourse(changed: string[]): void {
+  store[CACHE] = undefined;
+  store[CHECKED] = undefined;
+  store[CHANGED] = changed;
 }
 
 /** Every section folder, depth-first. */

@@ -12,6 +12,14 @@ import type { BlockKind } from '../lesson/block-kind.ts';
 import type { Course } from './load-course.ts';
 
 export async function verifyCourse(course: Course): Promise<Course> {
+  const items = new Map<string, { data?: unknown; source?: string }[]>();
+  for (const page of course.pages) {
+    for (const node of page.nodes)
+      if (node.kind === 'block' && node.ok && blockRegistry[node.block.type].prepareVerify)
+        items.set(node.block.type, [...(items.get(node.block.type) ?? []), { data: node.block.data }]);
+    for (const f of page.proseFences) items.set(f.type, [...(items.get(f.type) ?? []), { source: f.source }]);
+  }
+  for (const [type, list] of items) await (blockRegistry[type as BlockType] as BlockKind<unknown> | undefined)?.prepareVerify?.(list);
   for (const page of course.pages) {
     for (let i = 0; i < page.nodes.length; i++) {
       const node = page.nodes[i];

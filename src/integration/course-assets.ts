@@ -7,7 +7,11 @@ import { copyFileSync, createReadStream, existsSync, mkdirSync, statSync } from 
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
+import { flushCaches, useCacheDir } from '../cache/store.ts';
+import { cacheDir } from '../course/config.ts';
 import { siteCourse } from '../course/site-course.ts';
+import { watchCourse } from './dev-reload.ts';
+import { publishVendor, VENDOR_PUBLISHED, vendorMiddleware } from './vendor.ts';
 
 const TYPES: Record<string, string> = {
   svg: 'image/svg+xml',
@@ -23,12 +27,16 @@ export default function courseAssets(): AstroIntegration {
     name: 'drillbook-course-assets',
     hooks: {
       'astro:config:setup': ({ updateConfig }) => {
+        // The build cache (src/cache/store.ts) is on for builds and the dev server; written when a build is done.
+        useCacheDir(cacheDir());
         updateConfig({
           vite: {
             plugins: [
               {
                 name: 'drillbook-course-assets-dev',
                 configureServer(server) {
+                  watchCourse(server);
+                  server.middlewares.use(vendorMiddleware(siteCourse().index.base));
                   server.middlewares.use((req, res, next) => {
                     const course = siteCourse();
                     const path = decodeURIComponent((req.url ?? '').split(/[?#]/)[0] ?? '').replace(course.index.base, '');
@@ -45,7 +53,7 @@ export default function courseAssets(): AstroIntegration {
           },
         });
       },
-      'astro:build:done': ({ dir, logger }) => {
+      'astro:build:done': async ({ dir, logger }) => {
         const course = siteCourse();
         const out = fileURLToPath(dir);
         for (const asset of course.index.assets) {
@@ -54,6 +62,8 @@ export default function courseAssets(): AstroIntegration {
           copyFileSync(join(course.dir, asset), dest);
         }
         logger.info(`copied ${course.index.assets.size} course asset(s) from ${course.dir}`);
+        if (process.env[VENDOR_PUBLISHED] !== '1') logger.info(`published ${await publishVendor(out)} prebuilt module(s) of mermaid`);
+        flushCaches();
       },
     },
   };

@@ -43,6 +43,13 @@ export interface BlockKind<D = unknown> {
   verify?(data: D, at: { file: string; line: number }): Promise<Problem[]>;
   /** The same check for a fence of this type's language in prose (see proseMarkup); `at.line` is that fence's line. */
   verifyFence?: (source: string, at: { file: string; line: number; path: string }) => Promise<Problem[]>;
+  /**
+   * Called once with every valid block's data and every prose fence's source
+   * of this type before verify and verifyFence, so a type can do the slow
+   * part for all of them at once (mermaid parses every diagram in a worker
+   * thread); verify and verifyFence then give the results.
+   */
+  prepareVerify?(items: { data?: D; source?: string }[]): Promise<void>;
 }
 
 /** A fence of a block type drawn in prose (proseMarkup), kept for verifyFence. */

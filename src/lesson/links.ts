@@ -15,6 +15,12 @@ export interface CourseIndex {
   assets: ReadonlySet<string>;
   /** Site base path, starting and ending with '/'. */
   base: string;
+  /**
+   * Whether a module an MDX page imports by package name (`@scope/pkg/x`)
+   * can be found; the course loader asks the project's node_modules.
+   * Without it, such imports are taken as found.
+   */
+  moduleExists?: (spec: string) => boolean;
 }
 
 /** Where a link or image points: its site URL, or what was looked for in vain (a page, or another file); null when not ours to check. */
@@ -38,9 +44,12 @@ export function dirname(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
-/** The route of a course-relative .md path: `A/b.md` → `A/b`, `A/README.md` → `A`. */
+/** A page file of a course: Markdown, or MDX. */
+export const PAGE_FILE = /\.mdx?$/i;
+
+/** The route of a course-relative page path: `A/b.md` → `A/b`, `A/README.md` → `A`, `A/c.mdx` → `A/c`. */
 export function routeOf(file: string): string {
-  const noExt = file.replace(/\.md$/i, '');
+  const noExt = file.replace(PAGE_FILE, '');
   const base = noExt.slice(noExt.lastIndexOf('/') + 1);
   return /^(readme|index)$/i.test(base) ? dirname(noExt) : noExt;
 }
@@ -82,7 +91,7 @@ export function resolveLink(index: CourseIndex, fromFile: string, url: string): 
   const { path, suffix } = splitUrl(url.trim());
   if (path === '') return null;
   const target = fromDir(dirname(fromFile), path);
-  if (/\.md$/i.test(path)) {
+  if (PAGE_FILE.test(path)) {
     const route = target === null ? undefined : index.pages.get(target);
     return route === undefined ? { ok: false, resolved: target ?? path } : { ok: true, url: routeUrl(route, index.base) + suffix };
   }
@@ -122,11 +131,18 @@ export function resolveImage(index: CourseIndex, fromFile: string, url: string, 
  * README.md / index.md. Undefined when no such page exists.
  */
 export function resolvePrerequisite(index: CourseIndex, fromFile: string, slug: string): string | undefined {
-  const path = slug.trim().replace(/\.md$/i, '').replace(/\/+$/, '');
+  const path = slug.trim().replace(PAGE_FILE, '').replace(/\/+$/, '');
   if (path === '' || EXTERNAL.test(path)) return undefined;
   for (const base of [fromDir(dirname(fromFile), path), fromDir('', path)]) {
     if (base === null) continue;
-    for (const candidate of [`${base}.md`, `${base}/README.md`, `${base}/index.md`]) {
+    for (const candidate of [
+      `${base}.md`,
+      `${base}.mdx`,
+      `${base}/README.md`,
+      `${base}/index.md`,
+      `${base}/index.mdx`,
+      `${base}/README.mdx`,
+    ]) {
       const route = index.pages.get(candidate);
       if (route !== undefined) return route;
     }
@@ -153,7 +169,7 @@ export function anchorTarget(index: CourseIndex, fromFile: string, url: string):
   if (hash === 0) return { route: routeOf(fromFile), anchor };
   if (EXTERNAL.test(u)) return null;
   const { path } = splitUrl(u);
-  if (!/\.md$/i.test(path)) return null;
+  if (!PAGE_FILE.test(path)) return null;
   const target = fromDir(dirname(fromFile), path);
   const route = target === null ? undefined : index.pages.get(target);
   return route === undefined ? null : { route, anchor };

@@ -8,15 +8,38 @@
  */
 import { escapeHtml } from './escape.ts';
 import type { Root } from 'mdast';
-import { visit } from 'unist-util-visit';
+import { SKIP, visit } from 'unist-util-visit';
 import { problem, type Problem } from '../problems/catalogue.ts';
 import { splitAdmonitions, type Admonition, type ProseNode } from './admonitions.ts';
 import type { AnchorLink } from './anchors.ts';
-import type { BlockDataOf, BlockSet, ProseFence, ValidBlock } from './block-kind.ts';
+import type { BlockDataOf, BlockKind, BlockSet, ProseFence, ValidBlock } from './block-kind.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
 import { readFrontMatter, type FrontMatter } from './front-matter.ts';
-import { anchorTarget, resolveImage, resolveLink, resolvePrerequisite, routeOf, type CourseIndex } from './links.ts';
+import {
+  anchorTarget,
+  dirname,
+  normalisePath,
+  resolveImage,
+  resolveLink,
+  resolvePrerequisite,
+  routeOf,
+  type CourseIndex,
+} from './links.ts';
 import { assignHeadingIds, collectReferences, parseMarkdown, takeFirstH1, type Heading } from './markdown.ts';
+import {
+  componentName,
+  esmBindings,
+  expressionOf,
+  isIntrinsic,
+  isJsxElement,
+  isMdxFile,
+  jsxProps,
+  parseMdx,
+  staticValue,
+  type JsxElement,
+  type MdxImport,
+  type MdxParse,
+} from './mdx.ts';
 import { HeadingIds } from './slug.ts';
 import { dropNulls, readYaml } from './yaml.ts';
 
@@ -24,6 +47,26 @@ export interface MarkdownNode {
   kind: 'markdown';
   tree: Root;
   startLine: number;
+  /**
+   * MDX pages: the tree may hold MDX nodes (JSX, expressions, ESM) and
+   * references to the page's blocks written as components (`BLOCK_REF`).
+   */
+  mdx?: true;
+  /** MDX pages: a chunk whose MDX does not parse, shown as an error box with its source instead. */
+  broken?: { problems: Problem[]; source: string };
+}
+
+/**
+ * Where a block written as a component in MDX prose stands in its tree: an
+ * MDX element whose `data` holds the block's index in `Lesson.nodes`. Set
+ * only by the parser (authors cannot write `data`).
+ */
+export const BLOCK_REF = 'drillbookBlock';
+
+/** The index in `Lesson.nodes` of the block an MDX element stands for, if it is a block reference. */
+export function blockRefOf(node: { type: string; data?: unknown }): number | undefined {
+  const i = (node.data as Record<string, unknown> | undefined)?.[BLOCK_REF];
+  return typeof i === 'number' ? i : undefined;
 }
 
 /** An admonition as split from the prose, with its Markdown children parsed. */
@@ -45,8 +88,10 @@ export type BlockNode<B extends ValidBlock = ValidBlock> = {
   kind: 'block';
   type: B['type'];
   id: string;
-  /** Line of the opening fence. */
+  /** Line of the opening fence (of the component's opening tag, in MDX). */
   line: number;
+  /** Written as an MDX component inside prose: rendered where its tree references it (BLOCK_REF), not at its place in `nodes`. */
+  inProse?: true;
 } & ({ ok: true; block: B; prose: BlockProse } | { ok: false; problems: Problem[]; source: string });
 
 export type LessonNode<B extends ValidBlock = ValidBlock> = MarkdownNode | AdmonitionNode | BlockNode<B>;
@@ -73,6 +118,8 @@ export interface Lesson<B extends ValidBlock = ValidBlock> {
   problems: Problem[];
   /** Blocks per type, every type of the block set listed. */
   blockCounts: Record<string, number>;
+  /** MDX pages: the imports, each with whether its module was found (a missing one is left out of the built page). */
+  mdxImports: (MdxImport & { found: boolean })[];
 }
 
 /** A count of 0 for every block type of `blocks`. */
@@ -118,6 +165,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   type Type = keyof S & string;
   const types = Object.keys(blocks) as Type[];
   const route = routeOf(file);
+  const mdx = isMdxFile(file);
   const fm = readFrontMatter(source, file);
   const problems: Problem[] = [...fm.problems];
   const prerequisites = fm.meta.prerequisites.map((slug) => ({ slug, route: resolvePrerequisite(index, file, slug) }));
@@ -150,11 +198,64 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   const headings: Heading[] = [];
   const ids = new Map<string, number>();
   let h1: { text: string; id: string | undefined } | undefined;
+  const nodes: LessonNode<BlockDataOf<S>>[] = [];
+  // Blocks written as components in the prose node being read: they follow it in `nodes`.
+  let inProse: BlockNode<BlockDataOf<S>>[] = [];
+
+  const segments = extractFences(fm.body, fm.bodyLine, types);
+  const proseOf = new Map(
+    segments.flatMap((seg) => (seg.kind === 'prose' ? [[seg, splitAdmonitions(seg.text, seg.startLine)] as const] : [])),
+  );
+
+  // MDX: every chunk is parsed first, so that what the page imports or exports is known wherever a component is used.
+  const mdxParses = new Map<ProseNode, MdxParse>();
+  const esmNames = new Set<string>();
+  const mdxImports: Lesson['mdxImports'] = [];
+  if (mdx) {
+    const parseAll = (n: ProseNode) => {
+      if (n.kind === 'admonition') return n.children.forEach(parseAll);
+      const parsed = parseMdx(n.text);
+      mdxParses.set(n, parsed);
+      if (!parsed.ok) return;
+      for (const child of parsed.tree.children) {
+        if (child.type !== 'mdxjsEsm') continue;
+        const { imports, names } = esmBindings(child.data?.estree);
+        names.forEach((x) => esmNames.add(x));
+        for (const imp of imports) {
+          const line = n.startLine + imp.line - 1;
+          const found = importFound(index, file, imp.source);
+          mdxImports.push({ ...imp, line, found: found.ok });
+          if (!found.ok)
+            problems.push(problem('MdxImportMissing', { file, line, block: 'mdx' }, { source: imp.source, looked: found.looked }));
+        }
+      }
+    };
+    for (const chunks of proseOf.values()) chunks.forEach(parseAll);
+    // A component from an import that is missing is left out of the page: it is unknown where it is used.
+    for (const imp of mdxImports) if (!imp.found) imp.names.forEach((x) => esmNames.delete(x));
+  }
+  const blockOfComponent = new Map(types.map((t) => [componentName(t), t]));
 
   // `top`: a chunk of the page itself, where the title H1 is looked for (never inside an admonition).
   const proseNode = (n: ProseNode, top: boolean): MarkdownNode | AdmonitionNode => {
     if (n.kind === 'admonition') return { ...n, children: n.children.map((c) => proseNode(c, false)) };
-    const tree = parseMarkdown(n.text);
+    let tree: Root;
+    if (mdx) {
+      const parsed = mdxParses.get(n) ?? parseMdx(n.text);
+      if (!parsed.ok) {
+        const at = { file, line: n.startLine + parsed.line - 1, column: parsed.column + n.indent, block: 'mdx' as const };
+        const p = problem('MdxSyntax', at, { reason: parsed.reason });
+        problems.push(p);
+        return {
+          kind: 'markdown',
+          tree: { type: 'root', children: [] },
+          startLine: n.startLine,
+          mdx: true,
+          broken: { problems: [p], source: n.text },
+        };
+      }
+      tree = parsed.tree;
+    } else tree = parseMarkdown(n.text);
     // Ids first: the title H1 takes its id in page order, as in MkDocs, even though it is shown apart.
     const found = assignHeadingIds(tree, headingIds);
     if (top && h1 === undefined) {
@@ -171,11 +272,126 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
     visit(tree, 'html', (h) => {
       for (const m of h.value.matchAll(HTML_ID)) htmlIds.push(m[1] ?? m[2] ?? '');
     });
+    if (mdx) readJsx(tree, n);
     checkReferences(tree, n.startLine, n.indent);
-    return { kind: 'markdown', tree, startLine: n.startLine };
+    return mdx ? { kind: 'markdown', tree, startLine: n.startLine, mdx: true } : { kind: 'markdown', tree, startLine: n.startLine };
+  };
+
+  /**
+   * The JSX of an MDX chunk: block components become blocks (referenced from
+   * the tree), HTML elements keep only attributes written as values (they are
+   * sanitised like raw HTML), and a component that is neither imported nor a
+   * block is reported and shown as a marker.
+   */
+  const readJsx = (tree: Root, chunk: { text: string; startLine: number; indent: number }) => {
+    visit(tree, (node, i, parent) => {
+      if (!isJsxElement(node) || node.name === null) return;
+      const line = chunk.startLine + (node.position?.start.line ?? 1) - 1;
+      const name = node.name;
+      if (isIntrinsic(name)) {
+        htmlAttributes(node, line);
+        return;
+      }
+      const type = blockOfComponent.get(name);
+      if (esmNames.has(name.split('.')[0] as string) || name === 'Fragment') return;
+      if (!parent || i === undefined) return;
+      if (type === undefined) {
+        problems.push(problem('MdxUnknownComponent', { file, line, block: 'mdx' }, { name, blocks: [...blockOfComponent.keys()] }));
+        const marker = { type: 'html' as const, value: unknownComponent(name) };
+        parent.children.splice(i, 1, marker as never, ...(node.children as never[]));
+        return i + 1;
+      }
+      const start = node.position?.start.offset;
+      const end = node.position?.end.offset;
+      const text = start !== undefined && end !== undefined ? chunk.text.slice(start, end) : `<${name} />`;
+      const block = componentBlock(type as Type, node, line, text, chunk.text);
+      block.inProse = true;
+      const at = nodes.length + 1 + inProse.length;
+      inProse.push(block);
+      const ref = { type: node.type, name: 'DrillbookBlock', attributes: [], children: [], data: { [BLOCK_REF]: at } };
+      parent.children[i] = ref as never;
+      return SKIP;
+    });
+  };
+
+  /** An HTML element's attributes: `{literal}` values are read; anything that would have to run is dropped, with a warning. */
+  const htmlAttributes = (el: JsxElement, line: number) => {
+    el.attributes = el.attributes.flatMap((a) => {
+      if (a.type === 'mdxJsxAttribute' && (a.value === null || a.value === undefined || typeof a.value === 'string')) {
+        if ((a.name === 'id' || a.name === 'name') && typeof a.value === 'string') htmlIds.push(a.value);
+        return [a];
+      }
+      const v =
+        a.type === 'mdxJsxAttribute' && a.value !== null && a.value !== undefined && typeof a.value !== 'string'
+          ? staticValue(expressionOf(a.value.data?.estree))
+          : { ok: false as const };
+      if (
+        a.type === 'mdxJsxAttribute' &&
+        v.ok &&
+        (typeof v.value === 'string' || typeof v.value === 'number' || typeof v.value === 'boolean')
+      ) {
+        if (v.value === false) return [];
+        return [{ type: 'mdxJsxAttribute' as const, name: a.name, value: v.value === true ? null : String(v.value) }];
+      }
+      const attr = a.type === 'mdxJsxAttribute' ? a.name : `{${a.value}}`;
+      problems.push(problem('MdxHtmlAttribute', { file, line, block: 'mdx' }, { tag: el.name ?? '', attribute: attr }));
+      return [];
+    });
+  };
+
+  /** A block written as a component: its props are the block's fields, read and validated like a fence's YAML. */
+  const componentBlock = (type: Type, el: JsxElement, line: number, text: string, chunkText: string): BlockNode<BlockDataOf<S>> => {
+    const def = blocks[type] as S[Type];
+    const tag = el.name ?? type;
+    const at = { file, line, block: type };
+    counts[type]++;
+    const defaultId = `${slugId(route)}-${type}-${counts[type]}`;
+    const fail = (ps: Problem[]): BlockNode<BlockDataOf<S>> => {
+      problems.push(...ps);
+      return { kind: 'block', type, id: defaultId, line, ok: false, problems: ps, source: text };
+    };
+    const { props, dynamic } = jsxProps(el, chunkText);
+    if (dynamic.length > 0)
+      return fail(
+        dynamic.map((d) =>
+          problem('MdxPropExpression', { ...at, path: d.name === '...' ? '' : d.name }, { component: tag, prop: d.name, code: d.code }),
+        ),
+      );
+    // A diagram's source may be its one child, written as a string: <Mermaid>{`graph TD; a --> b`}</Mermaid>.
+    const content = el.children.filter((c) => !(c.type === 'text' && c.value.trim() === ''));
+    if (content.length > 0) {
+      const only = content.length === 1 ? content[0] : undefined;
+      const child = only?.type === 'paragraph' && only.children.length === 1 ? only.children[0] : only;
+      const value =
+        child && (child.type === 'mdxFlowExpression' || child.type === 'mdxTextExpression')
+          ? staticValue(expressionOf(child.data?.estree), chunkText)
+          : { ok: false as const };
+      if (def.yaml || props['source'] !== undefined || !value.ok || typeof value.value !== 'string')
+        return fail([problem('MdxBlockChildren', at, { component: tag, diagram: !def.yaml })]);
+      props['source'] = value.value;
+    }
+    const node = readBlock<BlockDataOf<S>>(def, type, props, at, defaultId, text, { warn: (p) => problems.push(p), prose: blockProse });
+    return registered(node, text);
+  };
+
+  /** The page's ids are unique: a second block with an id already used becomes an error box. */
+  const registered = (node: BlockNode<BlockDataOf<S>>, source: string): BlockNode<BlockDataOf<S>> => {
+    if (!node.ok) {
+      problems.push(...node.problems);
+      return node;
+    }
+    const first = ids.get(node.id);
+    if (first !== undefined) {
+      const p = problem('DuplicateBlockId', { file, line: node.line, block: node.type, path: 'id' }, { id: node.id, firstLine: first });
+      problems.push(p);
+      return { kind: 'block', type: node.type, id: node.id, line: node.line, ok: false, problems: [p], source };
+    }
+    ids.set(node.id, node.line);
+    return node;
   };
 
   // A block's Markdown: the page's link and image rules, problems at the block's fence with the field's path.
+  // Always Markdown, also in an MDX page: a block field is data, never code.
   const blockProse: ReadProse = (text, at) => {
     const node = (n: ProseNode): MarkdownNode | AdmonitionNode => {
       if (n.kind === 'admonition') return { ...n, line: at.line, children: n.children.map(node) };
@@ -208,10 +424,13 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
     rewriteUrls(tree, file, index);
   };
 
-  const nodes: LessonNode<BlockDataOf<S>>[] = [];
-  for (const seg of extractFences(fm.body, fm.bodyLine, types)) {
+  for (const seg of segments) {
     if (seg.kind === 'prose') {
-      for (const n of splitAdmonitions(seg.text, seg.startLine)) nodes.push(proseNode(n, true));
+      for (const n of proseOf.get(seg) ?? []) {
+        nodes.push(proseNode(n, true));
+        nodes.push(...inProse);
+        inProse = [];
+      }
       continue;
     }
     const type = seg.type as Type;
@@ -224,17 +443,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
       warn: (p) => problems.push(p),
       prose: blockProse,
     });
-    if (node.ok) {
-      const first = ids.get(node.id);
-      if (first !== undefined) {
-        const p = problem('DuplicateBlockId', { file, line: seg.line, block: type, path: 'id' }, { id: node.id, firstLine: first });
-        nodes.push({ kind: 'block', type, id: node.id, line: seg.line, ok: false, problems: [p], source: seg.body });
-        problems.push(p);
-        continue;
-      }
-      ids.set(node.id, seg.line);
-    } else problems.push(...node.problems);
-    nodes.push(node);
+    nodes.push(registered(node, seg.body));
   }
 
   return {
@@ -257,8 +466,31 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
     anchorLinks,
     problems,
     blockCounts: counts,
+    mdxImports,
   };
 }
+
+/** Extensions a bundler tries for an import written without one (Vite's, and Astro's components). */
+const IMPORT_EXTENSIONS = ['', '.astro', '.ts', '.tsx', '.js', '.jsx', '.mjs', '.mts', '.mdx', '.json', '/index.ts', '/index.js'];
+
+/**
+ * Whether the module an MDX page imports exists: a relative path must be a
+ * file of the course (an .astro component, a script); a package name or
+ * alias is asked of `index.moduleExists` (the course loader knows the
+ * project's packages), and taken as found when it cannot be asked.
+ */
+function importFound(index: CourseIndex, file: string, spec: string): { ok: true } | { ok: false; looked: string } {
+  if (!spec.startsWith('./') && !spec.startsWith('../') && !spec.startsWith('/')) {
+    return index.moduleExists === undefined || index.moduleExists(spec) ? { ok: true } : { ok: false, looked: spec };
+  }
+  const target = normalisePath(spec.startsWith('/') ? spec : `${dirname(file)}/${spec}`);
+  if (target === null) return { ok: false, looked: spec };
+  for (const ext of IMPORT_EXTENSIONS) if (index.assets.has(target + ext) || index.pages.has(target + ext)) return { ok: true };
+  return { ok: false, looked: target };
+}
+
+const unknownComponent = (name: string) =>
+  `<span class="db-missing-component" data-missing="true">Unknown component <code>&lt;${name.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)}&gt;</code></span>`;
 
 type ReadProse = (text: string, at: { line: number; path: string }) => ProseTree;
 
@@ -288,7 +520,7 @@ function safeParseBlock<S extends BlockSet>(
   }
 }
 
-/** Parses and validates one block, then reads its Markdown fields with the page's rules. */
+/** Parses a fenced block's body (YAML, or raw text for a type that is not YAML), then reads it. */
 function parseBlock<S extends BlockSet>(
   blocks: S,
   seg: RawBlockSegment,
@@ -299,10 +531,10 @@ function parseBlock<S extends BlockSet>(
 ): BlockNode<BlockDataOf<S>> {
   const def = blocks[type] as S[keyof S & string];
   const at = { file, line: seg.line, block: type };
-  const fail = (ps: Problem[], id = defaultId): BlockNode<BlockDataOf<S>> => ({
+  const fail = (ps: Problem[]): BlockNode<BlockDataOf<S>> => ({
     kind: 'block',
     type,
-    id,
+    id: defaultId,
     line: seg.line,
     ok: false,
     problems: ps,
@@ -322,14 +554,36 @@ function parseBlock<S extends BlockSet>(
     }
     raw = dropNulls(y.value) as Record<string, unknown>;
   } else raw = { source: seg.body };
+  return readBlock(def, type, raw, at, defaultId, seg.body, ctx);
+}
 
+/**
+ * Reads a block's fields (from a fence's YAML or a component's props): its
+ * id, then the type's normaliser and schema, then its Markdown fields with
+ * the page's rules. `source` is what an error box shows.
+ */
+function readBlock<D extends ValidBlock>(
+  def: BlockKind,
+  type: D['type'],
+  raw: Record<string, unknown>,
+  at: { file: string; line: number; block: string },
+  defaultId: string,
+  source: string,
+  ctx: BlockContext,
+): BlockNode<D> {
   const { id, changed } = blockIdFor(raw['id'], defaultId);
   if (changed !== undefined) ctx.warn(problem('BlockIdChanged', { ...at, path: 'id' }, { given: changed, used: id }));
-  const read = def.read(raw, { id, file, line: seg.line });
-  if (!read.ok) return fail(read.problems, id);
+  let read: ReturnType<BlockKind['read']>;
+  try {
+    read = def.read(raw, { id, file: at.file, line: at.line });
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    read = { ok: false, problems: [problem('InternalError', at, { detail })] };
+  }
+  if (!read.ok) return { kind: 'block', type, id, line: at.line, ok: false, problems: read.problems, source };
   const prose: BlockProse = {};
-  for (const m of read.markdown) prose[m.path] = ctx.prose(m.text, { line: seg.line, path: m.authorPath });
-  return { kind: 'block', type, id, line: seg.line, ok: true, block: { type, data: read.data } as BlockDataOf<S>, prose };
+  for (const m of read.markdown) prose[m.path] = ctx.prose(m.text, { line: at.line, path: m.authorPath });
+  return { kind: 'block', type, id, line: at.line, ok: true, block: { type, data: read.data } as D, prose };
 }
 
 /**

@@ -14,7 +14,7 @@
 export type Severity = 'error' | 'warning';
 
 /** Parts of a page a problem can be about, besides its blocks. */
-export const PAGE_SUBJECTS = ['front-matter', 'link', 'image', 'page'] as const;
+export const PAGE_SUBJECTS = ['front-matter', 'link', 'image', 'page', 'mdx'] as const;
 export type PageSubject = (typeof PAGE_SUBJECTS)[number];
 
 /**
@@ -300,6 +300,47 @@ export const catalogue = {
     message: (a) =>
       `mkdocs.yml: the pages folder ${a.given ? `docs_dir "${a.docsDir}"` : `"${a.docsDir}" (MkDocs' default docs_dir)`} does not exist, so there is no course to read; MkDocs stops here too.`,
     hint: () => 'Set docs_dir: to the folder that holds the .md pages, or point Drillbook at that folder itself.',
+  }),
+  MdxSyntax: entry<{ reason: string }>({
+    severity: 'error',
+    message: (a) => `The MDX does not parse: ${a.reason}.`,
+    hint: () =>
+      'In an .mdx page "<" and "{" start JSX and expressions: write "&lt;" and "\\{" for the characters, comments as {/* ... */}, and close every element. A JSX element cannot span a fenced block or an admonition: write the block as a component inside it. Until then this part of the page shows its source.',
+  }),
+  MdxPropExpression: entry<{ component: string; prop: string; code: string }>({
+    severity: 'error',
+    message: (a) =>
+      a.prop === '...'
+        ? `<${a.component}> spreads props from code ({${a.code}}), which Drillbook cannot read without running the page.`
+        : `Prop "${a.prop}" of <${a.component}> is code (${a.code.length > 60 ? `${a.code.slice(0, 60)}…` : a.code}), which Drillbook cannot read without running the page.`,
+    hint: () =>
+      "A block's props are its fields, checked before the page is built: write each one as a literal, a \"string\" or {[{ text: 'A', correct: true }]} (strings, numbers, true/false, arrays and objects of them).",
+  }),
+  MdxBlockChildren: entry<{ component: string; diagram: boolean }>({
+    severity: 'error',
+    message: (a) => `<${a.component}> takes its fields as props; the content between its tags is not read.`,
+    hint: (a) =>
+      a.diagram
+        ? 'Give the diagram as source="..." or as one string child: <Mermaid>{`graph TD; a --> b`}</Mermaid>.'
+        : `Move the content into the prop it belongs to (e.g. scenario="..."), and close the tag at once: <${a.component} ... />.`,
+  }),
+  MdxUnknownComponent: entry<{ name: string; blocks: string[] }>({
+    severity: 'error',
+    message: (a) => `<${a.name}> is neither imported on this page nor a Drillbook block.`,
+    hint: (a) =>
+      `Import it at the top of the page (import ${a.name.split('.')[0]} from './${a.name.split('.')[0]}.astro') or fix the name; the blocks are ${a.blocks.map((b) => `<${b}>`).join(', ')}. The page shows a marker in its place.`,
+  }),
+  MdxImportMissing: entry<{ source: string; looked: string }>({
+    severity: 'error',
+    message: (a) => `The page imports "${a.source}", which does not exist (looked for "${a.looked}").`,
+    hint: () =>
+      'A relative import is a file of the course, relative to this page; a package must be installed in the project. Until it is found, the import is left out and the components it names are shown as markers.',
+  }),
+  MdxHtmlAttribute: entry<{ tag: string; attribute: string }>({
+    severity: 'warning',
+    message: (a) => `The <${a.tag}> element's attribute ${a.attribute} is code, so it was left out.`,
+    hint: () =>
+      'HTML in a page is sanitised like raw HTML in Markdown, which needs each attribute written as a value: class="grid", or a literal such as {"grid"}. Event handlers are never kept.',
   }),
   InternalError: entry<{ detail: string }>({
     severity: 'error',

@@ -4,15 +4,19 @@
  * shiki highlighting in light and dark themes. One highlighter per process;
  * languages load on first use, unknown ones fall back to plain text.
  */
-import type { Element, ElementContent, Root as HastRoot } from 'hast';
+import type { Element, Root as HastRoot } from 'hast';
+import { randomUUID } from 'node:crypto';
+import { fromHtml } from 'hast-util-from-html';
 import { raw } from 'hast-util-raw';
+import { h } from 'hastscript';
 import rehypeSanitize from 'rehype-sanitize';
 import { toHtml } from 'hast-util-to-html';
 import { toString as hastToString } from 'hast-util-to-string';
 import type { Root } from 'mdast';
-import { toHast } from 'mdast-util-to-hast';
+import { toHast, type State as ToHastState } from 'mdast-util-to-hast';
 import { bundledLanguages, createHighlighter, type BundledLanguage, type Highlighter } from 'shiki';
 import { visit } from 'unist-util-visit';
+import { cached, codeVersion, hash } from '../cache/store.ts';
 import { AUTHOR_HTML } from './sanitize.ts';
 
 // High-contrast variants: the plain GitHub themes' comment colours fail WCAG AA contrast.
@@ -64,7 +68,19 @@ export interface HighlightOptions {
   lineNumbers?: boolean;
 }
 
-/** Highlights `code` to a hast `<pre>` element. */
+/**
+ * Highlights `code` to the HTML of a `<pre>` element. Kept in the build cache
+ * by the code, its language and the options: shiki runs once per distinct
+ * snippet, and the cache holds strings (a highlighted snippet as hast is
+ * thousands of objects).
+ */
+export async function highlight(code: string, lang: string | undefined, opts: HighlightOptions = {}): Promise<string> {
+  return cached('highlight', hash(codeVersion(), lang ?? '', opts.lineNumbers ? 'n' : '', code), async () =>
+    toHtml(await highlightToHast(code, lang, opts)),
+  );
+}
+
+/** Highlights `code` to a hast `<pre>` element (shiki, our languages and themes). */
 export async function highlightToHast(code: string, lang: string | undefined, opts: HighlightOptions = {}): Promise<Element> {
   const hl = await getHighlighter();
   const name = languageOf(lang);
@@ -88,13 +104,13 @@ export async function highlightToHast(code: string, lang: string | undefined, op
   return root.children[0] as Element;
 }
 
-export async function highlight(code: string, lang: string | undefined, opts: HighlightOptions = {}): Promise<string> {
-  return toHtml(await highlightToHast(code, lang, opts));
-}
-
-/** Replaces every `<pre><code class="language-x">` (except a diagram's source) with its highlighted form. */
+/**
+ * Replaces every `<pre><code class="language-x">` (except a diagram's source)
+ * with its highlighted form, as a raw node of our own HTML: the tree has
+ * been sanitised already, and whoever serialises it allows raw nodes.
+ */
 async function highlightTree(tree: HastRoot): Promise<void> {
-  const jobs: { parent: Element | HastRoot; index: number; code: string; lang: string | undefined }[] = [];
+  const jobs: { parent: { children: unknown[] }; index: number; code: string; lang: string | undefined }[] = [];
   visit(tree, 'element', (node, index, parent) => {
     if (node.tagName !== 'pre' || index === undefined || !parent) return;
     // A diagram's source stays as written: <db-mermaid> reads it as text.
@@ -105,7 +121,7 @@ async function highlightTree(tree: HastRoot): Promise<void> {
     const lang = cls.find((c) => c.startsWith('language-'))?.slice('language-'.length);
     jobs.push({ parent, index, code: hastToString(code).replace(/\n$/, ''), lang });
   });
-  for (const j of jobs) j.parent.children[j.index] = (await highlightToHast(j.code, j.lang)) as ElementContent;
+  for (const j of jobs) j.parent.children[j.index] = { type: 'raw', value: await highlight(j.code, j.lang) };
 }
 
 /** Gives h2-h4 with an id a "#" link to themselves. */
@@ -125,16 +141,95 @@ function headingAnchors(tree: HastRoot): void {
 const sanitize = rehypeSanitize(AUTHOR_HTML) as (tree: HastRoot) => HastRoot;
 
 /**
- * Renders an mdast tree (page prose or a block's Markdown field) to HTML.
- * The author's raw HTML is parsed into the tree, then the whole tree is
- * sanitised; headings' anchors and highlighted code are added after, so
- * they are ours, not the author's.
+ * An mdast tree (page prose or a block's Markdown field) as sanitised,
+ * highlighted hast. The author's raw HTML is parsed into the tree, then the
+ * whole tree is sanitised; headings' anchors and highlighted code are added
+ * after, so they are ours, not the author's.
  */
-export async function mdastToHtml(tree: Root): Promise<string> {
+export async function mdastToHast(tree: Root): Promise<HastRoot> {
   const hast = sanitize(raw(toHast(tree, { allowDangerousHtml: true }) as HastRoot) as HastRoot);
   headingAnchors(hast);
   await highlightTree(hast);
-  return toHtml(hast);
+  return hast;
+}
+
+/** Renders an mdast tree (page prose or a block's Markdown field) to HTML: mdastToHast, serialised. */
+export async function mdastToHtml(tree: Root): Promise<string> {
+  return toHtml(await mdastToHast(tree), { allowDangerousHtml: true });
+}
+
+/** MDX node types kept as they are through the HTML steps: the MDX compiler renders them. */
+export const MDX_NODE_TYPES = ['mdxJsxFlowElement', 'mdxJsxTextElement', 'mdxFlowExpression', 'mdxTextExpression', 'mdxjsEsm'] as const;
+
+/** A tag no author can write (random per process), standing in for an MDX node while the tree is sanitised. */
+const SLOT = `db-slot-${randomUUID().slice(0, 8)}`;
+const sanitizeAround = rehypeSanitize({
+  ...AUTHOR_HTML,
+  tagNames: [...(AUTHOR_HTML.tagNames ?? []), SLOT],
+  attributes: { ...AUTHOR_HTML.attributes, [SLOT]: ['dataSlot'] },
+}) as (tree: HastRoot) => HastRoot;
+
+type MdxHast = { type: string; children?: unknown[] } & Record<string, unknown>;
+
+/**
+ * An MDX tree as hast, for the MDX compiler: Markdown and HTML elements (JSX
+ * with a lower-case name, whose attributes the parser kept only when written
+ * as values) are sanitised exactly as in a Markdown page; components and
+ * `{expressions}` are kept as MDX nodes, their content sanitised too. What a
+ * component or an expression itself renders is code the author wrote, run
+ * by the build (docs/authoring.md, "MDX pages").
+ */
+export async function mdxToHast(tree: Root, isBlockRef: (node: MdxHast) => boolean): Promise<HastRoot> {
+  const jsx = (state: ToHastState, node: MdxHast) => {
+    const name = node['name'];
+    const children = state.all(node as never);
+    if (typeof name === 'string' && /^[a-z]/.test(name) && !name.includes('.') && !isBlockRef(node)) {
+      const attrs: Record<string, string | boolean> = {};
+      for (const a of (node['attributes'] ?? []) as { type: string; name: string; value: unknown }[])
+        if (a.type === 'mdxJsxAttribute' && (a.value === null || typeof a.value === 'string'))
+          attrs[a.name] = a.value === null ? true : a.value;
+      return h(name, attrs, children);
+    }
+    // A component or a block reference: kept for the compiler (as passThrough would), its content converted.
+    return { ...structuredClone({ ...node, children: [] }), children };
+  };
+  const converted = toHast(tree, {
+    allowDangerousHtml: true,
+    passThrough: [...MDX_NODE_TYPES],
+    handlers: { mdxJsxFlowElement: jsx as never, mdxJsxTextElement: jsx as never },
+  }) as unknown as MdxHast;
+  // The only raw HTML here is our own markup (a diagram, a marker): parsed where it is, not by re-parsing the page
+  // as HTML, which would move JSX elements around (a <div> written inside a paragraph).
+  const parseRaw = (n: MdxHast): MdxHast => {
+    if (!n.children) return n;
+    const children = (n.children as MdxHast[]).flatMap((c) =>
+      c.type === 'raw' ? (fromHtml(String(c['value']), { fragment: true }).children as unknown as MdxHast[]) : [parseRaw(c)],
+    );
+    return { ...n, children };
+  };
+  const hast = parseRaw(converted);
+  // MDX nodes through the sanitiser: each stands in as a slot element holding its (sanitised) children.
+  const kept: MdxHast[] = [];
+  const hide = (n: MdxHast): MdxHast => {
+    const children = ((n.children ?? []) as MdxHast[]).map(hide);
+    if (!(MDX_NODE_TYPES as readonly string[]).includes(n.type)) return n.children ? { ...n, children } : n;
+    kept.push(n);
+    return { type: 'element', tagName: SLOT, properties: { dataSlot: String(kept.length - 1) }, children };
+  };
+  const clean = sanitizeAround(hide(hast) as unknown as HastRoot);
+  const show = (n: MdxHast): MdxHast => {
+    const children = ((n.children ?? []) as MdxHast[]).map(show);
+    const props = n['properties'] as Record<string, unknown> | undefined;
+    if (n.type === 'element' && n['tagName'] === SLOT) {
+      const original = kept[Number(props?.['dataSlot'])] as MdxHast;
+      return 'children' in original ? { ...original, children } : original;
+    }
+    return n.children ? { ...n, children } : n;
+  };
+  const out = show(clean as unknown as MdxHast) as unknown as HastRoot;
+  headingAnchors(out);
+  await highlightTree(out);
+  return out;
 }
 
 export { escapeHtml } from '../lesson/escape.ts';

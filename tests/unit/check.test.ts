@@ -28,15 +28,16 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(77);
+    expect(report.pages).toBe(83);
+    // The MDX pages' blocks count too, written as fences or as components.
     expect(report.blocks).toEqual({
-      quiz: 24,
-      'command-builder': 15,
-      terminal: 13,
-      exercise: 17,
-      'code-walkthrough': 7,
-      mermaid: 15,
-      lab: 3,
+      quiz: 30,
+      'command-builder': 18,
+      terminal: 17,
+      exercise: 21,
+      'code-walkthrough': 11,
+      mermaid: 18,
+      lab: 6,
     });
   });
 
@@ -214,6 +215,69 @@ describe('the fixture course', () => {
         path: 'options',
         name: 'QuizNoCorrect',
         message: 'Question "Broken on purpose: no option is right." has no option marked correct.',
+      },
+      {
+        file: 'mdx/invalid-props.mdx',
+        line: 9,
+        severity: 'error',
+        block: 'quiz',
+        path: 'options',
+        name: 'QuizNoCorrect',
+        message: 'Question "Which file marks a standby since PostgreSQL 12?" has no option marked correct.',
+      },
+      {
+        file: 'mdx/invalid-props.mdx',
+        line: 11,
+        severity: 'error',
+        block: 'terminal',
+        path: 'title',
+        name: 'MdxPropExpression',
+        message: 'Prop "title" of <Terminal> is code (pageTitle), which Drillbook cannot read without running the page.',
+      },
+      {
+        file: 'mdx/invalid-props.mdx',
+        line: 13,
+        severity: 'error',
+        block: 'code-walkthrough',
+        path: 'annotations.0.line',
+        name: 'AnnotationOutOfRange',
+        message: 'Annotation points at line 3, but the code has 1 line.',
+      },
+      {
+        file: 'mdx/invalid-props.mdx',
+        line: 15,
+        severity: 'error',
+        block: 'exercise',
+        path: '',
+        name: 'MdxBlockChildren',
+        message: '<Exercise> takes its fields as props; the content between its tags is not read.',
+      },
+      {
+        file: 'mdx/invalid-props.mdx',
+        line: 19,
+        severity: 'error',
+        block: 'mdx',
+        path: '',
+        name: 'MdxUnknownComponent',
+        message: '<Fancy> is neither imported on this page nor a Drillbook block.',
+      },
+      {
+        file: 'mdx/invalid-props.mdx',
+        line: 21,
+        severity: 'warning',
+        block: 'mdx',
+        path: '',
+        name: 'MdxHtmlAttribute',
+        message: "The <div> element's attribute onClick is code, so it was left out.",
+      },
+      {
+        file: 'mdx/invalid-syntax.mdx',
+        line: 14,
+        severity: 'error',
+        block: 'mdx',
+        path: '',
+        name: 'MdxSyntax',
+        message: 'The MDX does not parse: Expected a closing tag for `<span>` before the end of `paragraph`.',
       },
       {
         file: 'page/front-matter-bad-field.md',

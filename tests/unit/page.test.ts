@@ -131,6 +131,7 @@ describe('the fixture course as a site', () => {
       'exercise',
       'lab',
       'machinery',
+      'mdx',
       'mermaid',
       'mkdocs-project',
       'page',

@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { precompress } from '../../src/cli/compress.ts';
 import WebSocket from 'ws';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp } from '../../src/server/app.ts';
@@ -41,6 +43,26 @@ describe('static site', () => {
     const missing = await app.inject('/nope/');
     expect(missing.statusCode).toBe(404);
     expect(missing.body).toBe('<h1>Lost</h1>');
+  });
+
+  it("sends the build's pre-compressed copy a browser accepts, the file itself to a client that accepts none", async () => {
+    const dir = site();
+    const page = `<h1>Long lesson</h1>${'<p>Backups are only as good as the last restore.</p>'.repeat(100)}`;
+    writeFileSync(join(dir, 'lesson', 'index.html'), page);
+    expect(await precompress(dir)).toBe(1); // the short home and 404 pages are left alone
+    const app = await buildApp({ config: { ...config, siteDir: dir }, manager: null });
+    closers.push(() => app.close());
+    const br = await app.inject({ url: '/lesson/', headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toMatch(/^text\/html/);
+    expect(br.rawPayload.length).toBeLessThan(page.length / 10);
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(page);
+    const gz = await app.inject({ url: '/lesson/', headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(page);
+    const plain = await app.inject({ url: '/lesson/', headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe(page);
   });
 });
 

@@ -8,6 +8,8 @@
  * A `toggle` whose choices have one non-empty value (`[[--routines, on],
  * ["", off]]`, or a single choice) is a switch that adds that value.
  *
+ * The canonical shape itself (`pieces` with `kind`, and `join`) reads as itself.
+ *
  * `conflicts:` (ours, see conflicts.ts) lists groups of flags or choice
  * values that cannot be combined: `[[--single-transaction, --lock-all-tables]]`
  * or `[{flags: [...], reason: ...}]`; an option may also say
@@ -94,6 +96,8 @@ export function normaliseCommandBuilder(raw: Raw): Normalised {
     const g = Array.isArray(raw['conflicts']) ? raw['conflicts'][p[1]] : undefined;
     return Array.isArray(g) && rest[0] === 'flags' ? [...from, ...rest.slice(1)] : [...from, ...rest];
   };
+  if (Array.isArray(raw['pieces']))
+    return { input: { ...head, join: raw['join'] ?? 'space', pieces: raw['pieces'] }, authorPath: (p) => conflictPath(p) ?? p };
   if (Array.isArray(raw['parts'])) {
     const pieces = raw['parts'].map((p) =>
       isObj(p)

@@ -5,6 +5,7 @@
  * C  `description`, `tasks: [{prompt, hint, solution}]`
  * D  `type: code`, `language`, `description`, `starter`, `hints`, `solution`
  * E  `scenario`, `initial_code`, `solution`, `hint` (singular, no title)
+ * The canonical shape itself (`prompt`/`answer` tasks, `solutionCode`) reads as itself.
  */
 import type { Normalised } from '../shared.ts';
 import { fenceBareCode } from './bare-code.ts';
@@ -21,7 +22,7 @@ function pick(o: Raw, keys: string[]): [string | undefined, unknown] {
 export function normaliseExercise(raw: Raw): Normalised {
   const [starterKey, starter] = pick(raw, ['starter', 'initial_code', 'starter_code']);
   const [hintsKey, hints] = pick(raw, ['hints', 'hint']);
-  const isCode = raw['type'] === 'code' || starter !== undefined;
+  const isCode = raw['type'] === 'code' || starter !== undefined || raw['solutionCode'] !== undefined;
   const language = typeof raw['language'] === 'string' ? raw['language'] : undefined;
   // Hints, answers and solutions written as bare code are shown as code (bare-code.ts).
   const hintList = hints === undefined ? undefined : Array.isArray(hints) ? hints : [hints];
@@ -47,13 +48,13 @@ export function normaliseExercise(raw: Raw): Normalised {
     hints: hintList?.map((h) => fenceBareCode(h, language)),
     tasks,
     // A code exercise's solution is code, shown highlighted; any other is Markdown.
-    [isCode ? 'solutionCode' : 'solution']: isCode ? raw['solution'] : fenceBareCode(raw['solution'], language),
+    [isCode ? 'solutionCode' : 'solution']: isCode ? (raw['solutionCode'] ?? raw['solution']) : fenceBareCode(raw['solution'], language),
   };
   return {
     input,
     authorPath: (p) => {
       if (p[0] === 'starter' && starterKey) return [starterKey, ...p.slice(1)];
-      if (p[0] === 'solutionCode') return ['solution', ...p.slice(1)];
+      if (p[0] === 'solutionCode' && raw['solutionCode'] === undefined) return ['solution', ...p.slice(1)];
       if (p[0] === 'hints' && hintsKey === 'hint') return ['hint'];
       if (p[0] === 'tasks' && typeof p[1] === 'number' && typeof p[2] === 'string') {
         return ['tasks', p[1], taskKeys[p[1]]?.[p[2]] ?? p[2], ...p.slice(3)];

@@ -2,7 +2,7 @@
 import { problem } from '../../problems/catalogue.ts';
 import { defineBlock } from '../define.ts';
 import { mermaidMarkup } from './markup.ts';
-import { parseDiagram } from './parse.ts';
+import { checkDiagrams, parseDiagram } from './parse.ts';
 import { mermaidSchema } from './schema.ts';
 
 /** mermaid's parser on one diagram whose first source line is the line after `fenceLine`. */
@@ -24,4 +24,6 @@ export const mermaidBlock = defineBlock({
   verify: (data, at) => check(data.source, at, true),
   // In a block's Markdown field the fence's own line is not known, only the block's.
   verifyFence: (source, at) => check(source, at, at.path === ''),
+  // Every diagram of the course parsed at once, in a worker thread, before the checks above read the results.
+  prepareVerify: (items) => checkDiagrams(items.map((i) => i.data?.source ?? i.source ?? '')),
 });

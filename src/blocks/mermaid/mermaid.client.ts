@@ -13,7 +13,13 @@
  * source, never a blank, and leaves nothing else behind: mermaid's own error
  * graphic is suppressed and its scratch element (an element `#d<id>` it
  * appends to <body> while drawing) is removed.
+ *
+ * mermaid is mermaid's own prebuilt ES module build, published with the
+ * site at `_drillbook/mermaid/` (src/integration/vendor.ts), not bundled
+ * again by every site build: bundling its 6 MB was most of a build's
+ * bundling time.
  */
+import { MERMAID_ENTRY } from './vendor-path.ts';
 let renders = 0;
 /** The smallest text a drawn diagram may show, in CSS pixels. */
 const MIN_TEXT_PX = 10;
@@ -50,7 +56,8 @@ class DbMermaid extends HTMLElement {
   private async draw(): Promise<void> {
     const figure = this.querySelector<HTMLElement>('.mermaid-figure');
     if (!figure) return;
-    const { default: mermaid } = await import('mermaid');
+    const base = document.documentElement.dataset['base'] ?? '/';
+    const { default: mermaid } = (await import(/* @vite-ignore */ `${base}${MERMAID_ENTRY}`)) as typeof import('mermaid');
     mermaid.initialize({
       startOnLoad: false,
       theme: isDark() ? 'dark' : 'default',

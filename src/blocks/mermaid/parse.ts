@@ -12,6 +12,11 @@
  * installed only where DOMPurify has no DOM, i.e. only in Node. mermaid and
  * DOMPurify load on the first diagram, not before.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { cached, cacheGet, cacheSet, codeVersion, hash } from '../../cache/store.ts';
+
 type Mermaid = typeof import('mermaid').default;
 
 let loading: Promise<Mermaid> | undefined;
@@ -35,8 +40,46 @@ export interface DiagramError {
   line: number | undefined;
 }
 
-/** The error mermaid's parser reports for `source`, or undefined when it parses. */
+/**
+ * The error mermaid's parser reports for `source`, or undefined when it
+ * parses. Results are kept in the build cache by the diagram's text (and
+ * the installed mermaid, through codeVersion): an unchanged diagram is not
+ * parsed again, and mermaid is not even loaded when every diagram is known.
+ */
 export async function parseDiagram(source: string): Promise<DiagramError | undefined> {
+  const found = await cached<DiagramError | null>('diagrams', diagramKey(source), async () => (await parseDiagramNow(source)) ?? null);
+  return found ?? undefined;
+}
+
+const diagramKey = (source: string) => hash(codeVersion(), source);
+
+/** Fewer diagrams to parse than this are parsed in this thread: starting a worker and loading mermaid in it takes about a second. */
+const WORKER_MIN = 8;
+
+/**
+ * Parses every diagram of `sources` the build cache does not know yet in a
+ * worker thread (parse-worker.ts) and keeps the results, so that
+ * parseDiagram finds them there. Where the worker's module cannot be found
+ * (this code bundled into a site build), it does nothing: parseDiagram then
+ * parses in this thread as before; so it does for fewer than WORKER_MIN
+ * diagrams.
+ */
+export async function checkDiagrams(sources: string[]): Promise<void> {
+  const todo = [...new Set(sources)].filter((s) => cacheGet('diagrams', diagramKey(s)) === undefined);
+  const script = new URL('./parse-worker.ts', import.meta.url);
+  // A few new diagrams (an author's edit in the dev server) are parsed in this thread, where mermaid stays loaded.
+  if (todo.length < WORKER_MIN || script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return;
+  const worker = new Worker(script, { workerData: todo, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  const results = await new Promise<(DiagramError | null)[]>((ok, fail) => {
+    worker.once('message', ok);
+    worker.once('error', fail);
+    worker.once('exit', (code) => fail(new Error(`the diagram checker stopped (exit ${code})`)));
+  }).finally(() => void worker.terminate());
+  todo.forEach((s, i) => cacheSet('diagrams', diagramKey(s), results[i] ?? null));
+}
+
+/** mermaid's parser on `source`, now, in this thread. */
+export async function parseDiagramNow(source: string): Promise<DiagramError | undefined> {
   loading ??= load();
   const mermaid = await loading;
   try {

@@ -5,6 +5,7 @@
  *    where `explanation` plays the role of `feedback`.
  * `type: multiple-select` (or multi-select / checkbox) marks a question with
  * several right answers; anything else is single-answer.
+ * The canonical shape itself (`questions` with `multiple`) reads as itself.
  */
 import type { Normalised } from '../shared.ts';
 
@@ -20,7 +21,9 @@ function question(q: Record<string, unknown>, type: unknown, explained: Set<numb
         return { ...r, feedback: r['feedback'] ?? r['explanation'] };
       })
     : q['options'];
-  return { question: q['question'], multiple: MULTI.has(String(q['type'] ?? type ?? '')), options };
+  // `multiple` is the canonical field (an MDX component's prop); `type` the fence's way to say it.
+  const multiple = typeof q['multiple'] === 'boolean' ? q['multiple'] : MULTI.has(String(q['type'] ?? type ?? ''));
+  return { question: q['question'], multiple, options };
 }
 
 export function normaliseQuiz(raw: Record<string, unknown>): Normalised {

@@ -23,7 +23,8 @@ function decodedPath(url: string): string {
 export default fp(async function staticRoutes(app: FastifyInstance, opts: { siteDir: string }) {
   const site = opts.siteDir;
   if (existsSync(join(site, 'index.html'))) {
-    await app.register(fastifyStatic, { root: site, index: ['index.html'], redirect: true, wildcard: true });
+    // preCompressed: the build writes .br and .gz copies of text files (src/cli/compress.ts); sent to browsers that accept them.
+    await app.register(fastifyStatic, { root: site, index: ['index.html'], redirect: true, wildcard: true, preCompressed: true });
   }
   app.setNotFoundHandler(async (req, reply) => {
     const path = decodedPath(req.url);

@@ -1,0 +1,157 @@
+/**
+ * What one build keeps for the next, by content hash: a page's parse, a
+ * Markdown part's HTML, a highlighted code block, a diagram's check, the
+ * search index. Each kind is a namespace: one file in the cache dir
+ * (DRILLBOOK_CACHE_DIR), read whole on first use, written whole by
+ * `flushCaches()` at the end of a build or check with only the entries that
+ * run used (so the files never grow past one course's worth).
+ *
+ * Keys are hashes of everything the value depends on, the code that makes
+ * it included (`codeVersion`): a changed page, or a changed Drillbook,
+ * simply misses. A cache file that cannot be read is ignored (and
+ * rewritten). Nothing here is needed for correctness: deleting the folder
+ * only makes the next build slower.
+ *
+ * The registry lives on globalThis: Astro loads our modules twice (for the
+ * config and for the pages) and both must share one cache.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+
+interface Namespace {
+  file: string;
+  /** Entries read from disk, not yet asked for. */
+  stored: Map<string, unknown>;
+  /** Entries this run asked for or added: what is written back. */
+  used: Map<string, unknown>;
+  /** Entries the file held when read. */
+  loaded: number;
+  dirty: boolean;
+}
+
+const REGISTRY = Symbol.for('drillbook.caches');
+const store = globalThis as typeof globalThis & { [REGISTRY]?: { dir: string | undefined; spaces: Map<string, Namespace> } };
+const registry = () => (store[REGISTRY] ??= { dir: undefined, spaces: new Map() });
+
+/** Where the caches live; until it is set (tests, tools) caching is off and `cached` just computes. */
+export function useCacheDir(dir: string | undefined): void {
+  registry().dir = dir;
+}
+
+export const hash = (...parts: (string | Uint8Array)[]) => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('base64url').slice(0, 32);
+};
+
+let version: string | undefined;
+
+/**
+ * A hash of the code that turns course files into pages and of the
+ * installed packages: every source file of the site pipeline, and the
+ * lockfile. A change to any of them makes every cached entry miss.
+ */
+export function codeVersion(): string {
+  if (version) return version;
+  const src = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const h = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const abs = join(dir, name);
+      if (statSync(abs).isDirectory()) walk(abs);
+      else if (/\.(ts|astro|mjs|css)$/.test(name)) h.update(relative(src, abs)).update(readFileSync(abs));
+    }
+  };
+  for (const part of ['lesson', 'blocks', 'render', 'problems', 'course', 'cache', 'components', 'pages', 'layouts', 'integration'])
+    if (existsSync(join(src, part))) walk(join(src, part));
+  const lock = join(src, '..', 'package-lock.json');
+  if (existsSync(lock)) h.update(readFileSync(lock));
+  version = h.digest('base64url').slice(0, 16);
+  return version;
+}
+
+function namespace(name: string): Namespace | undefined {
+  const reg = registry();
+  if (reg.dir === undefined) return undefined;
+  let ns = reg.spaces.get(name);
+  if (!ns) {
+    const file = join(reg.dir, `${name}.v8`);
+    let stored = new Map<string, unknown>();
+    try {
+      if (existsSync(file)) stored = deserialize(readFileSync(file)) as Map<string, unknown>;
+      if (!(stored instanceof Map)) stored = new Map();
+    } catch {
+      stored = new Map();
+    }
+    ns = { file, stored, used: new Map(), loaded: stored.size, dirty: false };
+    reg.spaces.set(name, ns);
+  }
+  return ns;
+}
+
+/** The cached value of `key` in `space`, or undefined. */
+export function cacheGet<T>(space: string, key: string): T | undefined {
+  const ns = namespace(space);
+  if (!ns) return undefined;
+  if (ns.used.has(key)) return ns.used.get(key) as T;
+  if (!ns.stored.has(key)) return undefined;
+  const v = ns.stored.get(key);
+  ns.used.set(key, v);
+  return v as T;
+}
+
+export function cacheSet(space: string, key: string, value: unknown): void {
+  const ns = namespace(space);
+  if (!ns) return;
+  ns.used.set(key, value);
+  ns.dirty = true;
+}
+
+/** `compute()`'s value, from the cache when `key` is there. */
+export async function cached<T>(space: string, key: string, compute: () => Promise<T>): Promise<T> {
+  const hit = cacheGet<T>(space, key);
+  if (hit !== undefined) return hit;
+  const v = await compute();
+  cacheSet(space, key, v);
+  return v;
+}
+
+export function cachedSync<T>(space: string, key: string, compute: () => T): T {
+  const hit = cacheGet<T>(space, key);
+  if (hit !== undefined) return hit;
+  const v = compute();
+  cacheSet(space, key, v);
+  return v;
+}
+
+/**
+ * Writes every namespace this run touched, each atomically: only the entries
+ * it used (a whole build or check), or with `keepUnused` the entries read
+ * too (a dev server, which renders only the pages it is asked for).
+ */
+export function flushCaches({ keepUnused = false } = {}): void {
+  const reg = registry();
+  for (const ns of reg.spaces.values()) {
+    const shrinks = !keepUnused && ns.used.size < ns.loaded;
+    if (!ns.dirty && !shrinks) continue;
+    const entries = keepUnused ? new Map([...ns.stored, ...ns.used]) : ns.used;
+    try {
+      mkdirSync(dirname(ns.file), { recursive: true });
+      const tmp = `${ns.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, serialize(entries));
+      renameSync(tmp, ns.file);
+      ns.dirty = false;
+      ns.loaded = entries.size;
+    } catch {
+      // A cache that cannot be written only costs time next run.
+      try {
+        unlinkSync(`${ns.file}.${process.pid}.tmp`);
+      } catch {
+        // Nothing was written.
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Pre-compressed copies of the built site's text files: `x.br` (brotli) and
+ * `x.gz` (gzip) beside each `x` the server sends as it is (HTML, JavaScript,
+ * CSS, SVG, JSON), so `./drillbook up` sends pages compressed without
+ * compressing on every request (@fastify/static's preCompressed picks the
+ * copy the browser accepts). Files under MIN_BYTES are left alone (the
+ * headers would outweigh the saving), and so are Pagefind's index files,
+ * which are compressed already.
+ *
+ * Brotli at quality 5 and gzip at level 6: on a built site, quality 9 made
+ * the brotli copies 1.6 % smaller for ten times the CPU (3.3 s against
+ * 0.3 s for 13 MB). Compression runs on libuv's thread pool, in parallel; results are kept in
+ * the build cache by the file's content, so an unchanged file (mermaid's
+ * modules, the same page) is compressed once.
+ */
+import { readdirSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import { cacheGet, cacheSet, hash } from '../cache/store.ts';
+
+const COMPRESSIBLE = /\.(html|js|mjs|css|svg|json|txt|xml)$/;
+const MIN_BYTES = 1024;
+const br = promisify(brotliCompress);
+const gz = promisify(gzip);
+
+function files(dir: string, rel = ''): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(dir, join(rel, e.name)) : COMPRESSIBLE.test(e.name) ? [join(rel, e.name)] : [],
+  );
+}
+
+/**
+ * Files in hand at once: libuv's pool has four threads (reads, writes and
+ * compression all run there, so they overlap), and each brotli encoder holds
+ * megabytes of window.
+ */
+const JOBS = 4;
+
+/** Writes the .br and .gz copies (except under the folder `skip`, relative); returns how many files got them. */
+export async function precompress(outDir: string, skip?: string): Promise<number> {
+  const queue = files(outDir).filter((f) => skip === undefined || !f.startsWith(`${skip}/`));
+  let count = 0;
+  const one = async (f: string) => {
+    const path = join(outDir, f);
+    const body = await readFile(path);
+    if (body.length < MIN_BYTES) return;
+    const key = hash('precompress-v2', body);
+    let copies = cacheGet<{ br: Uint8Array; gz: Uint8Array }>('compressed', key);
+    if (!copies) {
+      const [b, g] = await Promise.all([
+        br(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+        gz(body, { level: 6 }),
+      ]);
+      copies = { br: b, gz: g };
+      cacheSet('compressed', key, copies);
+    }
+    await Promise.all([writeFile(`${path}.br`, copies.br), writeFile(`${path}.gz`, copies.gz)]);
+    count++;
+  };
+  await Promise.all(
+    Array.from({ length: JOBS }, async () => {
+      for (let f = queue.pop(); f !== undefined; f = queue.pop()) await one(f);
+    }),
+  );
+  return count;
+}

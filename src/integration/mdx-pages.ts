@@ -1,0 +1,89 @@
+/**
+ * MDX pages of the course, built by @astrojs/mdx from Drillbook's own parse.
+ *
+ * The course folder is read by src/course like any course; a `.mdx` page's
+ * module (its absolute path) is loaded here as an empty MDX source, and the
+ * rehype plugin gives the MDX compiler the page as Drillbook read it
+ * (src/render/mdx-page.ts): blocks, Markdown and admonitions rendered by the
+ * site, JSX and expressions compiled, imports resolved by Vite from the
+ * page's folder. So the page is read once, the same way for `check` and the
+ * site, and MDX never sees a block fence or an admonition it would misread.
+ *
+ * `virtual:drillbook/mdx-pages` maps each MDX page (course-relative path)
+ * to its module, for src/pages/[...slug].astro.
+ */
+import { unified } from '@astrojs/markdown-remark';
+import type { Root as HastRoot } from 'hast';
+import { relative, resolve, sep } from 'node:path';
+import type { Plugin } from 'vite';
+import type { VFile } from 'vfile';
+import { checkedSiteCourse, siteCourse } from '../course/site-course.ts';
+import { isMdxFile } from '../lesson/mdx.ts';
+import { mdxPageTree } from '../render/mdx-page.ts';
+
+export const MDX_PAGES_MODULE = 'virtual:drillbook/mdx-pages';
+const RESOLVED = `\0${MDX_PAGES_MODULE}`;
+
+/** The course-relative path of a course MDX page, or undefined for any other module. */
+function coursePage(id: string): string | undefined {
+  const path = id.split('?')[0] ?? '';
+  if (!isMdxFile(path)) return undefined;
+  const course = siteCourse();
+  const rel = relative(course.dir, path);
+  if (rel.startsWith('..') || rel.startsWith(sep)) return undefined;
+  const file = rel.split(sep).join('/');
+  return course.pages.some((p) => p.file === file) ? file : undefined;
+}
+
+/**
+ * Whether @astrojs/mdx is needed (astro.config.mjs): always in the dev server
+ * (an author may add a first .mdx page while it runs), otherwise only when
+ * the course has an MDX page. Without it a build loads less and Astro checks
+ * one renderer less per component: ~0.3 s of CPU on a 105-page course.
+ */
+export function mdxNeeded(argv: string[] = process.argv.slice(2)): boolean {
+  if (argv.includes('dev')) return true;
+  try {
+    return siteCourse().pages.some((p) => isMdxFile(p.file));
+  } catch {
+    return true; // The course's own error is reported by the build.
+  }
+}
+
+/** The Vite plugin: the page list, and each course MDX page's source as the empty document the rehype plugin fills. */
+export function mdxPagesPlugin(): Plugin {
+  return {
+    name: 'drillbook-mdx-pages',
+    enforce: 'pre',
+    resolveId(id) {
+      return id === MDX_PAGES_MODULE ? RESOLVED : undefined;
+    },
+    load(id) {
+      if (id === RESOLVED) {
+        const course = siteCourse();
+        const entries = course.pages
+          .filter((p) => isMdxFile(p.file))
+          .map((p) => `${JSON.stringify(p.file)}: () => import(${JSON.stringify(resolve(course.dir, p.file))})`);
+        return `export default {${entries.join(',\n')}};\n`;
+      }
+      return coursePage(id) === undefined ? undefined : '';
+    },
+  };
+}
+
+/** The rehype plugin: a course MDX page's tree, from the parsed lesson. Other MDX files are left as they are. */
+function rehypeCourseMdx() {
+  return async (tree: HastRoot, file: VFile) => {
+    const page = coursePage(file.path);
+    if (page === undefined) return;
+    const course = await checkedSiteCourse();
+    const lesson = course.pages.find((p) => p.file === page);
+    if (!lesson) return;
+    tree.children = (await mdxPageTree(lesson, lesson.route)).children;
+  };
+}
+
+/** The Markdown processor @astrojs/mdx compiles with (astro.config.mjs): unified, with the course's rehype plugin. */
+export function mdxProcessor() {
+  return unified({ rehypePlugins: [rehypeCourseMdx], smartypants: false });
+}
