@@ -149,8 +149,20 @@ const sanitize = rehypeSanitize(AUTHOR_HTML) as (tree: HastRoot) => HastRoot;
 export async function mdastToHast(tree: Root): Promise<HastRoot> {
   const hast = sanitize(raw(toHast(tree, { allowDangerousHtml: true }) as HastRoot) as HastRoot);
   headingAnchors(hast);
+  focusableTables(hast);
   await highlightTree(hast);
   return hast;
+}
+
+/**
+ * Tables scroll sideways when wider than the page (site.css), so each is a
+ * tab stop: keyboard users can scroll it with the arrow keys (axe:
+ * scrollable-region-focusable). Added after sanitising: ours, not the author's.
+ */
+function focusableTables(tree: HastRoot): void {
+  visit(tree, 'element', (node: Element) => {
+    if (node.tagName === 'table') node.properties['tabIndex'] = 0;
+  });
 }
 
 /** Renders an mdast tree (page prose or a block's Markdown field) to HTML: mdastToHast, serialised. */

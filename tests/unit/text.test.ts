@@ -101,6 +101,11 @@ describe('Markdown fields and page prose', () => {
     expect(html).toContain('<h2 id="restore">Restore');
     expect(html).toContain('data-language="sql"');
   });
+
+  it("make every table a tab stop (wide tables scroll sideways), Markdown tables and the author's own alike", async () => {
+    const html = await render('| a | b |\n| - | - |\n| 1 | 2 |\n\n<table tabindex="-1"><tr><td>x</td></tr></table>\n');
+    expect(html.match(/<table tabindex="0">/g)).toHaveLength(2);
+  });
 });
 
 describe('bare code in exercises', () => {
