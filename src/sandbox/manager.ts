@@ -6,6 +6,7 @@
  * reload or a network blip reattaches to the same shell), with a cap on tabs.
  */
 import type { IPty } from 'node-pty';
+import { stripVTControlCharacters } from 'node:util';
 import type { SandboxDriver, SandboxHandle } from './driver.ts';
 import type { LimitCounters } from './limits.ts';
 import { ptyInput } from './pty-input.ts';
@@ -433,7 +434,9 @@ export class SandboxManager {
     const s = this.sessions.get(learner);
     if (!s?.pty) return true;
     s.lastActive = Date.now();
-    s.typedAt = s.lastActive;
+    // Escape sequences alone are the terminal's own replies (focus in/out, device attributes,
+    // cursor reports), sent without a key pressed: they are not the learner's work on a lab.
+    if (stripVTControlCharacters(data.toString('utf8')).length > 0) s.typedAt = s.lastActive;
     const backlog = ptyInput(s.pty)?.backlog ?? 0;
     if (backlog + data.length > INPUT_HARD_LIMIT) {
       if (!s.inputDropNoticed) s.broadcast({ type: 'notice', level: 'warning', text: SANDBOX_TEXTS.inputDropped() });
