@@ -13,7 +13,10 @@ import { ETC_LEFT_OUT } from '../../src/sandbox/bwrap/files.ts';
 import { seccompFilterBytes } from '../../src/sandbox/seccomp.ts';
 import { baseKey, hashTree, stageContext } from '../../src/sandbox/docker/context.ts';
 import { hostMirror, pruneArchives } from '../../src/sandbox/docker/image.ts';
-import { StreamInput } from '../../src/sandbox/docker/pty.ts';
+import { inspect } from 'node:util';
+import type Docker from 'dockerode';
+import { client } from '../../src/sandbox/docker/daemon.ts';
+import { DockerPty, StreamInput } from '../../src/sandbox/docker/pty.ts';
 import { containerSpec, execCmd, LABEL, MASKED_PATHS, shellCmd, type SandboxContainerSpec } from '../../src/sandbox/docker/spec.ts';
 import { Demuxer, jsonLines, within } from '../../src/sandbox/docker/streams.ts';
 
@@ -223,5 +226,45 @@ describe("a container terminal's keystrokes", () => {
     expect(drained).toBe(true);
     expect(input.backlog).toBe(0);
     expect(Buffer.concat(received).toString()).toBe('typed before the connection opened' + '0123456789'.repeat(10));
+  });
+});
+
+/** A container whose one exec is `conn` (the hijacked connection): the seam DockerPty talks through. */
+function fakeContainer(conn: PassThrough, calls: string[]): Docker.Container {
+  const exec = {
+    start: async () => conn,
+    resize: async (size: { h: number; w: number }) => void calls.push(`resize ${size.w}x${size.h}`),
+    inspect: async () => ({ Pid: 0, Running: false, ExitCode: 0 }),
+  };
+  return { exec: async () => exec } as unknown as Docker.Container;
+}
+
+describe('a container terminal opened ahead of its learner', () => {
+  it('hands what the shell printed before anyone listened to its first listener, then the rest as it comes, and takes the size it is given', async () => {
+    const conn = new PassThrough();
+    const calls: string[] = [];
+    const opts = { cmd: ['bash'], env: [], user: '1000', workingDir: '/', cols: 80, rows: 24, kill: () => {} };
+    const pty = new DockerPty(fakeContainer(conn, calls), opts);
+    await new Promise((ok) => setTimeout(ok, 10));
+    conn.write('welcome\r\n');
+    conn.write('learner@sandbox:~$ ');
+    await new Promise((ok) => setTimeout(ok, 10));
+    pty.resize(120, 30);
+    const seen: string[] = [];
+    pty.onData((d) => void seen.push(String(d)));
+    expect(seen.join('')).toBe('welcome\r\nlearner@sandbox:~$ ');
+    conn.write('s');
+    await new Promise((ok) => setTimeout(ok, 10));
+    expect(seen.join('')).toBe('welcome\r\nlearner@sandbox:~$ s');
+    expect(calls).toEqual(['resize 80x24', 'resize 120x30']);
+    pty.kill();
+  });
+});
+
+describe('the Docker client', () => {
+  it("shows its connection pool as a name only (docker-modem formats every request's options, pool included)", () => {
+    const docker = client('/nonexistent.sock');
+    const agent = (docker.modem as unknown as { agent: unknown }).agent;
+    expect(inspect(agent, { showHidden: true, depth: null })).toBe('DockerAgent');
   });
 });

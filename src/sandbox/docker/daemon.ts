@@ -15,6 +15,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { inspect } from 'node:util';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
@@ -36,12 +37,31 @@ export interface Connection {
 }
 
 /**
+ * The HTTP agent of the Docker client, shown by util.inspect as its name only.
+ *
+ * Why: docker-modem (5.0.7, the latest) formats every request's options with
+ * `util.inspect(options, { showHidden: true, depth: null })` for a debug line,
+ * whether or not debugging is on, and the options hold the agent, through
+ * which every open connection is reachable (each sandbox's stats stream, each
+ * running exec's output). With 40 sandboxes open that formatting took seconds
+ * of this process's one thread per request and held up every learner's
+ * keystrokes (echo p95 2.0 s, p99 3.2 s in `bench sandbox --driver docker`;
+ * a CPU profile put 57 % of the server's time in util.inspect under
+ * Modem.buildRequest).
+ */
+export class DockerAgent extends Agent {
+  [inspect.custom](): string {
+    return 'DockerAgent';
+  }
+}
+
+/**
  * A client of the daemon at `socket`. No keep-alive: Node's default agent keeps
  * idle connections open for seconds, which would keep a command (labs verify,
  * record) running after its work is done.
  */
 export function client(socket: string): Docker {
-  return new Docker({ socketPath: socket, timeout: 0, agent: new Agent({ keepAlive: false }) } as Docker.DockerOptions);
+  return new Docker({ socketPath: socket, timeout: 0, agent: new DockerAgent({ keepAlive: false }) } as Docker.DockerOptions);
 }
 
 async function answers(socket: string): Promise<Docker | null> {

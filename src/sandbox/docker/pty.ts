@@ -88,6 +88,9 @@ function emitter<T>(): { event: IEvent<T>; fire(v: T): void } {
   };
 }
 
+/** Output kept for a shell nobody listens to yet: its welcome and first prompt need a few hundred bytes. */
+const HELD_MAX = 64 * 1024;
+
 export interface ExecPtyOptions {
   cmd: string[];
   env: string[];
@@ -107,7 +110,21 @@ export class DockerPty implements IPty {
   handleFlowControl = false;
   private readonly data = emitter<Buffer>();
   private readonly exit = emitter<{ exitCode: number; signal?: number }>();
-  readonly onData = this.data.event as unknown as IEvent<string>;
+  /** Output that arrived before anyone listened (a shell opened ahead of its learner), up to HELD_MAX bytes. */
+  private held: Buffer[] | undefined = [];
+  private heldBytes = 0;
+  /**
+   * Output listeners; the first one is handed, at once, whatever the shell
+   * printed before it subscribed (its welcome and prompt), so a shell opened
+   * ahead of time shows the same screen as one opened on demand.
+   */
+  readonly onData = ((listener: (d: Buffer) => unknown): IDisposable => {
+    const sub = this.data.event(listener);
+    const held = this.held;
+    this.held = undefined;
+    for (const b of held ?? []) this.data.fire(b);
+    return sub;
+  }) as unknown as IEvent<string>;
   readonly onExit = this.exit.event;
   private readonly input = new StreamInput();
   private exec: Docker.Exec | undefined;
@@ -141,7 +158,13 @@ export class DockerPty implements IPty {
       stream.destroy();
       return;
     }
-    stream.on('data', (b: Buffer) => this.data.fire(b));
+    stream.on('data', (b: Buffer) => {
+      if (!this.held) this.data.fire(b);
+      else if (this.heldBytes < HELD_MAX) {
+        this.held.push(b);
+        this.heldBytes += b.length;
+      }
+    });
     stream.on('error', () => {});
     stream.on('close', () => void this.ended());
     if (this.paused) stream.pause();
@@ -173,6 +196,11 @@ export class DockerPty implements IPty {
       await new Promise((ok) => setTimeout(ok, 25));
     }
     this.finish(code);
+  }
+
+  /** True once the shell has ended (its exit has been reported to the listeners there were). */
+  get hasExited(): boolean {
+    return this.exited;
   }
 
   private finish(code: number): void {

@@ -59,6 +59,8 @@ export class DockerSandbox implements SandboxHandle {
   private hostPid = 0;
   private attachStream: Duplex | undefined;
   private statsStream: NodeJS.ReadableStream | undefined;
+  /** A shell opened ahead of the learner (see openShell). */
+  private spare: DockerPty | undefined;
   private destroyed = false;
   private gone = false;
   private oomKills = 0;
@@ -161,6 +163,9 @@ export class DockerSandbox implements SandboxHandle {
     const r = await run([this.parts.tuneMounts, String(this.hostPid), ...this.parts.binds], { timeoutMs: 10_000 });
     if (r.code !== 0) throw new Error(`the sandbox's backup folders could not be bound: ${r.stderr.trim() || `exit ${r.code}`}`);
     this.followStats();
+    // The learner's first shell is opened now, not when their terminal connects: an exec costs the
+    // daemon a runc start (~30-60 ms here), which a pooled sandbox pays before anyone waits.
+    this.spare = this.newShell({ cols: 80, rows: 24 });
   }
 
   /** Memory and processes from the daemon's stats stream (one sample a second); a sample at the process limit counts as a refusal. */
@@ -257,9 +262,24 @@ export class DockerSandbox implements SandboxHandle {
     })();
   }
 
+  /**
+   * The learner's shell: the one opened when the sandbox became ready (resized to `size`; what it
+   * printed meanwhile goes to its first listener), or a new one for every later call.
+   */
   openShell(size: { cols: number; rows: number }): IPty {
     if (this.destroyed || !this.container) throw new Error(`sandbox ${this.id} has ended`);
-    return new DockerPty(this.container, {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare && !spare.hasExited) {
+      spare.resize(size.cols, size.rows);
+      return spare;
+    }
+    spare?.kill();
+    return this.newShell(size);
+  }
+
+  private newShell(size: { cols: number; rows: number }): DockerPty {
+    return new DockerPty(this.container!, {
       cmd: shellCmd(),
       env: this.env({ DRILLBOOK_WELCOME: this.parts.welcome }),
       user: LEARNER,
