@@ -1,10 +1,15 @@
 /**
- * MkDocs admonitions (`!!! kind "Title"`, collapsible `???` / `???+`) found
- * on the prose text, line by line, before CommonMark: their 4-space indented
- * bodies would otherwise be read as indented code.
+ * MkDocs admonitions (`!!! kind "Title"`, collapsible `???` / `???+`) and
+ * content tabs (pymdownx.tabbed: `=== "Title"`) found on the prose text, line
+ * by line, before CommonMark: their 4-space indented bodies would otherwise
+ * be read as indented code.
  *
  * The title is everything between the first and the last double quote, so
  * titles may contain quotes and inline code. `!!! note ""` has no title bar.
+ *
+ * Tabs written one after another (blank lines between, nothing else) form one
+ * tab set; `===!` starts a new set; `===+` is the tab shown first (else the
+ * set's first tab).
  */
 
 export interface MarkdownChunk {
@@ -30,12 +35,32 @@ export interface Admonition {
   children: ProseNode[];
 }
 
-export type ProseNode = MarkdownChunk | Admonition;
+/** One tab of a tab set: its label and its body. */
+export interface ContentTab {
+  kind: 'tab';
+  /** The label, shown as plain text with inline code (as an admonition's title). */
+  title: string;
+  /** Written `===+`: the tab shown first. */
+  selected: boolean;
+  line: number;
+  children: ProseNode[];
+}
+
+/** Tabs written one after another: one set, one of them shown at a time. */
+export interface ContentTabs {
+  kind: 'tabs';
+  /** Line of the first tab's marker. */
+  line: number;
+  children: ContentTab[];
+}
+
+export type ProseNode = MarkdownChunk | Admonition | ContentTabs | ContentTab;
 
 const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)[ \t]*(?:"(.*)")?[ \t]*$/;
+const TAB_MARKER = /^===([!+]{0,2})[ \t]+"(.*)"[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
-/** Splits prose into Markdown chunks and admonitions (recursively). */
+/** Splits prose into Markdown chunks, admonitions and tab sets (recursively). */
 export function splitAdmonitions(text: string, startLine: number, indent = 0): ProseNode[] {
   const lines = text.split('\n');
   const out: ProseNode[] = [];
@@ -63,12 +88,11 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
       continue;
     }
     const m = MARKER.exec(line);
-    if (!m) {
+    const t = m ? null : TAB_MARKER.exec(line);
+    if (!m && !t) {
       buf.push(line);
       continue;
     }
-    const marker = m[1] as string;
-    const words = (m[2] as string).split(/[ \t]+/);
     let j = i + 1;
     const body: string[] = [];
     while (j < lines.length) {
@@ -84,12 +108,36 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
       body.pop();
       j--;
     }
+    if (t) {
+      const flags = t[1] as string;
+      const tab: ContentTab = {
+        kind: 'tab',
+        title: t[2] as string,
+        selected: flags.includes('+'),
+        line: startLine + i,
+        children: splitAdmonitions(body.join('\n'), startLine + i + 1, indent + 4),
+      };
+      const last = out[out.length - 1];
+      // Only blank lines since the previous tab's body: the same set, unless `===!` starts another.
+      if (last?.kind === 'tabs' && !flags.includes('!') && buf.every((l) => l.trim() === '')) last.children.push(tab);
+      else {
+        flush(startLine + i);
+        out.push({ kind: 'tabs', line: startLine + i, children: [tab] });
+      }
+      buf = [];
+      bufStart = startLine + j;
+      i = j - 1;
+      continue;
+    }
+    const adm = m as RegExpExecArray;
+    const marker = adm[1] as string;
+    const words = (adm[2] as string).split(/[ \t]+/);
     flush(startLine + j);
     out.push({
       kind: 'admonition',
       type: (words[0] as string).toLowerCase(),
       classes: words.slice(1),
-      title: m[3] === undefined ? null : m[3],
+      title: adm[3] === undefined ? null : adm[3],
       collapsible: marker !== '!!!',
       open: marker === '???+',
       line: startLine + i,

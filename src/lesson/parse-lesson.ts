@@ -10,7 +10,7 @@ import { escapeHtml } from './escape.ts';
 import type { Root } from 'mdast';
 import { SKIP, visit } from 'unist-util-visit';
 import { problem, type Problem } from '../problems/catalogue.ts';
-import { splitAdmonitions, type Admonition, type ProseNode } from './admonitions.ts';
+import { splitAdmonitions, type Admonition, type ContentTab, type ContentTabs, type ProseNode } from './admonitions.ts';
 import type { AnchorLink } from './anchors.ts';
 import type { BlockDataOf, BlockKind, BlockSet, ProseFence, ValidBlock } from './block-kind.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
@@ -70,11 +70,21 @@ export function blockRefOf(node: { type: string; data?: unknown }): number | und
 }
 
 /** An admonition as split from the prose, with its Markdown children parsed. */
-export interface AdmonitionNode extends Omit<Admonition, 'children'> {
-  children: (MarkdownNode | AdmonitionNode)[];
-}
+export type AdmonitionNode = Omit<Admonition, 'children'> & { children: ProseTreeNode[] };
 
-export type ProseTree = (MarkdownNode | AdmonitionNode)[];
+/** One tab of a tab set, its body parsed. */
+export type TabNode = Omit<ContentTab, 'children'> & { children: ProseTreeNode[] };
+
+/** Content tabs written one after another: one set. */
+export type TabsNode = Omit<ContentTabs, 'children'> & { children: TabNode[] };
+
+/** A container of the prose (an admonition, a tab set, one tab of it), told apart by `kind`. */
+export type ContainerNode = AdmonitionNode | TabsNode | TabNode;
+
+/** A node of the prose: a Markdown chunk or a container of them. */
+export type ProseTreeNode = MarkdownNode | ContainerNode;
+
+export type ProseTree = ProseTreeNode[];
 
 /**
  * A block's Markdown fields, parsed like the page's prose (links pointed at
@@ -94,7 +104,7 @@ export type BlockNode<B extends ValidBlock = ValidBlock> = {
   inProse?: true;
 } & ({ ok: true; block: B; prose: BlockProse } | { ok: false; problems: Problem[]; source: string });
 
-export type LessonNode<B extends ValidBlock = ValidBlock> = MarkdownNode | AdmonitionNode | BlockNode<B>;
+export type LessonNode<B extends ValidBlock = ValidBlock> = ProseTreeNode | BlockNode<B>;
 
 export interface Lesson<B extends ValidBlock = ValidBlock> {
   file: string;
@@ -213,7 +223,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   const mdxImports: Lesson['mdxImports'] = [];
   if (mdx) {
     const parseAll = (n: ProseNode) => {
-      if (n.kind === 'admonition') return n.children.forEach(parseAll);
+      if (n.kind !== 'markdown') return n.children.forEach(parseAll);
       const parsed = parseMdx(n.text);
       mdxParses.set(n, parsed);
       if (!parsed.ok) return;
@@ -236,9 +246,9 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   }
   const blockOfComponent = new Map(types.map((t) => [componentName(t), t]));
 
-  // `top`: a chunk of the page itself, where the title H1 is looked for (never inside an admonition).
-  const proseNode = (n: ProseNode, top: boolean): MarkdownNode | AdmonitionNode => {
-    if (n.kind === 'admonition') return { ...n, children: n.children.map((c) => proseNode(c, false)) };
+  // `top`: a chunk of the page itself, where the title H1 is looked for (never inside an admonition or a tab).
+  const proseNode = (n: ProseNode, top: boolean): ProseTreeNode => {
+    if (n.kind !== 'markdown') return { ...n, children: n.children.map((c) => proseNode(c, false)) } as ContainerNode;
     let tree: Root;
     if (mdx) {
       const parsed = mdxParses.get(n) ?? parseMdx(n.text);
@@ -393,8 +403,8 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   // A block's Markdown: the page's link and image rules, problems at the block's fence with the field's path.
   // Always Markdown, also in an MDX page: a block field is data, never code.
   const blockProse: ReadProse = (text, at) => {
-    const node = (n: ProseNode): MarkdownNode | AdmonitionNode => {
-      if (n.kind === 'admonition') return { ...n, line: at.line, children: n.children.map(node) };
+    const node = (n: ProseNode): ProseTreeNode => {
+      if (n.kind !== 'markdown') return { ...n, line: at.line, children: n.children.map(node) } as ContainerNode;
       const tree = parseMarkdown(n.text);
       drawDiagrams(tree, at);
       checkReferences(tree, n.startLine, n.indent, at);

@@ -12,7 +12,7 @@ import type { Program } from 'estree';
 import type { ElementContent, Root as HastRoot, RootContent as HastContent } from 'hast';
 import { toHtml } from 'hast-util-to-html';
 import type { RootContent } from 'mdast';
-import { blockRefOf, type AdmonitionNode, type Lesson, type MarkdownNode } from '../lesson/parse-lesson.ts';
+import { blockRefOf, type Lesson, type MarkdownNode, type ProseTreeNode } from '../lesson/parse-lesson.ts';
 import { mdxToHast, MDX_NODE_TYPES } from './html.ts';
 import { proseToHast } from './prose.ts';
 
@@ -31,7 +31,7 @@ const element = (name: string, attributes: unknown[], flow: boolean): Node => ({
 
 const isMdxNode = (n: Node) => (MDX_NODE_TYPES as readonly string[]).includes(n.type);
 const holdsMdx = (n: Node): boolean => isMdxNode(n) || (n.children ?? []).some(holdsMdx);
-const proseHoldsMdx = (n: MarkdownNode | AdmonitionNode): boolean =>
+const proseHoldsMdx = (n: ProseTreeNode): boolean =>
   n.kind === 'markdown'
     ? n.broken === undefined && n.mdx === true && n.tree.children.some((c) => holdsMdx(c as unknown as Node))
     : n.children.some(proseHoldsMdx);

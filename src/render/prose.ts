@@ -1,12 +1,15 @@
 /**
- * Prose nodes (Markdown chunks and MkDocs admonitions) → HTML strings.
- * Admonitions render as MkDocs Material does: `!!!` a div with a title bar,
- * `???` a <details> (open for `???+`).
+ * Prose nodes (Markdown chunks, MkDocs admonitions and content tabs) → HTML
+ * strings. Admonitions render as MkDocs Material does: `!!!` a div with a
+ * title bar, `???` a <details> (open for `???+`). A tab set is radio buttons
+ * with labels and one panel per tab (site.css shows the checked one's): it
+ * works without script, and the keyboard moves between tabs with the arrow
+ * keys, as between radio buttons.
  */
 import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { toHtml } from 'hast-util-to-html';
 import { cached, codeVersion, hash } from '../cache/store.ts';
-import type { AdmonitionNode, BlockProse, MarkdownNode } from '../lesson/parse-lesson.ts';
+import type { BlockProse, MarkdownNode, ProseTreeNode, TabsNode } from '../lesson/parse-lesson.ts';
 import { mdastToHast } from './html.ts';
 import { inlineText } from './text.ts';
 
@@ -21,13 +24,15 @@ const ours = (html: string): ElementContent => ({ type: 'raw', value: html }) as
  * A prose node as hast; `markdown` renders its Markdown chunks (the page's
  * Markdown, or an MDX page's chunks with their JSX kept for the compiler).
  */
-export async function proseToHast(node: MarkdownNode | AdmonitionNode, markdown: MarkdownToHast = markdownHast): Promise<ElementContent[]> {
+export async function proseToHast(node: ProseTreeNode, markdown: MarkdownToHast = markdownHast): Promise<ElementContent[]> {
   if (node.kind === 'markdown') return markdown(node);
+  if (node.kind === 'tabs') return [await tabSet(node, markdown)];
   const body: ElementContent[] = [];
   for (const [i, child] of node.children.entries()) {
     if (i > 0) body.push({ type: 'text', value: '\n' });
     body.push(...(await proseToHast(child, markdown)));
   }
+  if (node.kind === 'tab') return body;
   const className = ['admonition', node.type, ...node.classes];
   const title = node.title ?? node.type.charAt(0).toUpperCase() + node.type.slice(1);
   const bodyEl: Element = { type: 'element', tagName: 'div', properties: { className: ['admonition-body'] }, children: body };
@@ -47,12 +52,43 @@ export async function proseToHast(node: MarkdownNode | AdmonitionNode, markdown:
   return [{ type: 'element', tagName: 'div', properties: { className, role: 'note' }, children: [...bar, bodyEl] }];
 }
 
+const el = (tagName: string, properties: Element['properties'], children: ElementContent[]): Element => ({
+  type: 'element',
+  tagName,
+  properties,
+  children,
+});
+
+/**
+ * A tab set: a radio button per tab (the `===+` one checked, else the first),
+ * then the labels, then the panels. Ids come from the set's line and content,
+ * so two sets of a page never share them, and the same set renders the same.
+ */
+async function tabSet(node: TabsNode, markdown: MarkdownToHast): Promise<Element> {
+  const id = `tabs-${node.line}-${hash(JSON.stringify(node)).slice(0, 8)}`;
+  const chosen = Math.max(
+    0,
+    node.children.findIndex((t) => t.selected),
+  );
+  const inputs = node.children.map((_, i) =>
+    el('input', { type: 'radio', className: ['tabbed-input'], name: id, id: `${id}-${i + 1}`, checked: i === chosen }, []),
+  );
+  const labels = node.children.map((tab, i) => el('label', { htmlFor: [`${id}-${i + 1}`] }, [ours(inlineText(tab.title))]));
+  const panels: Element[] = [];
+  for (const tab of node.children) panels.push(el('div', { className: ['tabbed-block'] }, await proseToHast(tab, markdown)));
+  return el('div', { className: ['tabbed-set'], dataTabs: String(node.children.length) }, [
+    ...inputs,
+    el('div', { className: ['tabbed-labels'] }, labels),
+    el('div', { className: ['tabbed-content'] }, panels),
+  ]);
+}
+
 /**
  * A prose node's HTML. Kept in the build cache by the node itself (its tree
  * as the parser left it, positions included) and the code: an unchanged part
  * of a page costs a hash, not a render.
  */
-export async function proseToHtml(node: MarkdownNode | AdmonitionNode): Promise<string> {
+export async function proseToHtml(node: ProseTreeNode): Promise<string> {
   return cached('prose', hash(codeVersion(), JSON.stringify(node)), async () => {
     const root: HastRoot = { type: 'root', children: await proseToHast(node) };
     return toHtml(root, { allowDangerousHtml: true });

@@ -164,6 +164,29 @@ test('admonitions: titles, collapsible and open ones', async ({ page }) => {
   await expect(page.locator('details.admonition[open]').first()).toBeVisible();
 });
 
+test('content tabs: one panel shown at a time, chosen by clicking a label or with the arrow keys', async ({ page }) => {
+  await page.goto(fx('page/content-tabs'));
+  const sets = page.locator('.tabbed-set');
+  await expect(sets).toHaveCount(2);
+  const first = sets.nth(0);
+  const panels = first.locator('.tabbed-block');
+  await expect(panels.nth(0)).toContainText('pg_dump -Fc -f shop.dump shop');
+  await expect(panels.nth(0)).toBeVisible();
+  await expect(panels.nth(1)).toBeHidden();
+  await first.getByText('MariaDB', { exact: true }).click();
+  await expect(panels.nth(1)).toBeVisible();
+  await expect(panels.nth(1)).toContainText('Consistent without locks');
+  await expect(panels.nth(0)).toBeHidden();
+  // The label shows the author's title as written, the placeholder included.
+  await expect(first.locator('.tabbed-labels label').nth(2)).toHaveText('mydumper <threads>');
+  await page.keyboard.press('ArrowRight');
+  await expect(panels.nth(2)).toBeVisible();
+  await expect(panels.nth(1)).toBeHidden();
+  // ===+ chose the second tab of the other set.
+  await expect(sets.nth(1).locator('.tabbed-block').nth(1)).toBeVisible();
+  await expect(sets.nth(1).locator('.tabbed-block').nth(0)).toBeHidden();
+});
+
 test('a lesson with no interactive blocks ships no block JavaScript, only the small site shell', async ({ page }) => {
   let bytes = 0;
   page.on('response', async (r) => {

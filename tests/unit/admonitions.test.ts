@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { splitAdmonitions, type Admonition, type MarkdownChunk } from '../../src/lesson/admonitions.ts';
+import { splitAdmonitions, type Admonition, type ContentTabs, type MarkdownChunk } from '../../src/lesson/admonitions.ts';
+import { proseToHtml } from '../../src/render/prose.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { admonitionsOf } from './support.ts';
 
@@ -55,6 +56,58 @@ describe('splitAdmonitions', () => {
   });
 });
 
+describe('content tabs', () => {
+  const tabsOf = (text: string) => splitAdmonitions(text, 1).filter((n): n is ContentTabs => n.kind === 'tabs');
+
+  it('reads tabs written one after another as one set, each with its title, line and un-indented body', () => {
+    const [set, ...more] = tabsOf('Pick one:\n\n=== "PostgreSQL"\n\n    pg_dump shop\n\n=== "MariaDB"\n    mariadb-dump shop\n\nAfter.');
+    expect(more).toEqual([]);
+    expect(set).toMatchObject({ kind: 'tabs', line: 3 });
+    expect(set!.children).toEqual([
+      {
+        kind: 'tab',
+        title: 'PostgreSQL',
+        selected: false,
+        line: 3,
+        children: [{ kind: 'markdown', text: '\npg_dump shop', startLine: 4, indent: 4 }],
+      },
+      {
+        kind: 'tab',
+        title: 'MariaDB',
+        selected: false,
+        line: 7,
+        children: [{ kind: 'markdown', text: 'mariadb-dump shop', startLine: 8, indent: 4 }],
+      },
+    ]);
+  });
+
+  it('keeps the prose around a set, in order', () => {
+    const nodes = splitAdmonitions('Before.\n=== "A"\n    a\n\nAfter.', 1);
+    expect(nodes.map((n) => n.kind)).toEqual(['markdown', 'tabs', 'markdown']);
+    expect(nodes[2]).toEqual({ kind: 'markdown', text: '\nAfter.', startLine: 4, indent: 0 });
+  });
+
+  it('starts a new set after prose, and at ===! even right after a tab; ===+ is the tab shown first', () => {
+    const sets = tabsOf('=== "A"\n    a\ntext\n=== "B"\n    b\n\n===! "C"\n    c\n===+ "D"\n    d');
+    expect(sets.map((s) => s.children.map((t) => [t.title, t.selected]))).toEqual([
+      [['A', false]],
+      [['B', false]],
+      [
+        ['C', false],
+        ['D', true],
+      ],
+    ]);
+  });
+
+  it('holds admonitions and fenced code; a marker inside fenced code, or without a quoted title, is not a tab', () => {
+    const [set] = tabsOf('=== "A"\n    !!! tip "T"\n        x\n    ```text\n    === "not a tab"\n    ```');
+    expect(set!.children[0]!.children.map((n) => n.kind)).toEqual(['admonition', 'markdown']);
+    expect(tabsOf('```text\n=== "A"\n    a\n```')).toEqual([]);
+    expect(tabsOf('=== A\n    a')).toEqual([]);
+    expect(tabsOf('Title\n===')).toEqual([]);
+  });
+});
+
 describe('the admonitions fixture page', () => {
   const page = fixture('page/admonitions.md');
   const adms = admonitionsOf(page);
@@ -98,6 +151,35 @@ describe('the admonitions fixture page', () => {
   it('returns to prose after the last admonition and reports nothing', () => {
     const last = page.nodes[page.nodes.length - 1];
     expect(last?.kind).toBe('markdown');
+    expect(page.problems).toEqual([]);
+  });
+});
+
+describe('the content tabs fixture page', () => {
+  const page = fixture('page/content-tabs.md');
+
+  it('renders each set as radio buttons, labels and panels: the ===+ tab (else the first) checked, titles as plain text', async () => {
+    const html = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    const sets = [...html.matchAll(/<div class="tabbed-set" data-tabs="(\d+)">/g)].map((m) => m[1]);
+    expect(sets).toEqual(['3', '2']);
+    const [first, second] = [...html.matchAll(/name="(tabs-\d+-[\w-]{8})"/g)].map((m) => m[1]).filter((v, i, a) => a.indexOf(v) === i);
+    expect(first).toMatch(/^tabs-11-/);
+    expect(second).toMatch(/^tabs-34-/);
+    expect(html).toContain(
+      `<input type="radio" class="tabbed-input" name="${first}" id="${first}-1" checked><input type="radio" class="tabbed-input" name="${first}" id="${first}-2"><input type="radio" class="tabbed-input" name="${first}" id="${first}-3"><div class="tabbed-labels"><label for="${first}-1">PostgreSQL</label><label for="${first}-2">MariaDB</label><label for="${first}-3"><code>mydumper</code> &lt;threads&gt;</label></div>`,
+    );
+    expect(html).toContain(
+      `<input type="radio" class="tabbed-input" name="${second}" id="${second}-1"><input type="radio" class="tabbed-input" name="${second}" id="${second}-2" checked>`,
+    );
+    // Bodies are Markdown with admonitions and code, as anywhere in the page.
+    expect(html).toContain('<div class="tabbed-block"><pre');
+    expect(html).toContain('<div class="admonition tip" role="note"><p class="admonition-title">Consistent without locks</p>');
+    // Without a quoted title, `===` is not a tab: its indented body stays code.
+    expect(html).toContain('<p>=== not a tab marker</p>');
+  });
+
+  it('gives headings inside a tab their ids and lists them with the page', () => {
+    expect(page.headings.map((h) => h.id)).toContain('exit-codes');
     expect(page.problems).toEqual([]);
   });
 });
