@@ -69,7 +69,10 @@ function showProgress(): void {
  * announced in one status region, since a changing button name is not.
  */
 function setupCopyButtons(): void {
-  const pres = [...document.querySelectorAll<HTMLPreElement>('.lesson pre.shiki')].filter((pre) => !pre.closest('.cw-code'));
+  // Not in a code walkthrough (it has its own), nor where the author asked for none (`.no-copy`).
+  const pres = [...document.querySelectorAll<HTMLPreElement>('.lesson pre.shiki:not([data-no-copy])')].filter(
+    (pre) => !pre.closest('.cw-code'),
+  );
   if (pres.length === 0) return;
   const status = Object.assign(document.createElement('p'), { className: 'copy-status visually-hidden' });
   status.setAttribute('role', 'status');

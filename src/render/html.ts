@@ -13,10 +13,12 @@ import rehypeSanitize from 'rehype-sanitize';
 import { toHtml } from 'hast-util-to-html';
 import { toString as hastToString } from 'hast-util-to-string';
 import type { Root } from 'mdast';
-import { toHast, type State as ToHastState } from 'mdast-util-to-hast';
+import { defaultHandlers, toHast, type State as ToHastState } from 'mdast-util-to-hast';
+import type { Code } from 'mdast';
 import { bundledLanguages, createHighlighter, type BundledLanguage, type Highlighter } from 'shiki';
 import { visit } from 'unist-util-visit';
 import { cached, codeVersion, hash } from '../cache/store.ts';
+import { parseFenceInfo, parseLineList } from './fence-info.ts';
 import { AUTHOR_HTML } from './sanitize.ts';
 
 // High-contrast variants: the plain GitHub themes' comment colours fail WCAG AA contrast.
@@ -66,6 +68,14 @@ export function languageOf(lang: string | undefined): string {
 export interface HighlightOptions {
   /** Adds `data-line="N"` to every line (code walkthroughs point at them). */
   lineNumbers?: boolean;
+  /** Shown above the code (a fence's `title="..."`), as plain text. */
+  title?: string;
+  /** Lines marked (a fence's `hl_lines`), 1-based. */
+  hlLines?: number[];
+  /** Numbers shown before the lines, from this one (a fence's `linenums`). */
+  linenums?: number;
+  /** No copy button (a fence's `.no-copy` class). */
+  noCopy?: boolean;
 }
 
 /**
@@ -75,17 +85,20 @@ export interface HighlightOptions {
  * thousands of objects).
  */
 export async function highlight(code: string, lang: string | undefined, opts: HighlightOptions = {}): Promise<string> {
-  return cached('highlight', hash(codeVersion(), lang ?? '', opts.lineNumbers ? 'n' : '', code), async () =>
-    toHtml(await highlightToHast(code, lang, opts)),
-  );
+  return cached('highlight', hash(codeVersion(), lang ?? '', JSON.stringify(opts), code), async () => {
+    const pre = await highlightToHast(code, lang, opts);
+    if (opts.title === undefined) return toHtml(pre);
+    return toHtml(h('div', { className: ['code-titled'] }, [h('p', { className: ['code-title'] }, opts.title), pre]));
+  });
 }
 
 /** Highlights `code` to a hast `<pre>` element (shiki, our languages and themes). */
 export async function highlightToHast(code: string, lang: string | undefined, opts: HighlightOptions = {}): Promise<Element> {
-  const hl = await getHighlighter();
+  const shiki = await getHighlighter();
   const name = languageOf(lang);
-  if (name !== 'plaintext' && !hl.getLoadedLanguages().includes(name)) await hl.loadLanguage(name as BundledLanguage);
-  const root = hl.codeToHast(code, {
+  if (name !== 'plaintext' && !shiki.getLoadedLanguages().includes(name)) await shiki.loadLanguage(name as BundledLanguage);
+  const hl = new Set(opts.hlLines ?? []);
+  const root = shiki.codeToHast(code, {
     lang: name,
     themes: THEMES,
     defaultColor: 'light',
@@ -94,9 +107,15 @@ export async function highlightToHast(code: string, lang: string | undefined, op
         pre(node) {
           node.properties['tabindex'] = '0';
           node.properties['data-language'] = name;
+          if (opts.noCopy) node.properties['data-no-copy'] = '';
+          if (opts.linenums !== undefined) {
+            this.addClassToHast(node, 'linenums');
+            node.properties['style'] = `${String(node.properties['style'] ?? '')};counter-reset:fence-line ${opts.linenums - 1}`;
+          }
         },
         line(node, line) {
           if (opts.lineNumbers) node.properties['data-line'] = String(line);
+          if (hl.has(line)) this.addClassToHast(node, 'hl');
         },
       },
     ],
@@ -110,7 +129,7 @@ export async function highlightToHast(code: string, lang: string | undefined, op
  * been sanitised already, and whoever serialises it allows raw nodes.
  */
 async function highlightTree(tree: HastRoot): Promise<void> {
-  const jobs: { parent: { children: unknown[] }; index: number; code: string; lang: string | undefined }[] = [];
+  const jobs: { parent: { children: unknown[] }; index: number; code: string; lang: string | undefined; opts: HighlightOptions }[] = [];
   visit(tree, 'element', (node, index, parent) => {
     if (node.tagName !== 'pre' || index === undefined || !parent) return;
     // A diagram's source stays as written: <db-mermaid> reads it as text.
@@ -119,9 +138,37 @@ async function highlightTree(tree: HastRoot): Promise<void> {
     if (!code) return;
     const cls = ([] as unknown[]).concat(code.properties['className'] ?? []).map(String);
     const lang = cls.find((c) => c.startsWith('language-'))?.slice('language-'.length);
-    jobs.push({ parent, index, code: hastToString(code).replace(/\n$/, ''), lang });
+    jobs.push({ parent, index, code: hastToString(code).replace(/\n$/, ''), lang, opts: fenceOptions(code.properties) });
   });
-  for (const j of jobs) j.parent.children[j.index] = { type: 'raw', value: await highlight(j.code, j.lang) };
+  for (const j of jobs) j.parent.children[j.index] = { type: 'raw', value: await highlight(j.code, j.lang, j.opts) };
+}
+
+/** The options a fence's info string gave its <code> (codeHandler), as highlight() takes them. */
+function fenceOptions(p: Element['properties']): HighlightOptions {
+  const opts: HighlightOptions = {};
+  if (typeof p['dataTitle'] === 'string') opts.title = p['dataTitle'];
+  if (typeof p['dataHlLines'] === 'string') opts.hlLines = parseLineList(p['dataHlLines']);
+  const first = Number(p['dataLinenums']);
+  if (p['dataLinenums'] !== undefined && Number.isInteger(first)) opts.linenums = first;
+  if (p['dataNoCopy'] !== undefined) opts.noCopy = true;
+  return opts;
+}
+
+/**
+ * A fenced code block as `<pre><code class="language-x">`, its info string's
+ * options (fence-info.ts) kept as data attributes of the <code> for
+ * highlightTree; they pass the sanitiser like any author's data attribute,
+ * and only ever become plain text, line classes and numbers.
+ */
+function codeHandler(state: ToHastState, node: Code): Element {
+  const info = parseFenceInfo(node.lang, node.meta);
+  const pre = defaultHandlers.code(state, { ...node, lang: info.lang ?? null, meta: null });
+  const code = pre.children[0] as Element;
+  if (info.title !== undefined) code.properties['dataTitle'] = info.title;
+  if (info.hlLines.length > 0) code.properties['dataHlLines'] = info.hlLines.join(' ');
+  if (info.linenums !== undefined) code.properties['dataLinenums'] = String(info.linenums);
+  if (info.noCopy) code.properties['dataNoCopy'] = '';
+  return pre;
 }
 
 /** Gives h2-h4 with an id a "#" link to themselves. */
@@ -147,7 +194,7 @@ const sanitize = rehypeSanitize(AUTHOR_HTML) as (tree: HastRoot) => HastRoot;
  * after, so they are ours, not the author's.
  */
 export async function mdastToHast(tree: Root): Promise<HastRoot> {
-  const hast = sanitize(raw(toHast(tree, { allowDangerousHtml: true }) as HastRoot) as HastRoot);
+  const hast = sanitize(raw(toHast(tree, { allowDangerousHtml: true, handlers: { code: codeHandler } }) as HastRoot) as HastRoot);
   headingAnchors(hast);
   focusableTables(hast);
   await highlightTree(hast);
@@ -208,7 +255,7 @@ export async function mdxToHast(tree: Root, isBlockRef: (node: MdxHast) => boole
   const converted = toHast(tree, {
     allowDangerousHtml: true,
     passThrough: [...MDX_NODE_TYPES],
-    handlers: { mdxJsxFlowElement: jsx as never, mdxJsxTextElement: jsx as never },
+    handlers: { code: codeHandler, mdxJsxFlowElement: jsx as never, mdxJsxTextElement: jsx as never },
   }) as unknown as MdxHast;
   // The only raw HTML here is our own markup (a diagram, a marker): parsed where it is, not by re-parsing the page
   // as HTML, which would move JSX elements around (a <div> written inside a paragraph).

@@ -187,6 +187,33 @@ test('content tabs: one panel shown at a time, chosen by clicking a label or wit
   await expect(sets.nth(1).locator('.tabbed-block').nth(0)).toBeHidden();
 });
 
+test('fence options: a title above the code, marked lines, numbered lines, and no copy button where the author said so', async ({
+  page,
+}) => {
+  await page.goto(fx('page/code-options'));
+  const titled = page.locator('.code-titled');
+  await expect(titled.nth(0).locator('.code-title')).toHaveText('restore-check.sql');
+  await expect(titled.nth(2).locator('.code-title')).toHaveText('<placeholder> & \\backslash');
+  const marked = titled.nth(0).locator('.line.hl');
+  await expect(marked).toHaveCount(3);
+  await expect(marked.nth(0)).toHaveText('SELECT max(id) FROM orders;');
+  // A marked line is tinted across the block's width, not only behind its text.
+  const [line, pre] = await Promise.all([marked.nth(0).boundingBox(), titled.nth(0).locator('pre').boundingBox()]);
+  expect(line!.width).toBeGreaterThan(pre!.width * 0.8);
+  // Numbers from 10: a counter reset to 9 on the block, shown before each line (a pseudo-element: not copied).
+  const numbered = page.locator('pre.linenums');
+  expect(await numbered.evaluate((el) => getComputedStyle(el).counterReset)).toBe('fence-line 9');
+  expect(
+    await numbered
+      .locator('.line')
+      .nth(0)
+      .evaluate((el) => getComputedStyle(el, '::before').content),
+  ).toBe('counter(fence-line)');
+  await expect(page.locator('pre.shiki')).toHaveCount(4);
+  await expect(page.locator('.copy-code')).toHaveCount(3);
+  await expect(page.locator('pre[data-no-copy]')).toHaveCount(1);
+});
+
 test('a lesson with no interactive blocks ships no block JavaScript, only the small site shell', async ({ page }) => {
   let bytes = 0;
   page.on('response', async (r) => {
