@@ -245,6 +245,31 @@ function setupPrint(): void {
   });
 }
 
+/**
+ * A link to a place inside a content tab that is not shown (a heading in the
+ * page's contents, a search result) shows that tab, and the tabs around it,
+ * first, then scrolls to the place.
+ */
+function setupTabTargets(): void {
+  const reveal = () => {
+    const id = decodeURIComponent(location.hash.slice(1));
+    const target = id ? document.getElementById(id) : null;
+    let block: Element | null | undefined = target?.closest('.tabbed-block');
+    if (!target || !block) return;
+    while (block) {
+      const panels: HTMLElement | null = block.parentElement;
+      const set: HTMLElement | null | undefined = panels?.parentElement;
+      const index = [...(panels?.children ?? [])].indexOf(block);
+      const input = set?.querySelectorAll<HTMLInputElement>(':scope > .tabbed-input')[index];
+      if (input) input.checked = true;
+      block = set?.parentElement?.closest('.tabbed-block');
+    }
+    target.scrollIntoView();
+  };
+  window.addEventListener('hashchange', reveal);
+  reveal();
+}
+
 setupTheme();
 showProgress();
 document.addEventListener(PROGRESS_EVENT, showProgress);
@@ -254,3 +279,4 @@ setupReset();
 setupPrint();
 setupNavToggle();
 setupNavSections();
+setupTabTargets();

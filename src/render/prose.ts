@@ -75,7 +75,9 @@ async function tabSet(node: TabsNode, markdown: MarkdownToHast): Promise<Element
   );
   const labels = node.children.map((tab, i) => el('label', { htmlFor: [`${id}-${i + 1}`] }, [ours(inlineText(tab.title))]));
   const panels: Element[] = [];
-  for (const tab of node.children) panels.push(el('div', { className: ['tabbed-block'] }, await proseToHast(tab, markdown)));
+  // The label again on each panel, for print, where every panel is shown (site.css).
+  for (const tab of node.children)
+    panels.push(el('div', { className: ['tabbed-block'], dataLabel: tab.title }, await proseToHast(tab, markdown)));
   return el('div', { className: ['tabbed-set'], dataTabs: String(node.children.length) }, [
     ...inputs,
     el('div', { className: ['tabbed-labels'] }, labels),

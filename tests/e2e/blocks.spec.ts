@@ -182,6 +182,11 @@ test('content tabs: one panel shown at a time, chosen by clicking a label or wit
   await page.keyboard.press('ArrowRight');
   await expect(panels.nth(2)).toBeVisible();
   await expect(panels.nth(1)).toBeHidden();
+  // A link to a heading inside a tab not shown shows that tab.
+  await page.goto(fx('page/content-tabs') + '#parallel-dumps');
+  await expect(panels.nth(2)).toBeVisible();
+  await expect(page.locator('#parallel-dumps')).toBeInViewport();
+  await page.goto(fx('page/content-tabs') + '#top');
   // ===+ chose the second tab of the other set.
   await expect(sets.nth(1).locator('.tabbed-block').nth(1)).toBeVisible();
   await expect(sets.nth(1).locator('.tabbed-block').nth(0)).toBeHidden();
