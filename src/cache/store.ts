@@ -33,8 +33,14 @@ interface Namespace {
 }
 
 const REGISTRY = Symbol.for('drillbook.caches');
-const store = globalThis as typeof globalThis & { [REGISTRY]?: { dir: string | undefined; spaces: Map<string, Namespace> } };
-const registry = () => (store[REGISTRY] ??= { dir: undefined, spaces: new Map() });
+interface Registry {
+  dir: string | undefined;
+  spaces: Map<string, Namespace>;
+  /** codeVersion(), once computed. */
+  version?: string;
+}
+const store = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
+const registry = (): Registry => (store[REGISTRY] ??= { dir: undefined, spaces: new Map() });
 
 /** Where the caches live; until it is set (tests, tools) caching is off and `cached` just computes. */
 export function useCacheDir(dir: string | undefined): void {
@@ -47,30 +53,50 @@ export const hash = (...parts: (string | Uint8Array)[]) => {
   return h.digest('base64url').slice(0, 32);
 };
 
-let version: string | undefined;
+/** The folders of src/ whose files make pages out of course files. */
+const PIPELINE = ['lesson', 'blocks', 'render', 'problems', 'course', 'cache', 'components', 'pages', 'layouts', 'integration'];
+
+/**
+ * Drillbook's src/ folder: this module's parent, or, when this module runs
+ * bundled into Astro's build (its file is then a chunk in the output
+ * folder), the project's src/ (Astro's root is the working directory).
+ */
+export function sourceDir(moduleUrl: string = import.meta.url, cwd: string = process.cwd()): string | undefined {
+  const here = join(dirname(fileURLToPath(moduleUrl)), '..');
+  for (const dir of [here, join(cwd, 'src')]) if (existsSync(join(dir, 'lesson')) && existsSync(join(dir, 'render'))) return dir;
+  return undefined;
+}
 
 /**
  * A hash of the code that turns course files into pages and of the
  * installed packages: every source file of the site pipeline, and the
  * lockfile. A change to any of them makes every cached entry miss.
+ *
+ * Computed once per process and shared through the registry, so the copy of
+ * this module bundled into the pages agrees with the CLI's. Where the source
+ * cannot be found, the version is new for this process: nothing cached
+ * earlier is used, rather than HTML an older Drillbook made.
  */
 export function codeVersion(): string {
-  if (version) return version;
-  const src = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const reg = registry();
+  if (reg.version) return reg.version;
+  const src = sourceDir();
   const h = createHash('sha256');
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const abs = join(dir, name);
-      if (statSync(abs).isDirectory()) walk(abs);
-      else if (/\.(ts|astro|mjs|css)$/.test(name)) h.update(relative(src, abs)).update(readFileSync(abs));
-    }
-  };
-  for (const part of ['lesson', 'blocks', 'render', 'problems', 'course', 'cache', 'components', 'pages', 'layouts', 'integration'])
-    if (existsSync(join(src, part))) walk(join(src, part));
-  const lock = join(src, '..', 'package-lock.json');
-  if (existsSync(lock)) h.update(readFileSync(lock));
-  version = h.digest('base64url').slice(0, 16);
-  return version;
+  if (src === undefined) h.update(`no source found: ${process.pid} ${Date.now()} ${Math.random()}`);
+  else {
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir).sort()) {
+        const abs = join(dir, name);
+        if (statSync(abs).isDirectory()) walk(abs);
+        else if (/\.(ts|astro|mjs|css)$/.test(name)) h.update(relative(src, abs)).update(readFileSync(abs));
+      }
+    };
+    for (const part of PIPELINE) if (existsSync(join(src, part))) walk(join(src, part));
+    const lock = join(src, '..', 'package-lock.json');
+    if (existsSync(lock)) h.update(readFileSync(lock));
+  }
+  reg.version = h.digest('base64url').slice(0, 16);
+  return reg.version;
 }
 
 function namespace(name: string): Namespace | undefined {
