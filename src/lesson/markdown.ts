@@ -28,7 +28,70 @@ export interface Reference {
 const parser = unified().use(remarkParse).use(remarkGfm);
 
 export function parseMarkdown(text: string): Root {
-  return parser.runSync(parser.parse(angleSpacedDestinations(text))) as Root;
+  const tree = parser.runSync(parser.parse(angleSpacedDestinations(text))) as Root;
+  applyAttrLists(tree);
+  return tree;
+}
+
+// attr_list (Python-Markdown): `{ #id .class key="value" }`, the colon after the brace optional.
+const ATTR_LIST =
+  /^\{:?[ \t]*((?:[#.][\w-]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s}"']+))(?:[ \t]+(?:[#.][\w-]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s}"']+)))*)[ \t]*\}/;
+const ATTR = /([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|([^\s}"']+))/g;
+/** Inline elements an attribute list can follow (Python-Markdown: any element, with no space between). */
+const ATTRIBUTED = new Set(['link', 'image', 'linkReference', 'imageReference', 'strong', 'emphasis', 'delete', 'inlineCode']);
+
+/** An attribute list's contents as hast properties (id, className, others by name). */
+export function attrListProperties(list: string): Record<string, string | string[]> {
+  const props: Record<string, string | string[]> = {};
+  const classes: string[] = [];
+  for (const m of list.matchAll(ATTR)) {
+    if (m[1] === '#') props['id'] = m[2] as string;
+    else if (m[1] === '.') classes.push(m[2] as string);
+    else props[m[3] as string] = m[4] ?? m[5] ?? m[6] ?? '';
+  }
+  if (classes.length > 0) props['className'] = classes;
+  return props;
+}
+
+function addProperties(node: { data?: { hProperties?: Record<string, unknown> } }, list: string): void {
+  const props = attrListProperties(list);
+  const before = node.data?.hProperties ?? {};
+  const className = [...((before['className'] as string[] | undefined) ?? []), ...((props['className'] as string[] | undefined) ?? [])];
+  node.data = { ...node.data, hProperties: { ...before, ...props, ...(className.length > 0 ? { className } : {}) } };
+}
+
+/**
+ * Python-Markdown's attr_list on inline elements and paragraphs, as MkDocs
+ * courses use it: `[Subscribe](x.md){ .md-button }` gives the link a class,
+ * `**locale**{ #mkdocs-locale }` the text an id a link can land on, and a
+ * paragraph's last line `{: .note }` the paragraph. The list is taken out of
+ * the text either way (it showed as written). Headings keep their own rule
+ * (assignHeadingIds). The properties pass the sanitiser like raw HTML's.
+ */
+export function applyAttrLists(tree: Root): void {
+  visit(tree, (node) => {
+    if (!('children' in node) || node.type === 'heading') return;
+    const children = node.children as RootContent[];
+    for (let i = 1; i < children.length; i++) {
+      const text = children[i] as RootContent;
+      const before = children[i - 1] as RootContent;
+      if (text.type !== 'text' || !ATTRIBUTED.has(before.type)) continue;
+      const m = ATTR_LIST.exec(text.value);
+      if (!m) continue;
+      addProperties(before as { data?: { hProperties?: Record<string, unknown> } }, m[1] as string);
+      text.value = text.value.slice(m[0].length);
+    }
+    if (node.type !== 'paragraph') return;
+    const last = children[children.length - 1];
+    if (last?.type !== 'text') return;
+    // On a line of its own, the paragraph's last (as Python-Markdown's block rule).
+    const nl = last.value.lastIndexOf('\n');
+    const line = last.value.slice(nl + 1).trim();
+    const m = nl < 0 ? null : ATTR_LIST.exec(line);
+    if (!m || m[0].length !== line.length) return;
+    addProperties(node, m[1] as string);
+    last.value = last.value.slice(0, nl);
+  });
 }
 
 // A link destination with raw spaces that names a file or a folder, with an optional title:

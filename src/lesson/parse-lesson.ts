@@ -282,6 +282,11 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
     visit(tree, 'html', (h) => {
       for (const m of h.value.matchAll(HTML_ID)) htmlIds.push(m[1] ?? m[2] ?? '');
     });
+    // Ids given by attribute lists (`**x**{ #id }`, markdown.ts applyAttrLists); headings' are in `headings`.
+    visit(tree, (x) => {
+      const id = x.type === 'heading' ? undefined : x.data?.hProperties?.['id'];
+      if (typeof id === 'string') htmlIds.push(id);
+    });
     if (mdx) readJsx(tree, n);
     checkReferences(tree, n.startLine, n.indent);
     return mdx ? { kind: 'markdown', tree, startLine: n.startLine, mdx: true } : { kind: 'markdown', tree, startLine: n.startLine };

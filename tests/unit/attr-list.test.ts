@@ -1,0 +1,57 @@
+/**
+ * Python-Markdown's attr_list on inline elements and paragraphs, as MkDocs
+ * courses write it: the list is applied, never shown, and an id it gives is
+ * a place a link can land on.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadCourse } from '../../src/course/load-course.ts';
+import { parseMarkdown } from '../../src/lesson/markdown.ts';
+import { mdastToHtml } from '../../src/render/html.ts';
+
+const html = async (md: string) => (await mdastToHtml(parseMarkdown(md))).trim();
+
+describe('attribute lists', () => {
+  it('right after a link, emphasis or code: classes, id and attributes go on it, and the list is not shown', async () => {
+    expect(await html('[Start the lab](#){ .md-button .md-button--primary }')).toBe(
+      '<p><a href="#" class="md-button md-button--primary">Start the lab</a></p>',
+    );
+    expect(await html('*   **`locale`**{ #mkdocs-locale }: the language')).toBe(
+      '<ul>\n<li><strong id="mkdocs-locale"><code>locale</code></strong>: the language</li>\n</ul>',
+    );
+    expect(await html('Run `pg_dump`{: .cmd title="the dump tool" } first.')).toBe(
+      '<p>Run <code title="the dump tool" class="cmd">pg_dump</code> first.</p>',
+    );
+  });
+
+  it("on a paragraph's last line of its own: on the paragraph", async () => {
+    expect(await html('Restore to a scratch host.\n{: .lead #why }')).toBe('<p id="why" class="lead">Restore to a scratch host.</p>');
+  });
+
+  it('elsewhere, braces stay text: after a space, inside text or code, on the only line', async () => {
+    expect(await html('[x](y) { .spaced }')).toBe('<p><a href="y">x</a> { .spaced }</p>');
+    expect(await html('No {attr} here and `{ .y }`')).toBe('<p>No {attr} here and <code>{ .y }</code></p>');
+    expect(await html('{: .alone }')).toBe('<p>{: .alone }</p>');
+  });
+
+  it('cannot add an event handler or a script URL', async () => {
+    expect(await html('**a**{ onclick="alert(1)" .b }')).toBe('<p><strong class="b">a</strong></p>');
+    expect(await html('[a](#){ href="javascript:alert(1)" }')).not.toContain('javascript:');
+  });
+});
+
+describe('an id given by an attribute list', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drillbook-attr-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is a place a link from another page can land on', () => {
+    writeFileSync(join(dir, 'index.md'), '# Home\n\nSee [the locale](settings.md#mkdocs-locale) and [nothing](settings.md#nowhere).\n');
+    writeFileSync(join(dir, 'settings.md'), '# Settings\n\n*   **`locale`**{ #mkdocs-locale }: the language\n');
+    const course = loadCourse(dir);
+    const anchors = course.problems.filter((p) => p.name === 'LinkAnchorMissing').map((p) => p.message);
+    expect(anchors).toHaveLength(1);
+    expect(anchors[0]).toContain('"settings.md#nowhere"');
+  });
+});
