@@ -1,10 +1,11 @@
 /**
- * Markdown prose → mdast (CommonMark + GFM), with the page-level facts the
+ * Markdown prose → mdast (CommonMark + GFM + definition lists), with the page-level facts the
  * site needs: headings with stable ids, and every link and image with its
  * file line so a broken one can be reported where it is.
  */
 import type { Html, Root, RootContent } from 'mdast';
 import { toString } from 'mdast-util-to-string';
+import { remarkDefinitionList } from 'remark-definition-list';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
@@ -25,7 +26,8 @@ export interface Reference {
   column: number;
 }
 
-const parser = unified().use(remarkParse).use(remarkGfm);
+// Definition lists (Python-Markdown's def_list, which MkDocs courses enable: `Term` then `:   Definition`).
+const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionList);
 
 export function parseMarkdown(text: string): Root {
   const tree = parser.runSync(parser.parse(angleSpacedDestinations(text))) as Root;
@@ -39,6 +41,11 @@ const ATTR_LIST =
 const ATTR = /([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|([^\s}"']+))/g;
 /** Inline elements an attribute list can follow (Python-Markdown: any element, with no space between). */
 const ATTRIBUTED = new Set(['link', 'image', 'linkReference', 'imageReference', 'strong', 'emphasis', 'delete', 'inlineCode']);
+
+/** The HTML properties a node carries for its element (`data.hProperties`: heading ids, attribute lists). */
+export function hPropertiesOf(node: { data?: unknown }): Record<string, unknown> | undefined {
+  return (node.data as { hProperties?: Record<string, unknown> } | undefined)?.hProperties;
+}
 
 /** An attribute list's contents as hast properties (id, className, others by name). */
 export function attrListProperties(list: string): Record<string, string | string[]> {
@@ -233,6 +240,6 @@ export function takeFirstH1(tree: Root): { text: string; id: string | undefined 
   const i = tree.children.findIndex((c: RootContent) => c.type === 'heading' && c.depth === 1);
   if (i < 0) return undefined;
   const [h1] = tree.children.splice(i, 1) as [RootContent];
-  const id = h1.data?.hProperties?.['id'];
+  const id = hPropertiesOf(h1)?.['id'];
   return { text: toString(h1, { includeHtml: false, includeImageAlt: false }).trim(), id: typeof id === 'string' ? id : undefined };
 }

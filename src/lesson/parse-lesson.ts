@@ -25,7 +25,7 @@ import {
   routeOf,
   type CourseIndex,
 } from './links.ts';
-import { assignHeadingIds, collectReferences, parseMarkdown, takeFirstH1, type Heading } from './markdown.ts';
+import { assignHeadingIds, collectReferences, hPropertiesOf, parseMarkdown, takeFirstH1, type Heading } from './markdown.ts';
 import {
   componentName,
   esmBindings,
@@ -284,7 +284,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
     });
     // Ids given by attribute lists (`**x**{ #id }`, markdown.ts applyAttrLists); headings' are in `headings`.
     visit(tree, (x) => {
-      const id = x.type === 'heading' ? undefined : x.data?.hProperties?.['id'];
+      const id = x.type === 'heading' ? undefined : hPropertiesOf(x)?.['id'];
       if (typeof id === 'string') htmlIds.push(id);
     });
     if (mdx) readJsx(tree, n);

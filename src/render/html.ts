@@ -18,6 +18,7 @@ import type { Code } from 'mdast';
 import { bundledLanguages, createHighlighter, type BundledLanguage, type Highlighter } from 'shiki';
 import { visit } from 'unist-util-visit';
 import { cached, codeVersion, hash } from '../cache/store.ts';
+import { defListHastHandlers } from 'remark-definition-list';
 import { parseFenceInfo, parseLineList } from './fence-info.ts';
 import { AUTHOR_HTML } from './sanitize.ts';
 
@@ -194,7 +195,9 @@ const sanitize = rehypeSanitize(AUTHOR_HTML) as (tree: HastRoot) => HastRoot;
  * after, so they are ours, not the author's.
  */
 export async function mdastToHast(tree: Root): Promise<HastRoot> {
-  const hast = sanitize(raw(toHast(tree, { allowDangerousHtml: true, handlers: { code: codeHandler } }) as HastRoot) as HastRoot);
+  const hast = sanitize(
+    raw(toHast(tree, { allowDangerousHtml: true, handlers: { ...defListHastHandlers, code: codeHandler } }) as HastRoot) as HastRoot,
+  );
   headingAnchors(hast);
   focusableTables(hast);
   await highlightTree(hast);
@@ -255,7 +258,7 @@ export async function mdxToHast(tree: Root, isBlockRef: (node: MdxHast) => boole
   const converted = toHast(tree, {
     allowDangerousHtml: true,
     passThrough: [...MDX_NODE_TYPES],
-    handlers: { code: codeHandler, mdxJsxFlowElement: jsx as never, mdxJsxTextElement: jsx as never },
+    handlers: { ...defListHastHandlers, code: codeHandler, mdxJsxFlowElement: jsx as never, mdxJsxTextElement: jsx as never },
   }) as unknown as MdxHast;
   // The only raw HTML here is our own markup (a diagram, a marker): parsed where it is, not by re-parsing the page
   // as HTML, which would move JSX elements around (a <div> written inside a paragraph).

@@ -1,7 +1,7 @@
 /**
- * Python-Markdown's attr_list on inline elements and paragraphs, as MkDocs
- * courses write it: the list is applied, never shown, and an id it gives is
- * a place a link can land on.
+ * Python-Markdown extensions MkDocs courses enable, read as MkDocs reads them:
+ * attr_list on inline elements and paragraphs (applied, never shown; an id it
+ * gives is a place a link can land on) and def_list (definition lists).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,5 +53,16 @@ describe('an id given by an attribute list', () => {
     const anchors = course.problems.filter((p) => p.name === 'LinkAnchorMissing').map((p) => p.message);
     expect(anchors).toHaveLength(1);
     expect(anchors[0]).toContain('"settings.md#nowhere"');
+  });
+});
+
+describe('definition lists (def_list)', () => {
+  it('read a term and its definitions, indented continuation lines included', async () => {
+    expect(await html('`pg_dump`\n\n:   Dumps one database.\n    In one snapshot.\n\nAfter.')).toBe(
+      '<dl>\n<dt><code>pg_dump</code></dt>\n<dd>\n<p>Dumps one database.\nIn one snapshot.</p>\n</dd>\n</dl>\n<p>After.</p>',
+    );
+    expect(await html('RPO\n:   How much data may be lost.\n\nRTO\n:   How long a restore may take.')).toBe(
+      '<dl>\n<dt>RPO</dt>\n<dd>How much data may be lost.\n</dd>\n<dt>RTO</dt>\n<dd>How long a restore may take.\n</dd>\n</dl>',
+    );
   });
 });
