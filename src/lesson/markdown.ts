@@ -6,6 +6,7 @@
 import type { Html, Root, RootContent } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import { remarkDefinitionList } from 'remark-definition-list';
+import remarkGemoji from 'remark-gemoji';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
@@ -26,8 +27,9 @@ export interface Reference {
   column: number;
 }
 
-// Definition lists (Python-Markdown's def_list, which MkDocs courses enable: `Term` then `:   Definition`).
-const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionList);
+// Definition lists (Python-Markdown's def_list, which MkDocs courses enable: `Term` then `:   Definition`), and
+// emoji shortcodes (pymdownx.emoji: `:white_check_mark:` shows ✅; unknown names, such as icon codes, stay as written).
+const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionList).use(remarkGemoji);
 
 export function parseMarkdown(text: string): Root {
   const tree = parser.runSync(parser.parse(angleSpacedDestinations(text))) as Root;

@@ -66,3 +66,12 @@ describe('definition lists (def_list)', () => {
     );
   });
 });
+
+describe('emoji shortcodes (pymdownx.emoji)', () => {
+  it('show the emoji; unknown names (icon codes) and code stay as written', async () => {
+    expect(await html('Restored :white_check_mark: and checked :warning:')).toBe('<p>Restored ✅ and checked ⚠️</p>');
+    expect(await html(':material-database: and `:smile:` and 10:30:00')).toBe(
+      '<p>:material-database: and <code>:smile:</code> and 10:30:00</p>',
+    );
+  });
+});
