@@ -10,7 +10,7 @@ import remarkGemoji from 'remark-gemoji';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
-import { visit } from 'unist-util-visit';
+import { SKIP, visit } from 'unist-util-visit';
 import type { HeadingIds } from './slug.ts';
 
 export interface Heading {
@@ -34,7 +34,90 @@ const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionLis
 export function parseMarkdown(text: string): Root {
   const tree = parser.runSync(parser.parse(angleSpacedDestinations(text))) as Root;
   applyAttrLists(tree);
+  applyKeysAndMarks(tree);
   return tree;
+}
+
+// pymdownx.keys `++ctrl+alt+del++` and pymdownx.mark `==text==`, inside one run of text (never in code).
+const KEYS_OR_MARK = /\+\+([A-Za-z0-9-]+(?:\+[A-Za-z0-9-]+)*)\+\+|==(?=\S)(.+?)(?<=\S)==/g;
+const KEY_NAMES: Record<string, string> = {
+  ctrl: 'Ctrl',
+  control: 'Ctrl',
+  alt: 'Alt',
+  option: 'Option',
+  shift: 'Shift',
+  cmd: 'Cmd',
+  command: 'Cmd',
+  meta: 'Meta',
+  win: 'Win',
+  windows: 'Win',
+  super: 'Super',
+  enter: 'Enter',
+  return: 'Return',
+  esc: 'Esc',
+  escape: 'Esc',
+  tab: 'Tab',
+  space: 'Space',
+  backspace: 'Backspace',
+  del: 'Del',
+  delete: 'Del',
+  insert: 'Ins',
+  ins: 'Ins',
+  home: 'Home',
+  end: 'End',
+  'page-up': 'Page Up',
+  'page-down': 'Page Down',
+  up: '↑',
+  'arrow-up': '↑',
+  down: '↓',
+  'arrow-down': '↓',
+  left: '←',
+  'arrow-left': '←',
+  right: '→',
+  'arrow-right': '→',
+};
+
+/** A key's label as pymdownx.keys shows it: known names spelled out, a letter in capitals, others as words. */
+export function keyLabel(name: string): string {
+  const k = name.toLowerCase();
+  if (KEY_NAMES[k]) return KEY_NAMES[k];
+  if (/^f\d{1,2}$/.test(k) || k.length === 1) return k.toUpperCase();
+  return k
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+type Phrasing = Extract<RootContent, { type: 'text' }> | { type: string; data?: unknown; children?: unknown[]; value?: string };
+
+/**
+ * `++ctrl+c++` as keyboard keys (<kbd> each, joined by "+") and `==text==`
+ * as marked text (<mark>), as the pymdownx extensions MkDocs courses enable
+ * show them; they were shown as typed.
+ */
+export function applyKeysAndMarks(tree: Root): void {
+  visit(tree, 'text', (node, index, parent) => {
+    if (index === undefined || !parent || (!node.value.includes('++') && !node.value.includes('=='))) return;
+    const out: Phrasing[] = [];
+    let at = 0;
+    for (const m of node.value.matchAll(KEYS_OR_MARK)) {
+      if (m.index > at) out.push({ type: 'text', value: node.value.slice(at, m.index) });
+      if (m[1] !== undefined) {
+        const keys = m[1].split('+');
+        const children: Phrasing[] = [];
+        keys.forEach((k, i) => {
+          if (i > 0) children.push({ type: 'text', value: '+' });
+          children.push({ type: 'key', data: { hName: 'kbd' }, children: [{ type: 'text', value: keyLabel(k) }] });
+        });
+        out.push({ type: 'keys', data: { hName: 'span', hProperties: { className: ['keys'] } }, children });
+      } else out.push({ type: 'mark', data: { hName: 'mark' }, children: [{ type: 'text', value: m[2] as string }] });
+      at = m.index + m[0].length;
+    }
+    if (out.length === 0) return;
+    if (at < node.value.length) out.push({ type: 'text', value: node.value.slice(at) });
+    (parent.children as Phrasing[]).splice(index, 1, ...out);
+    return [SKIP, index + out.length];
+  });
 }
 
 // attr_list (Python-Markdown): `{ #id .class key="value" }`, the colon after the brace optional.

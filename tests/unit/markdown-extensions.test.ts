@@ -75,3 +75,13 @@ describe('emoji shortcodes (pymdownx.emoji)', () => {
     );
   });
 });
+
+describe('keys and marks (pymdownx.keys, pymdownx.mark)', () => {
+  it('show ++ctrl+c++ as keyboard keys and ==text== as marked text, not in code or across spaces', async () => {
+    expect(await html('Stop it with ++ctrl+c++, then ++enter++.')).toBe(
+      '<p>Stop it with <span class="keys"><kbd>Ctrl</kbd>+<kbd>C</kbd></span>, then <span class="keys"><kbd>Enter</kbd></span>.</p>',
+    );
+    expect(await html('Keep ==the last full backup== safe.')).toBe('<p>Keep <mark>the last full backup</mark> safe.</p>');
+    expect(await html('`++ctrl++` and C++ or g++ and a == b == c')).toBe('<p><code>++ctrl++</code> and C++ or g++ and a == b == c</p>');
+  });
+});
