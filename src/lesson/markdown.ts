@@ -31,8 +31,15 @@ export interface Reference {
 // emoji shortcodes (pymdownx.emoji: `:white_check_mark:` shows ✅; unknown names, such as icon codes, stay as written).
 const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionList).use(remarkGemoji);
 
-export function parseMarkdown(text: string): Root {
-  const tree = parser.runSync(parser.parse(angleSpacedDestinations(text))) as Root;
+/**
+ * `text` as mdast. `definitions`: link reference definitions of the rest of
+ * the page (pageDefinitions), added after the text so that `[x][ref]` finds
+ * a definition written in another part of the page (the page is parsed in
+ * parts, split at admonitions and tabs; MkDocs reads one page as one).
+ */
+export function parseMarkdown(text: string, definitions: string[] = []): Root {
+  const whole = definitions.length > 0 && openFence(text) === null ? `${text}\n\n${definitions.join('\n')}\n` : text;
+  const tree = parser.runSync(parser.parse(angleSpacedDestinations(whole))) as Root;
   applyAttrLists(tree);
   applyKeysAndMarks(tree);
   return tree;
@@ -184,6 +191,41 @@ export function applyAttrLists(tree: Root): void {
     addProperties(node, m[1] as string);
     last.value = last.value.slice(0, nl);
   });
+}
+
+/** The fence still open at the end of `text` (a code block not closed), or null. */
+function openFence(text: string): string | null {
+  let fence: string | null = null;
+  for (const line of text.split('\n')) {
+    const f = FENCE_LINE.exec(line);
+    if (!f) continue;
+    const run = f[1] as string;
+    if (fence === null) fence = run;
+    else if (run[0] === fence[0] && run.length >= fence.length && (f[2] ?? '').trim() === '') fence = null;
+  }
+  return fence;
+}
+
+// A link reference definition on one line: `[label]: url "title"` (up to 3 spaces before).
+const DEFINITION = /^ {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*\S+(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^)]*\)))?[ \t]*$/;
+
+/** The one-line link reference definitions of `texts` (outside fenced code), in order, for parseMarkdown. */
+export function pageDefinitions(texts: string[]): string[] {
+  const out: string[] = [];
+  for (const text of texts) {
+    let fence: string | null = null;
+    for (const line of text.split('\n')) {
+      const f = FENCE_LINE.exec(line);
+      if (fence) {
+        const run = f?.[1];
+        if (run && run[0] === fence[0] && run.length >= fence.length && (f?.[2] ?? '').trim() === '') fence = null;
+        continue;
+      }
+      if (f) fence = f[1] as string;
+      else if (DEFINITION.test(line)) out.push(line.trim());
+    }
+  }
+  return out;
 }
 
 // A link destination with raw spaces that names a file or a folder, with an optional title:

@@ -25,7 +25,15 @@ import {
   routeOf,
   type CourseIndex,
 } from './links.ts';
-import { assignHeadingIds, collectReferences, hPropertiesOf, parseMarkdown, takeFirstH1, type Heading } from './markdown.ts';
+import {
+  assignHeadingIds,
+  collectReferences,
+  hPropertiesOf,
+  pageDefinitions,
+  parseMarkdown,
+  takeFirstH1,
+  type Heading,
+} from './markdown.ts';
 import {
   componentName,
   esmBindings,
@@ -216,6 +224,9 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   const proseOf = new Map(
     segments.flatMap((seg) => (seg.kind === 'prose' ? [[seg, splitAdmonitions(seg.text, seg.startLine)] as const] : [])),
   );
+  // Link reference definitions hold for the whole page, whichever part they are written in.
+  const chunkTexts = (n: ProseNode): string[] => (n.kind === 'markdown' ? [n.text] : n.children.flatMap(chunkTexts));
+  const definitions = mdx ? [] : pageDefinitions([...proseOf.values()].flat().flatMap(chunkTexts));
 
   // MDX: every chunk is parsed first, so that what the page imports or exports is known wherever a component is used.
   const mdxParses = new Map<ProseNode, MdxParse>();
@@ -265,7 +276,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
         };
       }
       tree = parsed.tree;
-    } else tree = parseMarkdown(n.text);
+    } else tree = parseMarkdown(n.text, definitions);
     // Ids first: the title H1 takes its id in page order, as in MkDocs, even though it is shown apart.
     const found = assignHeadingIds(tree, headingIds);
     if (top && h1 === undefined) {

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
 import { parseMarkdown } from '../../src/lesson/markdown.ts';
 import { mdastToHtml } from '../../src/render/html.ts';
+import { proseToHtml } from '../../src/render/prose.ts';
 
 const html = async (md: string) => (await mdastToHtml(parseMarkdown(md))).trim();
 
@@ -83,5 +84,42 @@ describe('keys and marks (pymdownx.keys, pymdownx.mark)', () => {
     );
     expect(await html('Keep ==the last full backup== safe.')).toBe('<p>Keep <mark>the last full backup</mark> safe.</p>');
     expect(await html('`++ctrl++` and C++ or g++ and a == b == c')).toBe('<p><code>++ctrl++</code> and C++ or g++ and a == b == c</p>');
+  });
+});
+
+describe('link reference definitions', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drillbook-refs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('hold for the whole page: a reference inside an admonition or a tab finds a definition written at the end', async () => {
+    writeFileSync(
+      join(dir, 'index.md'),
+      [
+        '# Home',
+        '',
+        '!!! tip "Read first"',
+        '    The [dump guide][guide] and [the lab][lab].',
+        '',
+        '=== "PostgreSQL"',
+        '    See [pg_dump][guide].',
+        '',
+        '```text',
+        '[in-code]: not-a-definition.md',
+        '```',
+        '',
+        '[guide]: https://www.postgresql.org/docs/15/app-pgdump.html',
+        '  [lab]: missing-lab.md',
+      ].join('\n'),
+    );
+    const course = loadCourse(dir);
+    const page = course.lessons[0]!;
+    const out = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    expect(out).toContain(
+      'The <a href="https://www.postgresql.org/docs/15/app-pgdump.html">dump guide</a> and <a href="missing-lab.md">the lab</a>.',
+    );
+    expect(out).toContain('See <a href="https://www.postgresql.org/docs/15/app-pgdump.html">pg_dump</a>.');
+    expect(out).not.toContain('[guide]');
+    // The link checks see them too: the missing page is reported where it is used.
+    expect(course.problems.map((p) => `${p.name} ${p.line}`)).toEqual(['LinkMissing 4']);
   });
 });
