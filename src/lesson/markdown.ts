@@ -11,6 +11,7 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
+import { nestedAdmonitions } from './nested-admonitions.ts';
 import type { HeadingIds } from './slug.ts';
 
 export interface Heading {
@@ -39,7 +40,9 @@ const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionLis
  */
 export function parseMarkdown(text: string, definitions: string[] = []): Root {
   const whole = definitions.length > 0 && openFence(text) === null ? `${text}\n\n${definitions.join('\n')}\n` : text;
-  const tree = parser.runSync(parser.parse(angleSpacedDestinations(whole))) as Root;
+  const source = angleSpacedDestinations(whole);
+  const tree = parser.runSync(parser.parse(source)) as Root;
+  nestedAdmonitions(tree, source, (body) => parseMarkdown(body, definitions));
   applyAttrLists(tree);
   applyKeysAndMarks(tree);
   return tree;

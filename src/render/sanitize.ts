@@ -81,6 +81,7 @@ export const AUTHOR_HTML: Schema = {
     video: ['src', 'poster', 'controls', 'muted', 'loop', 'playsInline', 'preload'],
     audio: ['src', 'controls', 'muted', 'loop', 'preload'],
     track: ['src', 'kind', 'srcLang', 'default'],
+    details: [...(perTag['details'] ?? []), 'open'],
   },
   protocols: {
     ...defaults.protocols,

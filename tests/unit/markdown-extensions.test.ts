@@ -123,3 +123,46 @@ describe('link reference definitions', () => {
     expect(course.problems.map((p) => `${p.name} ${p.line}`)).toEqual(['LinkMissing 4']);
   });
 });
+
+describe('admonitions inside list items', () => {
+  it('are read as admonitions, with their title, kind and body, where the item holds them', async () => {
+    const md = [
+      '1. Stop the server.',
+      '',
+      '    !!! warning "Not on the `primary`"',
+      '        Check which host you are on first.',
+      '',
+      '        Then [check it](https://example.org/).',
+      '',
+      '2. Copy the data directory.',
+      '',
+      '    ??? tip',
+      '        Use rsync.',
+    ].join('\n');
+    expect(await html(md)).toBe(
+      [
+        '<ol>',
+        '<li>',
+        '<p>Stop the server.</p>',
+        '<div class="admonition warning" role="note"><p class="admonition-title">Not on the <code>primary</code></p><div class="admonition-body"><p>Check which host you are on first.</p><p>Then <a href="https://example.org/">check it</a>.</p></div></div>',
+        '</li>',
+        '<li>',
+        '<p>Copy the data directory.</p>',
+        '<details class="admonition tip"><summary class="admonition-title">Tip</summary><div class="admonition-body"><p>Use rsync.</p></div></details>',
+        '</li>',
+        '</ol>',
+      ].join('\n'),
+    );
+  });
+
+  it('report a broken link in their body at its line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-nested-'));
+    try {
+      writeFileSync(join(dir, 'index.md'), '# Home\n\n1. Step.\n\n    !!! note\n        See [the lab](missing.md).\n');
+      const course = loadCourse(dir);
+      expect(course.problems.map((p) => `${p.name} ${p.line}`)).toEqual(['LinkMissing 6']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Admonitions written inside a list item (or a quote), as procedures do:
+ *
+ *     1. Stop the server.
+ *
+ *         !!! warning "Not on the primary"
+ *             Check which host you are on first.
+ *
+ * admonitions.ts finds markers at the start of a line of the page (or of an
+ * admonition's body), before CommonMark; one inside a list item is only seen
+ * after it, as a paragraph holding the marker line followed by its body as
+ * indented code (or, with no blank line between, as more lines of that
+ * paragraph). This finds that shape in the tree and puts the admonition
+ * there, with the markup admonitions get elsewhere (render/prose.ts), its
+ * body parsed as Markdown. Content tabs inside list items are not read this
+ * way (they stay as written).
+ */
+import type { Code, Paragraph, Parent, Root, RootContent } from 'mdast';
+import { visit } from 'unist-util-visit';
+
+const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)[ \t]*(?:"(.*)")?[ \t]*$/;
+
+type Parse = (text: string) => Root;
+
+/** An element of our own markup, as mdast-util-to-hast builds it from `data.hName`. */
+function element(hName: string, hProperties: Record<string, unknown>, children: RootContent[]): RootContent {
+  return { type: 'paragraph', data: { hName, hProperties }, children } as unknown as RootContent;
+}
+
+/** Moves every position of `tree` by `lines` and `columns` (a body's place in the page, roughly: its indentation varies). */
+function shift(tree: Root, lines: number, columns: number): void {
+  visit(tree, (n) => {
+    const p = n.position;
+    if (!p) return;
+    n.position = {
+      start: { ...p.start, line: p.start.line + lines, column: p.start.column + columns },
+      end: { ...p.end, line: p.end.line + lines, column: p.end.column + columns },
+    };
+  });
+}
+
+/**
+ * Replaces, in `tree` (parsed from `source`), each paragraph that is an
+ * admonition marker below a list item or quote, and the indented code after
+ * it, by the admonition. `parse` reads a body (parseMarkdown).
+ */
+export function nestedAdmonitions(tree: Root, source: string, parse: Parse): void {
+  visit(tree, (node) => {
+    if (node.type !== 'listItem' && node.type !== 'blockquote') return;
+    const children = (node as Parent).children as RootContent[];
+    for (let i = 0; i < children.length; i++) {
+      const p = children[i] as RootContent;
+      if (p.type !== 'paragraph' || p.position?.start.offset === undefined || p.position.end.offset === undefined) continue;
+      const raw = source.slice(p.position.start.offset, p.position.end.offset);
+      const [first, ...rest] = raw.split('\n');
+      const m = MARKER.exec((first ?? '').trim());
+      if (!m) continue;
+      // The body: the paragraph's other lines (no blank line after the marker), then indented code right after.
+      const bodyLines = rest.map((l) => l.trim());
+      const next = children[i + 1];
+      const code = next?.type === 'code' && !next.lang && (next as Code).position ? (next as Code) : undefined;
+      if (code) bodyLines.push(...(bodyLines.length > 0 ? [''] : []), ...code.value.split('\n'));
+      if (bodyLines.length === 0) continue;
+      const body = parse(bodyLines.join('\n'));
+      // Positions: the body's first line is the marker's next line (or the code's first).
+      const firstBodyLine = rest.length > 0 ? p.position.start.line + 1 : (code?.position?.start.line ?? p.position.start.line + 1);
+      shift(body, firstBodyLine - 1, (p.position.start.column ?? 1) + 3);
+      const marker = m[1] as string;
+      const words = (m[2] as string).split(/[ \t]+/);
+      const type = (words[0] as string).toLowerCase();
+      const written = m[3];
+      const title = written ?? type.charAt(0).toUpperCase() + type.slice(1);
+      const titleInline = title === '' ? [] : (((parse(title).children[0] as Paragraph | undefined)?.children ?? []) as RootContent[]);
+      const className = ['admonition', type, ...words.slice(1)];
+      const bodyEl = element('div', { className: ['admonition-body'] }, body.children);
+      const replacement =
+        marker === '!!!'
+          ? element('div', { className, role: 'note' }, [
+              ...(title === '' ? [] : [element('p', { className: ['admonition-title'] }, titleInline)]),
+              bodyEl,
+            ])
+          : element('details', { className, open: marker === '???+' }, [
+              element('summary', { className: ['admonition-title'] }, titleInline),
+              bodyEl,
+            ]);
+      children.splice(i, code ? 2 : 1, replacement);
+    }
+  });
+}
