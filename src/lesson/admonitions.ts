@@ -56,7 +56,8 @@ export interface ContentTabs {
 
 export type ProseNode = MarkdownChunk | Admonition | ContentTabs | ContentTab;
 
-const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)[ \t]*(?:"(.*)")?[ \t]*$/;
+/** An admonition's first line: `!!! kind "Title"`, `???` or `???+` (also read below list items: nested-admonitions.ts). */
+export const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)[ \t]*(?:"(.*)")?[ \t]*$/;
 const TAB_MARKER = /^===([!+]{0,2})[ \t]+"(.*)"[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 

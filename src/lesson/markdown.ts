@@ -39,7 +39,7 @@ const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionLis
  * parts, split at admonitions and tabs; MkDocs reads one page as one).
  */
 export function parseMarkdown(text: string, definitions: string[] = []): Root {
-  const whole = definitions.length > 0 && openFence(text) === null ? `${text}\n\n${definitions.join('\n')}\n` : text;
+  const whole = definitions.length > 0 && fencedLines(text).open === null ? `${text}\n\n${definitions.join('\n')}\n` : text;
   const source = angleSpacedDestinations(whole);
   const tree = parser.runSync(parser.parse(source)) as Root;
   nestedAdmonitions(tree, source, (body) => parseMarkdown(body, definitions));
@@ -196,17 +196,26 @@ export function applyAttrLists(tree: Root): void {
   });
 }
 
-/** The fence still open at the end of `text` (a code block not closed), or null. */
-function openFence(text: string): string | null {
+const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+
+/**
+ * The lines of `text`, each with whether it belongs to fenced code (its
+ * fence lines included), and the fence still open at the end (a code block
+ * not closed), or null.
+ */
+function fencedLines(text: string): { lines: { line: string; fenced: boolean }[]; open: string | null } {
   let fence: string | null = null;
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n').map((line) => {
     const f = FENCE_LINE.exec(line);
-    if (!f) continue;
-    const run = f[1] as string;
-    if (fence === null) fence = run;
-    else if (run[0] === fence[0] && run.length >= fence.length && (f[2] ?? '').trim() === '') fence = null;
-  }
-  return fence;
+    if (fence) {
+      const run = f?.[1];
+      if (run && run[0] === fence[0] && run.length >= fence.length && (f?.[2] ?? '').trim() === '') fence = null;
+      return { line, fenced: true };
+    }
+    if (f) fence = f[1] as string;
+    return { line, fenced: f !== null };
+  });
+  return { lines, open: fence };
 }
 
 // A link reference definition on one line: `[label]: url "title"` (up to 3 spaces before).
@@ -214,27 +223,16 @@ const DEFINITION = /^ {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*\S+(?:[ \t]+(?:"[^"]*"|'[^
 
 /** The one-line link reference definitions of `texts` (outside fenced code), in order, for parseMarkdown. */
 export function pageDefinitions(texts: string[]): string[] {
-  const out: string[] = [];
-  for (const text of texts) {
-    let fence: string | null = null;
-    for (const line of text.split('\n')) {
-      const f = FENCE_LINE.exec(line);
-      if (fence) {
-        const run = f?.[1];
-        if (run && run[0] === fence[0] && run.length >= fence.length && (f?.[2] ?? '').trim() === '') fence = null;
-        continue;
-      }
-      if (f) fence = f[1] as string;
-      else if (DEFINITION.test(line)) out.push(line.trim());
-    }
-  }
-  return out;
+  return texts.flatMap((text) =>
+    fencedLines(text)
+      .lines.filter((l) => !l.fenced && DEFINITION.test(l.line))
+      .map((l) => l.line.trim()),
+  );
 }
 
 // A link destination with raw spaces that names a file or a folder, with an optional title:
 // `](../Other Section/page.md#x)`, `](Other Section/page.md "Title")`, `](../Other Section/)`.
 const SPACED_DEST = /\]\(([^()<>\n"']*? [^()<>\n"']*?(?:\.[A-Za-z0-9]+|\/)(?:#[^()\s"']*)?)((?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'))?[ \t]*)\)/g;
-const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 
 /**
  * MkDocs (Python-Markdown) accepts raw spaces in link destinations; CommonMark
@@ -244,21 +242,9 @@ const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
  */
 export function angleSpacedDestinations(text: string): string {
   if (!text.includes('](')) return text;
-  let fence: string | null = null;
-  return text
-    .split('\n')
-    .map((line) => {
-      const f = FENCE_LINE.exec(line);
-      if (fence) {
-        const run = f?.[1];
-        if (run && run[0] === fence[0] && run.length >= fence.length && (f?.[2] ?? '').trim() === '') fence = null;
-        return line;
-      }
-      if (f) {
-        fence = f[1] as string;
-        return line;
-      }
-      if (!line.includes('](')) return line;
+  return fencedLines(text)
+    .lines.map(({ line, fenced }) => {
+      if (fenced || !line.includes('](')) return line;
       // Rewrite only between code spans.
       let out = '';
       let at = 0;

@@ -11,14 +11,13 @@
  * after it, as a paragraph holding the marker line followed by its body as
  * indented code (or, with no blank line between, as more lines of that
  * paragraph). This finds that shape in the tree and puts the admonition
- * there, with the markup admonitions get elsewhere (render/prose.ts), its
+ * there, with the markup admonitions get elsewhere (render/prose.ts proseToHast), its
  * body parsed as Markdown. Content tabs inside list items are not read this
  * way (they stay as written).
  */
 import type { Code, Paragraph, Parent, Root, RootContent } from 'mdast';
 import { visit } from 'unist-util-visit';
-
-const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)[ \t]*(?:"(.*)")?[ \t]*$/;
+import { MARKER } from './admonitions.ts';
 
 type Parse = (text: string) => Root;
 
