@@ -42,7 +42,7 @@ export function parseMarkdown(text: string, definitions: string[] = []): Root {
   const whole = definitions.length > 0 && fencedLines(text).open === null ? `${text}\n\n${definitions.join('\n')}\n` : text;
   const source = angleSpacedDestinations(whole);
   const tree = parser.runSync(parser.parse(source)) as Root;
-  nestedAdmonitions(tree, source, (body) => parseMarkdown(body, definitions));
+  nestedAdmonitions(tree, source, (body) => parseMarkdown(body, definitions), plainWithCode);
   applyAttrLists(tree);
   applyKeysAndMarks(tree);
   return tree;
@@ -255,6 +255,20 @@ export function angleSpacedDestinations(text: string): string {
       return out + line.slice(at).replace(SPACED_DEST, '](<$1>$2)');
     })
     .join('\n');
+}
+
+/** `text` as text and inline code nodes: the characters as written, backtick code spans as code. */
+export function plainWithCode(text: string): RootContent[] {
+  const out: RootContent[] = [];
+  let at = 0;
+  for (const [start, end] of codeSpans(text)) {
+    if (start > at) out.push({ type: 'text', value: text.slice(at, start) });
+    const inner = text.slice(start, end).replace(/^`+|`+$/g, '');
+    out.push({ type: 'inlineCode', value: /^ .* $/.test(inner) && inner.trim() ? inner.slice(1, -1) : inner });
+    at = end;
+  }
+  if (at < text.length) out.push({ type: 'text', value: text.slice(at) });
+  return out;
 }
 
 /**

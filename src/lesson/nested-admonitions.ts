@@ -15,11 +15,13 @@
  * body parsed as Markdown. Content tabs inside list items are not read this
  * way (they stay as written).
  */
-import type { Code, Paragraph, Parent, Root, RootContent } from 'mdast';
+import type { Code, Parent, Root, RootContent } from 'mdast';
 import { visit } from 'unist-util-visit';
 import { MARKER } from './admonitions.ts';
 
 type Parse = (text: string) => Root;
+/** A title as shown: plain text with its code spans (as admonition titles elsewhere: render/text.ts inlineText). */
+type Title = (text: string) => RootContent[];
 
 /** An element of our own markup, as mdast-util-to-hast builds it from `data.hName`. */
 function element(hName: string, hProperties: Record<string, unknown>, children: RootContent[]): RootContent {
@@ -41,9 +43,9 @@ function shift(tree: Root, lines: number, columns: number): void {
 /**
  * Replaces, in `tree` (parsed from `source`), each paragraph that is an
  * admonition marker below a list item or quote, and the indented code after
- * it, by the admonition. `parse` reads a body (parseMarkdown).
+ * it, by the admonition. `parse` reads a body (parseMarkdown), `titleNodes` a title.
  */
-export function nestedAdmonitions(tree: Root, source: string, parse: Parse): void {
+export function nestedAdmonitions(tree: Root, source: string, parse: Parse, titleNodes: Title): void {
   visit(tree, (node) => {
     if (node.type !== 'listItem' && node.type !== 'blockquote') return;
     const children = (node as Parent).children as RootContent[];
@@ -69,7 +71,7 @@ export function nestedAdmonitions(tree: Root, source: string, parse: Parse): voi
       const type = (words[0] as string).toLowerCase();
       const written = m[3];
       const title = written ?? type.charAt(0).toUpperCase() + type.slice(1);
-      const titleInline = title === '' ? [] : (((parse(title).children[0] as Paragraph | undefined)?.children ?? []) as RootContent[]);
+      const titleInline = titleNodes(title);
       const className = ['admonition', type, ...words.slice(1)];
       const bodyEl = element('div', { className: ['admonition-body'] }, body.children);
       const replacement =

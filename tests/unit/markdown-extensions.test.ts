@@ -155,6 +155,12 @@ describe('admonitions inside list items', () => {
     );
   });
 
+  it('show their title as written, code spans apart', async () => {
+    expect(await html('- Step.\n\n    !!! danger "<img src=x onerror=alert(1)> in `pg_wal`"\n        Body.')).toContain(
+      '<p class="admonition-title">&#x3C;img src=x onerror=alert(1)> in <code>pg_wal</code></p>',
+    );
+  });
+
   it('report a broken link in their body at its line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'drillbook-nested-'));
     try {
