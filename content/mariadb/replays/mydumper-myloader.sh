@@ -28,13 +28,16 @@ ls /srv/backups/shop-mydumper
 #> `metadata` holds the binlog position (and GTID) of the consistent snapshot: the start for point-in-time recovery.
 cat /srv/backups/shop-mydumper/metadata
 
-#> Load into a new database (`-B`) with four threads. The position of the binary log before and after shows what
-#> myloader does by default: it switches binary logging off for its sessions.
-b=$(mariadb -N -e 'SHOW MASTER STATUS' | cut -f2); myloader -d /srv/backups/shop-mydumper -B shop_copy -t 4; a=$(mariadb -N -e 'SHOW MASTER STATUS' | cut -f2); echo "binary log grew by $((a - b)) bytes"
+#> Load into a new database (`-B`), here with one thread (`-t 1`): several threads loading chunks of one new table
+#> can deadlock on MariaDB (MDEV-32735), and myloader 0.10 then reports the chunk CRITICAL and goes on without
+#> it (seen in one of our runs: 40,000 of 50,000 orders). Whatever the threads, compare row counts after a load.
+#> The position of the binary log before and after shows what myloader does by default: it switches binary
+#> logging off for its sessions.
+b=$(mariadb -N -e 'SHOW MASTER STATUS' | cut -f2); myloader -d /srv/backups/shop-mydumper -B shop_copy -t 1; a=$(mariadb -N -e 'SHOW MASTER STATUS' | cut -f2); echo "binary log grew by $((a - b)) bytes"
 
 #> The copy is complete, code included.
 mariadb -t -e "SELECT (SELECT COUNT(*) FROM shop_copy.orders) AS orders, (SELECT GROUP_CONCAT(ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = 'shop_copy') AS routines, (SELECT GROUP_CONCAT(TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop_copy') AS triggers"
 
 #> With `-e` (`--enable-binlog`) the load is written to the binary log, so replicas receive it and a later
 #> point-in-time recovery from this binary log includes it.
-b=$(mariadb -N -e 'SHOW MASTER STATUS' | cut -f2); myloader -d /srv/backups/shop-mydumper -B shop_copy2 -t 4 -e; a=$(mariadb -N -e 'SHOW MASTER STATUS' | cut -f2); [ "$a" -gt "$b" ] && echo "binary log grew"
+b=$(mariadb -N -e 'SHOW MASTER STATUS' | cut -f2); myloader -d /srv/backups/shop-mydumper -B shop_copy2 -t 1 -e; a=$(mariadb -N -e 'SHOW MASTER STATUS' | cut -f2); [ "$a" -gt "$b" ] && echo "binary log grew"
