@@ -58,7 +58,8 @@ export type ProseNode = MarkdownChunk | Admonition | ContentTabs | ContentTab;
 
 /** An admonition's first line: `!!! kind "Title"`, `???` or `???+` (also read below list items: nested-admonitions.ts). */
 export const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)[ \t]*(?:"(.*)")?[ \t]*$/;
-const TAB_MARKER = /^===([!+]{0,2})[ \t]+"(.*)"[ \t]*$/;
+/** A content tab's first line: `=== "Title"`, `===+` (shown first), `===!` (starts a new set). */
+export const TAB_MARKER = /^===([!+]{0,2})[ \t]+"(.*)"[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
 /** Splits prose into Markdown chunks, admonitions and tab sets (recursively). */

@@ -43,9 +43,40 @@ export function parseMarkdown(text: string, definitions: string[] = []): Root {
   const source = angleSpacedDestinations(whole);
   const tree = parser.runSync(parser.parse(source)) as Root;
   nestedAdmonitions(tree, source, (body) => parseMarkdown(body, definitions), plainWithCode);
+  applyIcons(tree);
   applyAttrLists(tree);
   applyKeysAndMarks(tree);
   return tree;
+}
+
+// Material for MkDocs' icon shortcodes: `:material-database:`, `:fontawesome-brands-github:`, `:octicons-x-16:`, `:simple-mariadb:`.
+const ICON_SHORTCODE = /:((?:material|fontawesome-(?:brands|regular|solid)|octicons|simple)-[a-z0-9]+(?:-[a-z0-9]+)*):/g;
+
+/**
+ * Marks each icon shortcode in text (never in code) as an `icon` node, an
+ * empty <db-icon data-icon="name">; the renderer (src/render/icons.ts) shows
+ * the icon, or the shortcode as written when no set has it.
+ */
+export function applyIcons(tree: Root): void {
+  visit(tree, 'text', (node, index, parent) => {
+    if (index === undefined || !parent || !node.value.includes(':')) return;
+    const out: Phrasing[] = [];
+    let at = 0;
+    for (const m of node.value.matchAll(ICON_SHORTCODE)) {
+      if (m.index > at) out.push({ type: 'text', value: node.value.slice(at, m.index) });
+      out.push({
+        type: 'icon',
+        data: { hName: 'db-icon', hProperties: { dataIcon: m[1] } },
+        // No text: a heading's id and the search text leave the icon out, as MkDocs' do.
+        children: [],
+      });
+      at = m.index + m[0].length;
+    }
+    if (out.length === 0) return;
+    if (at < node.value.length) out.push({ type: 'text', value: node.value.slice(at) });
+    (parent.children as Phrasing[]).splice(index, 1, ...out);
+    return [SKIP, index + out.length];
+  });
 }
 
 // pymdownx.keys `++ctrl+alt+del++` and pymdownx.mark `==text==`, inside one run of text (never in code).
@@ -135,7 +166,7 @@ const ATTR_LIST =
   /^\{:?[ \t]*((?:[#.][\w-]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s}"']+))(?:[ \t]+(?:[#.][\w-]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s}"']+)))*)[ \t]*\}/;
 const ATTR = /([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|([^\s}"']+))/g;
 /** Inline elements an attribute list can follow (Python-Markdown: any element, with no space between). */
-const ATTRIBUTED = new Set(['link', 'image', 'linkReference', 'imageReference', 'strong', 'emphasis', 'delete', 'inlineCode']);
+const ATTRIBUTED = new Set(['link', 'image', 'linkReference', 'imageReference', 'strong', 'emphasis', 'delete', 'inlineCode', 'icon']);
 
 /** The HTML properties a node carries for its element (`data.hProperties`: heading ids, attribute lists). */
 export function hPropertiesOf(node: { data?: unknown }): Record<string, unknown> | undefined {

@@ -12,12 +12,16 @@
  * indented code (or, with no blank line between, as more lines of that
  * paragraph). This finds that shape in the tree and puts the admonition
  * there, with the markup admonitions get elsewhere (render/prose.ts proseToHast), its
- * body parsed as Markdown. Content tabs inside list items are not read this
- * way (they stay as written).
+ * body parsed as Markdown.
+ *
+ * Content tabs inside a list item (`=== "macOS"` under a step) are found the
+ * same way; tabs one after another form one set (unless `===!`). They are
+ * marked as <db-tabset>/<db-tab> here and become radio-button tabs after
+ * the sanitiser (render/tabs.ts).
  */
 import type { Code, Parent, Root, RootContent } from 'mdast';
 import { visit } from 'unist-util-visit';
-import { MARKER } from './admonitions.ts';
+import { MARKER, TAB_MARKER } from './admonitions.ts';
 
 type Parse = (text: string) => Root;
 /** A title as shown: plain text with its code spans (as admonition titles elsewhere: render/text.ts inlineText). */
@@ -55,21 +59,38 @@ export function nestedAdmonitions(tree: Root, source: string, parse: Parse, titl
       const raw = source.slice(p.position.start.offset, p.position.end.offset);
       const [first, ...rest] = raw.split('\n');
       const m = MARKER.exec((first ?? '').trim());
-      if (!m) continue;
+      const t = m ? null : TAB_MARKER.exec((first ?? '').trim());
+      if (!m && !t) continue;
       // The body: the paragraph's other lines (no blank line after the marker), then indented code right after.
       const bodyLines = rest.map((l) => l.trim());
       const next = children[i + 1];
       const code = next?.type === 'code' && !next.lang && (next as Code).position ? (next as Code) : undefined;
       if (code) bodyLines.push(...(bodyLines.length > 0 ? [''] : []), ...code.value.split('\n'));
-      if (bodyLines.length === 0) continue;
+      if (bodyLines.length === 0 && m) continue;
       const body = parse(bodyLines.join('\n'));
       // Positions: the body's first line is the marker's next line (or the code's first).
       const firstBodyLine = rest.length > 0 ? p.position.start.line + 1 : (code?.position?.start.line ?? p.position.start.line + 1);
       shift(body, firstBodyLine - 1, (p.position.start.column ?? 1) + 3);
-      const marker = m[1] as string;
-      const words = (m[2] as string).split(/[ \t]+/);
+      if (t) {
+        const flags = t[1] as string;
+        const tab = element('db-tab', flags.includes('+') ? { dataSelected: '' } : {}, [
+          element('db-tab-label', {}, titleNodes(t[2] as string)),
+          element('db-tab-body', {}, body.children),
+        ]);
+        // The same set as a tab just before it (the blank lines between are not in the tree), unless `===!`.
+        const before = children[i - 1] as (Parent & { data?: { hName?: string } }) | undefined;
+        if (before?.data?.hName === 'db-tabset' && !flags.includes('!')) {
+          before.children.push(tab);
+          children.splice(i, code ? 2 : 1);
+          i--;
+        } else children.splice(i, code ? 2 : 1, element('db-tabset', {}, [tab]));
+        continue;
+      }
+      const adm = m as RegExpExecArray;
+      const marker = adm[1] as string;
+      const words = (adm[2] as string).split(/[ \t]+/);
       const type = (words[0] as string).toLowerCase();
-      const written = m[3];
+      const written = adm[3];
       const title = written ?? type.charAt(0).toUpperCase() + type.slice(1);
       const titleInline = titleNodes(title);
       const className = ['admonition', type, ...words.slice(1)];

@@ -20,7 +20,9 @@ import { visit } from 'unist-util-visit';
 import { cached, codeVersion, hash } from '../cache/store.ts';
 import { defListHastHandlers } from 'remark-definition-list';
 import { parseFenceInfo, parseLineList } from './fence-info.ts';
+import { renderIcons } from './icons.ts';
 import { AUTHOR_HTML } from './sanitize.ts';
+import { renderNestedTabs } from './tabs.ts';
 
 // High-contrast variants: the plain GitHub themes' comment colours fail WCAG AA contrast.
 const THEMES = { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' } as const;
@@ -198,6 +200,8 @@ export async function mdastToHast(tree: Root): Promise<HastRoot> {
   const hast = sanitize(
     raw(toHast(tree, { allowDangerousHtml: true, handlers: { ...defListHastHandlers, code: codeHandler } }) as HastRoot) as HastRoot,
   );
+  renderNestedTabs(hast);
+  renderIcons(hast);
   headingAnchors(hast);
   focusableTables(hast);
   await highlightTree(hast);
@@ -289,6 +293,8 @@ export async function mdxToHast(tree: Root, isBlockRef: (node: MdxHast) => boole
     return n.children ? { ...n, children } : n;
   };
   const out = show(clean as unknown as MdxHast) as unknown as HastRoot;
+  renderNestedTabs(out);
+  renderIcons(out);
   headingAnchors(out);
   await highlightTree(out);
   return out;

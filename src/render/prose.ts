@@ -11,6 +11,8 @@ import { toHtml } from 'hast-util-to-html';
 import { cached, codeVersion, hash } from '../cache/store.ts';
 import type { BlockProse, MarkdownNode, ProseTreeNode, TabsNode } from '../lesson/parse-lesson.ts';
 import { mdastToHast } from './html.ts';
+import { iconsInTitleHtml } from './icons.ts';
+import { tabSetElement, type Tab } from './tabs.ts';
 import { inlineText } from './text.ts';
 
 type MarkdownToHast = (node: MarkdownNode) => Promise<ElementContent[]>;
@@ -19,6 +21,12 @@ const markdownHast: MarkdownToHast = async (node) => (await mdastToHast(node.tre
 
 /** Our own markup (an admonition's title, already escaped by inlineText), inserted as is. */
 const ours = (html: string): ElementContent => ({ type: 'raw', value: html }) as unknown as ElementContent;
+
+/** An admonition's or a tab's title: plain text with code spans (inlineText), and icon shortcodes shown as icons. */
+const titleHtml = (title: string): string => iconsInTitleHtml(inlineText(title));
+/** A title as plain text (a printed tab's label), its icon shortcodes left out. */
+const withoutIcons = (title: string): string =>
+  title.replace(/(`[^`]*`)|:[a-z0-9]+(?:-[a-z0-9]+)+:\s*/g, (_, code: string | undefined) => code ?? '').trim();
 
 /**
  * A prose node as hast; `markdown` renders its Markdown chunks (the page's
@@ -41,48 +49,32 @@ export async function proseToHast(node: ProseTreeNode, markdown: MarkdownToHast 
       type: 'element',
       tagName: 'summary',
       properties: { className: ['admonition-title'] },
-      children: [ours(inlineText(title))],
+      children: [ours(titleHtml(title))],
     };
     return [{ type: 'element', tagName: 'details', properties: { className, open: node.open }, children: [summary, bodyEl] }];
   }
   const bar: Element[] =
     title === ''
       ? []
-      : [{ type: 'element', tagName: 'p', properties: { className: ['admonition-title'] }, children: [ours(inlineText(title))] }];
+      : [{ type: 'element', tagName: 'p', properties: { className: ['admonition-title'] }, children: [ours(titleHtml(title))] }];
   return [{ type: 'element', tagName: 'div', properties: { className, role: 'note' }, children: [...bar, bodyEl] }];
 }
 
-const el = (tagName: string, properties: Element['properties'], children: ElementContent[]): Element => ({
-  type: 'element',
-  tagName,
-  properties,
-  children,
-});
-
 /**
- * A tab set: a radio button per tab (the `===+` one checked, else the first),
- * then the labels, then the panels. Ids come from the set's line and content,
+ * A tab set of the page's prose. Ids come from the set's line and content,
  * so two sets of a page never share them, and the same set renders the same.
  */
 async function tabSet(node: TabsNode, markdown: MarkdownToHast): Promise<Element> {
   const id = `tabs-${node.line}-${hash(JSON.stringify(node)).slice(0, 8)}`;
-  const chosen = Math.max(
-    0,
-    node.children.findIndex((t) => t.selected),
-  );
-  const inputs = node.children.map((_, i) =>
-    el('input', { type: 'radio', className: ['tabbed-input'], name: id, id: `${id}-${i + 1}`, checked: i === chosen }, []),
-  );
-  const labels = node.children.map((tab, i) => el('label', { htmlFor: [`${id}-${i + 1}`] }, [ours(inlineText(tab.title))]));
-  const panels: Element[] = [];
-  // The label again on each panel, for print, where every panel is shown (site.css).
+  const tabs: Tab[] = [];
   for (const tab of node.children)
-    panels.push(el('div', { className: ['tabbed-block'], dataLabel: tab.title }, await proseToHast(tab, markdown)));
-  return el('div', { className: ['tabbed-set'], dataTabs: String(node.children.length) }, [
-    ...inputs,
-    el('div', { className: ['tabbed-labels'] }, labels),
-    el('div', { className: ['tabbed-content'] }, panels),
-  ]);
+    tabs.push({
+      label: [ours(titleHtml(tab.title))],
+      text: withoutIcons(tab.title),
+      selected: tab.selected,
+      body: await proseToHast(tab, markdown),
+    });
+  return tabSetElement(id, tabs);
 }
 
 /**

@@ -15,7 +15,10 @@
  *
  * Drillbook's own markup in the same tree (a Mermaid fence outside a block
  * becomes <db-mermaid>, see src/blocks/mermaid/markup.ts) is allowed too: it
- * only draws the diagram source it contains, as text.
+ * only draws the diagram source it contains, as text. So is <db-icon>, an
+ * icon shortcode (src/render/icons.ts): it only names a file of an icon set;
+ * and <db-tabset>, content tabs inside a list item (src/render/tabs.ts),
+ * which only become radio buttons and labels around their sanitised content.
  */
 import type { Options as Schema } from 'rehype-sanitize';
 import { defaultSchema } from 'rehype-sanitize';
@@ -71,6 +74,11 @@ export const AUTHOR_HTML: Schema = {
     'track',
     'wbr',
     'db-mermaid',
+    'db-icon',
+    'db-tabset',
+    'db-tab',
+    'db-tab-label',
+    'db-tab-body',
   ],
   attributes: {
     ...perTag,
@@ -82,6 +90,8 @@ export const AUTHOR_HTML: Schema = {
     audio: ['src', 'controls', 'muted', 'loop', 'preload'],
     track: ['src', 'kind', 'srcLang', 'default'],
     details: [...(perTag['details'] ?? []), 'open'],
+    'db-icon': ['dataIcon'],
+    'db-tab': ['dataSelected'],
   },
   protocols: {
     ...defaults.protocols,

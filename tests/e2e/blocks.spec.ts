@@ -167,7 +167,7 @@ test('admonitions: titles, collapsible and open ones', async ({ page }) => {
 test('content tabs: one panel shown at a time, chosen by clicking a label or with the arrow keys', async ({ page }) => {
   await page.goto(fx('page/content-tabs'));
   const sets = page.locator('.tabbed-set');
-  await expect(sets).toHaveCount(2);
+  await expect(sets).toHaveCount(3);
   const first = sets.nth(0);
   const panels = first.locator('.tabbed-block');
   await expect(panels.nth(0)).toContainText('pg_dump -Fc -f shop.dump shop');
@@ -190,6 +190,34 @@ test('content tabs: one panel shown at a time, chosen by clicking a label or wit
   // ===+ chose the second tab of the other set.
   await expect(sets.nth(1).locator('.tabbed-block').nth(1)).toBeVisible();
   await expect(sets.nth(1).locator('.tabbed-block').nth(0)).toBeHidden();
+  // Tabs under a list item, with icons in their labels, work the same way.
+  const step = sets.nth(2);
+  await expect(page.locator('ol > li').first().locator('.tabbed-set')).toHaveCount(1);
+  await expect(step.locator('.tabbed-labels label').nth(0)).toHaveText('systemd');
+  await expect(step.locator('.tabbed-labels label').nth(0).locator('.twemoji svg')).toBeVisible();
+  await expect(step.locator('.tabbed-block').nth(0)).toContainText('systemctl stop postgresql@15-main');
+  await step.getByText('Docker', { exact: true }).click();
+  await expect(step.locator('.tabbed-block').nth(1)).toBeVisible();
+  await expect(step.locator('.tabbed-block').nth(0)).toBeHidden();
+});
+
+test('icon shortcodes: drawn inline at the height of the text, an icon-only link named by its icon, unknown names as written', async ({
+  page,
+}) => {
+  await page.goto(fx('page/content-tabs'));
+  const stop = page.locator('.twemoji.stop');
+  await expect(stop).toHaveAttribute('aria-label', 'stop circle');
+  const box = await stop.locator('svg').boundingBox();
+  const line = await page
+    .locator('ol > li')
+    .first()
+    .locator('p')
+    .first()
+    .evaluate((p) => parseFloat(getComputedStyle(p).fontSize));
+  expect(box?.height).toBeGreaterThan(line * 0.9);
+  expect(box?.height).toBeLessThan(line * 1.5);
+  await expect(page.getByRole('link', { name: 'postgresql' })).toHaveAttribute('href', 'https://www.postgresql.org/');
+  await expect(page.locator('.lesson')).toContainText(':material-no-such-icon-here: as written');
 });
 
 test('fence options: a title above the code, marked lines, numbered lines, and no copy button where the author said so', async ({

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
-import { parseMarkdown } from '../../src/lesson/markdown.ts';
+import { assignHeadingIds, parseMarkdown } from '../../src/lesson/markdown.ts';
+import { HeadingIds } from '../../src/lesson/slug.ts';
 import { mdastToHtml } from '../../src/render/html.ts';
 import { proseToHtml } from '../../src/render/prose.ts';
 
@@ -69,10 +70,76 @@ describe('definition lists (def_list)', () => {
 });
 
 describe('emoji shortcodes (pymdownx.emoji)', () => {
-  it('show the emoji; unknown names (icon codes) and code stay as written', async () => {
+  it('show the emoji; unknown names and code stay as written', async () => {
     expect(await html('Restored :white_check_mark: and checked :warning:')).toBe('<p>Restored ✅ and checked ⚠️</p>');
-    expect(await html(':material-database: and `:smile:` and 10:30:00')).toBe(
-      '<p>:material-database: and <code>:smile:</code> and 10:30:00</p>',
+    expect(await html(':no_such_emoji: and `:smile:` and 10:30:00')).toBe('<p>:no_such_emoji: and <code>:smile:</code> and 10:30:00</p>');
+  });
+});
+
+describe("icon shortcodes (Material for MkDocs' icon sets)", () => {
+  // The icon as shown, its SVG's drawing left out: `<span …>[svg viewBox=…]</span>`.
+  const shape = (s: string) => s.replace(/<svg[^>]*?(viewBox="[^"]*")[^>]*>[\s\S]*?<\/svg>/g, '[svg $1]');
+
+  it('show the icon of each set, in a named image span, with the classes an attribute list gives it', async () => {
+    expect(
+      shape(
+        await html(
+          'Backups :material-database: on :fontawesome-brands-github:{ .big } with :octicons-heart-fill-24: and :simple-postgresql:',
+        ),
+      ),
+    ).toBe(
+      '<p>Backups <span class="twemoji" role="img" aria-label="database">[svg viewBox="0 0 24 24"]</span>' +
+        ' on <span class="twemoji big" role="img" aria-label="github">[svg viewBox="0 0 512 512"]</span>' +
+        ' with <span class="twemoji" role="img" aria-label="heart fill">[svg viewBox="0 0 24 24"]</span>' +
+        ' and <span class="twemoji" role="img" aria-label="postgresql">[svg viewBox="0 0 24 24"]</span></p>',
+    );
+  });
+
+  it("draws the set's own SVG, hidden from screen readers, without ids or titles that would repeat on a page", async () => {
+    const out = await html(':material-check: :material-check: :simple-mariadb:');
+    expect(out).toContain(
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M21,7L9,19',
+    );
+    expect(out).not.toMatch(/\sid=|<title>|role="img" viewBox/);
+  });
+
+  it('an unknown name, a name in code or one an author forges stays as written', async () => {
+    expect(await html(':material-no-such-icon-zz: and `:material-check:` and :material-../../etc/passwd:')).toBe(
+      '<p>:material-no-such-icon-zz: and <code>:material-check:</code> and :material-../../etc/passwd:</p>',
+    );
+    // A <db-icon> written as raw HTML only ever names an icon file; anything else shows its text.
+    expect(
+      await html('<db-icon data-icon="material-../../../package">x</db-icon> <db-icon data-icon="x" onclick="alert(1)">y</db-icon>'),
+    ).toBe('<p>x y</p>');
+  });
+
+  it("are left out of a heading's id and text, as MkDocs' table of contents leaves them", () => {
+    const tree = parseMarkdown('## :material-check: Restored');
+    expect(assignHeadingIds(tree, new HeadingIds())).toEqual([{ depth: 2, text: 'Restored', id: 'restored' }]);
+  });
+
+  it("show in a tab's and an admonition's title, not in their code", async () => {
+    const tabs = await proseToHtml({
+      kind: 'tabs',
+      line: 1,
+      children: [{ kind: 'tab', title: ':material-apple: macOS `:material-x:`', selected: false, line: 1, children: [] }],
+    } as never);
+    expect(shape(tabs)).toContain(
+      '<span class="twemoji" role="img" aria-label="apple">[svg viewBox="0 0 24 24"]</span> macOS <code>:material-x:</code></label>',
+    );
+    expect(tabs).toContain('data-label="macOS &#x60;:material-x:&#x60;"');
+    const note = await proseToHtml({
+      kind: 'admonition',
+      type: 'note',
+      title: ':material-check: Restored',
+      classes: [],
+      collapsible: false,
+      open: false,
+      line: 1,
+      children: [],
+    } as never);
+    expect(shape(note)).toContain(
+      '<p class="admonition-title"><span class="twemoji" role="img" aria-label="check">[svg viewBox="0 0 24 24"]</span> Restored</p>',
     );
   });
 });
@@ -170,5 +237,56 @@ describe('admonitions inside list items', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('content tabs inside list items', () => {
+  const md = [
+    '-   Activate the environment with:',
+    '',
+    '    === "macOS"',
+    '',
+    '        ```',
+    '        . venv/bin/activate',
+    '        ```',
+    '',
+    '    ===+ "Windows `cmd`"',
+    '',
+    '        Run **this**.',
+    '',
+    '    ===! "Other"',
+    '        A set of its own.',
+    '',
+    '-   Next step',
+  ].join('\n');
+
+  it('are one tab set per run of tabs (`===!` starts another), `===+` shown first, labels as written with code', async () => {
+    const out = (await html(md)).replace(/<pre[\s\S]*?<\/pre>/g, '<pre/>').replace(/tabs-n(\d)-[\w-]{8}/g, 'tabs-n$1');
+    expect(out).toBe(
+      [
+        '<ul>',
+        '<li>',
+        '<p>Activate the environment with:</p>',
+        '<div class="tabbed-set" data-tabs="2"><input type="radio" class="tabbed-input" name="tabs-n1" id="tabs-n1-1"><input type="radio" class="tabbed-input" name="tabs-n1" id="tabs-n1-2" checked>' +
+          '<div class="tabbed-labels"><label for="tabs-n1-1">macOS</label><label for="tabs-n1-2">Windows <code>cmd</code></label></div>' +
+          '<div class="tabbed-content"><div class="tabbed-block" data-label="macOS"><pre/></div><div class="tabbed-block" data-label="Windows cmd"><p>Run <strong>this</strong>.</p></div></div></div>',
+        '<div class="tabbed-set" data-tabs="1"><input type="radio" class="tabbed-input" name="tabs-n2" id="tabs-n2-1" checked>' +
+          '<div class="tabbed-labels"><label for="tabs-n2-1">Other</label></div>' +
+          '<div class="tabbed-content"><div class="tabbed-block" data-label="Other"><p>A set of its own.</p></div></div></div>',
+        '</li>',
+        '<li>',
+        '<p>Next step</p>',
+        '</li>',
+        '</ul>',
+      ].join('\n'),
+    );
+  });
+
+  it('keep their label plain: HTML in it is text, and a script in the body is dropped', async () => {
+    const out = await html(['1. Step', '', '    === "<img src=x onerror=alert(1)>"', '        <script>alert(1)</script>ok'].join('\n'));
+    expect(out).toContain('<label for="tabs-n1-');
+    expect(out).toContain('>&#x3C;img src=x onerror=alert(1)></label>');
+    expect(out).toContain('<div class="tabbed-block" data-label="<img src=x onerror=alert(1)>">ok</div>');
+    expect(out.replace(/data-label="[^"]*"/g, '')).not.toMatch(/<script|<img/);
   });
 });
