@@ -38,15 +38,57 @@ const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionLis
  * a definition written in another part of the page (the page is parsed in
  * parts, split at admonitions and tabs; MkDocs reads one page as one).
  */
-export function parseMarkdown(text: string, definitions: string[] = []): Root {
-  const whole = definitions.length > 0 && fencedLines(text).open === null ? `${text}\n\n${definitions.join('\n')}\n` : text;
+export function parseMarkdown(text: string, definitions: string[] = [], footnotes: string[] = []): Root {
+  // Footnotes defined elsewhere on the page: a stand-in definition each, so that `[^label]` here is read as a call to
+  // it (GFM reads a call only when its label is defined in the same text); the stand-ins are taken out again.
+  const extra = [...definitions, ...footnotes.map((label) => `[^${label}]: .`)];
+  const whole = extra.length > 0 && fencedLines(text).open === null ? `${text}\n\n${extra.join('\n\n')}\n` : text;
   const source = angleSpacedDestinations(whole);
   const tree = parser.runSync(parser.parse(source)) as Root;
-  nestedAdmonitions(tree, source, (body) => parseMarkdown(body, definitions), plainWithCode);
+  if (footnotes.length > 0) {
+    const lines = text.split('\n').length;
+    tree.children = tree.children.filter((c) => !(c.type === 'footnoteDefinition' && (c.position?.start.line ?? 0) > lines));
+  }
+  nestedAdmonitions(
+    tree,
+    source,
+    (body) => parseMarkdown(body, definitions, footnotes),
+    (title) => titlePhrasing(parseTitle(title)),
+  );
   applyIcons(tree);
   applyAttrLists(tree);
   applyKeysAndMarks(tree);
   return tree;
+}
+
+/**
+ * An admonition's or a tab's title as MkDocs reads it: inline Markdown
+ * (code, emphasis, links, icons), never a block (`1. Stop` is not a list,
+ * `# x` not a heading), and raw HTML shown as written (`<path>` stays
+ * visible). The tree is one paragraph, then the `definitions` (the page's,
+ * so that `[text][ref]` resolves where the title is rendered).
+ */
+export function parseTitle(title: string, definitions: string[] = []): Root {
+  // A zero-width space first keeps the text from starting a block; it is taken out after.
+  const tree = parseMarkdown(`\u200b${title.replace(/\r?\n/g, ' ')}`, definitions);
+  const first = tree.children[0];
+  const paragraph: RootContent =
+    first?.type === 'paragraph'
+      ? first
+      : { type: 'paragraph', children: plainWithCode(title) as Extract<RootContent, { type: 'paragraph' }>['children'] };
+  const lead = paragraph.type === 'paragraph' ? paragraph.children[0] : undefined;
+  if (lead?.type === 'text') lead.value = lead.value.replace(/^\u200b/, '');
+  if (paragraph.type === 'paragraph' && lead?.type === 'text' && lead.value === '') paragraph.children.shift();
+  visit(paragraph, 'html', (h) => {
+    (h as unknown as { type: string }).type = 'text';
+  });
+  return { type: 'root', children: [paragraph, ...tree.children.filter((c) => c.type === 'definition')] };
+}
+
+/** A title's inline nodes (parseTitle's paragraph), for our own markup around them. */
+export function titlePhrasing(tree: Root): RootContent[] {
+  const p = tree.children[0];
+  return p?.type === 'paragraph' ? p.children : [];
 }
 
 // Material for MkDocs' icon shortcodes: `:material-database:`, `:fontawesome-brands-github:`, `:octicons-x-16:`, `:simple-mariadb:`.
@@ -259,6 +301,121 @@ export function pageDefinitions(texts: string[]): string[] {
       .lines.filter((l) => !l.fenced && DEFINITION.test(l.line))
       .map((l) => l.line.trim()),
   );
+}
+
+// A footnote definition's first line: `[^label]:` (up to 3 spaces before).
+const FOOTNOTE_DEFINITION = /^ {0,3}\[\^([^\]\s]+)\]:/;
+
+/** The labels of the footnotes `texts` define (outside fenced code), each once, in the order they are defined. */
+export function pageFootnoteLabels(texts: string[]): string[] {
+  const labels = texts.flatMap((text) =>
+    fencedLines(text).lines.flatMap((l) => {
+      const m = l.fenced ? null : FOOTNOTE_DEFINITION.exec(l.line);
+      return m ? [(m[1] as string).toLowerCase()] : [];
+    }),
+  );
+  return [...new Set(labels)];
+}
+
+type FootnoteDefinition = Extract<RootContent, { type: 'footnoteDefinition' }>;
+
+/**
+ * Footnotes as Python-Markdown's footnotes extension shows them, for the
+ * whole page: a page is parsed in parts (split at admonitions and tabs), but
+ * a call in one part may name a footnote defined in another, and all of them
+ * are listed once, at the end of the page, numbered in the order they are
+ * defined. `labels`: the page's labels (pageFootnoteLabels).
+ */
+export class PageFootnotes {
+  private readonly definitions = new Map<string, FootnoteDefinition>();
+  private readonly calls = new Map<string, number>();
+  private readonly linkDefinitions: Extract<RootContent, { type: 'definition' }>[] = [];
+  /** The page's footnote labels, in the order they are defined (their numbers). */
+  readonly labels: string[];
+  constructor(labels: string[]) {
+    this.labels = labels;
+  }
+
+  /**
+   * Takes the definitions out of `tree` (kept for the list at the end) and
+   * makes each call a superscript number linking to its footnote, with an id
+   * the footnote links back to.
+   */
+  take(tree: Root): void {
+    // A footnote's `[text][ref]` is resolved where the list is shown: the definitions go along (they show nothing).
+    const defined = new Set(this.linkDefinitions.map((d) => d.identifier));
+    visit(tree, 'definition', (d) => {
+      if (!defined.has(d.identifier)) this.linkDefinitions.push(d);
+      defined.add(d.identifier);
+    });
+    visit(tree, 'footnoteDefinition', (d, index, parent) => {
+      if (index === undefined || !parent) return;
+      const label = (d.label ?? d.identifier).toLowerCase();
+      if (!this.definitions.has(label)) this.definitions.set(label, d);
+      parent.children.splice(index, 1);
+      return [SKIP, index];
+    });
+    visit(tree, 'footnoteReference', (r, index, parent) => {
+      if (index === undefined || !parent) return;
+      const label = (r.label ?? r.identifier).toLowerCase();
+      const n = this.labels.indexOf(label) + 1;
+      const k = (this.calls.get(label) ?? 0) + 1;
+      this.calls.set(label, k);
+      const call = {
+        type: 'footnoteCall',
+        data: { hName: 'sup', hProperties: { id: k === 1 ? `fnref:${label}` : `fnref${k}:${label}` } },
+        children: [
+          {
+            type: 'link',
+            url: `#fn:${label}`,
+            data: { hProperties: { className: ['footnote-ref'] } },
+            children: [{ type: 'text', value: String(n) }],
+          },
+        ],
+      };
+      (parent.children as unknown[]).splice(index, 1, call);
+    });
+  }
+
+  /** The ids the list and the calls give the page (links to them are links to this page). */
+  ids(): string[] {
+    return [
+      ...[...this.definitions.keys()].map((l) => `fn:${l}`),
+      ...[...this.calls].flatMap(([l, k]) => Array.from({ length: k }, (_, i) => (i === 0 ? `fnref:${l}` : `fnref${i + 1}:${l}`))),
+    ];
+  }
+
+  /** The list of footnotes for the end of the page (a rule, then one item each with a link back), or null when there are none. */
+  section(): Root | null {
+    const items = this.labels.flatMap((label) => {
+      const d = this.definitions.get(label);
+      if (!d) return [];
+      const children = structuredClone(d.children) as RootContent[];
+      const back = {
+        type: 'link',
+        url: `#fnref:${label}`,
+        title: 'Back to the text',
+        data: { hProperties: { className: ['footnote-backref'] } },
+        children: [{ type: 'text', value: '↩' }],
+      } as RootContent;
+      const last = children[children.length - 1];
+      if (last?.type === 'paragraph') last.children.push({ type: 'text', value: ' ' }, back as never);
+      else children.push({ type: 'paragraph', children: [back as never] });
+      return [{ type: 'listItem', spread: true, data: { hProperties: { id: `fn:${label}` } }, children }];
+    });
+    if (items.length === 0) return null;
+    return {
+      type: 'root',
+      children: [
+        {
+          type: 'footnotes',
+          data: { hName: 'div', hProperties: { className: ['footnote'] } },
+          children: [{ type: 'thematicBreak' }, { type: 'list', ordered: true, start: 1, spread: false, children: items }],
+        } as unknown as RootContent,
+        ...this.linkDefinitions,
+      ],
+    } as Root;
+  }
 }
 
 // A link destination with raw spaces that names a file or a folder, with an optional title:

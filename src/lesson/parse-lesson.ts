@@ -30,7 +30,10 @@ import {
   collectReferences,
   hPropertiesOf,
   pageDefinitions,
+  pageFootnoteLabels,
+  PageFootnotes,
   parseMarkdown,
+  parseTitle,
   takeFirstH1,
   type Heading,
 } from './markdown.ts';
@@ -77,11 +80,20 @@ export function blockRefOf(node: { type: string; data?: unknown }): number | und
   return typeof i === 'number' ? i : undefined;
 }
 
+/**
+ * A title written by the author (an admonition's, a tab's) as inline Markdown
+ * (markdown.ts parseTitle): one paragraph, with the page's link definitions
+ * after it; links pointed at site routes and checked like the page's.
+ */
+export interface TitleTree {
+  titleTree?: Root;
+}
+
 /** An admonition as split from the prose, with its Markdown children parsed. */
-export type AdmonitionNode = Omit<Admonition, 'children'> & { children: ProseTreeNode[] };
+export type AdmonitionNode = Omit<Admonition, 'children'> & TitleTree & { children: ProseTreeNode[] };
 
 /** One tab of a tab set, its body parsed. */
-export type TabNode = Omit<ContentTab, 'children'> & { children: ProseTreeNode[] };
+export type TabNode = Omit<ContentTab, 'children'> & TitleTree & { children: ProseTreeNode[] };
 
 /** Content tabs written one after another: one set. */
 export type TabsNode = Omit<ContentTabs, 'children'> & { children: TabNode[] };
@@ -227,6 +239,8 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   // Link reference definitions hold for the whole page, whichever part they are written in.
   const chunkTexts = (n: ProseNode): string[] => (n.kind === 'markdown' ? [n.text] : n.children.flatMap(chunkTexts));
   const definitions = mdx ? [] : pageDefinitions([...proseOf.values()].flat().flatMap(chunkTexts));
+  // So do footnotes: a call may name one defined in another part; all are listed once, at the end of the page.
+  const footnotes = new PageFootnotes(mdx ? [] : pageFootnoteLabels([...proseOf.values()].flat().flatMap(chunkTexts)));
 
   // MDX: every chunk is parsed first, so that what the page imports or exports is known wherever a component is used.
   const mdxParses = new Map<ProseNode, MdxParse>();
@@ -259,7 +273,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
 
   // `top`: a chunk of the page itself, where the title H1 is looked for (never inside an admonition or a tab).
   const proseNode = (n: ProseNode, top: boolean): ProseTreeNode => {
-    if (n.kind !== 'markdown') return { ...n, children: n.children.map((c) => proseNode(c, false)) } as ContainerNode;
+    if (n.kind !== 'markdown') return { ...n, ...titleOf(n), children: n.children.map((c) => proseNode(c, false)) } as ContainerNode;
     let tree: Root;
     if (mdx) {
       const parsed = mdxParses.get(n) ?? parseMdx(n.text);
@@ -276,7 +290,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
         };
       }
       tree = parsed.tree;
-    } else tree = parseMarkdown(n.text, definitions);
+    } else tree = parseMarkdown(n.text, definitions, footnotes.labels);
     // Ids first: the title H1 takes its id in page order, as in MkDocs, even though it is shown apart.
     const found = assignHeadingIds(tree, headingIds);
     if (top && h1 === undefined) {
@@ -300,6 +314,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
     });
     if (mdx) readJsx(tree, n);
     checkReferences(tree, n.startLine, n.indent);
+    footnotes.take(tree);
     return mdx ? { kind: 'markdown', tree, startLine: n.startLine, mdx: true } : { kind: 'markdown', tree, startLine: n.startLine };
   };
 
@@ -416,11 +431,19 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
     return node;
   };
 
+  // An admonition's or a tab's title, as inline Markdown (MkDocs reads it so): its links checked where it is written.
+  const titleOf = (n: ProseNode, inBlock?: { line: number; path: string }): TitleTree => {
+    if ((n.kind !== 'admonition' && n.kind !== 'tab') || !n.title || mdx) return {};
+    const titleTree = parseTitle(n.title, inBlock ? [] : definitions);
+    checkReferences(titleTree, n.line, 0, inBlock);
+    return { titleTree };
+  };
+
   // A block's Markdown: the page's link and image rules, problems at the block's fence with the field's path.
   // Always Markdown, also in an MDX page: a block field is data, never code.
   const blockProse: ReadProse = (text, at) => {
     const node = (n: ProseNode): ProseTreeNode => {
-      if (n.kind !== 'markdown') return { ...n, line: at.line, children: n.children.map(node) } as ContainerNode;
+      if (n.kind !== 'markdown') return { ...n, ...titleOf(n, at), line: at.line, children: n.children.map(node) } as ContainerNode;
       const tree = parseMarkdown(n.text);
       drawDiagrams(tree, at);
       checkReferences(tree, n.startLine, n.indent, at);
@@ -470,6 +493,11 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
       prose: blockProse,
     });
     nodes.push(registered(node, seg.body));
+  }
+  const footnoteList = footnotes.section();
+  if (footnoteList) {
+    nodes.push({ kind: 'markdown', tree: footnoteList, startLine: fm.bodyLine + fm.body.split('\n').length });
+    htmlIds.push(...footnotes.ids());
   }
 
   return {

@@ -13,6 +13,8 @@ import type { BlockProse, MarkdownNode, ProseTreeNode, TabsNode } from '../lesso
 import { mdastToHast } from './html.ts';
 import { iconsInTitleHtml } from './icons.ts';
 import { tabSetElement, type Tab } from './tabs.ts';
+import type { Root } from 'mdast';
+import { toString } from 'mdast-util-to-string';
 import { inlineText } from './text.ts';
 
 type MarkdownToHast = (node: MarkdownNode) => Promise<ElementContent[]>;
@@ -27,6 +29,17 @@ const titleHtml = (title: string): string => iconsInTitleHtml(inlineText(title))
 /** A title as plain text (a printed tab's label), its icon shortcodes left out. */
 const withoutIcons = (title: string): string =>
   title.replace(/(`[^`]*`)|:[a-z0-9]+(?:-[a-z0-9]+)+:\s*/g, (_, code: string | undefined) => code ?? '').trim();
+
+/**
+ * A title's content: the inline Markdown the parser read (parseTitle:
+ * code, emphasis, links, icons; raw HTML as text), sanitised like the page;
+ * else (a default title such as "Note", an MDX page's) plain text with code.
+ */
+async function titleContent(written: string, tree: Root | undefined): Promise<ElementContent[]> {
+  if (!tree) return [ours(titleHtml(written))];
+  const p = (await mdastToHast(tree)).children.find((c): c is Element => c.type === 'element' && c.tagName === 'p');
+  return p?.children ?? [];
+}
 
 /**
  * A prose node as hast; `markdown` renders its Markdown chunks (the page's
@@ -49,14 +62,21 @@ export async function proseToHast(node: ProseTreeNode, markdown: MarkdownToHast 
       type: 'element',
       tagName: 'summary',
       properties: { className: ['admonition-title'] },
-      children: [ours(titleHtml(title))],
+      children: await titleContent(title, node.titleTree),
     };
     return [{ type: 'element', tagName: 'details', properties: { className, open: node.open }, children: [summary, bodyEl] }];
   }
   const bar: Element[] =
     title === ''
       ? []
-      : [{ type: 'element', tagName: 'p', properties: { className: ['admonition-title'] }, children: [ours(titleHtml(title))] }];
+      : [
+          {
+            type: 'element',
+            tagName: 'p',
+            properties: { className: ['admonition-title'] },
+            children: await titleContent(title, node.titleTree),
+          },
+        ];
   return [{ type: 'element', tagName: 'div', properties: { className, role: 'note' }, children: [...bar, bodyEl] }];
 }
 
@@ -69,8 +89,8 @@ async function tabSet(node: TabsNode, markdown: MarkdownToHast): Promise<Element
   const tabs: Tab[] = [];
   for (const tab of node.children)
     tabs.push({
-      label: [ours(titleHtml(tab.title))],
-      text: withoutIcons(tab.title),
+      label: await titleContent(tab.title, tab.titleTree),
+      text: tab.titleTree ? toString(tab.titleTree.children[0]).trim() : withoutIcons(tab.title),
       selected: tab.selected,
       body: await proseToHast(tab, markdown),
     });

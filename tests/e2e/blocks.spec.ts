@@ -162,6 +162,16 @@ test('admonitions: titles, collapsible and open ones', async ({ page }) => {
   expect(await page.locator('.admonition').count()).toBeGreaterThan(10);
   await expect(page.locator('details.admonition:not([open])').first()).toBeVisible();
   await expect(page.locator('details.admonition[open]').first()).toBeVisible();
+  // A footnote called inside an admonition is listed once, at the end of the page, and links back.
+  const call = page.locator('.admonition.quote sup a.footnote-ref');
+  await expect(call).toHaveText('1');
+  await call.click();
+  const note = page.locator('.footnote li#fn\\:saying');
+  await expect(note).toBeInViewport();
+  await expect(note).toContainText('An old saying among DBAs');
+  await expect(page.locator('.footnote li')).toHaveCount(1);
+  await note.locator('a.footnote-backref').click();
+  await expect(page).toHaveURL(/#fnref:saying$/);
 });
 
 test('content tabs: one panel shown at a time, chosen by clicking a label or with the arrow keys', async ({ page }) => {

@@ -290,3 +290,100 @@ describe('content tabs inside list items', () => {
     expect(out.replace(/data-label="[^"]*"/g, '')).not.toMatch(/<script|<img/);
   });
 });
+
+describe('footnotes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drillbook-footnotes-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are read for the whole page, numbered in the order they are defined, and listed once at its end with links back', async () => {
+    writeFileSync(
+      join(dir, 'index.md'),
+      [
+        '# Home',
+        '',
+        'A claim.[^1] Another[^note] and again[^1].',
+        '',
+        '!!! tip "Inside"',
+        '    Called from an admonition.[^1] And `[^2]` in code.',
+        '',
+        '  [^1]:',
+        '    Indented two spaces, with a [link](https://example.org/) and a [reference][docs].',
+        '',
+        '    Second paragraph.',
+        '',
+        '[^note]: One line with **bold**.',
+        '',
+        '  [docs]: https://www.postgresql.org/docs/',
+      ].join('\n'),
+    );
+    const course = loadCourse(dir);
+    const page = course.lessons[0]!;
+    const out = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    expect(out).toContain(
+      '<p>A claim.<sup id="fnref:1"><a href="#fn:1" class="footnote-ref">1</a></sup> Another<sup id="fnref:note"><a href="#fn:note" class="footnote-ref">2</a></sup> and again<sup id="fnref2:1"><a href="#fn:1" class="footnote-ref">1</a></sup>.</p>',
+    );
+    expect(out).toContain(
+      'Called from an admonition.<sup id="fnref3:1"><a href="#fn:1" class="footnote-ref">1</a></sup> And <code>[^2]</code> in code.',
+    );
+    expect(out).toContain(
+      [
+        '<div class="footnote"><hr><ol>',
+        '<li id="fn:1">',
+        '<p>Indented two spaces, with a <a href="https://example.org/">link</a> and a <a href="https://www.postgresql.org/docs/">reference</a>.</p>',
+        '<p>Second paragraph. <a href="#fnref:1" title="Back to the text" class="footnote-backref">↩</a></p>',
+        '</li>',
+        '<li id="fn:note">',
+        '<p>One line with <strong>bold</strong>. <a href="#fnref:note" title="Back to the text" class="footnote-backref">↩</a></p>',
+        '</li>',
+        '</ol></div>',
+      ].join('\n'),
+    );
+    expect(out.match(/class="footnote"/g)).toHaveLength(1);
+    // Their ids are places on the page: a link to one from another page is not broken.
+    expect(page.ids).toEqual(expect.arrayContaining(['fn:1', 'fn:note', 'fnref:1', 'fnref2:1', 'fnref3:1', 'fnref:note']));
+    expect(course.problems).toEqual([]);
+  });
+
+  it('a call with no definition anywhere on the page stays as written', async () => {
+    expect(await html('No such note[^missing].')).toBe('<p>No such note[^missing].</p>');
+  });
+});
+
+describe('admonition and tab titles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drillbook-titles-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are inline Markdown as MkDocs reads them: links (by reference too), emphasis, code; never a block; HTML as written', async () => {
+    writeFileSync(join(dir, 'other.md'), '# Other\n');
+    writeFileSync(
+      join(dir, 'index.md'),
+      [
+        '# Home',
+        '',
+        '!!! info "The [`site_url`][site_url] setting must be *set*"',
+        '    Body.',
+        '',
+        '!!! tip "1. Stop the <service> first, see [other](other.md)"',
+        '    Body.',
+        '',
+        '=== "# Not a heading [gone](missing.md)"',
+        '    Tab.',
+        '',
+        '  [site_url]: https://www.mkdocs.org/user-guide/configuration/#site_url',
+      ].join('\n'),
+    );
+    const course = loadCourse(dir);
+    const page = course.lessons.find((l) => l.file === 'index.md')!;
+    const out = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    expect(out).toContain(
+      '<p class="admonition-title">The <a href="https://www.mkdocs.org/user-guide/configuration/#site_url"><code>site_url</code></a> setting must be <em>set</em></p>',
+    );
+    expect(out).toContain('<p class="admonition-title">1. Stop the &#x3C;service> first, see <a href="/other/">other</a></p>');
+    expect(out).toContain('<label for="tabs-9-');
+    expect(out).toContain(
+      '"># Not a heading <a href="missing.md" data-missing="true" title="This page is missing from the course">gone</a></label>',
+    );
+    // A link in a title is checked where the title is written.
+    expect(course.problems.map((p) => `${p.name} ${p.line}`)).toEqual(['LinkMissing 9']);
+  });
+});
