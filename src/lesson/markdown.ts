@@ -32,17 +32,24 @@ export interface Reference {
 // emoji shortcodes (pymdownx.emoji: `:white_check_mark:` shows ✅; unknown names, such as icon codes, stay as written).
 const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionList).use(remarkGemoji);
 
-/**
- * `text` as mdast. `definitions`: link reference definitions of the rest of
- * the page (pageDefinitions), added after the text so that `[x][ref]` finds
- * a definition written in another part of the page (the page is parsed in
- * parts, split at admonitions and tabs; MkDocs reads one page as one).
- */
-export function parseMarkdown(text: string, definitions: string[] = [], footnotes: string[] = []): Root {
+/** What the rest of a page defines for every part of it (the page is parsed in parts, split at admonitions and tabs; MkDocs reads one page as one). */
+export interface PageMarkdown {
+  /** Link reference definitions (pageDefinitions), added after the text so that `[x][ref]` finds one written elsewhere. */
+  definitions?: string[];
+  /** Footnote labels (pageFootnoteLabels), so that `[^label]` is read as a call wherever its definition is. */
+  footnotes?: string[];
+  /** Abbreviations (pageAbbreviations: `*[HTML]: Hyper Text Markup Language`), marked wherever the word appears. */
+  abbreviations?: Map<string, string>;
+}
+
+/** `text` as mdast, with what the rest of its page defines (`page`). */
+export function parseMarkdown(text: string, page: PageMarkdown = {}): Root {
+  const { definitions = [], footnotes = [], abbreviations } = page;
   // Footnotes defined elsewhere on the page: a stand-in definition each, so that `[^label]` here is read as a call to
   // it (GFM reads a call only when its label is defined in the same text); the stand-ins are taken out again.
   const extra = [...definitions, ...footnotes.map((label) => `[^${label}]: .`)];
-  const whole = extra.length > 0 && fencedLines(text).open === null ? `${text}\n\n${extra.join('\n\n')}\n` : text;
+  const own = withoutAbbreviationDefinitions(text);
+  const whole = extra.length > 0 && fencedLines(own).open === null ? `${own}\n\n${extra.join('\n\n')}\n` : own;
   const source = angleSpacedDestinations(whole);
   const tree = parser.runSync(parser.parse(source)) as Root;
   if (footnotes.length > 0) {
@@ -52,25 +59,78 @@ export function parseMarkdown(text: string, definitions: string[] = [], footnote
   nestedAdmonitions(
     tree,
     source,
-    (body) => parseMarkdown(body, definitions, footnotes),
-    (title) => titlePhrasing(parseTitle(title)),
+    (body) => parseMarkdown(body, page),
+    (title) => titlePhrasing(parseTitle(title, { abbreviations })),
   );
   applyIcons(tree);
   applyAttrLists(tree);
   applyKeysAndMarks(tree);
+  if (abbreviations && abbreviations.size > 0) applyAbbreviations(tree, abbreviations);
   return tree;
+}
+
+// An abbreviation's definition (Python-Markdown's abbr): `*[HTML]: Hyper Text Markup Language` on a line of its own.
+const ABBREVIATION = /^ {0,3}\*\[([^\]\n]+)\]:[ \t]*(.*?)[ \t]*$/;
+
+/** The abbreviations `texts` define (outside fenced code), the first definition of each kept. */
+export function pageAbbreviations(texts: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const text of texts)
+    for (const l of fencedLines(text).lines) {
+      const m = l.fenced ? null : ABBREVIATION.exec(l.line);
+      if (m && !out.has(m[1] as string)) out.set(m[1] as string, m[2] as string);
+    }
+  return out;
+}
+
+/** `text` with its abbreviation definitions blanked (they show nothing; the lines stay, so positions hold). */
+function withoutAbbreviationDefinitions(text: string): string {
+  if (!text.includes('*[')) return text;
+  return fencedLines(text)
+    .lines.map(({ line, fenced }) => (!fenced && ABBREVIATION.test(line) ? '' : line))
+    .join('\n');
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Each whole-word use of an abbreviation in text (never in code or a link's
+ * destination) as <abbr title="…">, as Python-Markdown's abbr shows it.
+ */
+export function applyAbbreviations(tree: Root, abbreviations: Map<string, string>): void {
+  const words = [...abbreviations.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${words.join('|')})(?![\\p{L}\\p{N}_])`, 'gu');
+  visit(tree, 'text', (node, index, parent) => {
+    if (index === undefined || !parent) return;
+    const out: Phrasing[] = [];
+    let at = 0;
+    for (const m of node.value.matchAll(pattern)) {
+      if (m.index > at) out.push({ type: 'text', value: node.value.slice(at, m.index) });
+      const title = abbreviations.get(m[0]) ?? '';
+      out.push({
+        type: 'abbreviation',
+        data: { hName: 'abbr', hProperties: title ? { title } : {} },
+        children: [{ type: 'text', value: m[0] }],
+      });
+      at = m.index + m[0].length;
+    }
+    if (out.length === 0) return;
+    if (at < node.value.length) out.push({ type: 'text', value: node.value.slice(at) });
+    (parent.children as Phrasing[]).splice(index, 1, ...out);
+    return [SKIP, index + out.length];
+  });
 }
 
 /**
  * An admonition's or a tab's title as MkDocs reads it: inline Markdown
  * (code, emphasis, links, icons), never a block (`1. Stop` is not a list,
  * `# x` not a heading), and raw HTML shown as written (`<path>` stays
- * visible). The tree is one paragraph, then the `definitions` (the page's,
- * so that `[text][ref]` resolves where the title is rendered).
+ * visible). The tree is one paragraph, then the page's link definitions
+ * (so that `[text][ref]` resolves where the title is rendered).
  */
-export function parseTitle(title: string, definitions: string[] = []): Root {
+export function parseTitle(title: string, page: Pick<PageMarkdown, 'definitions' | 'abbreviations'> = {}): Root {
   // A zero-width space first keeps the text from starting a block; it is taken out after.
-  const tree = parseMarkdown(`\u200b${title.replace(/\r?\n/g, ' ')}`, definitions);
+  const tree = parseMarkdown(`\u200b${title.replace(/\r?\n/g, ' ')}`, page);
   const first = tree.children[0];
   const paragraph: RootContent =
     first?.type === 'paragraph'

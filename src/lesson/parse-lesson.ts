@@ -30,6 +30,7 @@ import {
   collectReferences,
   hPropertiesOf,
   pageDefinitions,
+  pageAbbreviations,
   pageFootnoteLabels,
   PageFootnotes,
   parseMarkdown,
@@ -241,6 +242,9 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   const definitions = mdx ? [] : pageDefinitions([...proseOf.values()].flat().flatMap(chunkTexts));
   // So do footnotes: a call may name one defined in another part; all are listed once, at the end of the page.
   const footnotes = new PageFootnotes(mdx ? [] : pageFootnoteLabels([...proseOf.values()].flat().flatMap(chunkTexts)));
+  // And abbreviations (`*[HTML]: Hyper Text Markup Language`): every use on the page is marked.
+  const abbreviations = mdx ? new Map<string, string>() : pageAbbreviations([...proseOf.values()].flat().flatMap(chunkTexts));
+  const pageMarkdown = { definitions, footnotes: footnotes.labels, abbreviations };
 
   // MDX: every chunk is parsed first, so that what the page imports or exports is known wherever a component is used.
   const mdxParses = new Map<ProseNode, MdxParse>();
@@ -290,7 +294,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
         };
       }
       tree = parsed.tree;
-    } else tree = parseMarkdown(n.text, definitions, footnotes.labels);
+    } else tree = parseMarkdown(n.text, pageMarkdown);
     // Ids first: the title H1 takes its id in page order, as in MkDocs, even though it is shown apart.
     const found = assignHeadingIds(tree, headingIds);
     if (top && h1 === undefined) {
@@ -434,7 +438,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   // An admonition's or a tab's title, as inline Markdown (MkDocs reads it so): its links checked where it is written.
   const titleOf = (n: ProseNode, inBlock?: { line: number; path: string }): TitleTree => {
     if ((n.kind !== 'admonition' && n.kind !== 'tab') || !n.title || mdx) return {};
-    const titleTree = parseTitle(n.title, inBlock ? [] : definitions);
+    const titleTree = parseTitle(n.title, inBlock ? {} : pageMarkdown);
     checkReferences(titleTree, n.line, 0, inBlock);
     return { titleTree };
   };

@@ -387,3 +387,40 @@ describe('admonition and tab titles', () => {
     expect(course.problems.map((p) => `${p.name} ${p.line}`)).toEqual(['LinkMissing 9']);
   });
 });
+
+describe('abbreviations (abbr)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drillbook-abbr-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('mark every whole-word use on the page with its meaning, wherever the definition is, and are not shown themselves', async () => {
+    writeFileSync(
+      join(dir, 'index.md'),
+      [
+        '# Home',
+        '',
+        'Keep the WAL and the PITR target; WALs and `WAL` in code are not it.',
+        '',
+        '!!! tip "WAL first"',
+        '    Archive the WAL.',
+        '',
+        '```text',
+        '*[SQL]: not a definition in code',
+        '```',
+        '',
+        '*[WAL]: Write-Ahead Log',
+        '*[PITR]: Point-In-Time Recovery',
+      ].join('\n'),
+    );
+    const course = loadCourse(dir);
+    const page = course.lessons[0]!;
+    const out = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    expect(out).toContain(
+      '<p>Keep the <abbr title="Write-Ahead Log">WAL</abbr> and the <abbr title="Point-In-Time Recovery">PITR</abbr> target; WALs and <code>WAL</code> in code are not it.</p>',
+    );
+    expect(out).toContain('<p class="admonition-title"><abbr title="Write-Ahead Log">WAL</abbr> first</p>');
+    expect(out).toContain('<p>Archive the <abbr title="Write-Ahead Log">WAL</abbr>.</p>');
+    expect(out).toContain('*[SQL]: not a definition in code');
+    expect(out).not.toContain('*[WAL]');
+    expect(course.problems).toEqual([]);
+  });
+});
