@@ -13,6 +13,7 @@
  * previous/next or search.
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { expandSnippets, usesSnippets, type SnippetSettings } from './snippets.ts';
 import { join, relative, resolve, sep } from 'node:path';
 import { BLOCK_TYPES, blockRegistry, type BlockType, type CourseLesson } from '../blocks/registry.ts';
 import { checkAnchors } from '../lesson/anchors.ts';
@@ -177,6 +178,17 @@ export function loadCourse(folder: string, base = '/'): Course {
   const assetSet = new Set(assets);
   const index: CourseIndex = { pages: routes, assets: assetSet, base, moduleExists };
   const lessons: CourseLesson[] = [];
+  // pymdownx.snippets: on when mkdocs.yml enables it, or when there is no mkdocs.yml (then the project is the
+  // folder around the pages, as for `docs/`, and names are looked up there and in the pages folder).
+  const projectDir = mkdocs ? resolve(folder) : resolve(folder, '..');
+  const snippets: SnippetSettings | undefined =
+    mkdocs === undefined
+      ? { projectDir, basePaths: [projectDir, resolve(folder)], autoAppend: [] }
+      : mkdocs.snippets && {
+          projectDir,
+          basePaths: mkdocs.snippets.basePaths.map((b) => resolve(projectDir, b)),
+          autoAppend: mkdocs.snippets.autoAppend,
+        };
   // A page's parse depends on its text, the files of the course (links, images, imports) and the code: the cache key.
   const indexKey = hash(codeVersion(), base, JSON.stringify([...routes]), JSON.stringify(assets.slice().sort()));
   for (const f of routes.keys()) {
@@ -189,7 +201,15 @@ export function loadCourse(folder: string, base = '/'): Course {
       continue;
     }
     // A UTF-8 byte order mark would hide the front matter's opening ---.
-    lessons.push(parsePage(source.replace(/^\uFEFF/, ''), f, index, indexKey));
+    source = source.replace(/^\uFEFF/, '');
+    if (snippets && (snippets.autoAppend.length > 0 || usesSnippets(source))) {
+      const expanded = expandSnippets(source, f, snippets);
+      const lesson = parsePage(expanded.text, f, index, indexKey);
+      // Problems on the page's own lines (a snippet's on the line that includes it).
+      for (const p of lesson.problems) p.line = expanded.lineOf[p.line - 1] ?? p.line;
+      lesson.problems.unshift(...expanded.problems);
+      lessons.push(lesson);
+    } else lessons.push(parsePage(source, f, index, indexKey));
   }
   checkAnchors(lessons);
   // What MDX pages import is built into them, not published beside them.

@@ -24,6 +24,26 @@ export interface MkDocsProject {
   /** `nav:` groups with the pages under them, for section titles. */
   groups: { title: string; files: string[] }[];
   problems: Problem[];
+  /**
+   * pymdownx.snippets, when `markdown_extensions` enables it: its `base_path`
+   * folders (relative to the project folder; default `.`) and `auto_append`
+   * files. Undefined when it is not enabled (then `--8<--` lines are text).
+   */
+  snippets: { basePaths: string[]; autoAppend: string[] } | undefined;
+}
+
+/** pymdownx.snippets' options in `markdown_extensions` (a list of names, or of one-key maps of a name to its options). */
+function snippetsOf(extensions: unknown): MkDocsProject['snippets'] {
+  const list = (v: unknown): string[] =>
+    typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  for (const item of Array.isArray(extensions) ? extensions : []) {
+    if (item === 'pymdownx.snippets') return { basePaths: ['.'], autoAppend: [] };
+    if (item === null || typeof item !== 'object' || !('pymdownx.snippets' in item)) continue;
+    const options = ((item as Record<string, unknown>)['pymdownx.snippets'] ?? {}) as Record<string, unknown>;
+    const basePaths = list(options['base_path']);
+    return { basePaths: basePaths.length > 0 ? basePaths : ['.'], autoAppend: list(options['auto_append']) };
+  }
+  return undefined;
 }
 
 /** The names MkDocs reads its configuration from, in the order it looks for them. */
@@ -40,7 +60,14 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
   const missing = (docsDir: string | undefined) =>
     problem('MkDocsDocsDirMissing', { file: name, line: 1, block: 'page' }, { docsDir: docsDir ?? 'docs', given: docsDir !== undefined });
   // A config that cannot be read still has MkDocs' default docs_dir.
-  const none: MkDocsProject = { root: docsFolder(undefined), siteName: undefined, order: [], groups: [], problems: [] };
+  const none: MkDocsProject = {
+    root: docsFolder(undefined),
+    siteName: undefined,
+    order: [],
+    groups: [],
+    problems: [],
+    snippets: undefined,
+  };
   if (none.root === undefined) none.problems.push(missing(undefined));
   let text: string;
   try {
@@ -110,5 +137,6 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
     order,
     groups,
     problems,
+    snippets: snippetsOf(config['markdown_extensions']),
   };
 }

@@ -295,6 +295,18 @@ export const catalogue = {
     message: (a) => `mkdocs.yml: ${a.detail}.`,
     hint: () => 'Drillbook reads docs_dir, site_name and nav from mkdocs.yml; fix the file, or point Drillbook at the pages folder itself.',
   }),
+  SnippetMissing: entry<{ name: string; looked: string[] }>({
+    severity: 'warning',
+    message: (a) =>
+      `The snippet "${a.name}" was not found (looked in ${listed(a.looked.map((l) => `"${l}"`))} of the project); the line is left out of the page, as MkDocs leaves it out.`,
+    hint: () =>
+      "Check the file's name; snippets are read from mkdocs.yml's pymdownx.snippets base_path (by default the project folder, where mkdocs.yml is).",
+  }),
+  SnippetNotRead: entry<{ name: string; reason: string }>({
+    severity: 'error',
+    message: (a) => `The snippet "${a.name}" is not read: ${a.reason}. The line is left out of the page.`,
+    hint: () => 'Copy the file into the project folder and name it from there.',
+  }),
   MkDocsDocsDirMissing: entry<{ docsDir: string; given: boolean }>({
     severity: 'error',
     message: (a) =>
