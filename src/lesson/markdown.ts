@@ -62,6 +62,7 @@ export function parseMarkdown(text: string, page: PageMarkdown = {}): Root {
     (body) => parseMarkdown(body, page),
     (title) => titlePhrasing(parseTitle(title, { abbreviations })),
   );
+  markCodeAnnotations(tree);
   applyIcons(tree);
   applyAttrLists(tree);
   applyKeysAndMarks(tree);
@@ -149,6 +150,25 @@ export function parseTitle(title: string, page: Pick<PageMarkdown, 'definitions'
 export function titlePhrasing(tree: Root): RootContent[] {
   const p = tree.children[0];
   return p?.type === 'paragraph' ? p.children : [];
+}
+
+/**
+ * Material's code annotations: a fenced code block directly followed by an
+ * ordered list has its `(1)!` comment markers shown as numbers (html.ts
+ * highlight), and the list is the notes they point to.
+ */
+export function markCodeAnnotations(tree: Root): void {
+  visit(tree, (node) => {
+    if (!('children' in node)) return;
+    const children = node.children as RootContent[];
+    for (let i = 0; i + 1 < children.length; i++) {
+      const code = children[i] as RootContent;
+      const list = children[i + 1] as RootContent;
+      if (code.type !== 'code' || list.type !== 'list' || !list.ordered || !/\(\d+\)/.test(code.value)) continue;
+      code.data = { ...code.data, annotate: true } as typeof code.data;
+      list.data = { ...list.data, hProperties: { ...(list.data?.hProperties ?? {}), className: ['code-annotations'] } };
+    }
+  });
 }
 
 // Material for MkDocs' icon shortcodes: `:material-database:`, `:fontawesome-brands-github:`, `:octicons-x-16:`, `:simple-mariadb:`.

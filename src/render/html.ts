@@ -79,7 +79,19 @@ export interface HighlightOptions {
   linenums?: number;
   /** No copy button (a fence's `.no-copy` class). */
   noCopy?: boolean;
+  /**
+   * Material's code annotations: the code is followed by an ordered list, so
+   * a comment's `(1)!` marker is shown as the annotation's number (the
+   * comment itself taken out when that is all it holds) and `(1)` after other
+   * comment text as the number after it.
+   */
+  annotate?: boolean;
 }
+
+// A code annotation marker at the end of a comment token: `# (1)!`, `-- (2)`, `// (3)!`, `/* (4)! */`, `<!-- (5)! -->`.
+const ANNOTATION = /^(.*?)\((\d+)\)(!?)[ \t]*(\*\/|-->)?[ \t]*$/;
+// What is left of a comment that held only the marker: its introducer.
+const BARE_COMMENT = /^[ \t]*(#|\/\/|--|;|%|\/\*|<!--|')?[ \t]*$/;
 
 /**
  * Highlights `code` to the HTML of a `<pre>` element. Kept in the build cache
@@ -105,6 +117,8 @@ export async function highlightToHast(code: string, lang: string | undefined, op
     lang: name,
     themes: THEMES,
     defaultColor: 'light',
+    // Scopes only where annotations are looked for (they tell a comment from code), as they cost time.
+    ...(opts.annotate ? { includeExplanation: 'scopeName' as const } : {}),
     transformers: [
       {
         pre(node) {
@@ -119,6 +133,24 @@ export async function highlightToHast(code: string, lang: string | undefined, op
         line(node, line) {
           if (opts.lineNumbers) node.properties['data-line'] = String(line);
           if (hl.has(line)) this.addClassToHast(node, 'hl');
+        },
+        span(node, _line, _col, _lineElement, token) {
+          if (!opts.annotate || !token.content.includes('(')) return;
+          const m = ANNOTATION.exec(token.content);
+          // Only in a comment (shiki's scopes say so): `f(1)` in code is code.
+          if (!m || !token.explanation?.some((e) => e.scopes.some((sc) => sc.scopeName.startsWith('comment')))) return;
+          const [, before = '', n = '', bang] = m;
+          const kept = bang && BARE_COMMENT.test(before) ? '' : before.replace(/[ \t]+$/, '');
+          // The number is drawn by CSS from the attribute: copying the code copies no annotation numbers.
+          node.children = [
+            ...(kept ? [{ type: 'text' as const, value: kept }] : []),
+            {
+              type: 'element',
+              tagName: 'span',
+              properties: { className: ['code-annotation'], dataAnnotation: n },
+              children: [],
+            },
+          ];
         },
       },
     ],
@@ -154,6 +186,7 @@ function fenceOptions(p: Element['properties']): HighlightOptions {
   const first = Number(p['dataLinenums']);
   if (p['dataLinenums'] !== undefined && Number.isInteger(first)) opts.linenums = first;
   if (p['dataNoCopy'] !== undefined) opts.noCopy = true;
+  if (p['dataAnnotate'] !== undefined) opts.annotate = true;
   return opts;
 }
 
@@ -171,6 +204,7 @@ function codeHandler(state: ToHastState, node: Code): Element {
   if (info.hlLines.length > 0) code.properties['dataHlLines'] = info.hlLines.join(' ');
   if (info.linenums !== undefined) code.properties['dataLinenums'] = String(info.linenums);
   if (info.noCopy) code.properties['dataNoCopy'] = '';
+  if ((node.data as { annotate?: boolean } | undefined)?.annotate) code.properties['dataAnnotate'] = '';
   return pre;
 }
 

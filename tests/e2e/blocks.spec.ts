@@ -252,9 +252,28 @@ test('fence options: a title above the code, marked lines, numbered lines, and n
       .nth(0)
       .evaluate((el) => getComputedStyle(el, '::before').content),
   ).toBe('counter(fence-line)');
-  await expect(page.locator('pre.shiki')).toHaveCount(4);
-  await expect(page.locator('.copy-code')).toHaveCount(3);
+  await expect(page.locator('pre.shiki')).toHaveCount(5);
+  await expect(page.locator('.copy-code')).toHaveCount(4);
   await expect(page.locator('pre[data-no-copy]')).toHaveCount(1);
+});
+
+test('code annotations: numbers in the code point to the list after it, and copying the code copies no numbers', async ({
+  page,
+  context,
+}) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto(fx('page/code-options'));
+  const marks = page.locator('.code-annotation');
+  await expect(marks).toHaveCount(2);
+  expect(await marks.nth(0).evaluate((el) => getComputedStyle(el, '::after').content)).toBe('"1"');
+  const pre = page.locator('pre', { has: marks.first() });
+  await expect(pre.locator('.line').nth(0)).toHaveText('pg_dump -Fc -f shop.dump shop');
+  await expect(pre.locator('.line').nth(1)).toHaveText('pg_restore --list shop.dump # check the archive');
+  await expect(page.locator('ol.code-annotations li').nth(0)).toHaveText('The custom format, which pg_restore reads.');
+  await page.locator('.code-wrap', { has: marks.first() }).locator('.copy-code').click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+    'pg_dump -Fc -f shop.dump shop\npg_restore --list shop.dump # check the archive',
+  );
 });
 
 test('a lesson with no interactive blocks ships no block JavaScript, only the small site shell', async ({ page }) => {

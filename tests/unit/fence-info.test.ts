@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseMarkdown } from '../../src/lesson/markdown.ts';
 import { parseFenceInfo, parseLineList } from '../../src/render/fence-info.ts';
+import { mdastToHtml } from '../../src/render/html.ts';
 import { proseToHtml } from '../../src/render/prose.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
@@ -48,5 +50,24 @@ describe('the code options fixture page', () => {
     expect(html).toContain('<p class="code-title">&#x3C;placeholder> &#x26; \\backslash</p>');
     expect(html).not.toContain('title=');
     expect(page.problems).toEqual([]);
+  });
+});
+
+describe('code annotations (Material)', () => {
+  const plain = async (md: string) =>
+    (await mdastToHtml(parseMarkdown(md))).replace(/ style="[^"]*"/g, '').replace(/<span>|<\/span>(?!<\/span>)/g, '');
+
+  it('show a comment marker as the number of a note in the ordered list right after the code', async () => {
+    const md = '```bash\npg_dump -Fc shop > shop.dump # (1)!\necho f(2) # keep this (2)\n```\n\n1.  Custom format.\n2.  Kept.\n';
+    const out = await mdastToHtml(parseMarkdown(md));
+    expect(out).toContain('<span class="code-annotation" data-annotation="1"></span>');
+    // `(1)!` alone in a comment takes the comment out; `(2)` after comment text keeps the text; `f(2)` in code is code.
+    expect(out).not.toContain('# (1)!');
+    expect(out).toContain('># keep this<span class="code-annotation" data-annotation="2"');
+    expect(out).toContain('<ol class="code-annotations">');
+  });
+
+  it('leave markers as written when no ordered list follows', async () => {
+    expect(await plain('```sql\nSELECT 1; -- (1)!\n```\n\nText.\n')).toContain('-- (1)!');
   });
 });
