@@ -283,10 +283,13 @@ export function applyKeysAndMarks(tree: Root): void {
   });
 }
 
-// attr_list (Python-Markdown): `{ #id .class key="value" }`, the colon after the brace optional.
-const ATTR_LIST =
-  /^\{:?[ \t]*((?:[#.][\w-]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s}"']+))(?:[ \t]+(?:[#.][\w-]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s}"']+)))*)[ \t]*\}/;
-const ATTR = /([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|([^\s}"']+))/g;
+// attr_list (Python-Markdown): `{ #id .class key="value" }`, the colon after the brace optional. Ids and classes are
+// any run without spaces, `=` or `}` (`{ #9.7.0 }`), as Python-Markdown reads them; bare words are not taken (`{x}` in
+// text stays text).
+const ATTR_ITEM = `(?:[#.][^\\s=}"']+|[\\w-]+=(?:"[^"]*"|'[^']*'|[^\\s}"']+))`;
+const ATTR_BODY = `\\{:?[ \\t]*(${ATTR_ITEM}(?:[ \\t]+${ATTR_ITEM})*)[ \\t]*\\}`;
+const ATTR_LIST = new RegExp(`^${ATTR_BODY}`);
+const ATTR = /([#.])([^\s=}"']+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|([^\s}"']+))/g;
 /** Inline elements an attribute list can follow (Python-Markdown: any element, with no space between). */
 const ATTRIBUTED = new Set(['link', 'image', 'linkReference', 'imageReference', 'strong', 'emphasis', 'delete', 'inlineCode', 'icon']);
 
@@ -308,8 +311,9 @@ export function attrListProperties(list: string): Record<string, string | string
   return props;
 }
 
-function addProperties(node: { data?: { hProperties?: Record<string, unknown> } }, list: string): void {
+function addProperties(node: { data?: { hProperties?: Record<string, unknown> } }, list: string, withId = true): void {
   const props = attrListProperties(list);
+  if (!withId) delete props['id'];
   const before = node.data?.hProperties ?? {};
   const className = [...((before['className'] as string[] | undefined) ?? []), ...((props['className'] as string[] | undefined) ?? [])];
   node.data = { ...node.data, hProperties: { ...before, ...props, ...(className.length > 0 ? { className } : {}) } };
@@ -557,13 +561,13 @@ function codeSpans(line: string): [number, number][] {
   return out;
 }
 
-// attr_list's explicit id at the end of a heading: `## Restore {#restore}` or `{: #restore .cls}`.
-const EXPLICIT_ID = /[ \t]*\{:?[ \t]*#([\w-]+)[^}]*\}[ \t]*$/;
+// attr_list at the end of a heading: `## Restore {#restore}`, `{: #restore .cls}`, `{ id="9.7.0" }`.
+const HEADING_ATTRS = new RegExp(`[ \\t]*${ATTR_BODY}[ \\t]*$`);
 
 /**
  * Gives every heading an id (unique per page through `ids`, MkDocs' rules)
- * and returns them in order. An attr_list `{#id}` at the end of a heading
- * is its id and is not shown.
+ * and returns them in order. An attr_list at the end of a heading (`{#id}`,
+ * `{ id="9.7.0" .cls }`) gives its id and other attributes and is not shown.
  */
 export function assignHeadingIds(tree: Root, ids: HeadingIds): Heading[] {
   const out: Heading[] = [];
@@ -571,9 +575,11 @@ export function assignHeadingIds(tree: Root, ids: HeadingIds): Heading[] {
     let explicit: string | undefined;
     const last = h.children[h.children.length - 1];
     if (last?.type === 'text') {
-      const m = EXPLICIT_ID.exec(last.value);
+      const m = HEADING_ATTRS.exec(last.value);
       if (m) {
-        explicit = m[1] as string;
+        const { id, ...others } = attrListProperties(m[1] as string);
+        if (typeof id === 'string') explicit = id;
+        if (Object.keys(others).length > 0) addProperties(h, m[1] as string, false);
         last.value = last.value.slice(0, m.index);
       }
     }

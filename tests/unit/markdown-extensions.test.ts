@@ -424,3 +424,22 @@ describe('abbreviations (abbr)', () => {
     expect(course.problems).toEqual([]);
   });
 });
+
+describe('attribute lists on headings', () => {
+  const ids = (md: string) => assignHeadingIds(parseMarkdown(md), new HeadingIds());
+
+  it('give the id in any of attr_list spellings, the other attributes to the heading, and are not shown', async () => {
+    expect(ids('### 9.7.6 <small>March 19, 2026</small> { id="9.7.6" }')).toEqual([
+      { depth: 3, text: '9.7.6 March 19, 2026', id: '9.7.6' },
+    ]);
+    expect(ids('## Restore {#restore}')).toEqual([{ depth: 2, text: 'Restore', id: 'restore' }]);
+    const tree = parseMarkdown('## Restore {: #r .big data-x="1" }');
+    expect(ids('## Restore {: #r .big data-x="1" }')[0]?.id).toBe('r');
+    assignHeadingIds(tree, new HeadingIds());
+    expect((await mdastToHtml(tree)).replace(/<a class="heading-anchor".*?<\/a>/, '')).toBe(
+      '<h2 data-x="1" class="big" id="r">Restore</h2>',
+    );
+    // Braces that are not an attribute list stay text.
+    expect(ids('## Plain {x}')).toEqual([{ depth: 2, text: 'Plain {x}', id: 'plain-x' }]);
+  });
+});
