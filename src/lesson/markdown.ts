@@ -4,6 +4,7 @@
  * file line so a broken one can be reported where it is.
  */
 import type { Html, Root, RootContent } from 'mdast';
+import joypixels from 'emojibase-data/en/shortcodes/joypixels.json' with { type: 'json' };
 import { toString } from 'mdast-util-to-string';
 import { remarkDefinitionList } from 'remark-definition-list';
 import remarkGemoji from 'remark-gemoji';
@@ -64,6 +65,7 @@ export function parseMarkdown(text: string, page: PageMarkdown = {}): Root {
   );
   markCodeAnnotations(tree);
   applyIcons(tree);
+  applyEmojiNames(tree);
   applyAttrLists(tree);
   applyKeysAndMarks(tree);
   if (abbreviations && abbreviations.size > 0) applyAbbreviations(tree, abbreviations);
@@ -168,6 +170,27 @@ export function markCodeAnnotations(tree: Root): void {
       code.data = { ...code.data, annotate: true } as typeof code.data;
       list.data = { ...list.data, hProperties: { ...(list.data?.hProperties ?? {}), className: ['code-annotations'] } };
     }
+  });
+}
+
+/** JoyPixels' shortcode names (pymdownx.emoji's twemoji index, Material's default, uses them), name → emoji. */
+const EMOJI_NAMES: Map<string, string> = new Map(
+  Object.entries(joypixels as Record<string, string | string[]>).flatMap(([hex, names]) => {
+    const emoji = String.fromCodePoint(...hex.split('-').map((h) => parseInt(h, 16)));
+    return ([] as string[]).concat(names).map((n) => [n, emoji] as [string, string]);
+  }),
+);
+const EMOJI_SHORTCODE = /:([a-z0-9_+-]+):/g;
+
+/**
+ * Emoji shortcodes that gemoji (remark-gemoji, GitHub's names) does not
+ * know but Material's index does (`:man_raising_hand:`, `:thumbsup:`):
+ * shown as the emoji; unknown names stay as written.
+ */
+export function applyEmojiNames(tree: Root): void {
+  visit(tree, 'text', (node) => {
+    if (!node.value.includes(':')) return;
+    node.value = node.value.replace(EMOJI_SHORTCODE, (whole, name: string) => EMOJI_NAMES.get(name) ?? whole);
   });
 }
 

@@ -73,6 +73,8 @@ describe('emoji shortcodes (pymdownx.emoji)', () => {
   it('show the emoji; unknown names and code stay as written', async () => {
     expect(await html('Restored :white_check_mark: and checked :warning:')).toBe('<p>Restored ✅ and checked ⚠️</p>');
     expect(await html(':no_such_emoji: and `:smile:` and 10:30:00')).toBe('<p>:no_such_emoji: and <code>:smile:</code> and 10:30:00</p>');
+    // Names of Material's default index (JoyPixels') that GitHub's list spells otherwise.
+    expect(await html(':man_raising_hand: I can hold notes :thumbsup:')).toBe('<p>🙋‍♂️ I can hold notes 👍</p>');
   });
 });
 
