@@ -3,7 +3,8 @@
  * site needs: headings with stable ids, and every link and image with its
  * file line so a broken one can be reported where it is.
  */
-import type { Html, Root, RootContent } from 'mdast';
+import type { Html, PhrasingContent, Root, RootContent } from 'mdast';
+import { findAndReplace } from 'mdast-util-find-and-replace';
 import joypixels from 'emojibase-data/en/shortcodes/joypixels.json' with { type: 'json' };
 import { toString } from 'mdast-util-to-string';
 import { remarkDefinitionList } from 'remark-definition-list';
@@ -32,6 +33,10 @@ export interface Reference {
 // Definition lists (Python-Markdown's def_list, which MkDocs courses enable: `Term` then `:   Definition`), and
 // emoji shortcodes (pymdownx.emoji: `:white_check_mark:` shows ✅; unknown names, such as icon codes, stay as written).
 const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionList).use(remarkGemoji);
+
+type Phrasing = Extract<RootContent, { type: 'text' }> | { type: string; data?: unknown; children?: unknown[]; value?: string };
+/** Our own inline node (rendered by its `data.hName`) where mdast's types expect phrasing content. */
+const phrasing = (node: Phrasing): PhrasingContent => node as PhrasingContent;
 
 /** What the rest of a page defines for every part of it (the page is parsed in parts, split at admonitions and tabs; MkDocs reads one page as one). */
 export interface PageMarkdown {
@@ -103,25 +108,19 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function applyAbbreviations(tree: Root, abbreviations: Map<string, string>): void {
   const words = [...abbreviations.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${words.join('|')})(?![\\p{L}\\p{N}_])`, 'gu');
-  visit(tree, 'text', (node, index, parent) => {
-    if (index === undefined || !parent) return;
-    const out: Phrasing[] = [];
-    let at = 0;
-    for (const m of node.value.matchAll(pattern)) {
-      if (m.index > at) out.push({ type: 'text', value: node.value.slice(at, m.index) });
-      const title = abbreviations.get(m[0]) ?? '';
-      out.push({
-        type: 'abbreviation',
-        data: { hName: 'abbr', hProperties: title ? { title } : {} },
-        children: [{ type: 'text', value: m[0] }],
-      });
-      at = m.index + m[0].length;
-    }
-    if (out.length === 0) return;
-    if (at < node.value.length) out.push({ type: 'text', value: node.value.slice(at) });
-    (parent.children as Phrasing[]).splice(index, 1, ...out);
-    return [SKIP, index + out.length];
-  });
+  findAndReplace(tree, [
+    [
+      pattern,
+      (word: string) => {
+        const title = abbreviations.get(word) ?? '';
+        return phrasing({
+          type: 'abbreviation',
+          data: { hName: 'abbr', hProperties: title ? { title } : {} },
+          children: [{ type: 'text', value: word }],
+        });
+      },
+    ],
+  ]);
 }
 
 /**
@@ -188,10 +187,7 @@ const EMOJI_SHORTCODE = /:([a-z0-9_+-]+):/g;
  * shown as the emoji; unknown names stay as written.
  */
 export function applyEmojiNames(tree: Root): void {
-  visit(tree, 'text', (node) => {
-    if (!node.value.includes(':')) return;
-    node.value = node.value.replace(EMOJI_SHORTCODE, (whole, name: string) => EMOJI_NAMES.get(name) ?? whole);
-  });
+  findAndReplace(tree, [[EMOJI_SHORTCODE, (_: string, name: string) => EMOJI_NAMES.get(name) ?? false]]);
 }
 
 // Material for MkDocs' icon shortcodes: `:material-database:`, `:fontawesome-brands-github:`, `:octicons-x-16:`, `:simple-mariadb:`.
@@ -203,25 +199,14 @@ const ICON_SHORTCODE = /:((?:material|fontawesome-(?:brands|regular|solid)|octic
  * the icon, or the shortcode as written when no set has it.
  */
 export function applyIcons(tree: Root): void {
-  visit(tree, 'text', (node, index, parent) => {
-    if (index === undefined || !parent || !node.value.includes(':')) return;
-    const out: Phrasing[] = [];
-    let at = 0;
-    for (const m of node.value.matchAll(ICON_SHORTCODE)) {
-      if (m.index > at) out.push({ type: 'text', value: node.value.slice(at, m.index) });
-      out.push({
-        type: 'icon',
-        data: { hName: 'db-icon', hProperties: { dataIcon: m[1] } },
+  findAndReplace(tree, [
+    [
+      ICON_SHORTCODE,
+      (_: string, name: string) =>
         // No text: a heading's id and the search text leave the icon out, as MkDocs' do.
-        children: [],
-      });
-      at = m.index + m[0].length;
-    }
-    if (out.length === 0) return;
-    if (at < node.value.length) out.push({ type: 'text', value: node.value.slice(at) });
-    (parent.children as Phrasing[]).splice(index, 1, ...out);
-    return [SKIP, index + out.length];
-  });
+        phrasing({ type: 'icon', data: { hName: 'db-icon', hProperties: { dataIcon: name } }, children: [] }),
+    ],
+  ]);
 }
 
 // pymdownx.keys `++ctrl+alt+del++` and pymdownx.mark `==text==`, inside one run of text (never in code).
@@ -274,36 +259,27 @@ export function keyLabel(name: string): string {
     .join(' ');
 }
 
-type Phrasing = Extract<RootContent, { type: 'text' }> | { type: string; data?: unknown; children?: unknown[]; value?: string };
-
 /**
  * `++ctrl+c++` as keyboard keys (<kbd> each, joined by "+") and `==text==`
  * as marked text (<mark>), as the pymdownx extensions MkDocs courses enable
  * show them; they were shown as typed.
  */
 export function applyKeysAndMarks(tree: Root): void {
-  visit(tree, 'text', (node, index, parent) => {
-    if (index === undefined || !parent || (!node.value.includes('++') && !node.value.includes('=='))) return;
-    const out: Phrasing[] = [];
-    let at = 0;
-    for (const m of node.value.matchAll(KEYS_OR_MARK)) {
-      if (m.index > at) out.push({ type: 'text', value: node.value.slice(at, m.index) });
-      if (m[1] !== undefined) {
-        const keys = m[1].split('+');
+  findAndReplace(tree, [
+    [
+      KEYS_OR_MARK,
+      (_: string, keys: string | undefined, marked: string | undefined) => {
+        if (keys === undefined)
+          return phrasing({ type: 'mark', data: { hName: 'mark' }, children: [{ type: 'text', value: marked ?? '' }] });
         const children: Phrasing[] = [];
-        keys.forEach((k, i) => {
+        keys.split('+').forEach((k, i) => {
           if (i > 0) children.push({ type: 'text', value: '+' });
           children.push({ type: 'key', data: { hName: 'kbd' }, children: [{ type: 'text', value: keyLabel(k) }] });
         });
-        out.push({ type: 'keys', data: { hName: 'span', hProperties: { className: ['keys'] } }, children });
-      } else out.push({ type: 'mark', data: { hName: 'mark' }, children: [{ type: 'text', value: m[2] as string }] });
-      at = m.index + m[0].length;
-    }
-    if (out.length === 0) return;
-    if (at < node.value.length) out.push({ type: 'text', value: node.value.slice(at) });
-    (parent.children as Phrasing[]).splice(index, 1, ...out);
-    return [SKIP, index + out.length];
-  });
+        return phrasing({ type: 'keys', data: { hName: 'span', hProperties: { className: ['keys'] } }, children });
+      },
+    ],
+  ]);
 }
 
 // attr_list (Python-Markdown): `{ #id .class key="value" }`, the colon after the brace optional. Ids and classes are
