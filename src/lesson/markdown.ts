@@ -132,7 +132,8 @@ export function applyAbbreviations(tree: Root, abbreviations: Map<string, string
  */
 export function parseTitle(title: string, page: Pick<PageMarkdown, 'definitions' | 'abbreviations'> = {}): Root {
   // A zero-width space first keeps the text from starting a block; it is taken out after.
-  const tree = parseMarkdown(`\u200b${title.replace(/\r?\n/g, ' ')}`, page);
+  // The page's link definitions only matter to a title with a reference in it (they cost a parse each).
+  const tree = parseMarkdown(`\u200b${title.replace(/\r?\n/g, ' ')}`, title.includes('[') ? page : { ...page, definitions: [] });
   const first = tree.children[0];
   const paragraph: RootContent =
     first?.type === 'paragraph'
