@@ -32,7 +32,9 @@ export interface Reference {
 
 // Definition lists (Python-Markdown's def_list, which MkDocs courses enable: `Term` then `:   Definition`), and
 // emoji shortcodes (pymdownx.emoji: `:white_check_mark:` shows ✅; unknown names, such as icon codes, stay as written).
-const parser = unified().use(remarkParse).use(remarkGfm).use(remarkDefinitionList).use(remarkGemoji);
+// GFM's strikethrough takes two tildes only, as Python-Markdown (and pymdownx.tilde, where `~x~` is a subscript):
+// `HEAD~1 and HEAD~2` is not struck through.
+const parser = unified().use(remarkParse).use(remarkGfm, { singleTilde: false }).use(remarkDefinitionList).use(remarkGemoji);
 
 type Phrasing = Extract<RootContent, { type: 'text' }> | { type: string; data?: unknown; children?: unknown[]; value?: string };
 /** Our own inline node (rendered by its `data.hName`) where mdast's types expect phrasing content. */
@@ -69,6 +71,7 @@ export function parseMarkdown(text: string, page: PageMarkdown = {}): Root {
     (title) => titlePhrasing(parseTitle(title, { abbreviations })),
   );
   markCodeAnnotations(tree);
+  markInlineLanguages(tree);
   applyIcons(tree);
   applyEmojiNames(tree);
   applyAttrLists(tree);
@@ -154,6 +157,23 @@ export function titlePhrasing(tree: Root): RootContent[] {
   return p?.type === 'paragraph' ? p.children : [];
 }
 
+// pymdownx.inlinehilite: inline code that starts with a shebang and a language, `` `#!sql SELECT 1` ``.
+const INLINE_LANGUAGE = /^#!([\w+#.-]+)[ \t]+([\s\S]*)$/;
+
+/**
+ * Inline code written `` `#!sql SELECT 1` `` (pymdownx.inlinehilite) is
+ * highlighted in that language (html.ts), without its `#!sql ` prefix,
+ * which showed as typed.
+ */
+export function markInlineLanguages(tree: Root): void {
+  visit(tree, 'inlineCode', (node) => {
+    const m = INLINE_LANGUAGE.exec(node.value);
+    if (!m) return;
+    node.value = m[2] as string;
+    node.data = { ...node.data, hProperties: { ...(node.data?.hProperties ?? {}), dataLang: m[1] } };
+  });
+}
+
 /**
  * Material's code annotations: a fenced code block directly followed by an
  * ordered list has its `(1)!` comment markers shown as numbers (html.ts
@@ -211,7 +231,7 @@ export function applyIcons(tree: Root): void {
 }
 
 // pymdownx.keys `++ctrl+alt+del++` and pymdownx.mark `==text==`, inside one run of text (never in code).
-const KEYS_OR_MARK = /\+\+([A-Za-z0-9-]+(?:\+[A-Za-z0-9-]+)*)\+\+|==(?=\S)(.+?)(?<=\S)==/g;
+const KEYS_OR_MARK = /\+\+([A-Za-z0-9-]+(?:\+[A-Za-z0-9-]+)*)\+\+|==(?=\S)(.+?)(?<=\S)==|\^\^(?=\S)(.+?)(?<=\S)\^\^/g;
 const KEY_NAMES: Record<string, string> = {
   ctrl: 'Ctrl',
   control: 'Ctrl',
@@ -261,15 +281,18 @@ export function keyLabel(name: string): string {
 }
 
 /**
- * `++ctrl+c++` as keyboard keys (<kbd> each, joined by "+") and `==text==`
- * as marked text (<mark>), as the pymdownx extensions MkDocs courses enable
- * show them; they were shown as typed.
+ * `++ctrl+c++` as keyboard keys (<kbd> each, joined by "+"), `==text==`
+ * as marked text (<mark>) and `^^text^^` as inserted text (<ins>), as the
+ * pymdownx extensions MkDocs courses enable (keys, mark, caret) show them;
+ * they were shown as typed.
  */
 export function applyKeysAndMarks(tree: Root): void {
   findAndReplace(tree, [
     [
       KEYS_OR_MARK,
-      (_: string, keys: string | undefined, marked: string | undefined) => {
+      (_: string, keys: string | undefined, marked: string | undefined, inserted: string | undefined) => {
+        if (inserted !== undefined)
+          return phrasing({ type: 'insert', data: { hName: 'ins' }, children: [{ type: 'text', value: inserted }] });
         if (keys === undefined)
           return phrasing({ type: 'mark', data: { hName: 'mark' }, children: [{ type: 'text', value: marked ?? '' }] });
         const children: Phrasing[] = [];

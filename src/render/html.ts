@@ -176,6 +176,21 @@ async function highlightTree(tree: HastRoot): Promise<void> {
     jobs.push({ parent, index, code: hastToString(code).replace(/\n$/, ''), lang, opts: fenceOptions(code.properties) });
   });
   for (const j of jobs) j.parent.children[j.index] = { type: 'raw', value: await highlight(j.code, j.lang, j.opts) };
+  // Inline code with a language (`#!sql x`, markdown.ts markInlineLanguages): its tokens coloured, inside the <code>.
+  const inline: Element[] = [];
+  visit(tree, 'element', (node) => {
+    if (node.tagName === 'code' && typeof node.properties['dataLang'] === 'string') inline.push(node);
+  });
+  for (const code of inline) {
+    const lang = String(code.properties['dataLang']);
+    delete code.properties['dataLang'];
+    const pre = await highlightToHast(hastToString(code), lang);
+    const line = (pre.children[0] as Element | undefined)?.children.find((c): c is Element => c.type === 'element');
+    if (!line) continue;
+    code.properties['className'] = ['inline-hl'];
+    code.properties['dataLanguage'] = languageOf(lang);
+    code.children = line.children;
+  }
 }
 
 /** The options a fence's info string gave its <code> (codeHandler), as highlight() takes them. */

@@ -445,3 +445,21 @@ describe('attribute lists on headings', () => {
     expect(ids('## Plain {x}')).toEqual([{ depth: 2, text: 'Plain {x}', id: 'plain-x' }]);
   });
 });
+
+describe('inline code in a language (pymdownx.inlinehilite), inserted text (caret) and tildes', () => {
+  it('highlight `#!sql ...` without its prefix; an unknown language is plain; other inline code is as before', async () => {
+    const out = await html('Run `#!sql SELECT 1;` or `#!nolang x y`, and `#!sql` alone or `plain`.');
+    expect(out).toMatch(
+      /^<p>Run <code class="inline-hl" data-language="sql"><span style="color:#[0-9A-F]{6};--shiki-dark:#[0-9A-F]{6}">SELECT<\/span>/,
+    );
+    expect(out).toContain('<code class="inline-hl" data-language="plaintext"><span>x y</span></code>');
+    expect(out).toContain('and <code>#!sql</code> alone or <code>plain</code>.</p>');
+    expect(out).not.toContain('#!sql S');
+  });
+
+  it('show ^^text^^ as inserted; one tilde is text, two strike through, as Python-Markdown reads them', async () => {
+    expect(await html('^^new^^ and HEAD~1 and HEAD~2, ~~gone~~ and `^^code^^`')).toBe(
+      '<p><ins>new</ins> and HEAD~1 and HEAD~2, <del>gone</del> and <code>^^code^^</code></p>',
+    );
+  });
+});
