@@ -13,7 +13,7 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
-import { nestedAdmonitions } from './nested-admonitions.ts';
+import { nestedAdmonitions, shift } from './nested-admonitions.ts';
 import type { HeadingIds } from './slug.ts';
 
 export interface Heading {
@@ -70,6 +70,7 @@ export function parseMarkdown(text: string, page: PageMarkdown = {}): Root {
     (body) => parseMarkdown(body, page),
     (title) => titlePhrasing(parseTitle(title, { abbreviations })),
   );
+  markdownInHtml(tree, (inner) => parseMarkdown(inner, page));
   markCodeAnnotations(tree);
   markInlineLanguages(tree);
   applyIcons(tree);
@@ -155,6 +156,37 @@ export function parseTitle(title: string, page: Pick<PageMarkdown, 'definitions'
 export function titlePhrasing(tree: Root): RootContent[] {
   const p = tree.children[0];
   return p?.type === 'paragraph' ? p.children : [];
+}
+
+// An HTML element's opening tag alone on its line, with md_in_html's `markdown` attribute (`markdown`, `="1"`, `="span"`).
+const MARKDOWN_OPEN = /^[ \t]*<([A-Za-z][\w-]*)\b[^>]*?\smarkdown(?:=(?:"[^"]*"|'[^']*'|[^\s>]+))?\b[^>]*>[ \t]*$/;
+
+/**
+ * md_in_html (Python-Markdown): an HTML element whose opening tag says
+ * `markdown` holds Markdown, also when no blank line separates it from the
+ * tags (`<figure markdown="span">` around `![image](x.png)`), where
+ * CommonMark keeps the whole element as raw HTML and the Markdown showed as
+ * typed. Such an HTML node is split: its opening tag, its content parsed as
+ * Markdown (`parse`), and its closing tag when the node ends with it.
+ */
+export function markdownInHtml(tree: Root, parse: (text: string) => Root): void {
+  visit(tree, 'html', (node, index, parent) => {
+    if (index === undefined || !parent) return;
+    const [first = '', ...rest] = node.value.split('\n');
+    const open = MARKDOWN_OPEN.exec(first);
+    if (!open || rest.length === 0) return;
+    const closing = new RegExp(`^[ \\t]*</${open[1]}>[ \\t]*$`, 'i');
+    const closed = closing.test(rest[rest.length - 1] as string);
+    const inner = closed ? rest.slice(0, -1) : rest;
+    // The content's common indentation is layout, not code.
+    const indent = Math.min(...inner.filter((l) => l.trim() !== '').map((l) => (/^[ \t]*/.exec(l) as RegExpExecArray)[0].length));
+    const body = parse(inner.map((l) => l.slice(Number.isFinite(indent) ? indent : 0)).join('\n'));
+    shift(body, node.position?.start.line ?? 0, Number.isFinite(indent) ? indent : 0);
+    const html = (value: string): RootContent => ({ type: 'html', value });
+    const replacement = [html(first), ...body.children, ...(closed ? [html(rest[rest.length - 1] as string)] : [])];
+    (parent.children as RootContent[]).splice(index, 1, ...replacement);
+    return [SKIP, index + replacement.length];
+  });
 }
 
 // pymdownx.inlinehilite: inline code that starts with a shebang and a language, `` `#!sql SELECT 1` ``.

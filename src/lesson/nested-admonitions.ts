@@ -33,7 +33,7 @@ function element(hName: string, hProperties: Record<string, unknown>, children: 
 }
 
 /** Moves every position of `tree` by `lines` and `columns` (a body's place in the page, roughly: its indentation varies). */
-function shift(tree: Root, lines: number, columns: number): void {
+export function shift(tree: Root, lines: number, columns: number): void {
   visit(tree, (n) => {
     const p = n.position;
     if (!p) return;

@@ -463,3 +463,46 @@ describe('inline code in a language (pymdownx.inlinehilite), inserted text (care
     );
   });
 });
+
+describe('Markdown inside HTML (md_in_html)', () => {
+  it('reads the content of an element marked `markdown` as Markdown, also with no blank line around it', async () => {
+    const md = [
+      '<figure markdown="span">',
+      '  ![Restore timeline](https://example.org/t.png)',
+      '  <figcaption>The timeline</figcaption>',
+      '</figure>',
+      '',
+      '<div markdown>',
+      '**bold** inside',
+      '</div>',
+      '',
+      '<div>',
+      '**not marked** stays as written',
+      '</div>',
+    ].join('\n');
+    expect(await html(md)).toBe(
+      [
+        '<figure>',
+        '<p><img src="https://example.org/t.png" alt="Restore timeline"></p>',
+        '<figcaption>The timeline</figcaption>',
+        '</figure>',
+        '<div>',
+        '<p><strong>bold</strong> inside</p>',
+        '</div>',
+        '<div>',
+        '**not marked** stays as written',
+        '</div>',
+      ].join('\n'),
+    );
+  });
+
+  it('reports a missing image inside it at its own line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-mdinhtml-'));
+    try {
+      writeFileSync(join(dir, 'index.md'), ['# Home', '', '<figure markdown="span">', '  ![x](missing.png)', '</figure>'].join('\n'));
+      expect(loadCourse(dir).problems.map((p) => `${p.name} ${p.line}`)).toEqual(['ImageMissing 4']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
