@@ -112,19 +112,24 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function applyAbbreviations(tree: Root, abbreviations: Map<string, string>): void {
   const words = [...abbreviations.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${words.join('|')})(?![\\p{L}\\p{N}_])`, 'gu');
-  findAndReplace(tree, [
+  findAndReplace(
+    tree,
     [
-      pattern,
-      (word: string) => {
-        const title = abbreviations.get(word) ?? '';
-        return phrasing({
-          type: 'abbreviation',
-          data: { hName: 'abbr', hProperties: title ? { title } : {} },
-          children: [{ type: 'text', value: word }],
-        });
-      },
+      [
+        pattern,
+        (word: string) => {
+          const title = abbreviations.get(word) ?? '';
+          return phrasing({
+            type: 'abbreviation',
+            data: { hName: 'abbr', hProperties: title ? { title } : {} },
+            children: [{ type: 'text', value: word }],
+          });
+        },
+      ],
     ],
-  ]);
+    // Parts read on their own (an admonition in a list item, Markdown in HTML) were marked already.
+    { ignore: ['abbreviation'] },
+  );
 }
 
 /**
@@ -199,6 +204,8 @@ const INLINE_LANGUAGE = /^#!([\w+#.-]+)[ \t]+([\s\S]*)$/;
  */
 export function markInlineLanguages(tree: Root): void {
   visit(tree, 'inlineCode', (node) => {
+    // Once: a part read on its own (Markdown in HTML, an admonition in a list item) is seen again with the page.
+    if (node.data?.hProperties?.['dataLang'] !== undefined) return;
     const m = INLINE_LANGUAGE.exec(node.value);
     if (!m) return;
     node.value = m[2] as string;

@@ -424,6 +424,14 @@ describe('abbreviations (abbr)', () => {
     expect(out).toContain('*[SQL]: not a definition in code');
     expect(out).not.toContain('*[WAL]');
     expect(course.problems).toEqual([]);
+    // Parts read on their own (an admonition in a list item, Markdown inside HTML) are marked once.
+    const nested = await mdastToHtml(
+      parseMarkdown('1. Step\n\n    !!! note "WAL"\n        The WAL.\n\n<div markdown>\nThe WAL here\n</div>\n', {
+        abbreviations: new Map([['WAL', 'Write-Ahead Log']]),
+      }),
+    );
+    expect(nested.match(/<abbr/g)).toHaveLength(3);
+    expect(nested).not.toContain('<abbr title="Write-Ahead Log"><abbr');
   });
 });
 
