@@ -52,7 +52,19 @@ export interface PageMarkdown {
 
 /** `text` as mdast, with what the rest of its page defines (`page`). */
 export function parseMarkdown(text: string, page: PageMarkdown = {}): Root {
-  const { definitions = [], footnotes = [], abbreviations } = page;
+  const tree = parseBlocks(text, page);
+  applyInline(tree, page);
+  return tree;
+}
+
+/**
+ * `text`'s block structure, parts read on their own included (admonitions
+ * and tabs in list items, Markdown inside HTML), without the inline syntax
+ * passes: those run once over the whole tree (applyInline), so a part read
+ * on its own is not marked twice.
+ */
+function parseBlocks(text: string, page: PageMarkdown): Root {
+  const { definitions = [], footnotes = [] } = page;
   // Footnotes defined elsewhere on the page: a stand-in definition each, so that `[^label]` here is read as a call to
   // it (GFM reads a call only when its label is defined in the same text); the stand-ins are taken out again.
   const extra = [...definitions, ...footnotes.map((label) => `[^${label}]: .`)];
@@ -67,18 +79,22 @@ export function parseMarkdown(text: string, page: PageMarkdown = {}): Root {
   nestedAdmonitions(
     tree,
     source,
-    (body) => parseMarkdown(body, page),
-    (title) => titlePhrasing(parseTitle(title, { abbreviations })),
+    (body) => parseBlocks(body, page),
+    (title) => titlePhrasing(titleBlocks(title, {})),
   );
-  markdownInHtml(tree, (inner) => parseMarkdown(inner, page));
+  markdownInHtml(tree, (inner) => parseBlocks(inner, page));
+  return tree;
+}
+
+/** Inline syntax of MkDocs' extensions over a whole tree, once: icons, emoji names, attribute lists, keys, marks, abbreviations. */
+function applyInline(tree: Root, page: PageMarkdown): void {
   markCodeAnnotations(tree);
   markInlineLanguages(tree);
   applyIcons(tree);
   applyEmojiNames(tree);
   applyAttrLists(tree);
   applyKeysAndMarks(tree);
-  if (abbreviations && abbreviations.size > 0) applyAbbreviations(tree, abbreviations);
-  return tree;
+  if (page.abbreviations && page.abbreviations.size > 0) applyAbbreviations(tree, page.abbreviations);
 }
 
 // An abbreviation's definition (Python-Markdown's abbr): `*[HTML]: Hyper Text Markup Language` on a line of its own.
@@ -112,24 +128,19 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function applyAbbreviations(tree: Root, abbreviations: Map<string, string>): void {
   const words = [...abbreviations.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${words.join('|')})(?![\\p{L}\\p{N}_])`, 'gu');
-  findAndReplace(
-    tree,
+  findAndReplace(tree, [
     [
-      [
-        pattern,
-        (word: string) => {
-          const title = abbreviations.get(word) ?? '';
-          return phrasing({
-            type: 'abbreviation',
-            data: { hName: 'abbr', hProperties: title ? { title } : {} },
-            children: [{ type: 'text', value: word }],
-          });
-        },
-      ],
+      pattern,
+      (word: string) => {
+        const title = abbreviations.get(word) ?? '';
+        return phrasing({
+          type: 'abbreviation',
+          data: { hName: 'abbr', hProperties: title ? { title } : {} },
+          children: [{ type: 'text', value: word }],
+        });
+      },
     ],
-    // Parts read on their own (an admonition in a list item, Markdown in HTML) were marked already.
-    { ignore: ['abbreviation'] },
-  );
+  ]);
 }
 
 /**
@@ -140,9 +151,16 @@ export function applyAbbreviations(tree: Root, abbreviations: Map<string, string
  * (so that `[text][ref]` resolves where the title is rendered).
  */
 export function parseTitle(title: string, page: Pick<PageMarkdown, 'definitions' | 'abbreviations'> = {}): Root {
+  const tree = titleBlocks(title, page);
+  applyInline(tree, page);
+  return tree;
+}
+
+/** parseTitle without the inline passes (a title inside a part read on its own gets them with the whole tree). */
+function titleBlocks(title: string, page: Pick<PageMarkdown, 'definitions'>): Root {
   // A zero-width space first keeps the text from starting a block; it is taken out after.
   // The page's link definitions only matter to a title with a reference in it (they cost a parse each).
-  const tree = parseMarkdown(`\u200b${title.replace(/\r?\n/g, ' ')}`, title.includes('[') ? page : { ...page, definitions: [] });
+  const tree = parseBlocks(`\u200b${title.replace(/\r?\n/g, ' ')}`, title.includes('[') ? page : { ...page, definitions: [] });
   const first = tree.children[0];
   const paragraph: RootContent =
     first?.type === 'paragraph'
@@ -151,8 +169,9 @@ export function parseTitle(title: string, page: Pick<PageMarkdown, 'definitions'
   const lead = paragraph.type === 'paragraph' ? paragraph.children[0] : undefined;
   if (lead?.type === 'text') lead.value = lead.value.replace(/^\u200b/, '');
   if (paragraph.type === 'paragraph' && lead?.type === 'text' && lead.value === '') paragraph.children.shift();
+  // Raw HTML shown as written: a node of its own kind, which renders as text and which no inline pass reads.
   visit(paragraph, 'html', (h) => {
-    (h as unknown as { type: string }).type = 'text';
+    (h as unknown as { type: string }).type = 'writtenHtml';
   });
   return { type: 'root', children: [paragraph, ...tree.children.filter((c) => c.type === 'definition')] };
 }
@@ -204,8 +223,6 @@ const INLINE_LANGUAGE = /^#!([\w+#.-]+)[ \t]+([\s\S]*)$/;
  */
 export function markInlineLanguages(tree: Root): void {
   visit(tree, 'inlineCode', (node) => {
-    // Once: a part read on its own (Markdown in HTML, an admonition in a list item) is seen again with the page.
-    if (node.data?.hProperties?.['dataLang'] !== undefined) return;
     const m = INLINE_LANGUAGE.exec(node.value);
     if (!m) return;
     node.value = m[2] as string;
