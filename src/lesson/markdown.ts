@@ -100,14 +100,13 @@ function applyInline(tree: Root, page: PageMarkdown): void {
 // An abbreviation's definition (Python-Markdown's abbr): `*[HTML]: Hyper Text Markup Language` on a line of its own.
 const ABBREVIATION = /^ {0,3}\*\[([^\]\n]+)\]:[ \t]*(.*?)[ \t]*$/;
 
-/** The abbreviations `texts` define (outside fenced code), the first definition of each kept. */
-export function pageAbbreviations(texts: string[]): Map<string, string> {
+/** The abbreviations defined on a page's lines (proseLines), the first definition of each kept. */
+export function pageAbbreviations(lines: string[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const text of texts)
-    for (const l of fencedLines(text).lines) {
-      const m = l.fenced ? null : ABBREVIATION.exec(l.line);
-      if (m && !out.has(m[1] as string)) out.set(m[1] as string, m[2] as string);
-    }
+  for (const line of lines) {
+    const m = ABBREVIATION.exec(line);
+    if (m && !out.has(m[1] as string)) out.set(m[1] as string, m[2] as string);
+  }
   return out;
 }
 
@@ -457,27 +456,22 @@ function fencedLines(text: string): { lines: { line: string; fenced: boolean }[]
 // A link reference definition on one line: `[label]: url "title"` (up to 3 spaces before).
 const DEFINITION = /^ {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*\S+(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^)]*\)))?[ \t]*$/;
 
-/** The one-line link reference definitions of `texts` (outside fenced code), in order, for parseMarkdown. */
-export function pageDefinitions(texts: string[]): string[] {
-  return texts.flatMap((text) =>
-    fencedLines(text)
-      .lines.filter((l) => !l.fenced && DEFINITION.test(l.line))
-      .map((l) => l.line.trim()),
-  );
+/** The lines of a page's prose `texts` outside fenced code, where the page-wide definitions below are looked for. */
+export function proseLines(texts: string[]): string[] {
+  return texts.flatMap((text) => fencedLines(text).lines.flatMap((l) => (l.fenced ? [] : [l.line])));
+}
+
+/** The one-line link reference definitions on a page's lines (proseLines), in order, for parseMarkdown. */
+export function pageDefinitions(lines: string[]): string[] {
+  return lines.filter((l) => DEFINITION.test(l)).map((l) => l.trim());
 }
 
 // A footnote definition's first line: `[^label]:` (up to 3 spaces before).
 const FOOTNOTE_DEFINITION = /^ {0,3}\[\^([^\]\s]+)\]:/;
 
-/** The labels of the footnotes `texts` define (outside fenced code), each once, in the order they are defined. */
-export function pageFootnoteLabels(texts: string[]): string[] {
-  const labels = texts.flatMap((text) =>
-    fencedLines(text).lines.flatMap((l) => {
-      const m = l.fenced ? null : FOOTNOTE_DEFINITION.exec(l.line);
-      return m ? [(m[1] as string).toLowerCase()] : [];
-    }),
-  );
-  return [...new Set(labels)];
+/** The labels of the footnotes defined on a page's lines (proseLines), each once, in the order they are defined. */
+export function pageFootnoteLabels(lines: string[]): string[] {
+  return [...new Set(lines.flatMap((l) => FOOTNOTE_DEFINITION.exec(l)?.[1]?.toLowerCase() ?? []))];
 }
 
 type FootnoteDefinition = Extract<RootContent, { type: 'footnoteDefinition' }>;

@@ -33,6 +33,7 @@ import {
   pageAbbreviations,
   pageFootnoteLabels,
   PageFootnotes,
+  proseLines,
   parseMarkdown,
   parseTitle,
   takeFirstH1,
@@ -239,11 +240,13 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   );
   // Link reference definitions hold for the whole page, whichever part they are written in.
   const chunkTexts = (n: ProseNode): string[] => (n.kind === 'markdown' ? [n.text] : n.children.flatMap(chunkTexts));
-  const definitions = mdx ? [] : pageDefinitions([...proseOf.values()].flat().flatMap(chunkTexts));
+  // (An MDX page is parsed whole by its own parser: none of this.)
+  const lines = mdx ? [] : proseLines([...proseOf.values()].flat().flatMap(chunkTexts));
+  const definitions = pageDefinitions(lines);
   // So do footnotes: a call may name one defined in another part; all are listed once, at the end of the page.
-  const footnotes = new PageFootnotes(mdx ? [] : pageFootnoteLabels([...proseOf.values()].flat().flatMap(chunkTexts)));
+  const footnotes = new PageFootnotes(pageFootnoteLabels(lines));
   // And abbreviations (`*[HTML]: Hyper Text Markup Language`): every use on the page is marked.
-  const abbreviations = mdx ? new Map<string, string>() : pageAbbreviations([...proseOf.values()].flat().flatMap(chunkTexts));
+  const abbreviations = pageAbbreviations(lines);
   const pageMarkdown = { definitions, footnotes: footnotes.labels, abbreviations };
 
   // MDX: every chunk is parsed first, so that what the page imports or exports is known wherever a component is used.
