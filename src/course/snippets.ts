@@ -62,58 +62,40 @@ export function expandSnippets(source: string, file: string, settings: SnippetSe
   const problems: Problem[] = [];
   const out: string[] = [];
   const lineOf: number[] = [];
-  const lines = source.split('\n');
-  const append = settings.autoAppend;
-  const read = (name: string, line: number, stack: string[]): string[] | null => {
-    const found = find(name, settings, file, line, problems);
-    if (found === null) return null;
-    if (stack.includes(found.path)) return [];
-    const selected = select(found.lines, found.spec);
-    return expandLines(selected, line, [...stack, found.path]);
-  };
-  // Lines of an included file, expanded in turn; every line maps to `line` (the page's including line).
-  const expandLines = (src: string[], line: number, stack: string[]): string[] => {
+  // Resolved once: every name is checked against it.
+  const project = realpathSync(settings.projectDir);
+  // A snippet's lines, its own snippets expanded (a file already on `stack` includes nothing: no loops).
+  const read = (name: string, line: number, stack: string[]): string[] => {
+    const found = find(name, settings, project, file, line, problems);
+    if (found === null || stack.includes(found.path)) return [];
     const acc: string[] = [];
     walk(
-      src,
-      (indent, name) => {
-        const inner = read(name, line, stack);
-        if (inner) acc.push(...inner.map((l) => (l === '' ? l : indent + l)));
-      },
+      select(found.lines, found.spec),
+      (indent, inner) => acc.push(...indented(read(inner, line, [...stack, found.path]), indent)),
       (l) => acc.push(l),
     );
     return acc;
   };
+  // Lines of the page, each mapped to the page line it came from (a snippet's lines to the line that names it).
+  const emit = (ls: string[], line: number) => {
+    out.push(...ls);
+    lineOf.push(...ls.map(() => line));
+  };
+  const lines = source.split('\n');
   walk(
     lines,
-    (indent, name, at) => {
-      const inner = read(name, at + 1, []);
-      if (inner)
-        for (const l of inner) {
-          out.push(l === '' ? l : indent + l);
-          lineOf.push(at + 1);
-        }
-    },
-    (l, at) => {
-      out.push(l);
-      lineOf.push(at + 1);
-    },
+    (indent, name, at) => emit(indented(read(name, at + 1, []), indent), at + 1),
+    (l, at) => emit([l], at + 1),
   );
-  if (append.length > 0) {
-    const last = lines.length;
-    for (const name of append) {
-      const inner = read(name, last, []);
-      if (!inner) continue;
-      out.push('');
-      lineOf.push(last);
-      for (const l of inner) {
-        out.push(l);
-        lineOf.push(last);
-      }
-    }
+  for (const name of settings.autoAppend) {
+    const inner = read(name, lines.length, []);
+    if (inner.length > 0) emit(['', ...inner], lines.length);
   }
   return { text: out.join('\n'), lineOf, problems };
 }
+
+/** `lines` indented by `indent` (blank lines stay blank). */
+const indented = (lines: string[], indent: string): string[] => lines.map((l) => (l === '' ? l : indent + l));
 
 /**
  * Goes through `lines`: each snippet name to `include` (with the line's
@@ -194,6 +176,7 @@ const within = (outer: string, inner: string): boolean => {
 function find(
   name: string,
   settings: SnippetSettings,
+  project: string,
   file: string,
   line: number,
   problems: Problem[],
@@ -204,7 +187,6 @@ function find(
     problems.push(problem('SnippetNotRead', at, { name, reason: 'it is a URL, and snippets are only read from files of the project' }));
     return null;
   }
-  const project = realpathSync(settings.projectDir);
   const outside = () =>
     problem('SnippetNotRead', at, {
       name,
