@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadCourse, type Course } from '../../src/course/load-course.ts';
+import { proseToHtml } from '../../src/render/prose.ts';
 import type { CourseLesson as Lesson } from '../../src/blocks/registry.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -24,4 +25,9 @@ export function fixture(path: string): Lesson {
 
 export function fixtureSource(path: string): string {
   return readFileSync(FIXTURES + path, 'utf8');
+}
+
+/** A page's prose as the site renders it (its blocks left out), parts joined by line breaks. */
+export async function proseHtml(lesson: Pick<Lesson, 'nodes'>): Promise<string> {
+  return (await Promise.all(lesson.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
 }

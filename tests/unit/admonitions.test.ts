@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitAdmonitions, type Admonition, type ContentTabs, type MarkdownChunk } from '../../src/lesson/admonitions.ts';
-import { proseToHtml } from '../../src/render/prose.ts';
-import { fixture } from '../helpers/fixtures.ts';
+import { fixture, proseHtml } from '../helpers/fixtures.ts';
 import { admonitionsOf } from './support.ts';
 
 const only = (text: string, startLine = 1): Admonition => {
@@ -159,7 +158,7 @@ describe('the content tabs fixture page', () => {
   const page = fixture('page/content-tabs.md');
 
   it('renders each set as radio buttons, labels and panels: the ===+ tab (else the first) checked, titles as inline Markdown with HTML shown as written', async () => {
-    const html = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    const html = await proseHtml(page);
     const sets = [...html.matchAll(/<div class="tabbed-set" data-tabs="(\d+)">/g)].map((m) => m[1]);
     // The third set is written inside a list item (read after CommonMark, nested-admonitions.ts).
     expect(sets).toEqual(['3', '2', '2']);

@@ -5,10 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { mermaidMarkup } from '../../src/blocks/mermaid/markup.ts';
 import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
-import { proseToHtml } from '../../src/render/prose.ts';
 import { loadCourse } from '../../src/course/load-course.ts';
 import { verifyCourse } from '../../src/course/verify.ts';
-import { FIXTURES, fixture, fixtureCourse } from '../helpers/fixtures.ts';
+import { fixture, fixtureCourse, FIXTURES, proseHtml } from '../helpers/fixtures.ts';
 import { blocksOf, dataOf } from './support.ts';
 
 describe('mermaid diagrams', () => {
@@ -45,7 +44,7 @@ describe('Mermaid fences that are not blocks', () => {
 
   it('draw with the mermaid block’s markup, inside the admonition and from a ~~~ fence', async () => {
     expect(page.proseDiagrams).toBe(2);
-    const html = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    const html = await proseHtml(page);
     expect(html).toContain(
       '<div class="admonition-body"><p>The diagram sits inside the note, so its fence is indented:</p>\n<db-mermaid id="mermaid-in-prose-diagram-1" class="db-block db-mermaid"><figure class="mermaid-figure"><pre class="mermaid-source" tabindex="0"><code>flowchart LR\n    Dump[Nightly dump] --> Scratch[Scratch server]',
     );

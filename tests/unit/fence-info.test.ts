@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMarkdown } from '../../src/lesson/markdown.ts';
 import { parseFenceInfo, parseLineList } from '../../src/render/fence-info.ts';
 import { mdastToHtml } from '../../src/render/html.ts';
-import { proseToHtml } from '../../src/render/prose.ts';
-import { fixture } from '../helpers/fixtures.ts';
+import { fixture, proseHtml } from '../helpers/fixtures.ts';
 
 describe('a fence info string', () => {
   it('reads the language and the options after it, quoted or not', () => {
@@ -40,7 +39,7 @@ describe('a fence info string', () => {
 describe('the code options fixture page', () => {
   it('shows the title as plain text above the code, marks lines, numbers them and leaves out the copy button', async () => {
     const page = fixture('page/code-options.md');
-    const html = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    const html = await proseHtml(page);
     expect(html).toContain('<div class="code-titled"><p class="code-title">restore-check.sql</p><pre class="shiki');
     const lines = [...html.matchAll(/<span class="line( hl)?">/g)].slice(0, 5).map((m) => m[1] === ' hl');
     expect(lines).toEqual([false, true, false, true, true]);

@@ -12,6 +12,7 @@ import { assignHeadingIds, parseMarkdown } from '../../src/lesson/markdown.ts';
 import { HeadingIds } from '../../src/lesson/slug.ts';
 import { mdastToHtml } from '../../src/render/html.ts';
 import { proseToHtml } from '../../src/render/prose.ts';
+import { proseHtml } from '../helpers/fixtures.ts';
 
 const html = async (md: string) => (await mdastToHtml(parseMarkdown(md))).trim();
 
@@ -182,7 +183,7 @@ describe('link reference definitions', () => {
     );
     const course = loadCourse(dir);
     const page = course.lessons[0]!;
-    const out = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    const out = await proseHtml(page);
     expect(out).toContain(
       'The <a href="https://www.postgresql.org/docs/15/app-pgdump.html">dump guide</a> and <a href="missing-lab.md">the lab</a>.',
     );
@@ -320,7 +321,7 @@ describe('footnotes', () => {
     );
     const course = loadCourse(dir);
     const page = course.lessons[0]!;
-    const out = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    const out = await proseHtml(page);
     expect(out).toContain(
       '<p>A claim.<sup id="fnref:1"><a href="#fn:1" class="footnote-ref">1</a></sup> Another<sup id="fnref:note"><a href="#fn:note" class="footnote-ref">2</a></sup> and again<sup id="fnref2:1"><a href="#fn:1" class="footnote-ref">1</a></sup>.</p>',
     );
@@ -376,7 +377,7 @@ describe('admonition and tab titles', () => {
     );
     const course = loadCourse(dir);
     const page = course.lessons.find((l) => l.file === 'index.md')!;
-    const out = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    const out = await proseHtml(page);
     expect(out).toContain(
       '<p class="admonition-title">The <a href="https://www.mkdocs.org/user-guide/configuration/#site_url"><code>site_url</code></a> setting must be <em>set</em></p>',
     );
@@ -415,7 +416,7 @@ describe('abbreviations (abbr)', () => {
     );
     const course = loadCourse(dir);
     const page = course.lessons[0]!;
-    const out = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+    const out = await proseHtml(page);
     expect(out).toContain(
       '<p>Keep the <abbr title="Write-Ahead Log">WAL</abbr> and the <abbr title="Point-In-Time Recovery">PITR</abbr> target; WALs and <code>WAL</code> in code are not it.</p>',
     );

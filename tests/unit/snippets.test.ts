@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
-import { proseToHtml } from '../../src/render/prose.ts';
+import { proseHtml } from '../helpers/fixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'drillbook-snippets-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -26,7 +26,7 @@ function project(name: string, files: Record<string, string>): string {
 const pageHtml = async (dir: string, file = 'index.md') => {
   const course = loadCourse(dir);
   const page = course.pages.find((l) => l.file === file)!;
-  const html = (await Promise.all(page.nodes.map((n) => (n.kind === 'block' ? '' : proseToHtml(n))))).join('\n');
+  const html = await proseHtml(page);
   // The code's text without shiki's colouring.
   return { course, html: html.replace(/<span[^>]*>|<\/span>/g, '').replace(/<pre [^>]*>/g, '<pre>') };
 };
