@@ -243,11 +243,17 @@ describe.skipIf(reason)('sandbox security', () => {
     await b.run('true');
     b.type('sleep 8\r');
     await new Promise((ok) => setTimeout(ok, 300));
-    const cpu0 = process.cpuUsage();
-    const t0 = Date.now();
     const chunk = Buffer.alloc(64 * 1024, 'x');
     for (let i = 0; i < 512; i++) b.ws.send(chunk, { binary: true }); // 32 MiB of keystrokes
-    await new Promise((ok) => setTimeout(ok, 3_000));
+    // Let the burst settle: the client (in this same process) hands what the kernel takes to the
+    // socket, and the server reads up to its mark and then stops.
+    await new Promise((ok) => setTimeout(ok, 2_000));
+    // Now the shell takes its input only as fast as the terminal's line buffer lets it: a server that
+    // kept polling a paused socket, or read and dropped input, would show as CPU time in this process
+    // (a spinning loop is ~1.0) or as a backlog past one frame over the mark.
+    const cpu0 = process.cpuUsage();
+    const t0 = Date.now();
+    await new Promise((ok) => setTimeout(ok, 2_000));
     const cpu = process.cpuUsage(cpu0);
     const busy = (cpu.user + cpu.system) / 1000 / (Date.now() - t0);
     // The server stopped reading the socket: most of it is still on the client's side (the kernel's
@@ -255,7 +261,7 @@ describe.skipIf(reason)('sandbox security', () => {
     const clientHeld = b.ws.bufferedAmount;
     expect(clientHeld).toBeGreaterThan(16 * 2 ** 20);
     expect(server.manager.inputBacklog(bob.id())).toBeLessThanOrEqual(INPUT_HIGH_WATER + 64 * 1024);
-    expect(busy).toBeLessThan(0.3);
+    expect(busy).toBeLessThan(0.5);
     b.type('\x03');
   });
 });
