@@ -285,8 +285,11 @@ export function applyIcons(tree: Root): void {
   ]);
 }
 
-// pymdownx.keys `++ctrl+alt+del++` and pymdownx.mark `==text==`, inside one run of text (never in code).
-const KEYS_OR_MARK = /\+\+([A-Za-z0-9-]+(?:\+[A-Za-z0-9-]+)*)\+\+|==(?=\S)(.+?)(?<=\S)==|\^\^(?=\S)(.+?)(?<=\S)\^\^/g;
+// pymdownx.keys `++ctrl+alt+del++`, pymdownx.mark `==text==`, pymdownx.caret `^^inserted^^` and `^super^`, and
+// pymdownx.tilde `~sub~`, inside one run of text (never in code). A superscript or subscript holds no whitespace but an
+// escaped space (`^a\ b^`), as pymdownx reads them, so `HEAD~1 and HEAD~2` or `2^10 and 3^5` stay as written.
+const KEYS_OR_MARK =
+  /\+\+([A-Za-z0-9-]+(?:\+[A-Za-z0-9-]+)*)\+\+|==(?=\S)(.+?)(?<=\S)==|\^\^(?=\S)(.+?)(?<=\S)\^\^|\^((?:\\ |[^\s^\\]|\\[^\s])+)\^|~((?:\\ |[^\s~\\]|\\[^\s])+)~/g;
 const KEY_NAMES: Record<string, string> = {
   ctrl: 'Ctrl',
   control: 'Ctrl',
@@ -337,15 +340,29 @@ export function keyLabel(name: string): string {
 
 /**
  * `++ctrl+c++` as keyboard keys (<kbd> each, joined by "+"), `==text==`
- * as marked text (<mark>) and `^^text^^` as inserted text (<ins>), as the
- * pymdownx extensions MkDocs courses enable (keys, mark, caret) show them;
+ * as marked text (<mark>), `^^text^^` as inserted text (<ins>), `^x^` as
+ * superscript (<sup>) and `~x~` as subscript (<sub>), as the pymdownx
+ * extensions MkDocs courses enable (keys, mark, caret, tilde) show them;
  * they were shown as typed.
  */
 export function applyKeysAndMarks(tree: Root): void {
   findAndReplace(tree, [
     [
       KEYS_OR_MARK,
-      (_: string, keys: string | undefined, marked: string | undefined, inserted: string | undefined) => {
+      (
+        _: string,
+        keys: string | undefined,
+        marked: string | undefined,
+        inserted: string | undefined,
+        sup: string | undefined,
+        sub: string | undefined,
+      ) => {
+        const script = sup ?? sub;
+        if (script !== undefined) {
+          const value = script.replace(/\\ /g, ' ');
+          const hName = sup !== undefined ? 'sup' : 'sub';
+          return phrasing({ type: hName, data: { hName }, children: [{ type: 'text', value }] });
+        }
         if (inserted !== undefined)
           return phrasing({ type: 'insert', data: { hName: 'ins' }, children: [{ type: 'text', value: inserted }] });
         if (keys === undefined)

@@ -471,6 +471,15 @@ describe('inline code in a language (pymdownx.inlinehilite), inserted text (care
       '<p><ins>new</ins> and HEAD~1 and HEAD~2, <del>gone</del> and <code>^^code^^</code></p>',
     );
   });
+
+  it('show ^text^ as superscript and ~text~ as subscript (caret, tilde): no space inside unless escaped, never in code', async () => {
+    expect(await html('H~2~O, A^T^A, 10^-3^ s, ^a\\ b^ and ~x\\ y~; 2^10 and 3^5, HEAD~1 and HEAD~2; `H~2~O`')).toBe(
+      '<p>H<sub>2</sub>O, A<sup>T</sup>A, 10<sup>-3</sup> s, <sup>a b</sup> and <sub>x y</sub>; 2^10 and 3^5, HEAD~1 and HEAD~2; <code>H~2~O</code></p>',
+    );
+    expect(await html('^^new^^ beside ^up^ and ~~gone~~ beside ~down~')).toBe(
+      '<p><ins>new</ins> beside <sup>up</sup> and <del>gone</del> beside <sub>down</sub></p>',
+    );
+  });
 });
 
 describe('Markdown inside HTML (md_in_html)', () => {
