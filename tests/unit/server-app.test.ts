@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { precompress } from '../../src/cli/compress.ts';
+import { precompress, windowBits } from '../../src/cli/compress.ts';
 import WebSocket from 'ws';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp } from '../../src/server/app.ts';
@@ -63,6 +63,15 @@ describe('static site', () => {
     const plain = await app.inject({ url: '/lesson/', headers: { 'accept-encoding': 'identity' } });
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.body).toBe(page);
+  });
+
+  it("sizes brotli's window to the file, within brotli's limits, and a copy as big as its window still round-trips", async () => {
+    expect([1, 1024, 1025, 300_000, 2 ** 22, 50 * 2 ** 20].map(windowBits)).toEqual([10, 10, 11, 19, 22, 22]);
+    const dir = site();
+    const page = Array.from({ length: 30_000 }, (_, i) => `<p>row ${i} ${(i * 7919) % 1000}</p>`).join('');
+    writeFileSync(join(dir, 'lesson', 'index.html'), page);
+    expect(await precompress(dir)).toBe(1);
+    expect(brotliDecompressSync(readFileSync(join(dir, 'lesson', 'index.html.br'))).toString()).toBe(page);
   });
 });
 
