@@ -49,6 +49,14 @@ export interface Course {
   nav: NavSection;
   problems: Problem[];
   blockCounts: Record<BlockType, number>;
+  /**
+   * Files outside the pages that the course was read from, absolute, each
+   * with the pages (course-relative) that read it, for the dev server to
+   * watch: the course's configuration (mkdocs.yml, mkdocs.yaml and
+   * drillbook.yml, there or not; no pages), mkdocs.yml's `watch:` paths
+   * (no pages), and every snippet file a page includes or looked for.
+   */
+  sources: Map<string, string[]>;
 }
 
 const SKIP_DIR = new Set(['node_modules', 'site', '__pycache__']);
@@ -146,6 +154,7 @@ export function loadCourse(folder: string, base = '/'): Course {
       nav,
       problems: mkdocs.problems,
       blockCounts: emptyCounts(blockRegistry),
+      sources: configSources(folder, mkdocs),
     };
   }
   const dir = mkdocs?.root ?? folder;
@@ -191,6 +200,7 @@ export function loadCourse(folder: string, base = '/'): Course {
         };
   // A page's parse depends on its text, the files of the course (links, images, imports) and the code: the cache key.
   const indexKey = hash(codeVersion(), base, JSON.stringify([...routes]), JSON.stringify(assets.slice().sort()));
+  const sources = configSources(folder, mkdocs);
   for (const f of routes.keys()) {
     let source: string;
     try {
@@ -204,6 +214,10 @@ export function loadCourse(folder: string, base = '/'): Course {
     source = source.replace(/^\uFEFF/, '');
     if (snippets && (snippets.autoAppend.length > 0 || usesSnippets(source))) {
       const expanded = expandSnippets(source, f, snippets);
+      for (const s of expanded.sources) {
+        const pages = sources.get(s) ?? [];
+        if (!pages.includes(f)) sources.set(s, [...pages, f]);
+      }
       const lesson = parsePage(expanded.text, f, index, indexKey);
       // Problems on the page's own lines (a snippet's on the line that includes it).
       for (const p of lesson.problems) p.line = expanded.lineOf[p.line - 1] ?? p.line;
@@ -241,7 +255,14 @@ export function loadCourse(folder: string, base = '/'): Course {
     nav,
     problems: applySettings([...courseProblems, ...ordered.flatMap((l) => l.problems), ...others.flatMap((l) => l.problems)], settings),
     blockCounts,
+    sources,
   };
+}
+
+/** The course's configuration files (whether they exist or not) and mkdocs.yml's `watch:` paths, read by no page. */
+function configSources(folder: string, mkdocs: MkDocsProject | undefined): Map<string, string[]> {
+  const names = [...MKDOCS_CONFIG_NAMES, SETTINGS_FILE].map((n) => resolve(folder, n));
+  return new Map([...names, ...(mkdocs?.watch ?? [])].map((p) => [p, []]));
 }
 
 /**

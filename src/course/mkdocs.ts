@@ -30,6 +30,8 @@ export interface MkDocsProject {
    * files. Undefined when it is not enabled (then `--8<--` lines are text).
    */
   snippets: { basePaths: string[]; autoAppend: string[] } | undefined;
+  /** mkdocs.yml's `watch:` paths (files or folders), absolute: what `mkdocs serve` watches beside the pages. */
+  watch: string[];
 }
 
 /** pymdownx.snippets' options in `markdown_extensions` (a list of names, or of one-key maps of a name to its options). */
@@ -67,6 +69,7 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
     groups: [],
     problems: [],
     snippets: undefined,
+    watch: [],
   };
   if (none.root === undefined) none.problems.push(missing(undefined));
   let text: string;
@@ -138,5 +141,8 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
     groups,
     problems,
     snippets: snippetsOf(config['markdown_extensions']),
+    watch: (Array.isArray(config['watch']) ? config['watch'] : [])
+      .filter((w): w is string => typeof w === 'string')
+      .map((w) => resolve(dir, w)),
   };
 }

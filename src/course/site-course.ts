@@ -75,9 +75,10 @@ export function checkedSiteCourse(): Promise<Course> {
  * checkedSiteCourse() read the folder again (the dev server, after a file of
  * the course changed; unchanged pages come from the build cache). `changed`:
  * the course-relative files edited, whose problems are then printed (the
- * others' were printed before).
+ * others' were printed before); undefined: every problem is printed again,
+ * as on the first read (the course's configuration changed).
  */
-export function reloadSiteCourse(changed: string[]): void {
+export function reloadSiteCourse(changed: string[] | undefined): void {
   store[CACHE] = undefined;
   store[CHECKED] = undefined;
   store[CHANGED] = changed;

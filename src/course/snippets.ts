@@ -42,6 +42,12 @@ export interface Expanded {
   /** For each line of `text` (0-based index), the 1-based line of the page it came from. */
   lineOf: number[];
   problems: Problem[];
+  /**
+   * Absolute paths the expansion depends on: every file it read (included
+   * files' own snippets too) and, for a name not found, each place it looked
+   * (creating the file there changes the page). The dev server watches them.
+   */
+  sources: string[];
 }
 
 // One file: `--8<-- "name"` (quotes single or double), with `;` before the marker as the escape.
@@ -62,11 +68,12 @@ export function expandSnippets(source: string, file: string, settings: SnippetSe
   const problems: Problem[] = [];
   const out: string[] = [];
   const lineOf: number[] = [];
+  const sources = new Set<string>();
   // Resolved once: every name is checked against it.
   const project = realpathSync(settings.projectDir);
   // A snippet's lines, its own snippets expanded (a file already on `stack` includes nothing: no loops).
   const read = (name: string, line: number, stack: string[]): string[] => {
-    const found = find(name, settings, project, file, line, problems);
+    const found = find(name, settings, project, file, line, problems, sources);
     if (found === null || stack.includes(found.path)) return [];
     const acc: string[] = [];
     walk(
@@ -91,7 +98,7 @@ export function expandSnippets(source: string, file: string, settings: SnippetSe
     const inner = read(name, lines.length, []);
     if (inner.length > 0) emit(['', ...inner], lines.length);
   }
-  return { text: out.join('\n'), lineOf, problems };
+  return { text: out.join('\n'), lineOf, problems, sources: [...sources] };
 }
 
 /** `lines` indented by `indent` (blank lines stay blank). */
@@ -172,7 +179,11 @@ const within = (outer: string, inner: string): boolean => {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 };
 
-/** The file a snippet names, read, or null (with a problem) when it is missing or outside the project. */
+/**
+ * The file a snippet names, read, or null (with a problem) when it is missing
+ * or outside the project. Adds to `sources` the file read, or, when none is
+ * found, every place looked.
+ */
 function find(
   name: string,
   settings: SnippetSettings,
@@ -180,6 +191,7 @@ function find(
   file: string,
   line: number,
   problems: Problem[],
+  sources: Set<string>,
 ): { path: string; lines: string[]; spec: Selection } | null {
   const { path, spec } = parseName(name);
   const at = { file, line, block: 'page' as const };
@@ -210,6 +222,7 @@ function find(
       problems.push(outside());
       return null;
     }
+    sources.add(real);
     return {
       path: real,
       lines: readFileSync(real, 'utf8')
@@ -219,6 +232,7 @@ function find(
       spec,
     };
   }
+  for (const base of settings.basePaths) sources.add(resolve(base, path));
   problems.push(
     problem('SnippetMissing', at, {
       name,

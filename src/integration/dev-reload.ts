@@ -5,12 +5,17 @@
  * that it has none now) in the terminal, and reloads the browser's page,
  * which the dev server renders from the new read: text, blocks and error
  * boxes. Added and removed pages work too: Astro's route cache and the MDX
- * page list are invalidated with the course.
+ * page list are invalidated with the course. Files outside the pages that
+ * the course was read from are watched as well (Course.sources): saving
+ * mkdocs.yml or drillbook.yml reads the course again and prints all its
+ * problems; saving a snippet file (or creating one a page names and did not
+ * find) re-reads the pages that include it and prints theirs; mkdocs.yml's
+ * `watch:` paths reload the page, as `mkdocs serve` does.
  *
  * Editors save in bursts (write, rename, chmod): events closer than
  * DEBOUNCE_MS are one change.
  */
-import { relative, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ViteDevServer } from 'vite';
 import { flushCaches } from '../cache/store.ts';
@@ -38,10 +43,31 @@ function invalidate(server: ViteDevServer, ids: string[], files: string[]): void
   }
 }
 
-/** Watches the course folder of a dev server (Vite's configureServer hook). */
+/** `inner` is `outer` or inside it. */
+const within = (outer: string, inner: string): boolean => {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+};
+
+/** Watches the course folder of a dev server (Vite's configureServer hook), and the files outside it the course reads. */
 export function watchCourse(server: ViteDevServer, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): void {
   const dir = siteCourse().dir;
   server.watcher.add(dir);
+  let sources = siteCourse().sources;
+  const watched = new Set<string>();
+  // New sources appear as pages include new snippets: watched from the read that finds them.
+  const watchSources = () => {
+    const added = [...sources.keys()].filter((p) => !watched.has(p) && !within(dir, p));
+    for (const p of added) watched.add(p);
+    if (added.length > 0) server.watcher.add(added);
+  };
+  watchSources();
+  const pageOf = (file: string): string | undefined => {
+    const rel = relative(dir, file);
+    return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? undefined : rel.split(sep).join('/');
+  };
+  /** The sources `file` is or lies in (a `watch:` folder), with the pages that read them. */
+  const sourcesOf = (file: string) => [...sources].filter(([p]) => within(p, file));
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
@@ -50,11 +76,28 @@ export function watchCourse(server: ViteDevServer, log: (line: string) => void =
     pending = new Set();
     running = running.then(async () => {
       const t0 = performance.now();
-      reloadSiteCourse(files.map((f) => relative(dir, f).split(sep).join('/')));
+      // Whose problems to print: a page's own; a snippet's, the pages that include it; a configuration file's, all.
+      const changed = new Set<string>();
+      let everything = false;
+      for (const f of files) {
+        const page = pageOf(f);
+        if (page !== undefined) changed.add(page);
+        for (const [, pages] of sourcesOf(f)) {
+          if (pages.length === 0) everything = true;
+          for (const p of pages) changed.add(p);
+        }
+      }
+      reloadSiteCourse(everything ? undefined : [...changed]);
       try {
         await checkedSiteCourse();
       } catch (e) {
         log(`[drillbook] ${(e as Error).message}`);
+      }
+      try {
+        sources = siteCourse().sources;
+        watchSources();
+      } catch {
+        // The course could not be read; its error was printed above.
       }
       invalidate(server, [`\0${MDX_PAGES_MODULE}`], files);
       server.environments.client.hot.send({ type: 'full-reload', path: '*' });
@@ -63,8 +106,7 @@ export function watchCourse(server: ViteDevServer, log: (line: string) => void =
     });
   };
   const onEvent = (file: string) => {
-    const rel = relative(dir, file);
-    if (rel === '' || rel.startsWith('..') || rel.startsWith(sep)) return;
+    if (pageOf(file) === undefined && sourcesOf(file).length === 0) return;
     pending.add(file);
     clearTimeout(timer);
     timer = setTimeout(flush, DEBOUNCE_MS);

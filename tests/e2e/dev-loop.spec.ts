@@ -37,6 +37,7 @@ options:
 
 let work: string;
 let file: string;
+let tip: string;
 let server: ChildProcess;
 let output = '';
 
@@ -48,6 +49,13 @@ test.beforeAll(async () => {
   mkdirSync(join(course, 'dev-loop'));
   file = join(course, 'dev-loop', 'edit-me.md');
   writeFileSync(file, lesson('First version of the text.', 'Which tool restores a custom-format dump?', 'correct: true'));
+  // A page that includes a snippet from outside the course folder (the project folder around it), not written yet.
+  mkdirSync(join(work, 'shared'));
+  tip = join(work, 'shared', 'tip.md');
+  writeFileSync(
+    join(course, 'dev-loop', 'with-snippet.md'),
+    '---\ntitle: With a snippet\n---\n\n# With a snippet\n\nBefore the snippet.\n\n--8<-- "shared/tip.md"\n',
+  );
   server = spawn(resolve('drillbook'), ['dev', '--port', String(PORT), '--host', '127.0.0.1'], {
     env: { ...process.env, DRILLBOOK_CONTENT: course, DRILLBOOK_CACHE_DIR: join(work, 'cache'), ASTRO_TELEMETRY_DISABLED: '1' },
     detached: true,
@@ -74,10 +82,10 @@ test.afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Writes the lesson and returns the output the server prints from now on. */
-function save(text: string): { t0: number; since: () => string } {
+/** Writes the lesson (or another file) and returns the output the server prints from now on. */
+function save(text: string, path = file): { t0: number; since: () => string } {
   const from = output.length;
-  writeFileSync(file, text);
+  writeFileSync(path, text);
   return { t0: Date.now(), since: () => output.slice(from) };
 }
 
@@ -114,5 +122,23 @@ test('saving a lesson updates the open page, blocks included; a broken block sho
   await expect(page.locator('db-quiz')).toContainText('Which tool reads a pg_dump -Fc archive?');
   await expect.poll(fixed.since, { timeout: 5_000 }).toContain('[drillbook] dev-loop/edit-me.md: no problems');
   report('save to error box gone', fixed.t0);
+  expect(server.exitCode).toBeNull();
+});
+
+test('a snippet file outside the course folder is watched: creating and editing it updates the page that includes it', async ({ page }) => {
+  await page.goto(`http://127.0.0.1:${PORT}/dev-loop/with-snippet/`);
+  await expect(page.getByText('Before the snippet.')).toBeVisible();
+  expect(output).toContain('dev-loop/with-snippet.md:9:1  warning  page  -  The snippet "shared/tip.md" was not found');
+
+  // The file the page names appears: the page shows it, and the terminal says the page has no problems now.
+  const created = save('!!! tip "Restore first"\n    Restore it somewhere else before you trust it.\n', tip);
+  await expect(page.getByText('Restore it somewhere else before you trust it.')).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('.admonition.tip .admonition-title')).toHaveText('Restore first');
+  await expect.poll(created.since, { timeout: 5_000 }).toContain('[drillbook] dev-loop/with-snippet.md: no problems');
+
+  // Edited: the page follows.
+  save('!!! tip "Restore first"\n    A backup you never restored is a hope.\n', tip);
+  await expect(page.getByText('A backup you never restored is a hope.')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText('Restore it somewhere else before you trust it.')).toHaveCount(0);
   expect(server.exitCode).toBeNull();
 });

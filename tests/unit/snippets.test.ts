@@ -5,7 +5,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
 import { proseHtml } from '../helpers/fixtures.ts';
@@ -38,6 +38,7 @@ const MKDOCS = [
   '  - pymdownx.snippets:',
   '      base_path: [".", "docs"]',
   '      auto_append: [includes/abbreviations.md]',
+  'watch: [includes]',
 ].join('\n');
 
 describe('snippets', () => {
@@ -96,6 +97,24 @@ describe('snippets', () => {
       `index.md:19 SnippetNotRead The snippet "../../etc/hostname" is not read: it is outside the project folder (${dir}), which is all snippets may read. The line is left out of the page.`,
       'index.md:21 LinkMissing Link to "nowhere.md": no such page in the course.',
     ]);
+  });
+
+  it('name every file outside the pages the course was read from, for the dev server to watch', () => {
+    const course = loadCourse(dir);
+    const sources = Object.fromEntries([...course.sources].map(([path, pages]) => [relative(dir, path), pages]));
+    expect(sources).toEqual({
+      // Configuration, there or not, and mkdocs.yml's watch: paths: no page reads them.
+      'mkdocs.yml': [],
+      'mkdocs.yaml': [],
+      'drillbook.yml': [],
+      includes: [],
+      // Snippets, once per page that includes them; a missing one at every place it was looked for.
+      'docs/shared.md': ['index.md'],
+      'scripts/backup.sh': ['index.md'],
+      'includes/missing.md': ['index.md'],
+      'docs/includes/missing.md': ['index.md'],
+      'includes/abbreviations.md': ['index.md', 'shared.md'],
+    });
   });
 
   it('never read through a link that points out of the project, and never a URL', async () => {
