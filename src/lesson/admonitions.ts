@@ -10,7 +10,17 @@
  * Tabs written one after another (blank lines between, nothing else) form one
  * tab set; `===!` starts a new set; `===+` is the tab shown first (else the
  * set's first tab).
+ *
+ * The same containers in pymdownx.blocks' generic syntax, which newer MkDocs
+ * Material courses use: `/// note | Title` (or `/// admonition | Title` with
+ * a `type:` option), `/// details | Summary` (options `type:`, `open:`),
+ * `/// tab | Title` (options `new:`, `select:`), and `/// caption`, which
+ * puts the block just before it and the caption in a figure. Options are
+ * YAML indented right under the header; the body is not indented and ends
+ * at a line of as many slashes as opened it (an outer block may use more).
+ * Other block names stay text, as without the extension.
  */
+import { parse as parseYaml } from 'yaml';
 
 export interface MarkdownChunk {
   kind: 'markdown';
@@ -54,13 +64,106 @@ export interface ContentTabs {
   children: ContentTab[];
 }
 
-export type ProseNode = MarkdownChunk | Admonition | ContentTabs | ContentTab;
+/** `/// caption` and the block written just before it: a figure whose last child is the caption. */
+export interface Figure {
+  kind: 'figure';
+  /** Line of the caption's header. */
+  line: number;
+  children: (MarkdownChunk | Admonition | ContentTabs | Caption)[];
+}
+
+/** A figure's caption, its body Markdown. */
+export interface Caption {
+  kind: 'caption';
+  line: number;
+  children: ProseNode[];
+}
+
+export type ProseNode = MarkdownChunk | Admonition | ContentTabs | ContentTab | Figure | Caption;
 
 /** An admonition's first line: `!!! kind "Title"`, `???` or `???+` (also read below list items: nested-admonitions.ts). */
 export const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)[ \t]*(?:"(.*)")?[ \t]*$/;
 /** A content tab's first line: `=== "Title"`, `===+` (shown first), `===!` (starts a new set). */
 export const TAB_MARKER = /^===([!+]{0,2})[ \t]+"(.*)"[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+/** A pymdownx.blocks header: `/// name | argument`, three slashes or more. */
+const BLOCK_HEADER = /^(\/{3,})[ \t]*([\w-]+)[ \t]*(?:\|[ \t]*(.*?))?[ \t]*$/;
+/** Admonition kinds that are block names of their own (pymdownx.blocks.admonition's and MkDocs Material's). */
+const ADMONITION_BLOCKS = new Set(
+  (
+    'note abstract summary tldr info todo tip hint important success check done question help faq warning caution ' +
+    'attention failure fail missing danger error bug example quote cite new settings seealso'
+  ).split(' '),
+);
+const isBlockName = (name: string) => ['admonition', 'details', 'tab', 'caption'].includes(name) || ADMONITION_BLOCKS.has(name);
+
+/** A block's options: the YAML map indented under its header (anything else, or YAML that does not parse: none). */
+function blockOptions(lines: string[]): Record<string, unknown> {
+  try {
+    const v: unknown = parseYaml(lines.join('\n'));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The pymdownx block opened at `lines[at]`: its options, its body's lines
+ * (from `bodyAt`) and the index after its closing line (the end of the text
+ * when it is never closed, as pymdownx reads it). Code fences in the body
+ * are skipped; blocks of the same slashes inside it nest.
+ */
+function readBlock(lines: string[], at: number, slashes: number) {
+  let j = at + 1;
+  const options: string[] = [];
+  while (j < lines.length && /^( {4}|\t)/.test(lines[j] as string) && (lines[j] as string).trim() !== '')
+    options.push((lines[j++] as string).replace(/^( {4}|\t)/, ''));
+  const bodyAt = j;
+  let depth = 0;
+  let fence: string | null = null;
+  for (; j < lines.length; j++) {
+    const l = lines[j] as string;
+    const f = FENCE.exec(l);
+    if (fence) {
+      if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length && l.trim() === f[1]) fence = null;
+      continue;
+    }
+    if (f) fence = f[1] as string;
+    else if (new RegExp(`^\\/{${slashes}}[ \\t]*$`).test(l)) {
+      if (depth === 0) break;
+      depth--;
+    } else {
+      const h = BLOCK_HEADER.exec(l);
+      if (h && (h[1] as string).length === slashes && isBlockName((h[2] as string).toLowerCase())) depth++;
+    }
+  }
+  return { options: blockOptions(options), body: lines.slice(bodyAt, j), bodyAt, next: Math.min(j + 1, lines.length) };
+}
+
+/**
+ * Where the last block of `buf` starts (the lines after its last blank line
+ * outside code; a fenced code block whole), or -1 when `buf` holds none.
+ */
+function lastBlockStart(buf: string[]): number {
+  let end = buf.length;
+  while (end > 0 && (buf[end - 1] as string).trim() === '') end--;
+  if (end === 0) return -1;
+  let fence: string | null = null;
+  let start = 0;
+  for (let k = 0; k < end; k++) {
+    const l = buf[k] as string;
+    const f = FENCE.exec(l);
+    if (fence) {
+      if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length && l.trim() === f[1]) fence = null;
+      continue;
+    }
+    if (f) {
+      fence = f[1] as string;
+      if (k === 0 || (buf[k - 1] as string).trim() === '') start = k;
+    } else if (l.trim() === '') start = k + 1;
+  }
+  return start;
+}
 
 /** Splits prose into Markdown chunks, admonitions and tab sets (recursively). */
 export function splitAdmonitions(text: string, startLine: number, indent = 0): ProseNode[] {
@@ -87,6 +190,58 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
     if (f) {
       fence = f[1] as string;
       buf.push(line);
+      continue;
+    }
+    const blk = BLOCK_HEADER.exec(line);
+    const name = (blk?.[2] ?? '').toLowerCase();
+    if (blk && isBlockName(name)) {
+      const { options, body, bodyAt, next } = readBlock(lines, i, (blk[1] as string).length);
+      const argument = blk[3] ?? '';
+      const children = splitAdmonitions(body.join('\n'), startLine + bodyAt, indent);
+      const here = startLine + i;
+      if (name === 'caption') {
+        // The block just before: a container written last (only blank lines since), or the last block of the prose.
+        const caption: Caption = { kind: 'caption', line: here, children };
+        const last = out[out.length - 1];
+        const from = buf.every((l) => l.trim() === '') ? -1 : lastBlockStart(buf);
+        if (from >= 0) {
+          const block = buf.slice(from);
+          buf = buf.slice(0, from);
+          const blockStart = bufStart + from;
+          flush(blockStart);
+          out.push({
+            kind: 'figure',
+            line: here,
+            children: [{ kind: 'markdown', text: block.join('\n'), startLine: blockStart, indent }, caption],
+          });
+        } else if (last && (last.kind === 'markdown' || last.kind === 'admonition' || last.kind === 'tabs')) {
+          out[out.length - 1] = { kind: 'figure', line: here, children: [last, caption] };
+        } else out.push({ kind: 'figure', line: here, children: [caption] });
+      } else if (name === 'tab') {
+        const tab: ContentTab = { kind: 'tab', title: argument, selected: options['select'] === true, line: here, children };
+        const last = out[out.length - 1];
+        if (last?.kind === 'tabs' && options['new'] !== true && buf.every((l) => l.trim() === '')) last.children.push(tab);
+        else {
+          flush(here);
+          out.push({ kind: 'tabs', line: here, children: [tab] });
+        }
+      } else {
+        flush(here);
+        const type = name === 'admonition' || name === 'details' ? String(options['type'] ?? 'note') : name;
+        out.push({
+          kind: 'admonition',
+          type: /^[\w-]+$/.test(type) ? type.toLowerCase() : 'note',
+          classes: [],
+          title: argument === '' ? null : argument,
+          collapsible: name === 'details',
+          open: name === 'details' && options['open'] === true,
+          line: here,
+          children,
+        });
+      }
+      buf = [];
+      bufStart = startLine + next;
+      i = next - 1;
       continue;
     }
     const m = MARKER.exec(line);

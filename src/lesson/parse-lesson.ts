@@ -10,7 +10,15 @@ import { escapeHtml } from './escape.ts';
 import type { Root } from 'mdast';
 import { SKIP, visit } from 'unist-util-visit';
 import { problem, type Problem } from '../problems/catalogue.ts';
-import { splitAdmonitions, type Admonition, type ContentTab, type ContentTabs, type ProseNode } from './admonitions.ts';
+import {
+  splitAdmonitions,
+  type Admonition,
+  type Caption,
+  type ContentTab,
+  type ContentTabs,
+  type Figure,
+  type ProseNode,
+} from './admonitions.ts';
 import type { AnchorLink } from './anchors.ts';
 import type { BlockDataOf, BlockKind, BlockSet, ProseFence, ValidBlock } from './block-kind.ts';
 import { extractFences, type RawBlockSegment } from './extract-fences.ts';
@@ -100,8 +108,14 @@ export type TabNode = Omit<ContentTab, 'children'> & TitleTree & { children: Pro
 /** Content tabs written one after another: one set. */
 export type TabsNode = Omit<ContentTabs, 'children'> & { children: TabNode[] };
 
-/** A container of the prose (an admonition, a tab set, one tab of it), told apart by `kind`. */
-export type ContainerNode = AdmonitionNode | TabsNode | TabNode;
+/** A figure (pymdownx.blocks' `/// caption`): the block before the caption, then the caption. */
+export type FigureNode = Omit<Figure, 'children'> & { children: ProseTreeNode[] };
+
+/** A figure's caption, its body parsed. */
+export type CaptionNode = Omit<Caption, 'children'> & { children: ProseTreeNode[] };
+
+/** A container of the prose (an admonition, a tab set, one tab of it, a figure, its caption), told apart by `kind`. */
+export type ContainerNode = AdmonitionNode | TabsNode | TabNode | FigureNode | CaptionNode;
 
 /** A node of the prose: a Markdown chunk or a container of them. */
 export type ProseTreeNode = MarkdownNode | ContainerNode;

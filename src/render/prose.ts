@@ -54,6 +54,8 @@ export async function proseToHast(node: ProseTreeNode, markdown: MarkdownToHast 
     body.push(...(await proseToHast(child, markdown)));
   }
   if (node.kind === 'tab') return body;
+  if (node.kind === 'figure') return [{ type: 'element', tagName: 'figure', properties: {}, children: body }];
+  if (node.kind === 'caption') return [{ type: 'element', tagName: 'figcaption', properties: {}, children: body }];
   const className = ['admonition', node.type, ...node.classes];
   const title = node.title ?? node.type.charAt(0).toUpperCase() + node.type.slice(1);
   const bodyEl: Element = { type: 'element', tagName: 'div', properties: { className: ['admonition-body'] }, children: body };

@@ -211,6 +211,33 @@ test('content tabs: one panel shown at a time, chosen by clicking a label or wit
   await expect(step.locator('.tabbed-block').nth(0)).toBeHidden();
 });
 
+test('generic blocks (/// name | title): an admonition, details that open, tabs that switch, figures with their captions', async ({
+  page,
+}) => {
+  await page.goto(fx('page/blocks-syntax'));
+  const lesson = page.locator('.lesson');
+  await expect(lesson.locator('.admonition.warning .admonition-title')).toHaveText('Restore somewhere else');
+  const details = lesson.locator('details.admonition.question');
+  await expect(details.locator('summary')).toHaveText('What does --single-transaction change?');
+  await expect(details.getByText('in one snapshot')).toBeHidden();
+  await details.locator('summary').click();
+  await expect(details.getByText('in one snapshot')).toBeVisible();
+  const set = lesson.locator('.tabbed-set');
+  await expect(set).toHaveCount(1);
+  await expect(set.locator('.tabbed-block').nth(0)).toBeVisible();
+  await set.getByText('MariaDB', { exact: true }).click();
+  await expect(set.locator('.tabbed-block').nth(1)).toContainText('mariadb-dump --single-transaction shop > shop.sql');
+  await expect(set.locator('.tabbed-block').nth(0)).toBeHidden();
+  const figures = lesson.locator('figure');
+  await expect(figures).toHaveCount(2);
+  await expect(figures.nth(0).locator('img')).toHaveAttribute('alt', 'Base backup, then WAL');
+  await expect(figures.nth(0).locator('figcaption')).toHaveText('A base backup, then the WAL that follows it.');
+  await expect(figures.nth(1).locator('table td').first()).toHaveText('pg_dump');
+  await expect(figures.nth(1).locator('figcaption')).toHaveText('Two PostgreSQL tools.');
+  await expect(lesson).toContainText('/// define An unknown block name stays as written. ///');
+  await expect(lesson).not.toContainText('/// tab');
+});
+
 test('icon shortcodes: drawn inline at the height of the text, an icon-only link named by its icon, unknown names as written', async ({
   page,
 }) => {

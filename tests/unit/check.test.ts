@@ -28,7 +28,7 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(85);
+    expect(report.pages).toBe(86);
     // The MDX pages' blocks count too, written as fences or as components.
     expect(report.blocks).toEqual({
       quiz: 30,

@@ -1,0 +1,158 @@
+/**
+ * pymdownx.blocks' generic syntax (`/// name | argument`, options indented
+ * under the header, closed by as many slashes) for the containers MkDocs
+ * courses already write the older way: admonitions, collapsible details,
+ * content tabs, and `/// caption`, which makes the block before it a figure.
+ */
+import { describe, expect, it } from 'vitest';
+import { blockRegistry } from '../../src/blocks/registry.ts';
+import { parseLesson } from '../../src/lesson/parse-lesson.ts';
+import { proseHtml } from '../helpers/fixtures.ts';
+
+const INDEX = { pages: new Map<string, string>(), assets: new Set<string>(['img/restore.png']), base: '/' };
+const page = (md: string) => parseLesson(`# T\n\n${md}\n`, 'p.md', INDEX, blockRegistry);
+const html = async (md: string) => (await proseHtml(page(md))).replace(/ data-line="\d+"/g, '');
+
+describe('pymdownx.blocks', () => {
+  it('an admonition by its kind or with a type: option; the title after |; the body is Markdown, not indented', async () => {
+    const out = await html(
+      [
+        '/// warning | Check the **restore**',
+        'Run the restore *somewhere else* first.',
+        '///',
+        '',
+        '/// admonition | Ready',
+        '    type: success',
+        '',
+        'It restored.',
+        '///',
+        '',
+        '/// tip',
+        'No title: the kind is.',
+        '///',
+      ].join('\n'),
+    );
+    expect(out).toContain(
+      '<div class="admonition warning" role="note"><p class="admonition-title">Check the <strong>restore</strong></p><div class="admonition-body"><p>Run the restore <em>somewhere else</em> first.</p></div></div>',
+    );
+    expect(out).toContain(
+      '<div class="admonition success" role="note"><p class="admonition-title">Ready</p><div class="admonition-body"><p>It restored.</p></div></div>',
+    );
+    expect(out).toContain(
+      '<div class="admonition tip" role="note"><p class="admonition-title">Tip</p><div class="admonition-body"><p>No title: the kind is.</p></div></div>',
+    );
+    expect(out).not.toContain('///');
+  });
+
+  it('details fold (open: true shows them open); tabs one after another are one set, new: true starts another', async () => {
+    const out = await html(
+      [
+        '/// details | Why a second copy?',
+        '    type: question',
+        '    open: true',
+        '',
+        'One copy is no copy.',
+        '///',
+        '',
+        '/// tab | PostgreSQL',
+        '`pg_dump -Fc shop`',
+        '///',
+        '',
+        '/// tab | MariaDB',
+        '    select: true',
+        '',
+        '`mariadb-dump shop`',
+        '///',
+        '',
+        '/// tab | Alone',
+        '    new: true',
+        '',
+        'A set of its own.',
+        '///',
+      ].join('\n'),
+    );
+    expect(out).toContain(
+      '<details class="admonition question" open><summary class="admonition-title">Why a second copy?</summary><div class="admonition-body"><p>One copy is no copy.</p></div></details>',
+    );
+    expect(out.match(/<div class="tabbed-set/g)).toHaveLength(2);
+    const first = out.slice(0, out.lastIndexOf('<div class="tabbed-set'));
+    expect(first).toContain('PostgreSQL');
+    expect(first).toContain('<code>mariadb-dump shop</code>');
+    expect(first).not.toContain('A set of its own.');
+  });
+
+  it('a caption makes the block before it a figure: an image, a table, a fenced code block, an admonition', async () => {
+    const out = await html(
+      [
+        'Text before stays apart.',
+        '',
+        '![Restore timeline](img/restore.png)',
+        '',
+        '/// caption',
+        'The restore, step by *step*.',
+        '///',
+        '',
+        '| tool | kind |',
+        '| ---- | ---- |',
+        '| pg_dump | logical |',
+        '/// caption',
+        'Tools',
+        '///',
+        '',
+        '```sql',
+        'SELECT 1;',
+        '',
+        'SELECT 2;',
+        '```',
+        '',
+        '/// caption',
+        'Two queries',
+        '///',
+        '',
+        '/// note',
+        'Inside.',
+        '///',
+        '/// caption',
+        'A captioned note',
+        '///',
+      ].join('\n'),
+    );
+    expect(out).toContain('<p>Text before stays apart.</p>\n<figure><p><img src="/img/restore.png" alt="Restore timeline"');
+    expect(out).toContain('<figcaption><p>The restore, step by <em>step</em>.</p></figcaption></figure>');
+    expect(out).toMatch(/<figure><table[^>]*>[\s\S]*<td>pg_dump<\/td>[\s\S]*<\/table>\n<figcaption><p>Tools<\/p><\/figcaption><\/figure>/);
+    expect(out).toMatch(/<figure><pre[^>]*>[\s\S]*SELECT[\s\S]*2[\s\S]*<\/pre>\n<figcaption><p>Two queries<\/p><\/figcaption><\/figure>/);
+    expect(out).toMatch(
+      /<figure><div class="admonition note"[\s\S]*Inside\.[\s\S]*<\/div>\n<figcaption><p>A captioned note<\/p><\/figcaption><\/figure>/,
+    );
+    expect(out).not.toContain('///');
+  });
+
+  it('nest by slashes; code fences inside are not read as closings; unknown names and unclosed text stay as written', async () => {
+    const out = await html(
+      [
+        '//// note | Outer',
+        'Outer text.',
+        '',
+        '/// warning | Inner',
+        '```text',
+        '///',
+        '```',
+        '///',
+        '////',
+        '',
+        '/// define',
+        'Term',
+        '///',
+      ].join('\n'),
+    );
+    expect(out).toMatch(
+      /<div class="admonition note" role="note"><p class="admonition-title">Outer<\/p><div class="admonition-body"><p>Outer text\.<\/p>\n<div class="admonition warning" role="note"><p class="admonition-title">Inner<\/p><div class="admonition-body"><pre[^>]*>.*\/\/\/.*<\/pre><\/div><\/div><\/div><\/div>/s,
+    );
+    expect(out).toContain('<p>/// define\nTerm\n///</p>');
+  });
+
+  it('problems in a block body are reported at their own lines', () => {
+    const p = page(['/// note | Links', '', 'See [the lab](missing.md).', '///'].join('\n'));
+    expect(p.problems.map((x) => `${x.name} ${x.line}`)).toEqual(['LinkMissing 5']);
+  });
+});
