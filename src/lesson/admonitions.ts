@@ -19,6 +19,13 @@
  * YAML indented right under the header; the body is not indented and ends
  * at a line of as many slashes as opened it (an outer block may use more).
  * Other block names stay text, as without the extension.
+ *
+ * An HTML element whose opening tag says `markdown` (md_in_html), alone on
+ * its line, is a container too when its content holds any of the above
+ * (Material's `<div class="grid" markdown>` around admonitions and tabs): its
+ * tags would otherwise land in different parts of the page and the content
+ * outside the element. Without such content, markdown.ts reads it within the
+ * Markdown (markdownInHtml), as before.
  */
 import { parse as parseYaml } from 'yaml';
 
@@ -79,13 +86,59 @@ export interface Caption {
   children: ProseNode[];
 }
 
-export type ProseNode = MarkdownChunk | Admonition | ContentTabs | ContentTab | Figure | Caption;
+/** An md_in_html element around containers: its opening tag as written (sanitised when rendered), its content. */
+export interface HtmlContainer {
+  kind: 'html';
+  /** The opening tag as the author wrote it, e.g. `<div class="grid" markdown>`. */
+  openTag: string;
+  /** Its tag name, lower case. */
+  tag: string;
+  line: number;
+  children: ProseNode[];
+}
+
+export type ProseNode = MarkdownChunk | Admonition | ContentTabs | ContentTab | Figure | Caption | HtmlContainer;
 
 /** An admonition's first line: `!!! kind "Title"`, `???` or `???+` (also read below list items: nested-admonitions.ts). */
 export const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)[ \t]*(?:"(.*)")?[ \t]*$/;
 /** A content tab's first line: `=== "Title"`, `===+` (shown first), `===!` (starts a new set). */
 export const TAB_MARKER = /^===([!+]{0,2})[ \t]+"(.*)"[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+/** md_in_html's block form: an opening tag alone on its line with `markdown`, `markdown="1"` or `markdown="block"`. */
+const HTML_OPEN = /^[ \t]{0,3}(<([A-Za-z][\w-]*)\b[^>]*?\smarkdown(?:=(?:"(?:1|block)"|'(?:1|block)'|1|block))?(?=[\s>/])[^>]*>)[ \t]*$/;
+
+/**
+ * The md_in_html element opened at `lines[at]` when its content holds a
+ * container line (outside code): the index of its closing tag's line (alone
+ * on its line, same-name elements inside counted), else -1.
+ */
+function htmlContainerEnd(lines: string[], at: number, tag: string): number {
+  const opens = new RegExp(`<${tag}\\b[^>]*?(?<!/)>`, 'gi');
+  const closes = new RegExp(`</${tag}\\s*>`, 'gi');
+  let depth = 1;
+  let fence: string | null = null;
+  let holds = false;
+  for (let j = at + 1; j < lines.length; j++) {
+    const l = lines[j] as string;
+    const f = FENCE.exec(l.trimStart());
+    if (fence) {
+      if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length && l.trim() === f[1]) fence = null;
+      continue;
+    }
+    if (f) {
+      fence = f[1] as string;
+      continue;
+    }
+    const t = l.trimStart();
+    if (MARKER.test(t) || TAB_MARKER.test(t)) holds = true;
+    const h = BLOCK_HEADER.exec(t);
+    if (h && isBlockName((h[2] as string).toLowerCase())) holds = true;
+    depth += (l.match(opens) ?? []).length - (l.match(closes) ?? []).length;
+    if (depth <= 0) return holds && depth === 0 && l.trim().replace(closes, '') === '' ? j : -1;
+  }
+  return -1;
+}
+
 /** A pymdownx.blocks header: `/// name | argument`, three slashes or more. */
 const BLOCK_HEADER = /^(\/{3,})[ \t]*([\w-]+)[ \t]*(?:\|[ \t]*(.*?))?[ \t]*$/;
 /** Admonition kinds that are block names of their own (pymdownx.blocks.admonition's and MkDocs Material's). */
@@ -190,6 +243,26 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
     if (f) {
       fence = f[1] as string;
       buf.push(line);
+      continue;
+    }
+    const el = HTML_OPEN.exec(line);
+    const end = el ? htmlContainerEnd(lines, i, (el[2] as string).toLowerCase()) : -1;
+    if (el && end > i) {
+      // The content's common indentation is layout, not code (as markdownInHtml reads it).
+      const inner = lines.slice(i + 1, end);
+      const widths = inner.filter((l) => l.trim() !== '').map((l) => (/^[ \t]*/.exec(l) as RegExpExecArray)[0].length);
+      const cut = widths.length > 0 ? Math.min(...widths) : 0;
+      flush(startLine + i);
+      out.push({
+        kind: 'html',
+        openTag: el[1] as string,
+        tag: (el[2] as string).toLowerCase(),
+        line: startLine + i,
+        children: splitAdmonitions(inner.map((l) => l.slice(cut)).join('\n'), startLine + i + 1, indent + cut),
+      });
+      buf = [];
+      bufStart = startLine + end + 1;
+      i = end;
       continue;
     }
     const blk = BLOCK_HEADER.exec(line);

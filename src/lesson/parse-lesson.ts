@@ -17,6 +17,7 @@ import {
   type ContentTab,
   type ContentTabs,
   type Figure,
+  type HtmlContainer,
   type ProseNode,
 } from './admonitions.ts';
 import type { AnchorLink } from './anchors.ts';
@@ -114,8 +115,11 @@ export type FigureNode = Omit<Figure, 'children'> & { children: ProseTreeNode[] 
 /** A figure's caption, its body parsed. */
 export type CaptionNode = Omit<Caption, 'children'> & { children: ProseTreeNode[] };
 
-/** A container of the prose (an admonition, a tab set, one tab of it, a figure, its caption), told apart by `kind`. */
-export type ContainerNode = AdmonitionNode | TabsNode | TabNode | FigureNode | CaptionNode;
+/** An md_in_html element around containers, its content parsed. */
+export type HtmlContainerNode = Omit<HtmlContainer, 'children'> & { children: ProseTreeNode[] };
+
+/** A container of the prose (an admonition, a tab set, one tab of it, a figure, its caption, an HTML element), told apart by `kind`. */
+export type ContainerNode = AdmonitionNode | TabsNode | TabNode | FigureNode | CaptionNode | HtmlContainerNode;
 
 /** A node of the prose: a Markdown chunk or a container of them. */
 export type ProseTreeNode = MarkdownNode | ContainerNode;

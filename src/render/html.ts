@@ -268,6 +268,18 @@ function focusableTables(tree: HastRoot): void {
   });
 }
 
+/**
+ * The element an author's opening tag makes (`<div class="grid" markdown>`),
+ * empty, sanitised as the author's raw HTML is anywhere: undefined when the
+ * tag is not allowed. The caller puts the content in it (an md_in_html
+ * element around containers, src/lesson/admonitions.ts).
+ */
+export function authorElement(openTag: string, tag: string): Element | undefined {
+  const tree = sanitize(fromHtml(`${openTag}</${tag}>`, { fragment: true }));
+  const el = tree.children.find((c): c is Element => c.type === 'element');
+  return el && { ...el, children: [] };
+}
+
 /** Renders an mdast tree (page prose or a block's Markdown field) to HTML: mdastToHast, serialised. */
 export async function mdastToHtml(tree: Root): Promise<string> {
   return toHtml(await mdastToHast(tree), { allowDangerousHtml: true });

@@ -10,7 +10,7 @@ import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { toHtml } from 'hast-util-to-html';
 import { cached, codeVersion, hash } from '../cache/store.ts';
 import type { BlockProse, MarkdownNode, ProseTreeNode, TabsNode } from '../lesson/parse-lesson.ts';
-import { mdastToHast } from './html.ts';
+import { authorElement, mdastToHast } from './html.ts';
 import { iconsInTitleHtml } from './icons.ts';
 import { tabSetElement, type Tab } from './tabs.ts';
 import type { Root } from 'mdast';
@@ -56,6 +56,11 @@ export async function proseToHast(node: ProseTreeNode, markdown: MarkdownToHast 
   if (node.kind === 'tab') return body;
   if (node.kind === 'figure') return [{ type: 'element', tagName: 'figure', properties: {}, children: body }];
   if (node.kind === 'caption') return [{ type: 'element', tagName: 'figcaption', properties: {}, children: body }];
+  if (node.kind === 'html') {
+    // The author's tag, sanitised like any raw HTML; a tag that is not allowed leaves its content.
+    const el = authorElement(node.openTag, node.tag);
+    return el ? [{ ...el, children: body }] : body;
+  }
   const className = ['admonition', node.type, ...node.classes];
   const title = node.title ?? node.type.charAt(0).toUpperCase() + node.type.slice(1);
   const bodyEl: Element = { type: 'element', tagName: 'div', properties: { className: ['admonition-body'] }, children: body };

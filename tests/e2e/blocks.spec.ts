@@ -236,6 +236,15 @@ test('generic blocks (/// name | title): an admonition, details that open, tabs 
   await expect(figures.nth(1).locator('figcaption')).toHaveText('Two PostgreSQL tools.');
   await expect(lesson).toContainText('/// define An unknown block name stays as written. ///');
   await expect(lesson).not.toContainText('/// tab');
+  // Material's grids (md_in_html): list items as cards side by side, containers inside a generic grid.
+  const cards = lesson.locator('.grid.cards li');
+  await expect(cards).toHaveCount(2);
+  const [a, b] = [await cards.nth(0).boundingBox(), await cards.nth(1).boundingBox()];
+  expect(b!.y).toBe(a!.y);
+  expect(b!.x).toBeGreaterThan(a!.x + a!.width - 1);
+  const grid = lesson.locator('.grid:not(.cards)');
+  await expect(grid.locator('> .admonition')).toHaveCount(2);
+  await expect(grid.locator('.admonition.tip')).toContainText('Restore it somewhere else.');
 });
 
 test('icon shortcodes: drawn inline at the height of the text, an icon-only link named by its icon, unknown names as written', async ({

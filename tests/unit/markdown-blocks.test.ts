@@ -156,3 +156,62 @@ describe('pymdownx.blocks', () => {
     expect(p.problems.map((x) => `${x.name} ${x.line}`)).toEqual(['LinkMissing 5']);
   });
 });
+
+describe('md_in_html elements around containers', () => {
+  it("Material's generic grid: admonitions and tabs inside the element, not after it", async () => {
+    const out = await html(
+      [
+        '<div class="result" markdown>',
+        '<div class="grid" markdown>',
+        '',
+        '!!! note "Left"',
+        '    Restore first.',
+        '',
+        '=== "PostgreSQL"',
+        '',
+        '    `pg_restore`',
+        '',
+        '/// tip | Right',
+        'Then verify.',
+        '///',
+        '',
+        '</div>',
+        '</div>',
+        '',
+        'After the grid.',
+      ].join('\n'),
+    );
+    expect(out.trim()).toMatch(
+      /^<div class="result"><div class="grid"><div class="admonition note" role="note"><p class="admonition-title">Left<\/p>[\s\S]*<code>pg_restore<\/code>[\s\S]*<p class="admonition-title">Right<\/p><div class="admonition-body"><p>Then verify\.<\/p><\/div><\/div><\/div><\/div>\n<p>After the grid\.<\/p>$/,
+    );
+  });
+
+  it("the author's tag is sanitised like any raw HTML: handlers go, a tag that is not allowed leaves only its content", async () => {
+    const out = await html(
+      [
+        '<div class="grid" onclick="alert(1)" style="gap: 2rem" markdown>',
+        '!!! note',
+        '    One.',
+        '</div>',
+        '',
+        '<iframe src="https://example.org/" markdown>',
+        '!!! warning',
+        '    Two.',
+        '</iframe>',
+      ].join('\n'),
+    );
+    expect(out).toContain('<div class="grid" style="gap: 2rem"><div class="admonition note"');
+    expect(out).not.toMatch(/onclick|iframe|alert/);
+    expect(out).toContain(
+      '<div class="admonition warning" role="note"><p class="admonition-title">Warning</p><div class="admonition-body"><p>Two.</p></div></div>',
+    );
+  });
+
+  it('problems inside are reported at their own lines; an element without containers stays with markdownInHtml', async () => {
+    const p = page(['<div markdown>', '!!! note', '    See [x](missing.md).', '</div>'].join('\n'));
+    expect(p.problems.map((x) => `${x.name} ${x.line}`)).toEqual(['LinkMissing 5']);
+    expect(await html('<div class="box" markdown>\n**bold** inside\n</div>')).toBe(
+      '<div class="box">\n<p><strong>bold</strong> inside</p>\n</div>',
+    );
+  });
+});
