@@ -14,6 +14,22 @@ async function allPages(page: Page, home: string): Promise<string[]> {
   return [...new Set([home, ...hrefs.map((h) => h.split('#')[0] as string)])];
 }
 
+/**
+ * Brings every diagram of the page into view and waits until it is drawn (or
+ * shows its error): diagrams draw only near the viewport, and a scan before
+ * they are drawn checked none of their text (mermaid's dark edge labels failed
+ * contrast unseen, except when a slow run happened to draw one in time).
+ */
+async function drawDiagrams(page: Page): Promise<void> {
+  const diagrams = page.locator('db-mermaid');
+  for (let i = 0; i < (await diagrams.count()); i++) {
+    const d = diagrams.nth(i);
+    await d.scrollIntoViewIfNeeded();
+    await expect(d.locator('.mermaid-figure[data-rendered], .db-error-text').first()).toBeAttached({ timeout: 20_000 });
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
 for (const site of (Object.keys(SITES) as (keyof typeof SITES)[]).filter((s) => !SITES[s].sandbox)) {
   for (const scheme of ['light', 'dark'] as const) {
     test(`axe ${site} (${scheme}): no serious or critical violations on any page`, async ({ browser }) => {
@@ -24,6 +40,7 @@ for (const site of (Object.keys(SITES) as (keyof typeof SITES)[]).filter((s) => 
       const found: string[] = [];
       for (const u of await allPages(page, url(site))) {
         await page.goto(u);
+        await drawDiagrams(page);
         const { violations } = await new AxeBuilder({ page }).analyze();
         for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
           found.push(
