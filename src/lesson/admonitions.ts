@@ -104,6 +104,26 @@ export const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)[ \t]*(?:"
 /** A content tab's first line: `=== "Title"`, `===+` (shown first), `===!` (starts a new set). */
 export const TAB_MARKER = /^===([!+]{0,2})[ \t]+"(.*)"[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+/**
+ * Code fences across lines: `next(line)` says whether the line opens a fenced
+ * code block ('open'), is inside one or closes it ('code'), or is outside
+ * code (null); code is never read for markers. A fence closes with a line of
+ * the same character, at least as long.
+ */
+function fenceTracker(): (line: string) => 'open' | 'code' | null {
+  let fence: string | null = null;
+  return (line) => {
+    const f = FENCE.exec(line);
+    if (fence) {
+      if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length && line.trim() === f[1]) fence = null;
+      return 'code';
+    }
+    if (!f) return null;
+    fence = f[1] as string;
+    return 'open';
+  };
+}
+
 /** md_in_html's block form: an opening tag alone on its line with `markdown`, `markdown="1"` or `markdown="block"`. */
 const HTML_OPEN = /^[ \t]{0,3}(<([A-Za-z][\w-]*)\b[^>]*?\smarkdown(?:=(?:"(?:1|block)"|'(?:1|block)'|1|block))?(?=[\s>/])[^>]*>)[ \t]*$/;
 
@@ -116,20 +136,13 @@ function htmlContainerEnd(lines: string[], at: number, tag: string): number {
   const opens = new RegExp(`<${tag}\\b[^>]*?(?<!/)>`, 'gi');
   const closes = new RegExp(`</${tag}\\s*>`, 'gi');
   let depth = 1;
-  let fence: string | null = null;
+  const inCode = fenceTracker();
   let holds = false;
   for (let j = at + 1; j < lines.length; j++) {
     const l = lines[j] as string;
-    const f = FENCE.exec(l.trimStart());
-    if (fence) {
-      if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length && l.trim() === f[1]) fence = null;
-      continue;
-    }
-    if (f) {
-      fence = f[1] as string;
-      continue;
-    }
+    // The content may be indented (layout): its fences too.
     const t = l.trimStart();
+    if (inCode(t)) continue;
     if (MARKER.test(t) || TAB_MARKER.test(t)) holds = true;
     const h = BLOCK_HEADER.exec(t);
     if (h && isBlockName((h[2] as string).toLowerCase())) holds = true;
@@ -173,16 +186,11 @@ function readBlock(lines: string[], at: number, slashes: number) {
     options.push((lines[j++] as string).replace(/^( {4}|\t)/, ''));
   const bodyAt = j;
   let depth = 0;
-  let fence: string | null = null;
+  const inCode = fenceTracker();
   for (; j < lines.length; j++) {
     const l = lines[j] as string;
-    const f = FENCE.exec(l);
-    if (fence) {
-      if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length && l.trim() === f[1]) fence = null;
-      continue;
-    }
-    if (f) fence = f[1] as string;
-    else if (new RegExp(`^\\/{${slashes}}[ \\t]*$`).test(l)) {
+    if (inCode(l)) continue;
+    if (new RegExp(`^\\/{${slashes}}[ \\t]*$`).test(l)) {
       if (depth === 0) break;
       depth--;
     } else {
@@ -201,19 +209,13 @@ function lastBlockStart(buf: string[]): number {
   let end = buf.length;
   while (end > 0 && (buf[end - 1] as string).trim() === '') end--;
   if (end === 0) return -1;
-  let fence: string | null = null;
+  const inCode = fenceTracker();
   let start = 0;
   for (let k = 0; k < end; k++) {
     const l = buf[k] as string;
-    const f = FENCE.exec(l);
-    if (fence) {
-      if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length && l.trim() === f[1]) fence = null;
-      continue;
-    }
-    if (f) {
-      fence = f[1] as string;
-      if (k === 0 || (buf[k - 1] as string).trim() === '') start = k;
-    } else if (l.trim() === '') start = k + 1;
+    const code = inCode(l);
+    if (code === 'open' && (k === 0 || (buf[k - 1] as string).trim() === '')) start = k;
+    else if (code === null && l.trim() === '') start = k + 1;
   }
   return start;
 }
@@ -224,7 +226,7 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
   const out: ProseNode[] = [];
   let buf: string[] = [];
   let bufStart = startLine;
-  let fence: string | null = null;
+  const inCode = fenceTracker();
 
   const flush = (next: number) => {
     if (buf.some((l) => l.trim() !== '')) out.push({ kind: 'markdown', text: buf.join('\n'), startLine: bufStart, indent });
@@ -234,14 +236,7 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    const f = FENCE.exec(line);
-    if (fence) {
-      if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length && line.trim() === f[1]) fence = null;
-      buf.push(line);
-      continue;
-    }
-    if (f) {
-      fence = f[1] as string;
+    if (inCode(line)) {
       buf.push(line);
       continue;
     }
