@@ -13,7 +13,7 @@
  * previous/next or search.
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { expandSnippets, usesSnippets, type SnippetSettings } from './snippets.ts';
+import { appendProblems, expandSnippets, usesSnippets, type SnippetSettings } from './snippets.ts';
 import { join, relative, resolve, sep } from 'node:path';
 import { BLOCK_TYPES, blockRegistry, type BlockType, type CourseLesson } from '../blocks/registry.ts';
 import { checkAnchors } from '../lesson/anchors.ts';
@@ -198,6 +198,12 @@ export function loadCourse(folder: string, base = '/'): Course {
           basePaths: mkdocs.snippets.basePaths.map((b) => resolve(projectDir, b)),
           autoAppend: mkdocs.snippets.autoAppend,
         };
+  // A missing auto_append file is reported once, at mkdocs.yml, not on every page.
+  if (mkdocs && snippets && snippets.autoAppend.length > 0) {
+    const config = readFileSync(join(folder, mkdocs.configFile), 'utf8').split('\n');
+    const lineOf = (name: string) => config.findIndex((l) => l.includes(name)) + 1 || 1;
+    courseProblems.push(...appendProblems(snippets, mkdocs.configFile, lineOf));
+  }
   // A page's parse depends on its text, the files of the course (links, images, imports) and the code: the cache key.
   const indexKey = hash(codeVersion(), base, JSON.stringify([...routes]), JSON.stringify(assets.slice().sort()));
   const sources = configSources(folder, mkdocs);

@@ -32,6 +32,8 @@ export interface MkDocsProject {
   snippets: { basePaths: string[]; autoAppend: string[] } | undefined;
   /** mkdocs.yml's `watch:` paths (files or folders), absolute: what `mkdocs serve` watches beside the pages. */
   watch: string[];
+  /** The configuration's file name in the project folder (`mkdocs.yml` or `mkdocs.yaml`), as problems name it. */
+  configFile: string;
 }
 
 /** pymdownx.snippets' options in `markdown_extensions` (a list of names, or of one-key maps of a name to its options). */
@@ -70,6 +72,7 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
     problems: [],
     snippets: undefined,
     watch: [],
+    configFile: name,
   };
   if (none.root === undefined) none.problems.push(missing(undefined));
   let text: string;
@@ -144,5 +147,6 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
     watch: (Array.isArray(config['watch']) ? config['watch'] : [])
       .filter((w): w is string => typeof w === 'string')
       .map((w) => resolve(dir, w)),
+    configFile: name,
   };
 }

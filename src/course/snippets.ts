@@ -72,8 +72,9 @@ export function expandSnippets(source: string, file: string, settings: SnippetSe
   // Resolved once: every name is checked against it.
   const project = realpathSync(settings.projectDir);
   // A snippet's lines, its own snippets expanded (a file already on `stack` includes nothing: no loops).
-  const read = (name: string, line: number, stack: string[]): string[] => {
-    const found = find(name, settings, project, file, line, problems, sources);
+  // `own`: where this name's problems go (an auto_append name's own are reported once per course: appendProblems).
+  const read = (name: string, line: number, stack: string[], own: Problem[] = problems): string[] => {
+    const found = find(name, settings, project, file, line, own, sources);
     if (found === null || stack.includes(found.path)) return [];
     const acc: string[] = [];
     walk(
@@ -95,10 +96,36 @@ export function expandSnippets(source: string, file: string, settings: SnippetSe
     (l, at) => emit([l], at + 1),
   );
   for (const name of settings.autoAppend) {
-    const inner = read(name, lines.length, []);
+    const inner = read(name, lines.length, [], []);
     if (inner.length > 0) emit(['', ...inner], lines.length);
   }
   return { text: out.join('\n'), lineOf, problems, sources: [...sources] };
+}
+
+/**
+ * The problems of mkdocs.yml's auto_append names themselves (a file not
+ * found, or outside the project), once for the course at `configFile`
+ * (`lineOf` finds a name's line there): expandSnippets leaves them out of
+ * every page, where the same warning would repeat once per page.
+ */
+export function appendProblems(settings: SnippetSettings, configFile: string, lineOf: (name: string) => number): Problem[] {
+  const out: Problem[] = [];
+  const project = realpathSync(settings.projectDir);
+  for (const name of settings.autoAppend) {
+    const found: Problem[] = [];
+    find(name, settings, project, configFile, lineOf(name), found, new Set());
+    for (const p of found)
+      out.push(
+        p.name === 'SnippetMissing'
+          ? problem(
+              'SnippetAppendMissing',
+              { file: configFile, line: p.line, block: 'page' },
+              { name, looked: settings.basePaths.map((b) => relative(settings.projectDir, b) || '.') },
+            )
+          : p,
+      );
+  }
+  return out;
 }
 
 /** `lines` indented by `indent` (blank lines stay blank). */

@@ -302,6 +302,12 @@ export const catalogue = {
     hint: () =>
       "Check the file's name; snippets are read from mkdocs.yml's pymdownx.snippets base_path (by default the project folder, where mkdocs.yml is).",
   }),
+  SnippetAppendMissing: entry<{ name: string; looked: string[] }>({
+    severity: 'warning',
+    message: (a) =>
+      `The file "${a.name}" that pymdownx.snippets' auto_append adds to every page was not found (looked in ${listed(a.looked.map((l) => `"${l}"`))} of the project); the pages are built without it, as MkDocs builds them.`,
+    hint: () => 'Check the name under auto_append in mkdocs.yml (it is looked up like a snippet, in base_path), or add the file.',
+  }),
   SnippetNotRead: entry<{ name: string; reason: string }>({
     severity: 'error',
     message: (a) => `The snippet "${a.name}" is not read: ${a.reason}. The line is left out of the page.`,

@@ -140,6 +140,18 @@ describe('snippets', () => {
     expect(course.problems).toEqual([]);
   });
 
+  it('a missing auto_append file is reported once, at its line in mkdocs.yml, not on every page', () => {
+    const dir5 = project('append-missing', {
+      'mkdocs.yml': 'site_name: x\nmarkdown_extensions:\n  - pymdownx.snippets:\n      auto_append:\n        - includes/links.md\n',
+      'docs/index.md': '# Home\n',
+      'docs/a.md': '# A\n',
+      'docs/b.md': '# B\n',
+    });
+    expect(loadCourse(dir5).problems.map((p) => `${p.file}:${p.line} ${p.name} ${p.message}`)).toEqual([
+      'mkdocs.yml:5 SnippetAppendMissing The file "includes/links.md" that pymdownx.snippets\' auto_append adds to every page was not found (looked in "." of the project); the pages are built without it, as MkDocs builds them.',
+    ]);
+  });
+
   it('a file that includes itself, or two that include each other, end', async () => {
     const dir4 = project('loop', {
       'mkdocs.yml': 'site_name: x\nmarkdown_extensions:\n  - pymdownx.snippets:\n      base_path: docs\n',
