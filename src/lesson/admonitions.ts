@@ -99,8 +99,13 @@ export interface HtmlContainer {
 
 export type ProseNode = MarkdownChunk | Admonition | ContentTabs | ContentTab | Figure | Caption | HtmlContainer;
 
-/** An admonition's first line: `!!! kind "Title"`, `???` or `???+` (also read below list items: nested-admonitions.ts). */
-export const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)[ \t]*(?:"(.*)")?[ \t]*$/;
+/**
+ * An admonition's first line: `!!! kind "Title"`, `???` or `???+` (also read
+ * below list items: nested-admonitions.ts). Read on the line without its
+ * trailing blanks: a pattern that skipped them itself backtracked
+ * quadratically (seconds on a line of 50,000 spaces).
+ */
+export const MARKER = /^(!!!|\?\?\?\+?)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)(?:[ \t]*"(.*)")?$/;
 /** A content tab's first line: `=== "Title"`, `===+` (shown first), `===!` (starts a new set). */
 export const TAB_MARKER = /^===([!+]{0,2})[ \t]+"(.*)"[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
@@ -124,8 +129,15 @@ function fenceTracker(): (line: string) => 'open' | 'code' | null {
   };
 }
 
-/** md_in_html's block form: an opening tag alone on its line with `markdown`, `markdown="1"` or `markdown="block"`. */
-const HTML_OPEN = /^[ \t]{0,3}(<([A-Za-z][\w-]*)\b[^>]*?\smarkdown(?:=(?:"(?:1|block)"|'(?:1|block)'|1|block))?(?=[\s>/])[^>]*>)[ \t]*$/;
+/** An HTML opening tag alone on its line: the whole tag, its name, its attributes. */
+const HTML_TAG_LINE = /^[ \t]{0,3}(<([A-Za-z][\w-]*)\b([^>]*)>)[ \t]*$/;
+/** md_in_html's block form among a tag's attributes: `markdown`, `markdown="1"` or `markdown="block"` (not `"span"`). */
+const MARKDOWN_BLOCK_ATTR = /(?:^|\s)markdown(?:=(?:"(?:1|block)"|'(?:1|block)'|1|block))?(?:\s|\/|$)/;
+/** An md_in_html opening tag alone on its line: [line, tag, name], or null. (Two linear patterns: one that did both backtracked on long lines.) */
+const htmlOpen = (line: string) => {
+  const m = HTML_TAG_LINE.exec(line);
+  return m && MARKDOWN_BLOCK_ATTR.test(m[3] as string) ? m : null;
+};
 
 /**
  * The md_in_html element opened at `lines[at]` when its content holds a
@@ -143,8 +155,8 @@ function htmlContainerEnd(lines: string[], at: number, tag: string): number {
     // The content may be indented (layout): its fences too.
     const t = l.trimStart();
     if (inCode(t)) continue;
-    if (MARKER.test(t) || TAB_MARKER.test(t)) holds = true;
-    const h = BLOCK_HEADER.exec(t);
+    if (MARKER.test(t.trimEnd()) || TAB_MARKER.test(t)) holds = true;
+    const h = blockHeader(t);
     if (h && isBlockName((h[2] as string).toLowerCase())) holds = true;
     depth += (l.match(opens) ?? []).length - (l.match(closes) ?? []).length;
     if (depth <= 0) return holds && depth === 0 && l.trim().replace(closes, '') === '' ? j : -1;
@@ -153,7 +165,9 @@ function htmlContainerEnd(lines: string[], at: number, tag: string): number {
 }
 
 /** A pymdownx.blocks header: `/// name | argument`, three slashes or more. */
-const BLOCK_HEADER = /^(\/{3,})[ \t]*([\w-]+)[ \t]*(?:\|[ \t]*(.*?))?[ \t]*$/;
+const BLOCK_HEADER_LINE = /^(\/{3,})[ \t]*([\w-]+)(?:[ \t]*\|[ \t]*(.*))?$/;
+/** A line's block header, read on the line without its trailing blanks (a pattern that skipped them itself took quadratic time on a long run of spaces). */
+const blockHeader = (line: string) => BLOCK_HEADER_LINE.exec(line.trimEnd());
 /** Admonition kinds that are block names of their own (pymdownx.blocks.admonition's and MkDocs Material's). */
 const ADMONITION_BLOCKS = new Set(
   (
@@ -194,7 +208,7 @@ function readBlock(lines: string[], at: number, slashes: number) {
       if (depth === 0) break;
       depth--;
     } else {
-      const h = BLOCK_HEADER.exec(l);
+      const h = blockHeader(l);
       if (h && (h[1] as string).length === slashes && isBlockName((h[2] as string).toLowerCase())) depth++;
     }
   }
@@ -240,7 +254,7 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
       buf.push(line);
       continue;
     }
-    const el = HTML_OPEN.exec(line);
+    const el = htmlOpen(line);
     const end = el ? htmlContainerEnd(lines, i, (el[2] as string).toLowerCase()) : -1;
     if (el && end > i) {
       // The content's common indentation is layout, not code (as markdownInHtml reads it).
@@ -260,7 +274,7 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
       i = end;
       continue;
     }
-    const blk = BLOCK_HEADER.exec(line);
+    const blk = blockHeader(line);
     const name = (blk?.[2] ?? '').toLowerCase();
     if (blk && isBlockName(name)) {
       const { options, body, bodyAt, next } = readBlock(lines, i, (blk[1] as string).length);
@@ -312,7 +326,7 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
       i = next - 1;
       continue;
     }
-    const m = MARKER.exec(line);
+    const m = MARKER.exec(line.trimEnd());
     const t = m ? null : TAB_MARKER.exec(line);
     if (!m && !t) {
       buf.push(line);

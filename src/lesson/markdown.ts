@@ -182,7 +182,13 @@ export function titlePhrasing(tree: Root): RootContent[] {
 }
 
 // An HTML element's opening tag alone on its line, with md_in_html's `markdown` attribute (`markdown`, `="1"`, `="span"`).
-const MARKDOWN_OPEN = /^[ \t]*<([A-Za-z][\w-]*)\b[^>]*?\smarkdown(?:=(?:"[^"]*"|'[^']*'|[^\s>]+))?\b[^>]*>[ \t]*$/;
+// Two linear patterns: one pattern for both backtracked quadratically on a long line (seconds at 270,000 characters).
+const TAG_LINE = /^[ \t]*<([A-Za-z][\w-]*)\b([^>]*)>[ \t]*$/;
+const MARKDOWN_ATTR = /(?:^|\s)markdown(?:=(?:"[^"]*"|'[^']*'|[^\s>]+))?(?:\s|\/|$)/;
+const markdownOpen = (line: string) => {
+  const m = TAG_LINE.exec(line);
+  return m && MARKDOWN_ATTR.test(m[2] as string) ? m : null;
+};
 
 /**
  * md_in_html (Python-Markdown): an HTML element whose opening tag says
@@ -196,7 +202,7 @@ export function markdownInHtml(tree: Root, parse: (text: string) => Root): void 
   visit(tree, 'html', (node, index, parent) => {
     if (index === undefined || !parent) return;
     const [first = '', ...rest] = node.value.split('\n');
-    const open = MARKDOWN_OPEN.exec(first);
+    const open = markdownOpen(first);
     if (!open || rest.length === 0) return;
     const closing = new RegExp(`^[ \\t]*</${open[1]}>[ \\t]*$`, 'i');
     const closed = closing.test(rest[rest.length - 1] as string);

@@ -151,6 +151,15 @@ describe('pymdownx.blocks', () => {
     expect(out).toContain('<p>/// define\nTerm\n///</p>');
   });
 
+  it('long lines are read in one pass: block and admonition headers with 300,000 trailing blanks, an HTML tag line as long', async () => {
+    // These patterns once backtracked quadratically on such lines (minutes at this length).
+    const blanks = ' '.repeat(300_000);
+    const lines = [`/// note | Spaced${blanks}`, 'Body.', '///', '', `<div${' markdown'.repeat(30_000)} x`, '', `!!! tip${blanks}?`, ''];
+    const out = await html([...lines, `!!! tip "Kept"${blanks}`, '    Tip.'].join('\n'));
+    expect(out).toContain('<p class="admonition-title">Spaced</p><div class="admonition-body"><p>Body.</p></div>');
+    expect(out).toContain('<p class="admonition-title">Kept</p><div class="admonition-body"><p>Tip.</p></div>');
+  });
+
   it('problems in a block body are reported at their own lines', () => {
     const p = page(['/// note | Links', '', 'See [the lab](missing.md).', '///'].join('\n'));
     expect(p.problems.map((x) => `${x.name} ${x.line}`)).toEqual(['LinkMissing 5']);
