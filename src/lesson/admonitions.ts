@@ -14,7 +14,8 @@
  * The same containers in pymdownx.blocks' generic syntax, which newer MkDocs
  * Material courses use: `/// note | Title` (or `/// admonition | Title` with
  * a `type:` option), `/// details | Summary` (options `type:`, `open:`),
- * `/// tab | Title` (options `new:`, `select:`), and `/// caption`, which
+ * `/// tab | Title` (options `new:`, `select:`), `/// html | div.cls` (an
+ * element around Markdown; `attrs:`), and `/// caption`, which
  * puts the block just before it and the caption in a figure. Options are
  * YAML indented right under the header; the body is not indented and ends
  * at a line of as many slashes as opened it (an outer block may use more).
@@ -175,7 +176,33 @@ const ADMONITION_BLOCKS = new Set(
     'attention failure fail missing danger error bug example quote cite new settings seealso'
   ).split(' '),
 );
-const isBlockName = (name: string) => ['admonition', 'details', 'tab', 'caption'].includes(name) || ADMONITION_BLOCKS.has(name);
+const isBlockName = (name: string) => ['admonition', 'details', 'tab', 'caption', 'html'].includes(name) || ADMONITION_BLOCKS.has(name);
+
+const escapeAttribute = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * `/// html | div.cls#id[name=value]` with an `attrs:` option: the opening
+ * tag it stands for, as an author would write it (the renderer sanitises it
+ * like any raw HTML); undefined when the argument names no tag.
+ */
+function htmlBlockTag(argument: string, options: Record<string, unknown>): { open: string; tag: string } | undefined {
+  const m = /^([A-Za-z][\w-]*)((?:[.#][\w-]+|\[[\w-]+(?:=(?:"[^"]*"|'[^']*'|[^\]]*))?\])*)$/.exec(argument.trim());
+  if (!m) return undefined;
+  const tag = (m[1] as string).toLowerCase();
+  const attrs = new Map<string, string>();
+  const classes: string[] = [];
+  for (const a of (m[2] as string).matchAll(/\.([\w-]+)|#([\w-]+)|\[([\w-]+)(?:=(?:"([^"]*)"|'([^']*)'|([^\]]*)))?\]/g)) {
+    if (a[1]) classes.push(a[1]);
+    else if (a[2]) attrs.set('id', a[2]);
+    else attrs.set(a[3] as string, a[4] ?? a[5] ?? a[6] ?? '');
+  }
+  const given = options['attrs'];
+  if (given !== null && typeof given === 'object' && !Array.isArray(given))
+    for (const [k, v] of Object.entries(given)) if (/^[\w-]+$/.test(k)) attrs.set(k, String(v));
+  if (classes.length > 0) attrs.set('class', [...classes, attrs.get('class') ?? ''].join(' ').trim());
+  const written = [...attrs].map(([k, v]) => ` ${k}="${escapeAttribute(v)}"`).join('');
+  return { open: `<${tag}${written}>`, tag };
+}
 
 /** A block's options: the YAML map indented under its header (anything else, or YAML that does not parse: none). */
 function blockOptions(lines: string[]): Record<string, unknown> {
@@ -281,7 +308,12 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
       const argument = blk[3] ?? '';
       const children = splitAdmonitions(body.join('\n'), startLine + bodyAt, indent);
       const here = startLine + i;
-      if (name === 'caption') {
+      const element = name === 'html' ? htmlBlockTag(argument, options) : undefined;
+      if (name === 'html') {
+        flush(here);
+        if (element) out.push({ kind: 'html', openTag: element.open, tag: element.tag, line: here, children });
+        else out.push(...children);
+      } else if (name === 'caption') {
         // The block just before: a container written last (only blank lines since), or the last block of the prose.
         const caption: Caption = { kind: 'caption', line: here, children };
         const last = out[out.length - 1];

@@ -160,6 +160,25 @@ describe('pymdownx.blocks', () => {
     expect(out).toContain('<p class="admonition-title">Kept</p><div class="admonition-body"><p>Tip.</p></div>');
   });
 
+  it('html: an element around Markdown, from a selector and attrs:, sanitised like raw HTML', async () => {
+    const out = await html(
+      [
+        "/// html | div.step-box#restore[data-step=2][onclick='alert(1)']",
+        '    attrs: {title: Step two, onmouseover: alert(2)}',
+        '',
+        '**Restore** it.',
+        '///',
+        '',
+        '/// html | script',
+        'Only *this* text stays.',
+        '///',
+      ].join('\n'),
+    );
+    expect(out).toContain('<div id="restore" data-step="2" title="Step two" class="step-box"><p><strong>Restore</strong> it.</p></div>');
+    expect(out).toContain('<p>Only <em>this</em> text stays.</p>');
+    expect(out).not.toMatch(/alert|onclick|onmouseover|<script/);
+  });
+
   it('problems in a block body are reported at their own lines', () => {
     const p = page(['/// note | Links', '', 'See [the lab](missing.md).', '///'].join('\n'));
     expect(p.problems.map((x) => `${x.name} ${x.line}`)).toEqual(['LinkMissing 5']);
