@@ -25,7 +25,8 @@
  * lines to the line that includes it).
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { relative, resolve } from 'node:path';
+import { isWithin } from './paths.ts';
 import { problem, type Problem } from '../problems/catalogue.ts';
 
 export interface SnippetSettings {
@@ -200,12 +201,6 @@ function select(lines: string[], spec: Selection): string[] {
   return out;
 }
 
-/** `inner` is `outer` or inside it. */
-const within = (outer: string, inner: string): boolean => {
-  const rel = relative(outer, inner);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-};
-
 /**
  * The file a snippet names, read, or null (with a problem) when it is missing
  * or outside the project. Adds to `sources` the file read, or, when none is
@@ -234,7 +229,7 @@ function find(
   for (const base of settings.basePaths) {
     const candidate = resolve(base, path);
     // Outside by its name (`../..`, an absolute path), or by where a link in it points.
-    if (!within(resolve(settings.projectDir), candidate)) {
+    if (!isWithin(resolve(settings.projectDir), candidate)) {
       problems.push(outside());
       return null;
     }
@@ -245,7 +240,7 @@ function find(
     } catch {
       continue;
     }
-    if (!within(project, real)) {
+    if (!isWithin(project, real)) {
       problems.push(outside());
       return null;
     }

@@ -15,10 +15,11 @@
  * Editors save in bursts (write, rename, chmod): events closer than
  * DEBOUNCE_MS are one change.
  */
-import { isAbsolute, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ViteDevServer } from 'vite';
 import { flushCaches } from '../cache/store.ts';
+import { isWithin } from '../course/paths.ts';
 import { checkedSiteCourse, reloadSiteCourse, siteCourse } from '../course/site-course.ts';
 import { MDX_PAGES_MODULE } from './mdx-pages.ts';
 
@@ -43,12 +44,6 @@ function invalidate(server: ViteDevServer, ids: string[], files: string[]): void
   }
 }
 
-/** `inner` is `outer` or inside it. */
-const within = (outer: string, inner: string): boolean => {
-  const rel = relative(outer, inner);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-};
-
 /** Watches the course folder of a dev server (Vite's configureServer hook), and the files outside it the course reads. */
 export function watchCourse(server: ViteDevServer, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): void {
   const dir = siteCourse().dir;
@@ -57,17 +52,15 @@ export function watchCourse(server: ViteDevServer, log: (line: string) => void =
   const watched = new Set<string>();
   // New sources appear as pages include new snippets: watched from the read that finds them.
   const watchSources = () => {
-    const added = [...sources.keys()].filter((p) => !watched.has(p) && !within(dir, p));
+    const added = [...sources.keys()].filter((p) => !watched.has(p) && !isWithin(dir, p));
     for (const p of added) watched.add(p);
     if (added.length > 0) server.watcher.add(added);
   };
   watchSources();
-  const pageOf = (file: string): string | undefined => {
-    const rel = relative(dir, file);
-    return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? undefined : rel.split(sep).join('/');
-  };
+  const pageOf = (file: string): string | undefined =>
+    file !== dir && isWithin(dir, file) ? relative(dir, file).split(sep).join('/') : undefined;
   /** The sources `file` is or lies in (a `watch:` folder), with the pages that read them. */
-  const sourcesOf = (file: string) => [...sources].filter(([p]) => within(p, file));
+  const sourcesOf = (file: string) => [...sources].filter(([p]) => isWithin(p, file));
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();

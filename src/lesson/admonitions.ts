@@ -228,10 +228,11 @@ function readBlock(lines: string[], at: number, slashes: number) {
   const bodyAt = j;
   let depth = 0;
   const inCode = fenceTracker();
+  const closing = new RegExp(`^\\/{${slashes}}[ \\t]*$`);
   for (; j < lines.length; j++) {
     const l = lines[j] as string;
     if (inCode(l)) continue;
-    if (new RegExp(`^\\/{${slashes}}[ \\t]*$`).test(l)) {
+    if (closing.test(l)) {
       if (depth === 0) break;
       depth--;
     } else {
