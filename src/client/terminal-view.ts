@@ -25,6 +25,9 @@ export class TerminalView {
   private readonly handlers: ViewHandlers;
   /** Whether the box is shown (fitting a hidden box gives nonsense). */
   private readonly shown: () => boolean;
+  /** The box was hidden at the last refit; `followed`: the screen showed the newest output when it was hidden. */
+  private hidden = false;
+  private followed = true;
 
   constructor(host: HTMLElement, handlers: ViewHandlers, shown: () => boolean) {
     this.host = host;
@@ -64,9 +67,25 @@ export class TerminalView {
   }
 
   refit(): void {
-    if (!this.fit || !this.shown()) return;
+    const term = this.term;
+    if (!this.fit || !term) return;
+    const buffer = term.buffer.active;
+    if (!this.shown()) {
+      if (!this.hidden) this.followed = buffer.viewportY >= buffer.baseY;
+      this.hidden = true;
+      return;
+    }
     const dims = this.fit.proposeDimensions();
     if (dims && dims.cols > 1 && dims.rows > 0) this.fit.fit();
+    if (!this.hidden) return;
+    this.hidden = false;
+    // Shown again (a phone's Terminal tab): a hidden screen has no height, and xterm's scroll position went with
+    // it, so it could show the top of the scrollback without the prompt. Back to the newest output when that is
+    // where the learner was, now and after xterm's own scroll sync on the next frame.
+    if (this.followed) {
+      term.scrollToBottom();
+      requestAnimationFrame(() => term.scrollToBottom());
+    }
   }
 
   focus(): void {
