@@ -110,6 +110,18 @@ describe('the cookie key', () => {
     expect(loadOrCreateSecret(dir)).toBe('x'.repeat(40));
     expect(statSync(join(dir, 'secret')).mode & 0o777).toBe(0o600);
   });
+
+  it('replaces a kept key that is empty or short instead of signing cookies with it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-secret-'));
+    for (const short of ['', '\n', 'x'.repeat(31)]) {
+      writeFileSync(join(dir, 'secret'), short, { mode: 0o644 });
+      const key = loadOrCreateSecret(dir);
+      expect(key).toMatch(/^[0-9a-f]{64}$/);
+      expect(readFileSync(join(dir, 'secret'), 'utf8').trim()).toBe(key);
+      expect(statSync(join(dir, 'secret')).mode & 0o777).toBe(0o600);
+      expect(loadOrCreateSecret(dir)).toBe(key);
+    }
+  });
 });
 
 describe('README configuration tables', () => {
