@@ -359,7 +359,11 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
         return;
       }
       const type = blockOfComponent.get(name);
-      if (esmNames.has(name.split('.')[0] as string) || name === 'Fragment') return;
+      if (name === 'Fragment') {
+        fragmentAttributes(node, line);
+        return;
+      }
+      if (esmNames.has(name.split('.')[0] as string)) return;
       if (!parent || i === undefined) return;
       if (type === undefined) {
         problems.push(problem('MdxUnknownComponent', { file, line, block: 'mdx' }, { name, blocks: [...blockOfComponent.keys()] }));
@@ -402,6 +406,21 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
       const attr = a.type === 'mdxJsxAttribute' ? a.name : `{${a.value}}`;
       problems.push(problem('MdxHtmlAttribute', { file, line, block: 'mdx' }, { tag: el.name ?? '', attribute: attr }));
       return [];
+    });
+  };
+
+  /**
+   * Astro's <Fragment> needs no import, and its set:html puts a string into
+   * the page as HTML, past the sanitiser every other piece of page HTML goes
+   * through: only `slot` and `set:text` (shown as text) are kept, as literals.
+   */
+  const fragmentAttributes = (el: JsxElement, line: number) => {
+    el.attributes = el.attributes.filter((a) => {
+      if (a.type === 'mdxJsxAttribute' && (a.name === 'slot' || a.name === 'set:text') && (a.value === null || typeof a.value === 'string'))
+        return true;
+      const attribute = a.type === 'mdxJsxAttribute' ? a.name : `{${a.value}}`;
+      problems.push(problem('MdxFragmentHtml', { file, line, block: 'mdx' }, { attribute }));
+      return false;
     });
   };
 

@@ -360,6 +360,12 @@ export const catalogue = {
     hint: () =>
       'HTML in a page is sanitised like raw HTML in Markdown, which needs each attribute written as a value: class="grid", or a literal such as {"grid"}. Event handlers are never kept.',
   }),
+  MdxFragmentHtml: entry<{ attribute: string }>({
+    severity: 'warning',
+    message: (a) => `<Fragment ${a.attribute}> would put HTML into the page without sanitising it, so it was left out.`,
+    hint: () =>
+      'Write the HTML in the page itself, where it is sanitised like raw HTML in Markdown; set:text (shown as text) and slot are kept. A component you import may render any HTML: it is code.',
+  }),
   InternalError: entry<{ detail: string }>({
     severity: 'error',
     message: (a) => `Drillbook failed while reading this part of the page: ${a.detail}`,

@@ -136,3 +136,24 @@ test('no author text runs script, and the text around the script stays visible',
     '<img src=../../assets/diagram.svg alt=diagram onload=',
   );
 });
+
+test("an MDX page's HTML runs nothing: <Fragment set:html> is left out, HTML written in the page is sanitised", async ({ page }) => {
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(url('fixtures', '/mdx/invalid-fragment-html/'));
+  await page.waitForLoadState('load');
+  expect(await page.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
+  expect(dialogs).toEqual([]);
+  const handlers = await page.evaluate(() =>
+    [...document.querySelectorAll('*')].flatMap((el) =>
+      [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName}[${a.name}]`),
+    ),
+  );
+  expect(handlers).toEqual([]);
+  await expect(page.locator('.lesson')).toContainText('Before after.');
+  await expect(page.locator('.lesson')).toContainText('Before the div, after.');
+  await expect(page.locator('.lesson')).toContainText('<b>kept as text</b>');
+});

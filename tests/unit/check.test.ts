@@ -28,7 +28,7 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(86);
+    expect(report.pages).toBe(87);
     // The MDX pages' blocks count too, written as fences or as components.
     expect(report.blocks).toEqual({
       quiz: 30,
@@ -215,6 +215,15 @@ describe('the fixture course', () => {
         path: 'options',
         name: 'QuizNoCorrect',
         message: 'Question "Broken on purpose: no option is right." has no option marked correct.',
+      },
+      {
+        file: 'mdx/invalid-fragment-html.mdx',
+        line: 13,
+        severity: 'warning',
+        block: 'mdx',
+        path: '',
+        name: 'MdxFragmentHtml',
+        message: '<Fragment set:html> would put HTML into the page without sanitising it, so it was left out.',
       },
       {
         file: 'mdx/invalid-props.mdx',

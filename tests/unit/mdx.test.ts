@@ -236,6 +236,14 @@ describe('author text in MDX follows the Markdown rules', () => {
     ]);
   });
 
+  it('a <Fragment> keeps set:text and slot; set:html and anything else on it is left out (and reported): it would skip the sanitiser', () => {
+    const l = page('<Fragment set:html="<img src=x onerror=alert(1)>" />\n\n<Fragment set:text="<b>t</b>" slot="s" {...x} />\n');
+    expect(l.problems.map((p) => [p.name, p.message, p.line])).toEqual([
+      ['MdxFragmentHtml', '<Fragment set:html> would put HTML into the page without sanitising it, so it was left out.', 1],
+      ['MdxFragmentHtml', '<Fragment {...x}> would put HTML into the page without sanitising it, so it was left out.', 3],
+    ]);
+  });
+
   it("a component's content is sanitised too; the component and expressions stay for the compiler", async () => {
     const html = await hast('import Note from "./Note.astro";\n\n<Note kind="tip">Hi <b onclick="x()">there</b> {1 + 1}</Note>\n');
     expect(html).toContain('<p><mdx-Note>Hi <b>there</b> <mdx-mdxTextExpression></mdx-mdxTextExpression></mdx-Note></p>');
