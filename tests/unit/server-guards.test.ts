@@ -154,6 +154,16 @@ describe('sandbox starts are limited', () => {
     expect(codes).toEqual([200, 200, 200, 429, 429]);
   });
 
+  it('IPv6 addresses count per /64: new addresses of one network do not get around the limits, another network is another client', async () => {
+    const { app } = await server({ startRatePerIp: 3 }, { maxSandboxes: 20, maxPerIp: 2 });
+    const start = (remoteAddress: string) => app.inject({ method: 'POST', url: '/api/sandbox', remoteAddress });
+    const held = [];
+    for (const a of ['2001:db8:5:6::1', '2001:db8:5:6::2', '2001:db8:5:6:aaaa::3']) held.push((await start(a)).json().error ?? 'ok');
+    expect(held).toEqual(['ok', 'ok', 'TooManySandboxes']);
+    expect((await start('2001:db8:5:6:bbbb::4')).json().error).toBe('RateLimited');
+    expect((await start('2001:db8:5:7::1')).statusCode).toBe(200);
+  });
+
   it('one address holds at most DRILLBOOK_MAX_SANDBOXES_PER_IP sandboxes at once', async () => {
     const { app, driver } = await server({}, { maxSandboxes: 20, maxPerIp: 4 });
     const cookies: string[] = [];

@@ -7,13 +7,14 @@
  * first; it throws RateLimited with the seconds to wait.
  *
  * `ownerOf(req)` is who a sandbox is held by for the manager's per-address
- * cap: the client address (the proxy's X-Forwarded-For when
+ * cap: the client address, IPv6 per /64 (the proxy's X-Forwarded-For when
  * DRILLBOOK_TRUST_PROXY trusts it), and the workshop of a member (instructor.ts).
  */
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Owner } from '../../sandbox/manager.ts';
+import { clientKey } from '../address.ts';
 import { ApiFailure } from '../errors.ts';
 
 declare module 'fastify' {
@@ -30,7 +31,8 @@ export interface StartLimits {
 
 export function ownerOf(req: FastifyRequest): Owner {
   // A workshop member's sandbox is one of the workshop's seats, not one of this address's.
-  return req.workshop ? { ip: req.ip, workshop: req.workshop } : { ip: req.ip };
+  const ip = clientKey(req.ip);
+  return req.workshop ? { ip, workshop: req.workshop } : { ip };
 }
 
 /** What a learner reads when they started too many sandboxes too quickly. */
@@ -49,7 +51,7 @@ export default fp(
     const byIp = app.createRateLimit({
       max: opts.perIpPerMinute,
       timeWindow: 60_000,
-      keyGenerator: (req) => `start-ip:${req.ip}`,
+      keyGenerator: (req) => `start-ip:${clientKey(req.ip)}`,
     });
     app.decorate('countStart', async (req: FastifyRequest) => {
       for (const limit of [byIp, byLearner]) {

@@ -23,6 +23,7 @@ import { errorPage, handoffPage, pageCsp, pickerPage, returnPage } from '../../l
 import type { LtiService } from '../../lti/service.ts';
 import { LtiRefusal } from '../../lti/verify.ts';
 import { ApiFailure, failure } from '../errors.ts';
+import { clientKey } from '../address.ts';
 
 export const STATE_COOKIE = 'drillbook_lti_state';
 /**
@@ -91,7 +92,7 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
 
   const cross = { config: { crossSite: true, framable: true } } as const;
   // Each login stores a state (pruned after 20 minutes); generous, since a class behind one NAT launches at once.
-  const loginLimit = app.createRateLimit({ max: 600, timeWindow: 60_000, keyGenerator: (req) => `lti-login:${req.ip}` });
+  const loginLimit = app.createRateLimit({ max: 600, timeWindow: 60_000, keyGenerator: (req) => `lti-login:${clientKey(req.ip)}` });
 
   const login = async (req: FastifyRequest, reply: FastifyReply) => {
     const limit = await loginLimit(req);

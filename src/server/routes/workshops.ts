@@ -45,6 +45,7 @@ import { ApiFailure, failure } from '../errors.ts';
 import { LEARNER_COOKIE } from '../plugins/identity.ts';
 import { clearInstructor, instructorOf, setInstructor } from '../plugins/instructor.ts';
 import { toFailure } from '../plugins/errors.ts';
+import { clientKey } from '../address.ts';
 
 const Id = z.object({
   id: z
@@ -112,7 +113,8 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
     for (const res of streams) res.end();
   });
   const learner = { config: { learner: 'issue' } } as const;
-  const byIp = (name: string, max: number) => app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: (req) => `${name}:${req.ip}` });
+  const byIp = (name: string, max: number) =>
+    app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: (req) => `${name}:${clientKey(req.ip)}` });
   const loginLimit = byIp('login', 10);
   // Generous: a class behind one NAT joins from one address; still far too slow to guess codes (29^6).
   const joinLimit = byIp('join', 300);
