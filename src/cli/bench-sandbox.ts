@@ -15,7 +15,7 @@
  *   with the pool full.
  * - idle_cgroup_mb: an idle sandbox's memory cgroup usage (processes, tmpfs
  *   data, kernel memory: what its limit counts and the host pays), averaged
- *   over the density sandboxes; idle_pss_mb: the proportional resident memory
+ *   over the density sandboxes; null in rlimit mode, where there is none; idle_pss_mb: the proportional resident memory
  *   of its processes; tmpfs_mb: its files in /var, /tmp, /run and /dev/shm.
  * - echo_ms: one learner alone, a keystroke to its echo; echo_load_ms: the
  *   same while N learners (client processes) type queries, run them (psql and
@@ -230,8 +230,10 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
     ),
   );
   const answering = answers.filter(Boolean).length;
+  // Without cgroups (rlimit mode) nothing charges a sandbox's memory as a whole: the figure is unmeasured, not 0.
+  const cgroupMb = driver.limitMode === 'rlimit' ? null : mb(avg((u) => u.cgroupBytes));
   say(
-    `idle sandboxes held: ${held.length} (${stopReason}), answering queries: ${answering}; per sandbox: ${mb(avg((u) => u.cgroupBytes))} MB in its memory cgroup (${mb(avg((u) => u.pssBytes))} MB PSS of processes, ${mb(avg((u) => u.tmpfsBytes))} MB of files in tmpfs)`,
+    `idle sandboxes held: ${held.length} (${stopReason}), answering queries: ${answering}; per sandbox: ${cgroupMb === null ? 'no memory cgroup (rlimit mode)' : `${cgroupMb} MB in its memory cgroup`} (${mb(avg((u) => u.pssBytes))} MB PSS of processes, ${mb(avg((u) => u.tmpfsBytes))} MB of files in tmpfs)`,
   );
   await Promise.all(held.map((h) => h.destroy()));
   await driver.close();
@@ -241,7 +243,7 @@ export async function runBenchSandbox(args: string[]): Promise<number> {
       cold_ready_ms: summary(cold),
       prompt_ms: summary(coldPrompt),
       warm_claim_ms: { p50: percentile(warmPrompt, 50) },
-      idle_cgroup_mb: mb(avg((u) => u.cgroupBytes)),
+      idle_cgroup_mb: cgroupMb,
       idle_pss_mb: mb(avg((u) => u.pssBytes)),
       tmpfs_mb: mb(avg((u) => u.tmpfsBytes)),
       echo_ms: summary(alone),
