@@ -42,6 +42,7 @@ const PAGES: { type: string; dir: string; path: string; blocks: boolean }[] = [
   { type: 'lesson with code walkthrough', dir: 'dist-fixtures', path: '/code-walkthrough/with-language/', blocks: true },
   { type: 'lesson with mermaid', dir: 'dist-fixtures', path: '/mermaid/diagrams/', blocks: true },
   { type: 'our lesson (all blocks)', dir: 'dist', path: '/foundations/logical-vs-physical/', blocks: true },
+  { type: 'our lab page', dir: 'dist', path: '/mariadb/lab-mysqldump-full-restore/', blocks: true },
   { type: '105-page course, a lesson', dir: BENCH_SITE, path: '/section-00/page-010/', blocks: true },
 ];
 
