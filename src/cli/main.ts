@@ -18,6 +18,10 @@ const [cmd, ...given] = process.argv.slice(2);
  * `--driver bwrap|docker`, wherever it stands after the command (`labs verify
  * --driver docker`, `bench sandbox --driver docker`): DRILLBOOK_DRIVER for this
  * run, validated with the other settings. The rest goes to the command.
+ * Not util.parseArgs: it cannot take one option out of a list and hand the
+ * rest, untouched and in order, to the command's own parseArgs (with
+ * strict: false it still reads the command's options, and a value such as
+ * `--course --driver` would be misread).
  */
 function takeDriverOption(list: string[]): string[] {
   const out: string[] = [];
