@@ -68,7 +68,8 @@ export async function runServe(args: string[]): Promise<number> {
   try {
     writeFileSync('/proc/self/oom_score_adj', '-900');
   } catch {
-    // Not root: lowering it needs CAP_SYS_RESOURCE; sandboxes still rank above us.
+    // Lowering it needs CAP_SYS_RESOURCE (not root, or a container's root without it): sandboxes still rank above us.
+    log('the server cannot lower its own OOM score (that needs CAP_SYS_RESOURCE); sandbox processes (+500) are still killed first');
   }
 
   let manager: SandboxManager | null = null;

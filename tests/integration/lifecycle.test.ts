@@ -133,6 +133,18 @@ describe.skipIf(reason)('server lifecycle', () => {
     server = await startServer(TEST_PORT_BASE + 0);
     await openSandboxWithBackgroundWork(TEST_PORT_BASE + 0);
     expect(sandboxProcesses().length).toBeGreaterThan(4);
+    // Memory runs out: the kernel's OOM killer takes sandbox processes, never the server first.
+    const oomScore = (pid: number | string) => Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8'));
+    // -900 where the server may lower it (CAP_SYS_RESOURCE); this machine's root lacks that capability, so 0 there.
+    expect([-900, 0]).toContain(oomScore(server.pid!));
+    const scores = sandboxProcesses().flatMap((p) => {
+      try {
+        return [oomScore(p.split(' ')[0]!)];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+    expect(Math.min(...scores)).toBeGreaterThan(oomScore(server.pid!));
     const exited = new Promise<number | null>((ok) => server!.on('exit', ok));
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
