@@ -5,6 +5,7 @@
  * limits, what the host leaks, and the server's own load. Each test fails on
  * the code before the hardening it guards.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INPUT_HIGH_WATER } from '../../src/sandbox/manager.ts';
@@ -46,6 +47,16 @@ function descriptors(pid: string): { fd: number; id: string; link: string }[] {
     }
   }
   return out;
+}
+
+/** Each connected Unix socket's peer, by inode (from iproute2's `ss`): the two ends of a socketpair are two inodes. */
+function unixPeers(): Map<string, string> {
+  const peers = new Map<string, string>();
+  for (const line of execFileSync('ss', ['-xaH'], { encoding: 'utf8' }).split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 4) peers.set(f[f.length - 3]!, f[f.length - 1]!);
+  }
+  return peers;
 }
 
 /** The pid namespace of this terminal's shell, as the host names it (the same inode inside and out). */
@@ -107,6 +118,19 @@ describe.skipIf(reason)('sandbox security', () => {
         }
       }
     }
+    // Output: once a sandbox is ready the server reads none of its processes' stdout or stderr (a learner could
+    // otherwise push gigabytes through a copy of that pipe into the server). A pipe's two ends are one inode; a
+    // socketpair's are two, told apart by `ss`.
+    const peers = unixPeers();
+    const serverSockets = new Set(descriptors(String(process.pid)).flatMap((d) => /^socket:\[(\d+)\]$/.exec(d.link)?.[1] ?? []));
+    for (const ns of [na, nb])
+      for (const pid of processesIn(ns))
+        for (const d of descriptors(pid).filter((x) => x.fd === 1 || x.fd === 2)) {
+          const what = `pid ${pid} fd ${d.fd} (${d.link}) is read by the server`;
+          if (d.link.startsWith('pipe:')) expect(serverIds.has(d.id), what).toBe(false);
+          const inode = /^socket:\[(\d+)\]$/.exec(d.link)?.[1];
+          if (inode !== undefined) expect(serverSockets.has(peers.get(inode) ?? ''), what).toBe(false);
+        }
     // From inside: only the shell's own three, and nothing of the host's.
     const inside = await b.run('ls /proc/$$/fd');
     expect(inside.out.trim().split(/\s+/).sort()).toEqual(['0', '1', '2', '255']);
