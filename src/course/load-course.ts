@@ -185,7 +185,7 @@ export function loadCourse(folder: string, base = '/'): Course {
     } else courseProblems.push(problem('DuplicateRoute', { file: p, line: 1, block: 'page' }, { kept, url: routeUrl(r, base) }));
   }
   const assetSet = new Set(assets);
-  const index: CourseIndex = { pages: routes, assets: assetSet, base, moduleExists };
+  const index: CourseIndex = { pages: routes, assets: assetSet, base, moduleExists, smartSymbols: mkdocs?.smartSymbols };
   const lessons: CourseLesson[] = [];
   // pymdownx.snippets: on when mkdocs.yml enables it, or when there is no mkdocs.yml (then the project is the
   // folder around the pages, as for `docs/`, and names are looked up there and in the pages folder).
@@ -204,8 +204,15 @@ export function loadCourse(folder: string, base = '/'): Course {
     const lineOf = (name: string) => config.findIndex((l) => l.includes(name)) + 1 || 1;
     courseProblems.push(...appendProblems(snippets, mkdocs.configFile, lineOf));
   }
-  // A page's parse depends on its text, the files of the course (links, images, imports) and the code: the cache key.
-  const indexKey = hash(codeVersion(), base, JSON.stringify([...routes]), JSON.stringify(assets.slice().sort()));
+  // A page's parse depends on its text, the files of the course (links, images, imports), the extensions that change
+  // typed text and the code: the cache key.
+  const indexKey = hash(
+    codeVersion(),
+    base,
+    JSON.stringify([...routes]),
+    JSON.stringify(assets.slice().sort()),
+    JSON.stringify(mkdocs?.smartSymbols ?? null),
+  );
   const sources = configSources(folder, mkdocs);
   for (const f of routes.keys()) {
     let source: string;

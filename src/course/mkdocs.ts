@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { problem, type Problem } from '../problems/catalogue.ts';
 import { normalisePath } from '../lesson/links.ts';
+import { smartSymbolsOf, type SmartSymbols } from '../lesson/smart-symbols.ts';
 
 export interface MkDocsProject {
   /**
@@ -30,24 +31,43 @@ export interface MkDocsProject {
    * files. Undefined when it is not enabled (then `--8<--` lines are text).
    */
   snippets: { basePaths: string[]; autoAppend: string[] } | undefined;
+  /** pymdownx.smartsymbols, when `markdown_extensions` lists it: which typed sequences show as symbols. */
+  smartSymbols: SmartSymbols | undefined;
   /** mkdocs.yml's `watch:` paths (files or folders), absolute: what `mkdocs serve` watches beside the pages. */
   watch: string[];
   /** The configuration's file name in the project folder (`mkdocs.yml` or `mkdocs.yaml`), as problems name it. */
   configFile: string;
 }
 
-/** pymdownx.snippets' options in `markdown_extensions` (a list of names, or of one-key maps of a name to its options). */
+/**
+ * An extension's options in `markdown_extensions` (a list of names, or of
+ * one-key maps of a name to its options): `{}` when it is listed without
+ * options, undefined when it is not listed.
+ */
+function extensionOptions(extensions: unknown, name: string): Record<string, unknown> | undefined {
+  for (const item of Array.isArray(extensions) ? extensions : []) {
+    if (item === name) return {};
+    if (item === null || typeof item !== 'object' || !(name in item)) continue;
+    const options = (item as Record<string, unknown>)[name];
+    return options !== null && typeof options === 'object' ? (options as Record<string, unknown>) : {};
+  }
+  return undefined;
+}
+
+/** pymdownx.snippets' options. */
 function snippetsOf(extensions: unknown): MkDocsProject['snippets'] {
   const list = (v: unknown): string[] =>
     typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  for (const item of Array.isArray(extensions) ? extensions : []) {
-    if (item === 'pymdownx.snippets') return { basePaths: ['.'], autoAppend: [] };
-    if (item === null || typeof item !== 'object' || !('pymdownx.snippets' in item)) continue;
-    const options = ((item as Record<string, unknown>)['pymdownx.snippets'] ?? {}) as Record<string, unknown>;
-    const basePaths = list(options['base_path']);
-    return { basePaths: basePaths.length > 0 ? basePaths : ['.'], autoAppend: list(options['auto_append']) };
-  }
-  return undefined;
+  const options = extensionOptions(extensions, 'pymdownx.snippets');
+  if (options === undefined) return undefined;
+  const basePaths = list(options['base_path']);
+  return { basePaths: basePaths.length > 0 ? basePaths : ['.'], autoAppend: list(options['auto_append']) };
+}
+
+/** pymdownx.smartsymbols' groups, when the extension is listed. */
+function smartSymbolsIn(extensions: unknown): SmartSymbols | undefined {
+  const options = extensionOptions(extensions, 'pymdownx.smartsymbols');
+  return options && smartSymbolsOf(options);
 }
 
 /** The names MkDocs reads its configuration from, in the order it looks for them. */
@@ -71,6 +91,7 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
     groups: [],
     problems: [],
     snippets: undefined,
+    smartSymbols: undefined,
     watch: [],
     configFile: name,
   };
@@ -144,6 +165,7 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
     groups,
     problems,
     snippets: snippetsOf(config['markdown_extensions']),
+    smartSymbols: smartSymbolsIn(config['markdown_extensions']),
     watch: (Array.isArray(config['watch']) ? config['watch'] : [])
       .filter((w): w is string => typeof w === 'string')
       .map((w) => resolve(dir, w)),

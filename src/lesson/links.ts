@@ -7,6 +7,7 @@
  * - raw HTML `<img src>` is relative to the page's directory URL
  *   (`/Section/page/`), which is one level deeper than the file.
  */
+import type { SmartSymbols } from './smart-symbols.ts';
 
 export interface CourseIndex {
   /** Course-relative .md path → route ('' for the course's home page). */
@@ -21,6 +22,11 @@ export interface CourseIndex {
    * Without it, such imports are taken as found.
    */
   moduleExists?: (spec: string) => boolean;
+  /**
+   * Markdown extensions the course's mkdocs.yml turns on that change typed
+   * text (pymdownx.smartsymbols); off without mkdocs.yml or when not listed.
+   */
+  smartSymbols?: SmartSymbols;
 }
 
 /** Where a link or image points: its site URL, or what was looked for in vain (a page, or another file); null when not ours to check. */

@@ -15,6 +15,7 @@ import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
 import { nestedAdmonitions, shift } from './nested-admonitions.ts';
 import type { HeadingIds } from './slug.ts';
+import { applySmartSymbols, type SmartSymbols } from './smart-symbols.ts';
 
 export interface Heading {
   depth: number;
@@ -48,6 +49,8 @@ export interface PageMarkdown {
   footnotes?: string[];
   /** Abbreviations (pageAbbreviations: `*[HTML]: Hyper Text Markup Language`), marked wherever the word appears. */
   abbreviations?: Map<string, string>;
+  /** pymdownx.smartsymbols' groups, when the course turns it on. */
+  smartSymbols?: SmartSymbols;
 }
 
 /** `text` as mdast, with what the rest of its page defines (`page`). */
@@ -95,6 +98,7 @@ function applyInline(tree: Root, page: PageMarkdown): void {
   applyAttrLists(tree);
   applyKeysAndMarks(tree);
   if (page.abbreviations && page.abbreviations.size > 0) applyAbbreviations(tree, page.abbreviations);
+  if (page.smartSymbols) applySmartSymbols(tree, page.smartSymbols);
 }
 
 // An abbreviation's definition (Python-Markdown's abbr): `*[HTML]: Hyper Text Markup Language` on a line of its own.
@@ -149,7 +153,7 @@ export function applyAbbreviations(tree: Root, abbreviations: Map<string, string
  * visible). The tree is one paragraph, then the page's link definitions
  * (so that `[text][ref]` resolves where the title is rendered).
  */
-export function parseTitle(title: string, page: Pick<PageMarkdown, 'definitions' | 'abbreviations'> = {}): Root {
+export function parseTitle(title: string, page: Pick<PageMarkdown, 'definitions' | 'abbreviations' | 'smartSymbols'> = {}): Root {
   const tree = titleBlocks(title, page);
   applyInline(tree, page);
   return tree;

@@ -265,7 +265,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   const footnotes = new PageFootnotes(pageFootnoteLabels(lines));
   // And abbreviations (`*[HTML]: Hyper Text Markup Language`): every use on the page is marked.
   const abbreviations = pageAbbreviations(lines);
-  const pageMarkdown = { definitions, footnotes: footnotes.labels, abbreviations };
+  const pageMarkdown = { definitions, footnotes: footnotes.labels, abbreviations, smartSymbols: index.smartSymbols };
 
   // MDX: every chunk is parsed first, so that what the page imports or exports is known wherever a component is used.
   const mdxParses = new Map<ProseNode, MdxParse>();
