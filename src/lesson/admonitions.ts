@@ -15,7 +15,7 @@
  * Material courses use: `/// note | Title` (or `/// admonition | Title` with
  * a `type:` option), `/// details | Summary` (options `type:`, `open:`),
  * `/// tab | Title` (options `new:`, `select:`), `/// html | div.cls` (an
- * element around Markdown; `attrs:`), and `/// caption`, which
+ * element around Markdown; `attrs:`), `/// define` (a definition list), and `/// caption`, which
  * puts the block just before it and the caption in a figure. Options are
  * YAML indented right under the header; the body is not indented and ends
  * at a line of as many slashes as opened it (an outer block may use more).
@@ -176,7 +176,52 @@ const ADMONITION_BLOCKS = new Set(
     'attention failure fail missing danger error bug example quote cite new settings seealso'
   ).split(' '),
 );
-const isBlockName = (name: string) => ['admonition', 'details', 'tab', 'caption', 'html'].includes(name) || ADMONITION_BLOCKS.has(name);
+const isBlockName = (name: string) =>
+  ['admonition', 'details', 'tab', 'caption', 'html', 'define'].includes(name) || ADMONITION_BLOCKS.has(name);
+
+/**
+ * `/// define` (pymdownx.blocks.definition): paragraphs are terms and the
+ * bullet list after them their definitions. Rewritten as the def_list
+ * syntax markdown.ts reads (`Term` lines, then `:   definition`), one line
+ * for one line where it can, so problems keep their lines.
+ */
+function defineAsDefList(body: string[]): string {
+  const out: string[] = [];
+  const inCode = fenceTracker();
+  let item = 0; // the indentation of the current bullet's text, 0 outside a list
+  let pendingTerm = false;
+  let termsAt = 0; // where the current run of terms starts in `out`
+  for (const line of body) {
+    if (inCode(line) !== null) {
+      out.push(item > 0 ? `    ${line.slice(Math.min(item, /^ */.exec(line)![0].length))}` : line);
+      continue;
+    }
+    const bullet = /^[-*+]([ \t]+)(.*)$/.exec(line);
+    if (bullet) {
+      item = 1 + (bullet[1] as string).length;
+      out.push(`:   ${bullet[2] as string}`);
+      pendingTerm = false;
+    } else if (line.trim() === '') {
+      out.push('');
+    } else if (item > 0 && line.startsWith(' '.repeat(Math.min(item, 4)))) {
+      out.push(`    ${line.slice(Math.min(item, /^ */.exec(line)![0].length))}`);
+    } else {
+      item = 0;
+      // A blank line between two terms would end the first as a paragraph: the term moves up to the one before,
+      // and the blank lines go before the run of terms (as many: the definitions after keep their lines).
+      let blanks = 0;
+      while (pendingTerm && out.length > 0 && out[out.length - 1] === '') {
+        out.pop();
+        blanks++;
+      }
+      if (!pendingTerm) termsAt = out.length;
+      out.push(line);
+      out.splice(termsAt, 0, ...new Array<string>(blanks).fill(''));
+      pendingTerm = true;
+    }
+  }
+  return out.join('\n');
+}
 
 const escapeAttribute = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
@@ -310,7 +355,10 @@ export function splitAdmonitions(text: string, startLine: number, indent = 0): P
       const children = splitAdmonitions(body.join('\n'), startLine + bodyAt, indent);
       const here = startLine + i;
       const element = name === 'html' ? htmlBlockTag(argument, options) : undefined;
-      if (name === 'html') {
+      if (name === 'define') {
+        flush(here);
+        out.push(...splitAdmonitions(defineAsDefList(body), startLine + bodyAt, indent));
+      } else if (name === 'html') {
         flush(here);
         if (element) out.push({ kind: 'html', openTag: element.open, tag: element.tag, line: here, children });
         else out.push(...children);

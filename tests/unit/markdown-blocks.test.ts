@@ -140,7 +140,7 @@ describe('pymdownx.blocks', () => {
         '///',
         '////',
         '',
-        '/// define',
+        '/// tasklist',
         'Term',
         '///',
       ].join('\n'),
@@ -148,7 +148,7 @@ describe('pymdownx.blocks', () => {
     expect(out).toMatch(
       /<div class="admonition note" role="note"><p class="admonition-title">Outer<\/p><div class="admonition-body"><p>Outer text\.<\/p>\n<div class="admonition warning" role="note"><p class="admonition-title">Inner<\/p><div class="admonition-body"><pre[^>]*>.*\/\/\/.*<\/pre><\/div><\/div><\/div><\/div>/s,
     );
-    expect(out).toContain('<p>/// define\nTerm\n///</p>');
+    expect(out).toContain('<p>/// tasklist\nTerm\n///</p>');
   });
 
   it('long lines are read in one pass: block and admonition headers with 300,000 trailing blanks, an HTML tag line as long', async () => {
@@ -177,6 +177,28 @@ describe('pymdownx.blocks', () => {
     expect(out).toContain('<div id="restore" data-step="2" title="Step two" class="step-box"><p><strong>Restore</strong> it.</p></div>');
     expect(out).toContain('<p>Only <em>this</em> text stays.</p>');
     expect(out).not.toMatch(/alert|onclick|onmouseover|<script/);
+  });
+
+  it('define: paragraphs are terms, the bullets after them their definitions (a definition list); a problem keeps its line', async () => {
+    const source = [
+      '/// define',
+      'WAL',
+      '',
+      '- The write-ahead log: every change, written before the data files.',
+      '- In MariaDB, the redo log and the binary log play its parts.',
+      '',
+      'RPO',
+      '',
+      'RTO',
+      '',
+      '- Objectives a restore drill measures; see [the drill](missing.md).',
+      '///',
+    ].join('\n');
+    const out = await html(source);
+    expect(out.replace(/\n/g, '')).toContain(
+      '<dl><dt>WAL</dt><dd><p>The write-ahead log: every change, written before the data files.</p></dd><dd>In MariaDB, the redo log and the binary log play its parts.</dd><dt>RPO</dt><dt>RTO</dt><dd><p>Objectives a restore drill measures; see <a href="missing.md" data-missing="true" title="This page is missing from the course">the drill</a>.</p></dd></dl>',
+    );
+    expect(page(source).problems.map((x) => `${x.name} ${x.line}`)).toEqual(['LinkMissing 13']);
   });
 
   it('problems in a block body are reported at their own lines', () => {
