@@ -14,8 +14,7 @@ import { cacheGet, cacheSet, codeVersion, flushCaches, hash, useCacheDir } from 
 import { checkedSiteCourse, StrictContentError } from '../course/site-course.ts';
 import { endChildren } from './children.ts';
 import { precompress } from './compress.ts';
-import { MERMAID_DIR } from '../blocks/mermaid/vendor-path.ts';
-import { publishVendor, VENDOR_PUBLISHED } from '../integration/vendor.ts';
+import { publishVendor, VENDOR_DIR, VENDOR_PUBLISHED } from '../integration/vendor.ts';
 
 export async function runBuild(args: string[]): Promise<number> {
   let opts;
@@ -49,7 +48,7 @@ export async function runBuild(args: string[]): Promise<number> {
   const out = siteOutDir();
   const removing = setOldOutputAside(out);
   // Into an output Astro will not empty, mermaid's modules (and their compressed copies) are written while Astro works.
-  const vendor = removing ? publishVendor(out).then(() => precompress(join(out, MERMAID_DIR))) : undefined;
+  const vendor = removing ? publishVendor(out).then(() => precompress(join(out, VENDOR_DIR))) : undefined;
   if (vendor) process.env[VENDOR_PUBLISHED] = '1';
   vendor?.catch(() => undefined);
   try {
@@ -62,7 +61,7 @@ export async function runBuild(args: string[]): Promise<number> {
     // Astro is done with Vite's esbuild service: stopped now, its memory is not held through indexing and compressing.
     await endChildren();
     const code = await buildSearchIndex(out, opts.quiet);
-    const compressed = (await precompress(out, vendor ? MERMAID_DIR : undefined)) + ((await vendor) ?? 0);
+    const compressed = (await precompress(out, vendor ? VENDOR_DIR : undefined)) + ((await vendor) ?? 0);
     flushCaches();
     if (!opts.quiet) process.stdout.write(`compressed copies (.br, .gz): ${compressed} files\n`);
     return code;

@@ -185,7 +185,14 @@ export function loadCourse(folder: string, base = '/'): Course {
     } else courseProblems.push(problem('DuplicateRoute', { file: p, line: 1, block: 'page' }, { kept, url: routeUrl(r, base) }));
   }
   const assetSet = new Set(assets);
-  const index: CourseIndex = { pages: routes, assets: assetSet, base, moduleExists, smartSymbols: mkdocs?.smartSymbols };
+  const index: CourseIndex = {
+    pages: routes,
+    assets: assetSet,
+    base,
+    moduleExists,
+    smartSymbols: mkdocs?.smartSymbols,
+    math: mkdocs?.math,
+  };
   const lessons: CourseLesson[] = [];
   // pymdownx.snippets: on when mkdocs.yml enables it, or when there is no mkdocs.yml (then the project is the
   // folder around the pages, as for `docs/`, and names are looked up there and in the pages folder).
@@ -211,7 +218,7 @@ export function loadCourse(folder: string, base = '/'): Course {
     base,
     JSON.stringify([...routes]),
     JSON.stringify(assets.slice().sort()),
-    JSON.stringify(mkdocs?.smartSymbols ?? null),
+    JSON.stringify([mkdocs?.smartSymbols ?? null, mkdocs?.math ?? null]),
   );
   const sources = configSources(folder, mkdocs);
   for (const f of routes.keys()) {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { problem, type Problem } from '../problems/catalogue.ts';
 import { normalisePath } from '../lesson/links.ts';
+import { mathSyntaxOf, type MathSyntax } from '../lesson/math.ts';
 import { smartSymbolsOf, type SmartSymbols } from '../lesson/smart-symbols.ts';
 
 export interface MkDocsProject {
@@ -33,6 +34,8 @@ export interface MkDocsProject {
   snippets: { basePaths: string[]; autoAppend: string[] } | undefined;
   /** pymdownx.smartsymbols, when `markdown_extensions` lists it: which typed sequences show as symbols. */
   smartSymbols: SmartSymbols | undefined;
+  /** pymdownx.arithmatex, when `markdown_extensions` lists it: the math delimiters read. */
+  math: MathSyntax | undefined;
   /** mkdocs.yml's `watch:` paths (files or folders), absolute: what `mkdocs serve` watches beside the pages. */
   watch: string[];
   /** The configuration's file name in the project folder (`mkdocs.yml` or `mkdocs.yaml`), as problems name it. */
@@ -64,6 +67,12 @@ function snippetsOf(extensions: unknown): MkDocsProject['snippets'] {
   return { basePaths: basePaths.length > 0 ? basePaths : ['.'], autoAppend: list(options['auto_append']) };
 }
 
+/** pymdownx.arithmatex's syntax, when the extension is listed. */
+function mathIn(extensions: unknown): MathSyntax | undefined {
+  const options = extensionOptions(extensions, 'pymdownx.arithmatex');
+  return options && mathSyntaxOf(options);
+}
+
 /** pymdownx.smartsymbols' groups, when the extension is listed. */
 function smartSymbolsIn(extensions: unknown): SmartSymbols | undefined {
   const options = extensionOptions(extensions, 'pymdownx.smartsymbols');
@@ -92,6 +101,7 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
     problems: [],
     snippets: undefined,
     smartSymbols: undefined,
+    math: undefined,
     watch: [],
     configFile: name,
   };
@@ -166,6 +176,7 @@ export function readMkDocs(dir: string): MkDocsProject | undefined {
     problems,
     snippets: snippetsOf(config['markdown_extensions']),
     smartSymbols: smartSymbolsIn(config['markdown_extensions']),
+    math: mathIn(config['markdown_extensions']),
     watch: (Array.isArray(config['watch']) ? config['watch'] : [])
       .filter((w): w is string => typeof w === 'string')
       .map((w) => resolve(dir, w)),

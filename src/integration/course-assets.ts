@@ -62,7 +62,8 @@ export default function courseAssets(): AstroIntegration {
           copyFileSync(join(course.dir, asset), dest);
         }
         logger.info(`copied ${course.index.assets.size} course asset(s) from ${course.dir}`);
-        if (process.env[VENDOR_PUBLISHED] !== '1') logger.info(`published ${await publishVendor(out)} prebuilt module(s) of mermaid`);
+        if (process.env[VENDOR_PUBLISHED] !== '1')
+          logger.info(`published ${await publishVendor(out)} prebuilt file(s) of mermaid and KaTeX`);
         flushCaches();
       },
     },

@@ -7,6 +7,7 @@
  * - raw HTML `<img src>` is relative to the page's directory URL
  *   (`/Section/page/`), which is one level deeper than the file.
  */
+import type { MathSyntax } from './math.ts';
 import type { SmartSymbols } from './smart-symbols.ts';
 
 export interface CourseIndex {
@@ -27,6 +28,8 @@ export interface CourseIndex {
    * text (pymdownx.smartsymbols); off without mkdocs.yml or when not listed.
    */
   smartSymbols?: SmartSymbols;
+  /** pymdownx.arithmatex's delimiters, when mkdocs.yml lists it: math in the prose is typeset. */
+  math?: MathSyntax;
 }
 
 /** Where a link or image points: its site URL, or what was looked for in vain (a page, or another file); null when not ours to check. */

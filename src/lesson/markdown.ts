@@ -16,6 +16,7 @@ import { SKIP, visit } from 'unist-util-visit';
 import { nestedAdmonitions, shift } from './nested-admonitions.ts';
 import type { HeadingIds } from './slug.ts';
 import { applySmartSymbols, type SmartSymbols } from './smart-symbols.ts';
+import { protectMath, restoreMath, type MathSyntax } from './math.ts';
 
 export interface Heading {
   depth: number;
@@ -51,12 +52,16 @@ export interface PageMarkdown {
   abbreviations?: Map<string, string>;
   /** pymdownx.smartsymbols' groups, when the course turns it on. */
   smartSymbols?: SmartSymbols;
+  /** pymdownx.arithmatex's delimiters, when the course turns it on: TeX kept out of Markdown as math nodes. */
+  math?: MathSyntax;
 }
 
 /** `text` as mdast, with what the rest of its page defines (`page`). */
 export function parseMarkdown(text: string, page: PageMarkdown = {}): Root {
-  const tree = parseBlocks(text, page);
+  const math = page.math ? protectMath(text, page.math) : undefined;
+  const tree = parseBlocks(math ? math.text : text, page);
   applyInline(tree, page);
+  if (math) restoreMath(tree, math.spans);
   return tree;
 }
 

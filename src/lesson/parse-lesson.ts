@@ -9,6 +9,7 @@
 import { escapeHtml } from './escape.ts';
 import type { Root } from 'mdast';
 import { SKIP, visit } from 'unist-util-visit';
+import { countMath } from './math.ts';
 import { problem, type Problem } from '../problems/catalogue.ts';
 import {
   splitAdmonitions,
@@ -161,6 +162,8 @@ export interface Lesson<B extends ValidBlock = ValidBlock> {
   ids: string[];
   /** Mermaid fences in prose (indented, ~~~, or in a block's Markdown) drawn as diagrams; they are not blocks. */
   proseDiagrams: number;
+  /** Pieces of TeX math in the prose (pymdownx.arithmatex on): the page then loads KaTeX's styles. */
+  proseMath: number;
   /** Those fences, with where they are, for the block type's verifyFence. */
   proseFences: ProseFence[];
   /** Links with an #anchor into a page of the course, checked once every page is parsed (anchors.ts). */
@@ -229,6 +232,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   const htmlIds: string[] = [];
   const anchorLinks: AnchorLink[] = [];
   let proseDiagrams = 0;
+  let proseMath = 0;
   const proseFences: ProseFence[] = [];
   // A fence of a block type that draws in prose (Mermaid) and is not a block: the block's markup, with an id of its own kind.
   // `at`: the chunk's first file line, or the block's fence line and field for a block's Markdown.
@@ -265,7 +269,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   const footnotes = new PageFootnotes(pageFootnoteLabels(lines));
   // And abbreviations (`*[HTML]: Hyper Text Markup Language`): every use on the page is marked.
   const abbreviations = pageAbbreviations(lines);
-  const pageMarkdown = { definitions, footnotes: footnotes.labels, abbreviations, smartSymbols: index.smartSymbols };
+  const pageMarkdown = { definitions, footnotes: footnotes.labels, abbreviations, smartSymbols: index.smartSymbols, math: index.math };
 
   // MDX: every chunk is parsed first, so that what the page imports or exports is known wherever a component is used.
   const mdxParses = new Map<ProseNode, MdxParse>();
@@ -315,7 +319,10 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
         };
       }
       tree = parsed.tree;
-    } else tree = parseMarkdown(n.text, pageMarkdown);
+    } else {
+      tree = parseMarkdown(n.text, pageMarkdown);
+      if (index.math) proseMath += countMath(tree);
+    }
     // Ids first: the title H1 takes its id in page order, as in MkDocs, even though it is shown apart.
     const found = assignHeadingIds(tree, headingIds);
     if (top && h1 === undefined) {
@@ -560,6 +567,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
       ...htmlIds,
     ],
     proseDiagrams,
+    proseMath,
     proseFences,
     anchorLinks,
     problems,

@@ -251,10 +251,22 @@ export async function mdastToHast(tree: Root): Promise<HastRoot> {
   );
   renderNestedTabs(hast);
   renderIcons(hast);
+  // KaTeX is loaded only by a build that has math.
+  if (hasMath(hast)) (await import('./math.ts')).renderMath(hast);
   headingAnchors(hast);
   focusableTables(hast);
   await highlightTree(hast);
   return hast;
+}
+
+/** Whether the tree holds arithmatex math (a span or div of class arithmatex) for src/render/math.ts to typeset. */
+function hasMath(tree: HastRoot): boolean {
+  let found = false;
+  visit(tree, 'element', (node: Element) => {
+    if (found || (node.tagName !== 'span' && node.tagName !== 'div')) return;
+    found = ([] as unknown[]).concat(node.properties['className'] ?? []).includes('arithmatex');
+  });
+  return found;
 }
 
 /**
