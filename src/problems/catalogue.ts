@@ -171,6 +171,11 @@ export const catalogue = {
     message: (a) => `"conflicts" names "${a.name}", which no option or choice of this builder adds.`,
     hint: () => 'Write a flag or a choice value as an option of this builder writes it, e.g. "--single-transaction" or "--all-databases".',
   }),
+  BuilderRequiresUnknown: entry<{ name: string }>({
+    severity: 'error',
+    message: (a) => `"requires" names "${a.name}", which no option or choice of this builder adds.`,
+    hint: () => 'Write a flag or a choice value as an option of this builder writes it, e.g. "-f" or "--slot".',
+  }),
   DiagramSyntax: entry<{ detail: string; line: number | undefined }>({
     severity: 'error',
     message: (a) =>

@@ -80,3 +80,24 @@ test('on a wide screen each meaning sits beside its control', async ({ browser }
   expect(Math.abs(about!.y - pick!.y)).toBeLessThan(4);
   await page.close();
 });
+
+test('declared requirements say what the tool still needs, and with what, until it is chosen', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto(url('fixtures', '/command-builder/requires/'));
+  const b = page.locator('db-command-builder');
+  const cmd = b.locator('.cb-command');
+  const needs = b.locator('.cb-needs');
+  // Always needed: said before anything is chosen, by the page itself.
+  await expect(needs).toHaveText('Needs --dbname: the database to dump');
+  await b.getByLabel('Database').selectOption({ label: 'shop — shop' });
+  await expect(needs).toBeHidden();
+  await b.getByLabel('Format').selectOption({ label: '-Fd — Directory' });
+  await expect(needs).toHaveText('Needs -f with -Fd: pg_dump: no output directory specified');
+  await expect(cmd).toHaveText('pg_dump -Fd --dbname shop');
+  await b.getByLabel('Output').fill('/srv/backups/shop.dir');
+  await expect(needs).toBeHidden();
+  await expect(cmd).toHaveText('pg_dump -Fd -f /srv/backups/shop.dir --dbname shop');
+  await b.locator('.cb-reset').click();
+  await expect(needs).toHaveText('Needs --dbname: the database to dump');
+  expect(errors).toEqual([]);
+});

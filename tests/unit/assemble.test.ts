@@ -8,8 +8,9 @@ import {
   pieceText,
   type Selection,
 } from '../../src/blocks/command-builder/assemble.ts';
-import { blockedBy, blockedText, targetsOf } from '../../src/blocks/command-builder/conflicts.ts';
-import type { CommandBuilder } from '../../src/blocks/command-builder/schema.ts';
+import { blockedBy, blockedText, targetsOf, unmetRequirements, unmetText } from '../../src/blocks/command-builder/conflicts.ts';
+import { commandBuilderSchema, type CommandBuilder } from '../../src/blocks/command-builder/schema.ts';
+import { normaliseCommandBuilder } from '../../src/blocks/command-builder/normalise.ts';
 import { loadCourse } from '../../src/course/load-course.ts';
 import { CONFORMANCE, fixture, fixtureCourse } from '../helpers/fixtures.ts';
 import { dataOf } from './support.ts';
@@ -260,5 +261,55 @@ describe('conflicts: options the tool refuses together', () => {
     expect(page.problems.map((p) => [p.name, p.path, p.message])).toEqual([
       ['BuilderConflictUnknown', 'conflicts.0.1', '"conflicts" names "--lock-all-table", which no option or choice of this builder adds.'],
     ]);
+  });
+});
+
+describe('requires: options the tool needs', () => {
+  const b = builder('command-builder/requires.md');
+  const unmet = (sel: Selection[]) => unmetRequirements(b.pieces, b.requires ?? [], sel).map(unmetText);
+
+  it('reads the groups, an unconditional one with no flags', () => {
+    expect(b.requires).toEqual([
+      { flags: [], needs: ['--dbname'], reason: 'the database to dump' },
+      { flags: ['-Fd', '-j'], needs: ['-f'], reason: 'pg_dump: no output directory specified' },
+    ]);
+  });
+
+  it('says what is still needed, and with what, until it is chosen', () => {
+    expect(unmet(defaultSelections(b))).toEqual(['Needs --dbname: the database to dump']);
+    expect(unmet([1, null, '', 0])).toEqual([]);
+    expect(unmet([0, null, '', 0])).toEqual(['Needs -f with -Fd: pg_dump: no output directory specified']);
+    expect(unmet([null, 0, '  ', 0])).toEqual(['Needs -f with -j: pg_dump: no output directory specified']);
+    expect(unmet([0, 0, '/srv/backups/shop.dir', 0])).toEqual([]);
+    expect(unmet([0, null, '', null])).toEqual([
+      'Needs --dbname: the database to dump',
+      'Needs -f with -Fd: pg_dump: no output directory specified',
+    ]);
+    expect(unmetText({ needs: ['-d', '-f'] })).toBe('Needs -d or -f.');
+  });
+
+  it('is an error when a name matches nothing in the builder', () => {
+    const page = fixture('command-builder/invalid-requires.md');
+    expect(page.problems.map((p) => [p.name, p.path, p.message])).toEqual([
+      ['BuilderRequiresUnknown', 'requires.0.needs.0', '"requires" names "--slots", which no option or choice of this builder adds.'],
+    ]);
+  });
+});
+
+describe('required: a flat option the tool cannot do without', () => {
+  it('is read from the option, and the value is still to choose until picked', () => {
+    const { input } = normaliseCommandBuilder({
+      base: 'flock',
+      options: [
+        { flag: '-n', type: 'flag', label: 'Give up at once' },
+        { flag: '', type: 'select', label: 'Lock file', required: true, choices: [['/run/lock/x.lock', 'x']] },
+        { flag: '', type: 'text', label: 'Command', required: true },
+      ],
+    });
+    const b = commandBuilderSchema.parse({ ...(input as object), id: 'f' });
+    expect(b.pieces.map((p) => p.required)).toEqual([false, true, true]);
+    expect(defaultSelections(b)).toEqual([false, null, '']);
+    expect(missingRequired(b, defaultSelections(b))).toEqual(['Lock file', 'Command']);
+    expect(missingRequired(b, [true, 0, '/usr/local/bin/job'])).toEqual([]);
   });
 });

@@ -28,11 +28,11 @@ describe('the fixture course', () => {
   const report = checkReport(fixtureCourse());
 
   it('loads every fixture page and counts every block', () => {
-    expect(report.pages).toBe(87);
+    expect(report.pages).toBe(89);
     // The MDX pages' blocks count too, written as fences or as components.
     expect(report.blocks).toEqual({
       quiz: 30,
-      'command-builder': 18,
+      'command-builder': 20,
       terminal: 17,
       exercise: 21,
       'code-walkthrough': 11,
@@ -87,6 +87,15 @@ describe('the fixture course', () => {
         path: '',
         name: 'YamlNotMapping',
         message: "The block's body must be a YAML mapping (key: value lines), but it is a list.",
+      },
+      {
+        file: 'command-builder/invalid-requires.md',
+        line: 9,
+        severity: 'error',
+        block: 'command-builder',
+        path: 'requires.0.needs.0',
+        name: 'BuilderRequiresUnknown',
+        message: '"requires" names "--slots", which no option or choice of this builder adds.',
       },
       {
         file: 'command-builder/lenient-flow-list.md',

@@ -2,6 +2,8 @@
  * Our own course (content/) as issue 16 defines it done: the home page lists
  * every lesson and lab in the order the sidebar and previous/next follow
  * (content/mkdocs.yml's nav), and every lesson and lab has something to do.
+ * Every quiz option explains itself (issue 16: "per-option feedback
+ * explaining why"), whichever the learner picks.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -44,5 +46,23 @@ describe('our course', () => {
       .map((l) => l.file);
     expect(without).toEqual([]);
     expect(pages.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('every option of every quiz has feedback that explains it', () => {
+    const options: string[] = [];
+    const without: string[] = [];
+    for (const l of course.pages)
+      for (const n of l.nodes)
+        if (n.kind === 'block' && n.ok && n.block.type === 'quiz')
+          for (const q of n.block.data.questions)
+            q.options.forEach((o, i) => {
+              options.push(`${l.file}:${n.line}`);
+              // Missing, empty, or a bare verdict ("Correct.", "Wrong!") that says nothing about why.
+              const f = (o.feedback ?? '').trim();
+              if (f === '' || /^(correct|incorrect|right|wrong|yes|no|true|false|exactly|nope)\W*$/i.test(f))
+                without.push(`${l.file}:${n.line} "${q.question}" option ${i + 1} (${o.text})`);
+            });
+    expect(without).toEqual([]);
+    expect(options.length).toBeGreaterThan(250);
   });
 });

@@ -4,15 +4,16 @@
  * same pure function the static render uses), shows what each chosen piece
  * adds and which required parts are still unchosen, and offers copy and
  * reset. What the author declared cannot be combined with the current
- * choices (conflicts.ts) is disabled, with the reason beside it, so the
- * learner never builds a command the tool refuses. Emits `drillbook:command`
+ * choices (conflicts.ts) is disabled, with the reason beside it, and what
+ * the tool still needs (a declared requirement unmet) is said under the
+ * command, so the learner never builds a command the tool refuses unawares. Emits `drillbook:command`
  * with the command when it changes. "Run in my sandbox" hands the command to the
  * sandbox panel (run-in-sandbox.ts), which types it without running it.
  */
 import { runInSandbox } from '../../client/run-in-sandbox.ts';
 import { copyText } from '../../client/store.ts';
 import { assemble, defaultSelections, missingRequired, pieceMeaning, type Selection } from './assemble.ts';
-import { blockedBy, blockedText } from './conflicts.ts';
+import { blockedBy, blockedText, unmetRequirements, unmetText } from './conflicts.ts';
 import type { CommandBuilder } from './schema.ts';
 
 class DbCommandBuilder extends HTMLElement {
@@ -67,6 +68,12 @@ class DbCommandBuilder extends HTMLElement {
       const left = missingRequired(data, sel);
       missing.textContent = left.length > 0 ? `Still to choose: ${left.join(', ')}.` : '';
       missing.hidden = left.length === 0;
+    }
+    const needs = this.querySelector<HTMLElement>('.cb-needs');
+    if (needs) {
+      const unmet = unmetRequirements(data.pieces, data.requires ?? [], sel).map(unmetText);
+      needs.textContent = unmet.join(' ');
+      needs.hidden = unmet.length === 0;
     }
     this.dispatchEvent(new CustomEvent('drillbook:command', { detail: { blockId: this.id, command: this.command() }, bubbles: true }));
   }

@@ -1,5 +1,5 @@
 /**
- * Options a tool refuses together (`mysqldump --single-transaction
+ * Combinations of options. Options a tool refuses together (`mysqldump --single-transaction
  * --lock-all-tables`), declared by the author as `conflicts:` groups of flags
  * or choice values. Pure: the schema checks that every name matches
  * something in the builder, and the browser element disables what the
@@ -21,6 +21,11 @@ interface Piece {
   kind: 'choice' | 'text' | 'switch';
   flag: string;
   choices: Choice[];
+}
+export interface Requirement {
+  flags: string[];
+  needs: string[];
+  reason?: string | undefined;
 }
 export interface ConflictGroup {
   flags: string[];
@@ -106,4 +111,31 @@ export function blockedBy(pieces: readonly Piece[], groups: readonly ConflictGro
 /** The sentence shown beside something ruled out. */
 export function blockedText(b: Pick<Blocked, 'by' | 'reason'>): string {
   return `Not with ${b.by}${b.reason ? `: ${b.reason}` : '.'}`;
+}
+
+/** A requirement the current choices leave unmet: `by` the active option that needs it (none when always needed). */
+export interface Unmet {
+  by?: string | undefined;
+  needs: string[];
+  reason?: string | undefined;
+}
+
+const isOn = (pieces: readonly Piece[], name: string, sel: readonly Selection[]): boolean =>
+  targetsOf(pieces, name).some((t) => active(pieces, t, sel));
+
+/** The requirements the current selections do not meet, in the order declared. */
+export function unmetRequirements(pieces: readonly Piece[], reqs: readonly Requirement[], sel: readonly Selection[]): Unmet[] {
+  const out: Unmet[] = [];
+  for (const r of reqs) {
+    const by = r.flags.find((name) => isOn(pieces, name, sel));
+    if (r.flags.length > 0 && by === undefined) continue;
+    if (r.needs.some((name) => isOn(pieces, name, sel))) continue;
+    out.push({ by, needs: r.needs, reason: r.reason });
+  }
+  return out;
+}
+
+/** The sentence shown while a requirement is unmet. */
+export function unmetText(u: Unmet): string {
+  return `Needs ${u.needs.join(' or ')}${u.by ? ` with ${u.by}` : ''}${u.reason ? `: ${u.reason}` : '.'}`;
 }

@@ -1,6 +1,6 @@
 /**
  * Command-builder variants (FORMAT.md §2) → one list of pieces:
- * A  `options: [{flag, type: select|text|flag|toggle, label, explanation, choices, placeholder}]`
+ * A  `options: [{flag, type: select|text|flag|toggle, label, explanation, choices, placeholder, required?}]`
  * B1 `groups: [{name, options: [{flag, description}]}]` — each option a switch
  * B2 `groups: [{name, flags: [{flag, description, options?: [{value, label}]}]}]`
  * C  `parts: [{name, key, required, options: [{label, value}]}]` — appended to
@@ -15,6 +15,10 @@
  * or `[{flags: [...], reason: ...}]`; an option may also say
  * `conflicts: [--lock-all-tables]` itself, which makes a group of its flag
  * and those.
+ *
+ * `requires:` (ours, see conflicts.ts) lists what the tool needs:
+ * `[{flags: [-Fd], needs: [-f], reason: ...}]` (while -Fd is chosen, -f must
+ * be too) or, without `flags`, `[{needs: [-d, -f]}]` (one of them always).
  */
 import { readChoices, type Normalised } from '../shared.ts';
 
@@ -34,7 +38,9 @@ function flatOption(o: Raw): Raw {
     explanation: o['explanation'] ?? (o['label'] !== undefined ? o['description'] : undefined),
     placeholder: o['placeholder'],
   };
-  if (type === 'text' || type === 'input' || type === 'string') return { ...common, kind: 'text' };
+  // `required: true` (ours, as in variant C) marks a value the tool cannot do without (`flock`'s lock file).
+  const required = o['required'] === true;
+  if (type === 'text' || type === 'input' || type === 'string') return { ...common, required, kind: 'text' };
   if (type === 'toggle' && Array.isArray(choices)) {
     const on = (choices as { value: unknown; label: unknown }[]).filter((c) => String(c.value ?? '').trim() !== '');
     const [only] = on;
@@ -53,7 +59,7 @@ function flatOption(o: Raw): Raw {
   }
   if (type === 'flag' || type === 'checkbox' || type === 'boolean' || ((type === 'toggle' || type === '') && !hasChoices))
     return { ...common, kind: 'switch' };
-  return { ...common, kind: 'choice', choices };
+  return { ...common, required, kind: 'choice', choices };
 }
 
 function groupEntry(e: Raw, group: unknown): Raw {
@@ -85,7 +91,14 @@ function readConflicts(raw: Raw, options: unknown): { groups: unknown; origin: (
 
 export function normaliseCommandBuilder(raw: Raw): Normalised {
   const { groups: conflicts, origin: conflictOrigin } = readConflicts(raw, raw['options']);
-  const head = { id: raw['id'], title: raw['title'], description: raw['description'], base: raw['base'], conflicts };
+  const head = {
+    id: raw['id'],
+    title: raw['title'],
+    description: raw['description'],
+    base: raw['base'],
+    conflicts,
+    requires: raw['requires'],
+  };
   // `conflicts.N.flags.M` as written: `conflicts.N.M` for a plain list, the option's own `conflicts.M-1` (0 is its flag).
   const conflictPath = (p: (string | number)[]): (string | number)[] | undefined => {
     if (p[0] !== 'conflicts' || typeof p[1] !== 'number') return undefined;

@@ -28,6 +28,18 @@ export const builderConflict = z.object({
   reason: text('Why, shown beside the option that is disabled (plain text)').optional(),
 });
 
+export const builderRequirement = z.object({
+  flags: z
+    .array(text('A flag or a choice value, as an option of this builder writes it'))
+    .default([])
+    .describe('Options that need another: while any of them is in the command, one of `needs` must be too; empty or left out: always'),
+  needs: z
+    .array(text('A flag or a choice value, as an option of this builder writes it'))
+    .min(1)
+    .describe('Options of which at least one must be in the command (the tool refuses or misreads the command without)'),
+  reason: text('Why, shown with what is still needed (plain text)').optional(),
+});
+
 export const commandBuilderSchema = z
   .object({
     id: blockId,
@@ -38,6 +50,12 @@ export const commandBuilderSchema = z
     pieces: z.array(builderPiece).min(1).describe('The pieces in the order they are assembled'),
     // Optional rather than defaulted, so a builder written in code without it is still a CommandBuilder.
     conflicts: z.array(builderConflict).optional().describe('Groups of options the tool refuses together (see conflicts.ts)'),
+    requires: z
+      .array(builderRequirement)
+      .optional()
+      .describe(
+        'Options the tool needs, always or together with others (see conflicts.ts); the command is incomplete until they are chosen',
+      ),
   })
   .superRefine((b, ctx) => {
     (b.conflicts ?? []).forEach((g, i) =>
@@ -45,7 +63,15 @@ export const commandBuilderSchema = z
         if (targetsOf(b.pieces, name).length === 0) catalogueIssue(ctx, ['conflicts', i, 'flags', j], 'BuilderConflictUnknown', { name });
       }),
     );
+    (b.requires ?? []).forEach((r, i) =>
+      (['flags', 'needs'] as const).forEach((key) =>
+        r[key].forEach((name, j) => {
+          if (targetsOf(b.pieces, name).length === 0) catalogueIssue(ctx, ['requires', i, key, j], 'BuilderRequiresUnknown', { name });
+        }),
+      ),
+    );
   });
 
 export type CommandBuilder = z.infer<typeof commandBuilderSchema>;
 export type BuilderPiece = z.infer<typeof builderPiece>;
+export type BuilderRequirement = z.infer<typeof builderRequirement>;
