@@ -196,6 +196,9 @@ export interface Tables {
     next_at: string;
     last_error: string | null;
     sent_at: string | null;
+    /** The sender (one server's) that claimed this score to send it now, until lease_until (migration 006). */
+    lease_owner: string | null;
+    lease_until: string | null;
   };
   /**
    * The server holding each learner's sandbox now (several servers sharing one store): written when

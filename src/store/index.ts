@@ -120,6 +120,6 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   const results = new ResultsStore(db);
   const workshops = new WorkshopStore(db);
-  const lti = new LtiStore(db);
+  const lti = new LtiStore(db, engine);
   return { engine, where, db, results, workshops, lti, close: () => db.destroy() };
 }

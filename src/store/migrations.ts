@@ -298,6 +298,21 @@ function m005(): Migration {
   };
 }
 
+/**
+ * 006: a lease on queued LTI scores. With several servers on one store each
+ * runs a sender; a sender claims a score (lease_owner, lease_until) in one
+ * UPDATE before sending it, so no two send the same score, and a claim left
+ * by a server that died runs out and is taken by another.
+ */
+function m006(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('lti_scores').addColumn('lease_owner', 'text').execute();
+      await db.schema.alterTable('lti_scores').addColumn('lease_until', 'text').execute();
+    },
+  };
+}
+
 export function migrations(engine: Engine): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -305,6 +320,7 @@ export function migrations(engine: Engine): MigrationProvider {
       '002_events_workshops': m002(engine),
       '004_lti': m004(engine),
       '005_sandbox_hosts': m005(),
+      '006_lti_score_leases': m006(),
     }),
   };
 }

@@ -62,6 +62,11 @@ export class PlatformSim {
   readonly scores: ReceivedScore[] = [];
   /** Requests refused while down (token or scores). */
   refused = 0;
+  /** How long a score request takes to answer (widens the window in which two senders could overlap). */
+  scoreDelayMs = 0;
+  /** Score requests that arrived while another for the same (line item, user) was still being answered. */
+  overlaps = 0;
+  private inFlight = new Set<string>();
   /** The last id_token the auth endpoint issued (replay tests). */
   lastIdToken = '';
   private server!: Server;
@@ -189,7 +194,12 @@ export class PlatformSim {
       const lineitem = `${this.origin}/lineitems/${m[1]}`;
       if (!this.lineItems.has(m[1]!)) return send(404, 'text/plain', 'no such line item');
       const b = JSON.parse(await this.body(req)) as Omit<ReceivedScore, 'lineitem'>;
+      const pair = `${lineitem} ${b.userId}`;
+      if (this.inFlight.has(pair)) this.overlaps++;
+      this.inFlight.add(pair);
       this.scores.push({ lineitem, ...b });
+      if (this.scoreDelayMs) await new Promise((r) => setTimeout(r, this.scoreDelayMs));
+      this.inFlight.delete(pair);
       return send(200, 'application/json', '{}');
     }
     if (req.method === 'POST' && url.pathname === '/deep-link-return') {

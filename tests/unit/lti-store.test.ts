@@ -27,10 +27,12 @@ afterAll(async () => {
 }, 60_000);
 
 let n = 0;
-async function fresh(engine: 'sqlite' | 'postgres'): Promise<Store> {
+/** A new store; `again()` opens a second handle on the same database (another server). */
+async function fresh(engine: 'sqlite' | 'postgres'): Promise<Store & { again: () => Promise<Store> }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'drillbook-lti-store-'));
-  if (engine === 'sqlite') return openStore({ stateDir });
-  return openStore({ stateDir, databaseUrl: await createDatabase(pgBase, `drillbook_lti_${process.pid}_${++n}`) });
+  const opts =
+    engine === 'sqlite' ? { stateDir } : { stateDir, databaseUrl: await createDatabase(pgBase, `drillbook_lti_${process.pid}_${++n}`) };
+  return Object.assign(await openStore(opts), { again: () => openStore(opts) });
 }
 
 const score = (lineitem: string, userId: string, given: number): NewScore => ({
@@ -183,29 +185,60 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
     }
   });
 
-  it('the queue: per (line item, user) only the oldest queued score is due, and only once its time has come', async () => {
+  it('the queue: per (line item, user) only the oldest queued score is claimed, once its time has come, by one sender at a time', async () => {
     const s = await fresh(engine);
     try {
+      const lease = { leaseMs: 60_000 };
+      const ids = (xs: { id: number }[]) => xs.map((x) => x.id);
       const a1 = await s.lti.enqueue(score('https://lms/li/1', 'u1', 1));
       const a2 = await s.lti.enqueue(score('https://lms/li/1', 'u1', 2));
       const b1 = await s.lti.enqueue(score('https://lms/li/1', 'u2', 3));
       const c1 = await s.lti.enqueue(score('https://lms/li/2', 'u1', 4));
-      expect((await s.lti.due()).map((x) => x.id)).toEqual([a1.id, b1.id, c1.id]);
-      // a1 failed: retried later; a2 must not overtake it.
-      await s.lti.markRetry(a1.id, 1, new Date(Date.now() + 60_000).toISOString(), 'the platform answered 503');
-      expect((await s.lti.due()).map((x) => x.id)).toEqual([b1.id, c1.id]);
-      expect((await s.lti.due(Date.now() + 61_000)).map((x) => x.id)).toEqual([a1.id, b1.id, c1.id]);
+      // Server A takes two; server B gets the third head and nothing of A's, nor a2 (a1 is in flight).
+      const byA = await s.lti.claim('A', { ...lease, limit: 2 });
+      expect(ids(byA)).toEqual([a1.id, b1.id]);
+      expect(byA.map((x) => x.leaseOwner)).toEqual(['A', 'A']);
+      expect(ids(await s.lti.claim('B', lease))).toEqual([c1.id]);
+      expect(await s.lti.claim('B', lease)).toEqual([]);
+      // a1 failed: retried later; a2 must not overtake it. B's claim on c1 is B's alone.
+      await s.lti.markRetry(a1.id, 'A', 1, new Date(Date.now() + 60_000).toISOString(), 'the platform answered 503');
+      await s.lti.markRetry(c1.id, 'A', 1, new Date(Date.now() + 60_000).toISOString(), "not A's claim");
+      expect((await s.lti.scores()).find((x) => x.id === c1.id)).toMatchObject({ attempts: 0, leaseOwner: 'B', lastError: null });
+      expect(await s.lti.claim('B', lease)).toEqual([]);
+      // A server that died holding b1 and c1: their leases run out, and another sender takes them.
+      const later = Date.now() + 61_000;
+      expect(ids(await s.lti.claim('C', { ...lease, at: later }))).toEqual([a1.id, b1.id, c1.id]);
       await s.lti.markSent(a1.id);
-      await s.lti.markRejected(b1.id, 1, 'the platform answered 400');
-      expect((await s.lti.due(Date.now() + 61_000)).map((x) => x.id)).toEqual([a2.id, c1.id]);
+      await s.lti.markRejected(b1.id, 'C', 1, 'the platform answered 400');
+      await s.lti.release(c1.id, 'C');
+      expect(ids(await s.lti.claim('D', { ...lease, at: later }))).toEqual([a2.id, c1.id]);
       expect((await s.lti.lastScore('https://lms/li/1', 'u1'))?.id).toBe(a2.id);
-      expect((await s.lti.scores()).map((x) => [x.id, x.state])).toEqual([
-        [a1.id, 'sent'],
-        [a2.id, 'queued'],
-        [b1.id, 'rejected'],
-        [c1.id, 'queued'],
+      expect((await s.lti.scores()).map((x) => [x.id, x.state, x.leaseOwner])).toEqual([
+        [a1.id, 'sent', null],
+        [a2.id, 'queued', 'D'],
+        [b1.id, 'rejected', null],
+        [c1.id, 'queued', 'D'],
       ]);
     } finally {
+      await s.close();
+    }
+  });
+
+  it('two stores on one database claiming at once: every queued head is claimed exactly once', async () => {
+    const s = await fresh(engine);
+    const other = await s.again();
+    try {
+      const made = [];
+      for (let u = 0; u < 30; u++) made.push((await s.lti.enqueue(score('https://lms/li/1', `u${u}`, 1))).id);
+      const rounds = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? other : s).lti.claim(`owner-${i}`, { leaseMs: 60_000, limit: 4 })),
+      );
+      const claimed = rounds.flat().map((x) => x.id);
+      expect(new Set(claimed).size).toBe(claimed.length);
+      const rest = await s.lti.claim('last', { leaseMs: 60_000, limit: 100 });
+      expect([...claimed, ...rest.map((x) => x.id)].sort((a, b) => a - b)).toEqual(made);
+    } finally {
+      await other.close();
       await s.close();
     }
   });

@@ -9,7 +9,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
 import { loadOrCreateToolKey } from '../../src/lti/keys.ts';
 import { esc } from '../../src/lti/pages.ts';
@@ -18,6 +18,7 @@ import { LtiService } from '../../src/lti/service.ts';
 import { serverErrorMessage } from '../../src/protocol/errors.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
 import { Instructors } from '../../src/workshops/instructors.ts';
 import { courseOutline } from '../../src/workshops/outline.ts';
 import { WorkshopService } from '../../src/workshops/service.ts';
@@ -43,7 +44,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function setup(opts: { sim?: PlatformSim; state?: string; sqlitePath?: string } = {}) {
+async function setup(opts: { sim?: PlatformSim; state?: string; sqlitePath?: string; databaseUrl?: string } = {}) {
   let sim = opts.sim;
   if (!sim) {
     const made = new PlatformSim();
@@ -53,7 +54,7 @@ async function setup(opts: { sim?: PlatformSim; state?: string; sqlitePath?: str
   }
   const platform: PlatformSim = sim;
   const state = opts.state ?? mkdtempSync(join(tmpdir(), 'drillbook-lti-'));
-  const store = await openStore({ sqlitePath: opts.sqlitePath ?? ':memory:' });
+  const store = await openStore(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : { sqlitePath: opts.sqlitePath ?? ':memory:' });
   const workshops = new WorkshopService({
     store,
     outline,
@@ -577,5 +578,75 @@ describe('the state cookie and the AGS queue', { timeout: 20_000 }, () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(sim.scores.map((s) => s.scoreGiven)).toEqual([1, 2]);
     expect((await store.lti.scores()).map((s) => s.state)).toEqual(['sent', 'sent']);
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('several servers on one %s store share the AGS queue', (engine) => {
+  let cluster: PgCluster | undefined;
+  let pgBase = '';
+  beforeAll(async () => {
+    if (engine !== 'postgres') return;
+    pgBase = process.env['DRILLBOOK_TEST_DATABASE_URL'] ?? '';
+    if (!pgBase) {
+      cluster = await startPgCluster();
+      pgBase = cluster.url;
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+
+  it('two tools drain one queue: every score reaches the platform once, in order per (line item, user)', { timeout: 30_000 }, async () => {
+    const sim = new PlatformSim();
+    await sim.start();
+    closers.push(() => sim.stop());
+    const state = mkdtempSync(join(tmpdir(), 'drillbook-lti-two-'));
+    const where =
+      engine === 'postgres'
+        ? { databaseUrl: await createDatabase(pgBase, `drillbook_lti_two_${process.pid}`) }
+        : { sqlitePath: join(state, 'results.sqlite') };
+    sim.down = true;
+    const a = await setup({ sim, state, ...where });
+    const lineitems = ['li-1', 'li-2'].map((li) => {
+      sim.lineItems.set(li, { label: li, scoreMaximum: 10, resourceId: li });
+      return `${sim.origin}/lineitems/${li}`;
+    });
+    // 2 line items × 6 users × 3 scores each, queued in turn (as results of a class would be).
+    const made: { lineitem: string; userId: string; scoreGiven: number }[] = [];
+    for (let round = 1; round <= 3; round++)
+      for (const lineitem of lineitems)
+        for (let u = 1; u <= 6; u++) {
+          const s = { lineitem, userId: `user-${u}`, scoreGiven: round * 3 + u };
+          made.push(s);
+          await a.store.lti.enqueue({
+            ...s,
+            issuer: sim.issuer,
+            clientId: sim.clientId,
+            learner: `learner-${u}`,
+            scoreMaximum: 10,
+            activityProgress: 'InProgress',
+            gradingProgress: 'FullyGraded',
+          });
+        }
+    const b = await setup({ sim, state, ...where });
+    expect(b.lti.key.kid).toBe(a.lti.key.kid);
+    // Both senders keep trying while the platform is down; then it answers, slowly.
+    await until('tries from both servers', () => sim.refused >= 6);
+    sim.scoreDelayMs = 15;
+    sim.down = false;
+    await until('every score', () => sim.scores.length >= made.length, 15_000);
+    await a.lti.settled();
+    await b.lti.settled();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sim.scores).toHaveLength(made.length);
+    expect(sim.overlaps).toBe(0);
+    const key = (s: { lineitem: string; userId: string }) => `${s.lineitem} ${s.userId}`;
+    const order = (xs: { lineitem: string; userId: string; scoreGiven: number }[]) => {
+      const m = new Map<string, number[]>();
+      for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x.scoreGiven]);
+      return Object.fromEntries([...m].sort());
+    };
+    expect(order(sim.scores)).toEqual(order(made));
+    expect(new Set((await a.store.lti.scores()).map((s) => s.state))).toEqual(new Set(['sent']));
   });
 });
