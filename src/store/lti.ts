@@ -412,6 +412,30 @@ export class LtiStore {
     });
   }
 
+  // --- the tool key --------------------------------------------------------------------------
+
+  /** The kept tool key (its private JWK as JSON), if one was made. */
+  async toolKey(name = 'tool'): Promise<string | undefined> {
+    return (await this.db.selectFrom('lti_tool_keys').select('jwk').where('name', '=', name).executeTakeFirst())?.jwk;
+  }
+
+  /**
+   * Keeps `jwk` as the tool key unless one is kept already, and returns the one kept: servers
+   * starting at once each offer theirs, and all end up with the first one committed.
+   */
+  async offerToolKey(jwk: string, name = 'tool'): Promise<string> {
+    await saved(
+      this.db
+        .insertInto('lti_tool_keys')
+        .values({ name, jwk, created_at: now() })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute(),
+    );
+    const kept = await this.toolKey(name);
+    if (kept === undefined) throw new Error('the LTI tool key was not kept by the store');
+    return kept;
+  }
+
   // --- the score queue -----------------------------------------------------------------------
 
   /** The newest score queued or sent for a (line item, user), to skip queueing the same again. */

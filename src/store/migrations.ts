@@ -313,6 +313,23 @@ function m006(): Migration {
   };
 }
 
+/**
+ * 007: the LTI tool key in the store, so every server sharing it signs with
+ * one key and publishes the same JWKS (a row per key name; 'tool' today).
+ */
+function m007(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('lti_tool_keys')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('jwk', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrations(engine: Engine): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -321,6 +338,7 @@ export function migrations(engine: Engine): MigrationProvider {
       '004_lti': m004(engine),
       '005_sandbox_hosts': m005(),
       '006_lti_score_leases': m006(),
+      '007_lti_tool_key': m007(),
     }),
   };
 }

@@ -5,10 +5,12 @@
  * oldest queued score of a (line item, user) is ever due). PostgreSQL as in
  * store.test.ts: DRILLBOOK_TEST_DATABASE_URL, else a cluster of its own.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
+import { LEGACY_KEY_FILE, loadOrCreateToolKey, TOOL_ALG } from '../../src/lti/keys.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import type { NewScore } from '../../src/store/lti.ts';
 import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
@@ -239,6 +241,59 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
       expect([...claimed, ...rest.map((x) => x.id)].sort((a, b) => a - b)).toEqual(made);
     } finally {
       await other.close();
+      await s.close();
+    }
+  });
+
+  it('the tool key: made once in the store, the same for servers starting at once, kept across restarts', async () => {
+    const s = await fresh(engine);
+    const other = await s.again();
+    try {
+      const stateA = mkdtempSync(join(tmpdir(), 'drillbook-key-a-'));
+      const stateB = mkdtempSync(join(tmpdir(), 'drillbook-key-b-'));
+      const [a, b] = await Promise.all([loadOrCreateToolKey(s.lti, stateA), loadOrCreateToolKey(other.lti, stateB)]);
+      expect(b.kid).toBe(a.kid);
+      expect(b.publicJwk).toEqual(a.publicJwk);
+      expect(a.publicJwk).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: a.kid });
+      expect(a.publicJwk.d).toBeUndefined();
+      expect(existsSync(join(stateA, LEGACY_KEY_FILE))).toBe(false);
+      // What one signs, the other's public key verifies.
+      const jwt = await new SignJWT({ x: 1 }).setProtectedHeader({ alg: TOOL_ALG, kid: a.kid }).sign(a.privateKey);
+      expect((await jwtVerify(jwt, await importJWK(b.publicJwk, TOOL_ALG))).payload).toMatchObject({ x: 1 });
+      const restarted = await s.again();
+      expect((await loadOrCreateToolKey(restarted.lti, stateA)).kid).toBe(a.kid);
+      await restarted.close();
+    } finally {
+      await other.close();
+      await s.close();
+    }
+  });
+
+  it("the tool key: a server's old STATE_DIR/lti-key.json is moved into a store that has none, keeping its kid", async () => {
+    const s = await fresh(engine);
+    try {
+      const state = mkdtempSync(join(tmpdir(), 'drillbook-key-old-'));
+      const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+      const old = { ...(await exportJWK(privateKey)), kid: 'kid-from-the-old-file', alg: 'RS256', use: 'sig' };
+      writeFileSync(join(state, LEGACY_KEY_FILE), JSON.stringify(old), { mode: 0o600 });
+      const lines: string[] = [];
+      const k = await loadOrCreateToolKey(s.lti, state, (l) => lines.push(l));
+      expect(k.kid).toBe('kid-from-the-old-file');
+      expect(lines).toEqual([
+        `LTI tool key kid-from-the-old-file: moved from ${join(state, LEGACY_KEY_FILE)} into the results store (the file is no longer read)`,
+      ]);
+      // Another server with a key file of its own adopts the store's key.
+      const state2 = mkdtempSync(join(tmpdir(), 'drillbook-key-old2-'));
+      writeFileSync(join(state2, LEGACY_KEY_FILE), JSON.stringify({ ...old, kid: 'another-servers-kid' }), { mode: 0o600 });
+      expect((await loadOrCreateToolKey(s.lti, state2)).kid).toBe('kid-from-the-old-file');
+      // A broken key file is an error naming it, not a silent new key.
+      const bad = await fresh(engine);
+      writeFileSync(join(state2, LEGACY_KEY_FILE), '{"kty":"RSA"}');
+      await expect(loadOrCreateToolKey(bad.lti, state2)).rejects.toThrow(
+        `${join(state2, LEGACY_KEY_FILE)} (remove it to make a new key) is not an LTI tool key (no kid or private part)`,
+      );
+      await bad.close();
+    } finally {
       await s.close();
     }
   });

@@ -5,7 +5,7 @@
  * rejection with its error page and nothing recorded, and scores queued while
  * the platform is down arriving once it is back.
  */
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,7 @@ async function setup(opts: { sim?: PlatformSim; state?: string; sqlitePath?: str
   await workshops.start();
   const port = await freePort();
   const tool = `http://127.0.0.1:${port}`;
-  const key = await loadOrCreateToolKey(state);
+  const key = await loadOrCreateToolKey(store.lti, state);
   const registrations = parseRegistrations(JSON.stringify({ platforms: [platform.registration()] }), 'platforms.json');
   const lti = new LtiService({
     store,
@@ -195,7 +195,9 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 5_
 describe('LTI 1.3 happy path', { timeout: 20_000 }, () => {
   it('login → deep link → learner launch → answers → the platform receives the partial-credit score', async () => {
     const { sim, store, lti, tool, launch, placeQuizAndLab, state, workshops } = await setup();
-    expect(statSync(join(state, 'lti-key.json')).mode & 0o777).toBe(0o600);
+    // The key is kept in the store (shared by every server on it), not in a file of this server.
+    expect(existsSync(join(state, 'lti-key.json'))).toBe(false);
+    expect(JSON.parse((await store.lti.toolKey())!)).toMatchObject({ kid: lti.key.kid, kty: 'RSA' });
     const jwks = await (await fetch(`${tool}/lti/jwks`)).json();
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: lti.key.kid });
@@ -596,57 +598,63 @@ describe.each(['sqlite', 'postgres'] as const)('several servers on one %s store 
     await cluster?.stop();
   }, 60_000);
 
-  it('two tools drain one queue: every score reaches the platform once, in order per (line item, user)', { timeout: 30_000 }, async () => {
-    const sim = new PlatformSim();
-    await sim.start();
-    closers.push(() => sim.stop());
-    const state = mkdtempSync(join(tmpdir(), 'drillbook-lti-two-'));
-    const where =
-      engine === 'postgres'
-        ? { databaseUrl: await createDatabase(pgBase, `drillbook_lti_two_${process.pid}`) }
-        : { sqlitePath: join(state, 'results.sqlite') };
-    sim.down = true;
-    const a = await setup({ sim, state, ...where });
-    const lineitems = ['li-1', 'li-2'].map((li) => {
-      sim.lineItems.set(li, { label: li, scoreMaximum: 10, resourceId: li });
-      return `${sim.origin}/lineitems/${li}`;
-    });
-    // 2 line items × 6 users × 3 scores each, queued in turn (as results of a class would be).
-    const made: { lineitem: string; userId: string; scoreGiven: number }[] = [];
-    for (let round = 1; round <= 3; round++)
-      for (const lineitem of lineitems)
-        for (let u = 1; u <= 6; u++) {
-          const s = { lineitem, userId: `user-${u}`, scoreGiven: round * 3 + u };
-          made.push(s);
-          await a.store.lti.enqueue({
-            ...s,
-            issuer: sim.issuer,
-            clientId: sim.clientId,
-            learner: `learner-${u}`,
-            scoreMaximum: 10,
-            activityProgress: 'InProgress',
-            gradingProgress: 'FullyGraded',
-          });
-        }
-    const b = await setup({ sim, state, ...where });
-    expect(b.lti.key.kid).toBe(a.lti.key.kid);
-    // Both senders keep trying while the platform is down; then it answers, slowly.
-    await until('tries from both servers', () => sim.refused >= 6);
-    sim.scoreDelayMs = 15;
-    sim.down = false;
-    await until('every score', () => sim.scores.length >= made.length, 15_000);
-    await a.lti.settled();
-    await b.lti.settled();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(sim.scores).toHaveLength(made.length);
-    expect(sim.overlaps).toBe(0);
-    const key = (s: { lineitem: string; userId: string }) => `${s.lineitem} ${s.userId}`;
-    const order = (xs: { lineitem: string; userId: string; scoreGiven: number }[]) => {
-      const m = new Map<string, number[]>();
-      for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x.scoreGiven]);
-      return Object.fromEntries([...m].sort());
-    };
-    expect(order(sim.scores)).toEqual(order(made));
-    expect(new Set((await a.store.lti.scores()).map((s) => s.state))).toEqual(new Set(['sent']));
-  });
+  it(
+    'two tools with their own state dirs share one key and drain one queue: every score reaches the platform once, in order per (line item, user)',
+    { timeout: 30_000 },
+    async () => {
+      const sim = new PlatformSim();
+      await sim.start();
+      closers.push(() => sim.stop());
+      const dir = mkdtempSync(join(tmpdir(), 'drillbook-lti-two-'));
+      const where =
+        engine === 'postgres'
+          ? { databaseUrl: await createDatabase(pgBase, `drillbook_lti_two_${process.pid}`) }
+          : { sqlitePath: join(dir, 'results.sqlite') };
+      const a = await setup({ sim, state: mkdtempSync(join(tmpdir(), 'drillbook-lti-a-')), ...where });
+      const b = await setup({ sim, state: mkdtempSync(join(tmpdir(), 'drillbook-lti-b-')), ...where });
+      // One key for both: the same JWKS whichever server answers, and what A signs verifies with
+      // what B publishes (the platform now trusts B's /lti/jwks: setup made it so last).
+      expect(b.lti.key.kid).toBe(a.lti.key.kid);
+      const jwks = async (tool: string) => (await fetch(`${tool}/lti/jwks`)).json();
+      expect(await jwks(b.tool)).toEqual(await jwks(a.tool));
+      expect(await a.placeQuizAndLab()).toHaveLength(2);
+      sim.down = true;
+      const lineitems = [...sim.lineItems.keys()].map((li) => `${sim.origin}/lineitems/${li}`);
+      // 2 line items × 6 users × 3 scores each, queued in turn (as results of a class would be).
+      const made: { lineitem: string; userId: string; scoreGiven: number }[] = [];
+      for (let round = 1; round <= 3; round++)
+        for (const lineitem of lineitems)
+          for (let u = 1; u <= 6; u++) {
+            const s = { lineitem, userId: `user-${u}`, scoreGiven: round * 3 + u };
+            made.push(s);
+            await a.store.lti.enqueue({
+              ...s,
+              issuer: sim.issuer,
+              clientId: sim.clientId,
+              learner: `learner-${u}`,
+              scoreMaximum: 10,
+              activityProgress: 'InProgress',
+              gradingProgress: 'FullyGraded',
+            });
+          }
+      // Both senders keep trying while the platform is down; then it answers, slowly.
+      await until('tries from both servers', () => sim.refused >= 6);
+      sim.scoreDelayMs = 15;
+      sim.down = false;
+      await until('every score', () => sim.scores.length >= made.length, 15_000);
+      await a.lti.settled();
+      await b.lti.settled();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sim.scores).toHaveLength(made.length);
+      expect(sim.overlaps).toBe(0);
+      const key = (s: { lineitem: string; userId: string }) => `${s.lineitem} ${s.userId}`;
+      const order = (xs: { lineitem: string; userId: string; scoreGiven: number }[]) => {
+        const m = new Map<string, number[]>();
+        for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x.scoreGiven]);
+        return Object.fromEntries([...m].sort());
+      };
+      expect(order(sim.scores)).toEqual(order(made));
+      expect(new Set((await a.store.lti.scores()).map((s) => s.state))).toEqual(new Set(['sent']));
+    },
+  );
 });
