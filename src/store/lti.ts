@@ -17,6 +17,8 @@ export interface LmsIdentity {
   lmsUserId: string;
   /** lis person_sourcedid: the school's SIS id, when the platform sends it. */
   sisId?: string;
+  /** Canvas's numeric user id: the custom parameter `canvas_user_id` (`$Canvas.user.id`), when sent. */
+  canvasUserId?: string;
   email?: string;
   name?: string;
 }
@@ -222,13 +224,15 @@ export class LtiStore {
       .selectFrom('workshop_members as m')
       .innerJoin('lti_contexts as c', 'c.workshop', 'm.workshop')
       .innerJoin('lti_users as u', (j) => j.onRef('u.learner', '=', 'm.learner').onRef('u.issuer', '=', 'c.issuer'))
-      .select(['m.learner', 'u.subject', 'u.sourcedid', 'u.email', 'u.name'])
+      .select(['m.learner', 'u.subject', 'u.sourcedid', 'u.email', 'u.name', 'u.custom'])
       .where('m.workshop', '=', workshopId)
       .execute();
     const out = new Map<string, LmsIdentity>();
     for (const r of rows) {
       const id: LmsIdentity = { lmsUserId: r.subject };
       if (r.sourcedid) id.sisId = r.sourcedid;
+      const canvas = canvasUserId(r.custom);
+      if (canvas) id.canvasUserId = canvas;
       if (r.email) id.email = r.email;
       if (r.name) id.name = r.name;
       out.set(r.learner, id);
@@ -588,6 +592,25 @@ export class LtiStore {
         .execute(),
     );
   }
+}
+
+/** The custom parameter a Canvas registration sets to `$Canvas.user.id` (README, Canvas). */
+export const CANVAS_USER_ID_PARAM = 'canvas_user_id';
+
+/**
+ * Canvas's numeric user id from a user's custom claim (JSON), if it is there: digits only. A
+ * platform that does not know the variable sends it unexpanded ("$Canvas.user.id"): not an id.
+ */
+export function canvasUserId(customJson: string): string | undefined {
+  let custom: unknown;
+  try {
+    custom = JSON.parse(customJson);
+  } catch {
+    return undefined;
+  }
+  const v = (custom as Record<string, unknown> | null)?.[CANVAS_USER_ID_PARAM];
+  const s = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : typeof v === 'string' ? v.trim() : '';
+  return /^\d{1,20}$/.test(s) ? s : undefined;
 }
 
 class ReplayError extends Error {}

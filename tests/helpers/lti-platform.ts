@@ -31,6 +31,8 @@ export interface LaunchSpec {
   /** A resource link made by deep linking (its id, custom parameters and line item). */
   link?: PlacedLink;
   documentTarget?: 'window' | 'iframe';
+  /** Custom parameters of the registration (Canvas: the developer key's custom fields), merged with the link's. */
+  custom?: Record<string, string>;
   tamper?: { rogueKey?: boolean; aud?: string; expired?: boolean; deployment?: string; messageType?: string };
 }
 
@@ -261,9 +263,10 @@ export class PlatformSim {
     if (s.name) claims['name'] = s.name;
     if (s.email) claims['email'] = s.email;
     if (s.sourcedid) claims[`${LTI}lis`] = { person_sourcedid: s.sourcedid };
+    if (s.custom) claims[`${LTI}custom`] = s.custom;
     if (s.link) {
       claims[`${LTI}resource_link`] = { id: s.link.id, title: s.link.title };
-      claims[`${LTI}custom`] = s.link.custom;
+      claims[`${LTI}custom`] = { ...s.custom, ...s.link.custom };
       if (s.link.lineitem)
         claims['https://purl.imsglobal.org/spec/lti-ags/claim/endpoint'] = {
           scope: [SCORE_SCOPE, 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly'],

@@ -82,7 +82,7 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
         name: 'Ana Lima',
         email: 'ana@x.edu',
         sourcedid: 'SIS-1',
-        custom: { a: 1 },
+        custom: { a: 1, canvas_user_id: '4821' },
       });
       await s.lti.putUser({
         issuer: 'https://lms.example',
@@ -91,7 +91,8 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
         name: null,
         email: null,
         sourcedid: null,
-        custom: {},
+        // A platform that does not know the variable sends it as written: not an id.
+        custom: { canvas_user_id: '$Canvas.user.id' },
       });
       // Bo's identity on another platform is not this course's.
       await s.lti.putUser({
@@ -105,7 +106,7 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
       });
       const ids = await s.lti.lmsIdentities(w.id);
       expect(Object.fromEntries(ids)).toEqual({
-        L1: { lmsUserId: 'u-ana', sisId: 'SIS-1', email: 'ana@x.edu', name: 'Ana Lima' },
+        L1: { lmsUserId: 'u-ana', sisId: 'SIS-1', canvasUserId: '4821', email: 'ana@x.edu', name: 'Ana Lima' },
         L2: { lmsUserId: 'u-bo' },
       });
       // Placements of the course, and the courses a learner is in with their identity there.

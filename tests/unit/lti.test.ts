@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
+import { renderGradebook } from '../../src/exports/gradebook.ts';
 import { loadOrCreateToolKey } from '../../src/lti/keys.ts';
 import { esc } from '../../src/lti/pages.ts';
 import { parseRegistrations } from '../../src/lti/registrations.ts';
@@ -215,6 +216,8 @@ describe('LTI 1.3 happy path', { timeout: 20_000 }, () => {
       name: 'Ana Lima',
       email: 'ana@example.edu',
       sourcedid: 'SIS-0042',
+      // What a Canvas developer key with the custom field canvas_user_id=$Canvas.user.id sends.
+      custom: { canvas_user_id: '4821' },
       link: placed[0]!,
     });
     expect(opened.status).toBe(200);
@@ -272,11 +275,16 @@ describe('LTI 1.3 happy path', { timeout: 20_000 }, () => {
     // The gradebook sees the LMS identity.
     const workshop = (await store.workshops.list())[0]!;
     const ids = await store.lti.lmsIdentities(workshop.id);
-    expect([...ids.values()]).toEqual([{ lmsUserId: 'lms-user-ana', sisId: 'SIS-0042', email: 'ana@example.edu', name: 'Ana Lima' }]);
+    expect([...ids.values()]).toEqual([
+      { lmsUserId: 'lms-user-ana', sisId: 'SIS-0042', canvasUserId: '4821', email: 'ana@example.edu', name: 'Ana Lima' },
+    ]);
     // ... and the grade export of the LMS course's workshop carries it.
     const book = await workshops.gradebookOf(workshop, 'first');
     const row = book.rows.find((r) => r.identity.lmsUserId === 'lms-user-ana');
     expect(row).toMatchObject({ identity: { lmsUserId: 'lms-user-ana', sisId: 'SIS-0042', email: 'ana@example.edu' } });
+    // Canvas's import matches its numeric user id in ID (not the LTI sub).
+    const canvas = renderGradebook(book, 'canvas-csv').body.split('\r\n');
+    expect(canvas.find((l) => l.startsWith('"Ana Lima"'))).toMatch(/^"Ana Lima","4821","SIS-0042","",""/);
     expect((await store.lti.scores()).every((s) => s.state === 'sent')).toBe(true);
 
     // The LMS course's workshop (1000 seats, no end) holds none of the host's capacity for live workshops.
