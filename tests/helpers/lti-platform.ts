@@ -33,7 +33,21 @@ export interface LaunchSpec {
   documentTarget?: 'window' | 'iframe';
   /** Custom parameters of the registration (Canvas: the developer key's custom fields), merged with the link's. */
   custom?: Record<string, string>;
-  tamper?: { rogueKey?: boolean; aud?: string; expired?: boolean; deployment?: string; messageType?: string };
+  tamper?: {
+    rogueKey?: boolean;
+    aud?: string | string[];
+    /** An azp claim (authorised party); none unless set. */
+    azp?: string;
+    expired?: boolean;
+    /** Seconds added to iat (and exp): a token "issued" in the future. */
+    iatAheadS?: number;
+    /** The LTI version claim instead of 1.3.0. */
+    version?: string;
+    /** The token's iss instead of this platform's issuer. */
+    iss?: string;
+    deployment?: string;
+    messageType?: string;
+  };
 }
 
 export interface PlacedLink {
@@ -253,7 +267,7 @@ export class PlatformSim {
     const claims: Record<string, unknown> = {
       nonce: q.get('nonce'),
       [`${LTI}message_type`]: type,
-      [`${LTI}version`]: '1.3.0',
+      [`${LTI}version`]: t.version ?? '1.3.0',
       [`${LTI}deployment_id`]: t.deployment ?? this.deploymentId,
       [`${LTI}target_link_uri`]: q.get('redirect_uri'),
       [`${LTI}roles`]: s.roles,
@@ -282,10 +296,11 @@ export class PlatformSim {
         accept_multiple: true,
         data: 'opaque-platform-data',
       };
-    const now = Math.floor(Date.now() / 1000);
+    if (t.azp !== undefined) claims['azp'] = t.azp;
+    const now = Math.floor(Date.now() / 1000) + (t.iatAheadS ?? 0);
     const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: 'platform-key-1', typ: 'JWT' })
-      .setIssuer(this.issuer)
+      .setIssuer(t.iss ?? this.issuer)
       .setSubject(s.sub)
       .setAudience(t.aud ?? this.clientId)
       .setIssuedAt(t.expired ? now - 3600 : now)

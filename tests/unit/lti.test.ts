@@ -348,15 +348,47 @@ describe('LTI 1.3 rejections: an error page naming the problem, nothing recorded
       serverErrorMessage('LtiWrongMessageType', 'LtiSubmissionReviewRequest'),
     ],
   ];
+  const other = 'https://lms.other.example';
+  cases.push(
+    [
+      'azp naming another client',
+      { aud: ['drillbook-test-client', 'another-tool'], azp: 'another-tool' },
+      'LtiWrongAudience',
+      serverErrorMessage('LtiWrongAudience', 'its azp is "another-tool", not the client ID drillbook-test-client registered for Test LMS'),
+    ],
+    [
+      'several audiences and no azp',
+      { aud: ['drillbook-test-client', 'another-tool'] },
+      'LtiWrongAudience',
+      serverErrorMessage(
+        'LtiWrongAudience',
+        'it names several audiences (drillbook-test-client, another-tool) and no azp saying which is us',
+      ),
+    ],
+    [
+      'iat in the future (beyond the allowed clock skew)',
+      { iatAheadS: 600 },
+      'LtiBadToken',
+      serverErrorMessage('LtiBadToken', 'its iat is in the future (check the clocks of the LMS and this server)'),
+    ],
+    [
+      'wrong LTI version',
+      { version: '1.1.0' },
+      'LtiBadToken',
+      serverErrorMessage('LtiBadToken', 'its LTI version is "1.1.0", not "1.3.0"'),
+    ],
+    // The login named this platform; the token claims to come from another one.
+    ['wrong iss', { iss: other }, 'LtiBadToken', serverErrorMessage('LtiBadToken', `its iss is "${other}", not ISSUER`)],
+  );
   for (const [what, tamper, name, message] of cases)
     it(what, async () => {
-      const { store, launch, counts } = await setup();
+      const { sim, store, launch, counts } = await setup();
       const res = await launch(new Browser(), 'm', learnerSpec(tamper));
       const body = await res.text();
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(body).toContain(`data-error="${name}"`);
-      expect(body).toContain(esc(message));
+      expect(body).toContain(esc(message.replace('ISSUER', sim.issuer)));
       expect(await counts(store)).toEqual({ users: 0, contexts: 0, workshops: 0, members: 0, placements: 0, scores: 0 });
     });
 
