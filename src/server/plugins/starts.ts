@@ -14,7 +14,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Owner } from '../../sandbox/manager.ts';
-import { ApiFailure } from '../errors.ts';
+import { rateLimited } from '../errors.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,11 +33,6 @@ export function ownerOf(req: FastifyRequest): Owner {
   return req.workshop ? { ip: req.ip, workshop: req.workshop } : { ip: req.ip };
 }
 
-/** What a learner reads when they started too many sandboxes too quickly. */
-export function rateLimitedText(seconds: number): string {
-  return `You started sandboxes too often in the last minute. Wait ${seconds} s, then try again.`;
-}
-
 export default fp(
   async function starts(app: FastifyInstance, opts: StartLimits) {
     await app.register(fastifyRateLimit, { global: false });
@@ -52,13 +47,13 @@ export default fp(
       keyGenerator: (req) => `start-ip:${req.ip}`,
     });
     app.decorate('countStart', async (req: FastifyRequest) => {
-      for (const limit of [byIp, byLearner]) {
+      for (const [limit, name] of [
+        [byIp, 'sandboxStartsFromAddress'],
+        [byLearner, 'sandboxStarts'],
+      ] as const) {
         const r = await limit(req);
         // (isAllowed means "on the allow list"; isExceeded is the verdict.)
-        if (!r.isAllowed && r.isExceeded) {
-          const wait = Math.max(1, r.ttlInSeconds);
-          throw new ApiFailure('RateLimited', rateLimitedText(wait), wait);
-        }
+        if (!r.isAllowed && r.isExceeded) throw rateLimited(name, Math.max(1, r.ttlInSeconds));
       }
     });
   },

@@ -22,7 +22,7 @@ import { BODY_LIMIT, toFailure } from '../plugins/errors.ts';
 import { errorPage, handoffPage, pageCsp, pickerPage, returnPage } from '../../lti/pages.ts';
 import type { LtiService } from '../../lti/service.ts';
 import { LtiRefusal } from '../../lti/verify.ts';
-import { ApiFailure, failure } from '../errors.ts';
+import { failure, rateLimited } from '../errors.ts';
 
 export const STATE_COOKIE = 'drillbook_lti_state';
 /**
@@ -95,14 +95,7 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
 
   const login = async (req: FastifyRequest, reply: FastifyReply) => {
     const limit = await loginLimit(req);
-    if (!limit.isAllowed && limit.isExceeded) {
-      const wait = Math.max(1, limit.ttlInSeconds);
-      throw new ApiFailure(
-        'RateLimited',
-        `Too many LTI launches from your address in the last minute. Wait ${wait} s, then open the link in the LMS again.`,
-        wait,
-      );
-    }
+    if (!limit.isAllowed && limit.isExceeded) throw rateLimited('ltiLaunches', Math.max(1, limit.ttlInSeconds));
     const src = (req.method === 'GET' ? req.query : req.body) as Form | undefined;
     const q = src ?? {};
     const { redirect, state } = await lti.login({
