@@ -698,3 +698,32 @@ describe.each(['sqlite', 'postgres'] as const)('several servers on one %s store 
     },
   );
 });
+
+describe('LTI forms are read by their zod schemas', () => {
+  it('a field that is not text is a BadRequest page naming it; a missing one is still the LTI check it fails', async () => {
+    const { tool, sim, store, counts } = await setup();
+    const post = (path: string, body: string, type: string) =>
+      fetch(`${tool}${path}`, { method: 'POST', headers: { origin: sim.origin, 'content-type': type }, body, redirect: 'manual' });
+    const bad = await post('/lti/launch', JSON.stringify({ id_token: 12345, state: 'abc' }), 'application/json');
+    expect(bad.status).toBe(400);
+    const page = await bad.text();
+    expect(page).toContain('data-error="BadRequest"');
+    expect(page).toContain(esc(serverErrorMessage('BadRequest', 'body.id_token: must be text')));
+    const empty = await post('/lti/launch', '', 'application/x-www-form-urlencoded');
+    expect(empty.status).toBe(400);
+    expect(await empty.text()).toContain(esc(serverErrorMessage('LtiBadToken', 'the form has no id_token')));
+    const login = await post(
+      '/lti/login',
+      new URLSearchParams({ iss: sim.issuer, login_hint: 'x' }).toString(),
+      'application/x-www-form-urlencoded',
+    );
+    expect(await login.text()).toContain(esc(serverErrorMessage('LtiLoginInvalid', 'the parameter target_link_uri is missing')));
+    // A field sent twice: the first value counts, as a form reader would take it.
+    sim.prepare('twice', { sub: 't', roles: [ROLE_INSTRUCTOR] });
+    const q = `iss=${encodeURIComponent(sim.issuer)}&login_hint=twice&login_hint=other&target_link_uri=${encodeURIComponent(`${tool}/lti/launch`)}`;
+    const twice = await fetch(`${tool}/lti/login?${q}`, { redirect: 'manual' });
+    expect(twice.status).toBe(302);
+    expect(new URL(twice.headers.get('location')!).searchParams.get('login_hint')).toBe('twice');
+    expect(await counts(store)).toEqual({ users: 0, contexts: 0, workshops: 0, members: 0, placements: 0, scores: 0 });
+  });
+});
