@@ -14,6 +14,7 @@
 import { basename } from 'node:path';
 import type { Course, NavSection } from '../course/load-course.ts';
 import { blockParts, inlineText } from '../render/text.ts';
+import { escapeHtml } from '../lesson/escape.ts';
 import { giftBank } from './gift.ts';
 import { moodleXmlBank } from './moodle-xml.ts';
 import { qtiPackage } from './qti21.ts';
@@ -77,13 +78,11 @@ export function inlineHtml(text: string): string {
   return inlineText(text).replace(/<br>/g, '<br/>');
 }
 
-const escapeCode = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** XHTML of block text (feedback): paragraphs, and fenced code as <pre><code> with `<br/>` for its lines. */
 export function blockHtml(text: string): string {
   return blockParts(text)
     .map((p) =>
-      p.kind === 'text' ? `<p>${inlineHtml(p.text)}</p>` : `<pre><code>${p.code.split('\n').map(escapeCode).join('<br/>')}</code></pre>`,
+      p.kind === 'text' ? `<p>${inlineHtml(p.text)}</p>` : `<pre><code>${p.code.split('\n').map(escapeHtml).join('<br/>')}</code></pre>`,
     )
     .join('');
 }

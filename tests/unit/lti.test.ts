@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
 import { renderGradebook } from '../../src/exports/gradebook.ts';
 import { loadOrCreateToolKey } from '../../src/lti/keys.ts';
-import { esc } from '../../src/lti/pages.ts';
+import { escapeHtml as esc } from '../../src/lesson/escape.ts';
 import { parseRegistrations } from '../../src/lti/registrations.ts';
 import { LtiService } from '../../src/lti/service.ts';
 import { serverErrorMessage } from '../../src/protocol/errors.ts';

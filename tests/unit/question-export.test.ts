@@ -318,7 +318,7 @@ describe('question-bank exports', () => {
     expect(html).toContain('Use <code>pg_dump -Fc</code> with {braces} and = signs');
     expect(html).toContain('<strong>Important</strong>: <code>SELECT 1;</code>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;');
-    expect(html).toContain('<pre><code>pg_dump -Fc shop &#62; shop.dump<br/>echo &#39;{ok}&#39; # done</code></pre>');
+    expect(html).toContain('<pre><code>pg_dump -Fc shop &gt; shop.dump<br/>echo &#39;{ok}&#39; # done</code></pre>');
     expect(html).toContain('line one<br/>line two');
     expect(html).not.toMatch(/<script|<b>/);
     // Multiple-answer weights: the right ones sum to 100 %, the wrong ones to -100 %.
