@@ -196,7 +196,7 @@ export async function runServe(args: string[]): Promise<number> {
       await manager?.driver.close();
       return 2;
     }
-    const key = await loadOrCreateToolKey(config.stateDir);
+    const key = await loadOrCreateToolKey(store.lti, config.stateDir, log);
     lti = new LtiService({
       store,
       workshops,

@@ -33,8 +33,13 @@ export type GradeFormat = (typeof GRADE_FORMATS)[number];
 
 /** A learner as the LMS knows them (from LTI launches): any of these may be missing. */
 export interface LmsIdentity {
-  /** The LMS's own user id (Canvas: the user ID column; Moodle: the user id). */
+  /** The platform's LTI user id (the id_token's `sub`): opaque, not what an LMS's gradebook import matches on. */
   lmsUserId?: string;
+  /**
+   * Canvas's numeric user id, what its gradebook import matches in the ID column: sent only when
+   * the developer key has the custom field `canvas_user_id=$Canvas.user.id` (README, Canvas).
+   */
+  canvasUserId?: string;
   /** The school's student number (Canvas: SIS User ID; Moodle: ID number). */
   sisId?: string;
   email?: string;
@@ -283,13 +288,15 @@ const cellPoints = (cell: QuizCell | LabCell | undefined): number => (cell?.type
  * ID, SIS User ID, SIS Login ID, Section, then one column per assignment
  * with points, and a "Points Possible" row. Canvas matches learners by ID or
  * SIS User ID (else by name) and makes a new assignment for each column
- * whose name it does not have yet.
+ * whose name it does not have yet. ID is Canvas's numeric user id (from the
+ * `canvas_user_id` custom parameter), never the LTI `sub`, which Canvas does
+ * not know by that column: without it ID stays empty.
  */
 function canvasCsv(g: Gradebook): CsvCell[][] {
   const out: CsvCell[][] = [['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', ...g.columns.map((c) => c.title)]];
   out.push(['Points Possible', '', '', '', '', ...g.columns.map((c) => c.points)]);
   for (const r of g.rows)
-    out.push([r.name, r.identity.lmsUserId ?? '', r.identity.sisId ?? '', '', '', ...g.columns.map((c) => cellPoints(r.cells[c.id]))]);
+    out.push([r.name, r.identity.canvasUserId ?? '', r.identity.sisId ?? '', '', '', ...g.columns.map((c) => cellPoints(r.cells[c.id]))]);
   return out;
 }
 

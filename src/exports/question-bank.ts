@@ -14,6 +14,7 @@
 import { basename } from 'node:path';
 import type { Course, NavSection } from '../course/load-course.ts';
 import { blockParts, inlineText } from '../render/text.ts';
+import { escapeHtml } from '../lesson/escape.ts';
 import { giftBank } from './gift.ts';
 import { moodleXmlBank } from './moodle-xml.ts';
 import { qtiPackage } from './qti21.ts';
@@ -77,28 +78,42 @@ export function inlineHtml(text: string): string {
   return inlineText(text).replace(/<br>/g, '<br/>');
 }
 
-const escapeCode = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** XHTML of block text (feedback): paragraphs, and fenced code as <pre><code> with `<br/>` for its lines. */
 export function blockHtml(text: string): string {
   return blockParts(text)
     .map((p) =>
-      p.kind === 'text' ? `<p>${inlineHtml(p.text)}</p>` : `<pre><code>${p.code.split('\n').map(escapeCode).join('<br/>')}</code></pre>`,
+      p.kind === 'text' ? `<p>${inlineHtml(p.text)}</p>` : `<pre><code>${p.code.split('\n').map(escapeHtml).join('<br/>')}</code></pre>`,
     )
     .join('');
 }
 
 /**
+ * Moodle's fixed list of grades for an answer, in percent (`question_bank::fraction_options`; the
+ * negative ones mirror it). Its importers (Moodle XML and GIFT alike) refuse a question whose answer
+ * fraction is not within 0.00001 of one of these.
+ */
+export const MOODLE_GRADES = [
+  100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571, 12.5, 11.11111, 10, 5,
+];
+
+/**
  * Percent weights of a question's options. Single choice: 100 for the right
  * one, 0 otherwise. Multiple choice: the right options share 100 % and the
- * wrong ones share -100 % (ticking everything scores 0), in steps of
- * 0.00001 % with the last option of each group taking the remainder, so each
- * group sums to exactly 100 (33.33333, 33.33333, 33.33334).
+ * wrong ones share -100 % (ticking everything scores 0), each group summing
+ * to exactly 100, with values Moodle's importers accept (MOODLE_GRADES):
+ * - up to 10 options: an equal share, in steps of 0.00001 % with the last
+ *   option taking the remainder (33.33333, 33.33333, 33.33334), each within
+ *   Moodle's tolerance of 1/n;
+ * - 11 to 20: 1/n is not on Moodle's list, so the first 20 − n options get
+ *   10 % and the others 5 % (11: nine of 10 and two of 5);
+ * - more than 20: an equal share, which Moodle cannot import (its smallest
+ *   grade is 5 %); GIFT and QTI readers take it.
  */
 export function weights(correct: boolean[], multiple: boolean): number[] {
   if (!multiple) return correct.map((c) => (c ? 100 : 0));
   const UNITS = 10_000_000; // 100 % in steps of 0.00001 %
-  const split = (n: number) => {
+  const split = (n: number): number[] => {
+    if (n > 10 && n <= 20) return Array.from({ length: n }, (_, i) => (i < 20 - n ? 10 : 5));
     const each = Math.floor(UNITS / n);
     return Array.from({ length: n }, (_, i) => (i === n - 1 ? UNITS - each * (n - 1) : each) / 100_000);
   };

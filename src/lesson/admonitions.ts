@@ -29,6 +29,7 @@
  * Markdown (markdownInHtml), as before.
  */
 import { parse as parseYaml } from 'yaml';
+import { escapeHtml } from './escape.ts';
 
 export interface MarkdownChunk {
   kind: 'markdown';
@@ -223,8 +224,6 @@ function defineAsDefList(body: string[]): string {
   return out.join('\n');
 }
 
-const escapeAttribute = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-
 /**
  * `/// html | div.cls#id[name=value]` with an `attrs:` option: the opening
  * tag it stands for, as an author would write it (the renderer sanitises it
@@ -245,7 +244,7 @@ function htmlBlockTag(argument: string, options: Record<string, unknown>): { ope
   if (given !== null && typeof given === 'object' && !Array.isArray(given))
     for (const [k, v] of Object.entries(given)) if (/^[\w-]+$/.test(k)) attrs.set(k, String(v));
   if (classes.length > 0) attrs.set('class', [...classes, attrs.get('class') ?? ''].join(' ').trim());
-  const written = [...attrs].map(([k, v]) => ` ${k}="${escapeAttribute(v)}"`).join('');
+  const written = [...attrs].map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('');
   return { open: `<${tag}${written}>`, tag };
 }
 

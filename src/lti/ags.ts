@@ -14,10 +14,19 @@
  *   the platform refusing that score for good: it is kept as `rejected` with
  *   the platform's answer, and the pair's next score may go.
  *
+ * Several servers on one store each run a sender. A sender claims the scores
+ * it sends (`LtiStore.claim`: one UPDATE, a lease of `leaseMs`), so no score
+ * is sent by two servers, and a pair's next score cannot be claimed while its
+ * earlier one is in flight. A claim is only used while a whole send (token
+ * and score, each bounded by SEND_TIMEOUT_MS) still fits in its lease; the
+ * rest are given back. A server that dies holding claims delays those scores
+ * until their lease runs out; then another server sends them.
+ *
  * Delivery is at least once across a crash: if the server dies after the
  * platform accepted a score and before the store marked it sent, that one
- * score is sent again after the restart (with its original timestamp, which
- * AGS platforms treat as the same result, not a newer one).
+ * score is sent again after the restart or by another server (with its
+ * original timestamp, which AGS platforms treat as the same result, not a
+ * newer one).
  */
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -26,7 +35,14 @@ import { AGS_SCORE_SCOPE } from './claims.ts';
 import { TOOL_ALG, type ToolKey } from './keys.ts';
 import type { Platform, Registrations } from './registrations.ts';
 
+/** Each request to a platform (token, score) is given up after this long. */
+export const SEND_TIMEOUT_MS = 15_000;
+
 export interface AgsOptions {
+  /** How long a claim on a score lasts (see LtiStore.claim); at least a whole send (2 × SEND_TIMEOUT_MS) and a margin. */
+  leaseMs?: number;
+  /** Scores claimed at once. */
+  batch?: number;
   /** First retry delay; doubles with each failure. */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -54,12 +70,25 @@ export class AgsSender {
   private store: LtiStore;
   private regs: Registrations;
   private key: ToolKey;
+  /** This sender's name on its claims (one per server process). */
+  readonly owner = `sender-${randomBytes(9).toString('base64url')}`;
 
   constructor(store: LtiStore, regs: Registrations, key: ToolKey, opts: AgsOptions = {}) {
     this.store = store;
     this.regs = regs;
     this.key = key;
-    this.o = { backoffMs: 5_000, maxBackoffMs: 10 * 60_000, tickMs: 1_000, log: () => {}, fetch: globalThis.fetch, ...opts };
+    this.o = {
+      backoffMs: 5_000,
+      maxBackoffMs: 10 * 60_000,
+      tickMs: 1_000,
+      leaseMs: 2 * 60_000,
+      batch: 8,
+      log: () => {},
+      fetch: globalThis.fetch,
+      ...opts,
+    };
+    if (this.o.leaseMs < 2 * SEND_TIMEOUT_MS + 10_000)
+      throw new Error(`the AGS lease (${this.o.leaseMs} ms) must outlast a whole send: at least ${2 * SEND_TIMEOUT_MS + 10_000} ms`);
   }
 
   start(): void {
@@ -97,28 +126,35 @@ export class AgsSender {
   }
 
   private async drain(): Promise<void> {
+    // A send started no later than this before its lease ends finishes (or times out) within it.
+    const budget = 2 * SEND_TIMEOUT_MS + 5_000;
     for (;;) {
-      const due = await this.store.due();
-      if (due.length === 0) return;
-      let sentAny = false;
-      for (const s of due) {
+      const claimed = await this.store.claim(this.owner, { leaseMs: this.o.leaseMs, limit: this.o.batch });
+      if (claimed.length === 0) return;
+      let progress = false;
+      for (const s of claimed) {
+        if (Date.now() + budget > Date.parse(s.leaseUntil!)) {
+          await this.store.release(s.id, this.owner);
+          progress = true;
+          continue;
+        }
         const r = await this.send(s);
         const attempts = s.attempts + 1;
         if (r.ok) {
           await this.store.markSent(s.id);
-          sentAny = true;
+          progress = true;
         } else if (r.retry) {
           const wait = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** (attempts - 1));
-          await this.store.markRetry(s.id, attempts, new Date(Date.now() + wait).toISOString(), r.error);
+          await this.store.markRetry(s.id, this.owner, attempts, new Date(Date.now() + wait).toISOString(), r.error);
           this.o.log(`lti score ${s.id} for ${s.userId}: ${r.error}; trying again in ${Math.round(wait / 1000)} s`);
         } else {
-          await this.store.markRejected(s.id, attempts, r.error);
+          await this.store.markRejected(s.id, this.owner, attempts, r.error);
           this.o.log(`lti score ${s.id} for ${s.userId} refused by the platform for good: ${r.error}`);
-          sentAny = true;
+          progress = true;
         }
       }
       // After a success the pair's next score (if any) is due now; otherwise wait for the timer.
-      if (!sentAny) return;
+      if (!progress) return;
     }
   }
 
@@ -144,7 +180,7 @@ export class AgsSender {
         client_assertion: assertion,
         scope: AGS_SCORE_SCOPE,
       }),
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
     const body = (await res.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
     if (!res.ok || typeof body.access_token !== 'string')
@@ -173,7 +209,7 @@ export class AgsSender {
           gradingProgress: s.gradingProgress,
           timestamp: s.timestamp,
         }),
-        signal: AbortSignal.timeout(15_000),
+        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
       });
       if (res.ok) return { ok: true };
       const detail = (await res.text().catch(() => '')).slice(0, 200);

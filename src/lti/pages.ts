@@ -6,11 +6,8 @@
  * its own Content-Security-Policy: framing only by the platform's origins,
  * forms only to this site (and, for the return form, to the platform).
  */
+import { escapeHtml as esc } from '../lesson/escape.ts';
 import type { ServerErrorName } from '../protocol/errors.ts';
-
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 export function pageCsp(opts: { frameOrigins: string[]; formOrigins?: string[] }): string {
   return [

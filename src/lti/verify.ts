@@ -85,7 +85,9 @@ export async function verifyLaunch(
   // azp: required when the token has several audiences, and when present it must be us.
   const aud = payload['aud'];
   const azp = payload['azp'];
-  if ((Array.isArray(aud) && aud.length > 1 && azp === undefined) || (azp !== undefined && azp !== p.clientId))
+  if (Array.isArray(aud) && aud.length > 1 && azp === undefined)
+    throw new LtiRefusal('LtiWrongAudience', `it names several audiences (${aud.join(', ')}) and no azp saying which is us`);
+  if (azp !== undefined && azp !== p.clientId)
     throw new LtiRefusal('LtiWrongAudience', `its azp is ${JSON.stringify(azp)}, not the client ID ${p.clientId} registered for ${p.name}`);
 
   const version = payload[`${LTI}version`];

@@ -5,6 +5,19 @@
  * names); tests assert the messages verbatim. docs/errors.md lists them.
  */
 
+/**
+ * What each rate limit counts, for RateLimited's one text: the requests, whose (a learner's own, or
+ * their address's: a class behind one NAT shares one), and what to do once the wait is over.
+ */
+export const RATE_LIMITS = {
+  sandboxStarts: { what: 'sandbox starts', from: '', then: 'try again' },
+  sandboxStartsFromAddress: { what: 'sandbox starts', from: ' from your address', then: 'try again' },
+  signIns: { what: 'sign-in attempts', from: ' from your address', then: 'try again' },
+  joins: { what: 'attempts to join', from: ' from your address', then: 'try again' },
+  ltiLaunches: { what: 'LTI launches', from: ' from your address', then: 'open the link in the LMS again' },
+} as const;
+export type RateLimit = keyof typeof RATE_LIMITS;
+
 export const SERVER_ERRORS = {
   SandboxDisabled: {
     status: 503,
@@ -56,7 +69,8 @@ export const SERVER_ERRORS = {
   },
   RateLimited: {
     status: 429,
-    message: (detail: string) => detail,
+    message: (limit: RateLimit, seconds: number) =>
+      `Too many ${RATE_LIMITS[limit].what}${RATE_LIMITS[limit].from} in the last minute. Wait ${seconds} s, then ${RATE_LIMITS[limit].then}.`,
   },
   NotFound: {
     status: 404,

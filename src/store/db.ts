@@ -196,7 +196,15 @@ export interface Tables {
     next_at: string;
     last_error: string | null;
     sent_at: string | null;
+    /** The sender (one server's) that claimed this score to send it now, until lease_until (migration 006). */
+    lease_owner: string | null;
+    lease_until: string | null;
   };
+  /**
+   * The LTI tool's signing key (migration 007), one row per name ('tool'): its private JWK as JSON.
+   * Shared by every server on the store, so /lti/jwks is the same whichever answers.
+   */
+  lti_tool_keys: { name: string; jwk: string; created_at: string };
   /**
    * The server holding each learner's sandbox now (several servers sharing one store): written when
    * a sandbox is handed out, removed when it ends; a row left by a server that died says the

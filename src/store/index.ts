@@ -2,8 +2,8 @@
  * Opens the one results store: SQLite in the state dir (`results.sqlite`) by
  * default, PostgreSQL when a database URL is given; runs the migrations; and,
  * on PostgreSQL, imports once the lab results of an existing
- * `STATE_DIR/results.sqlite` (a server that used SQLite before), so moving
- * to PostgreSQL loses nothing.
+ * `STATE_DIR/results.sqlite` (a server that used SQLite before), and its LTI
+ * tool key, so moving to PostgreSQL loses nothing.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,6 +62,8 @@ async function importLegacy(db: Db, file: string): Promise<number> {
     const attempts = await old.selectFrom('lab_attempts').selectAll().orderBy('id').execute();
     const checks = await old.selectFrom('lab_check_results').selectAll().execute();
     const giveUps = await old.selectFrom('lab_give_ups').selectAll().execute();
+    // The LTI tool key too, so platforms keep trusting the keys they cached (unless the store has one already).
+    const keys = await old.selectFrom('lti_tool_keys').selectAll().execute();
     await db.transaction().execute(async (tx) => {
       for (const s of starts)
         await tx
@@ -84,6 +86,12 @@ async function importLegacy(db: Db, file: string): Promise<number> {
             .execute();
       }
       if (giveUps.length) await tx.insertInto('lab_give_ups').values(giveUps).execute();
+      for (const k of keys)
+        await tx
+          .insertInto('lti_tool_keys')
+          .values(k)
+          .onConflict((oc) => oc.column('name').doNothing())
+          .execute();
       await tx.insertInto('store_meta').values({ key, value: now() }).execute();
     });
     return attempts.length + starts.length + giveUps.length;
@@ -120,6 +128,6 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   const results = new ResultsStore(db);
   const workshops = new WorkshopStore(db);
-  const lti = new LtiStore(db);
+  const lti = new LtiStore(db, engine);
   return { engine, where, db, results, workshops, lti, close: () => db.destroy() };
 }

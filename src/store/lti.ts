@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { now, saved, saving, type Db, type Tables } from './db.ts';
+import { now, saved, saving, type Db, type Engine, type Tables } from './db.ts';
 import { tokenHash } from './workshops.ts';
 
 /** What a gradebook needs to name a learner in the LMS (see lmsIdentities). */
@@ -17,6 +17,8 @@ export interface LmsIdentity {
   lmsUserId: string;
   /** lis person_sourcedid: the school's SIS id, when the platform sends it. */
   sisId?: string;
+  /** Canvas's numeric user id: the custom parameter `canvas_user_id` (`$Canvas.user.id`), when sent. */
+  canvasUserId?: string;
   email?: string;
   name?: string;
 }
@@ -58,6 +60,9 @@ export interface QueuedScore {
   nextAt: string;
   lastError: string | null;
   sentAt: string | null;
+  /** While a sender holds it: that sender, and until when (null when nobody does). */
+  leaseOwner: string | null;
+  leaseUntil: string | null;
 }
 
 export type NewScore = Pick<
@@ -85,12 +90,16 @@ const toScore = (r: ScoreRow): QueuedScore => ({
   nextAt: r.next_at,
   lastError: r.last_error,
   sentAt: r.sent_at,
+  leaseOwner: r.lease_owner,
+  leaseUntil: r.lease_until,
 });
 
 export class LtiStore {
   readonly db: Db;
-  constructor(db: Db) {
+  private readonly engine: Engine;
+  constructor(db: Db, engine: Engine = 'sqlite') {
     this.db = db;
+    this.engine = engine;
   }
 
   // --- OIDC login: state and nonce ----------------------------------------------------------
@@ -215,13 +224,15 @@ export class LtiStore {
       .selectFrom('workshop_members as m')
       .innerJoin('lti_contexts as c', 'c.workshop', 'm.workshop')
       .innerJoin('lti_users as u', (j) => j.onRef('u.learner', '=', 'm.learner').onRef('u.issuer', '=', 'c.issuer'))
-      .select(['m.learner', 'u.subject', 'u.sourcedid', 'u.email', 'u.name'])
+      .select(['m.learner', 'u.subject', 'u.sourcedid', 'u.email', 'u.name', 'u.custom'])
       .where('m.workshop', '=', workshopId)
       .execute();
     const out = new Map<string, LmsIdentity>();
     for (const r of rows) {
       const id: LmsIdentity = { lmsUserId: r.subject };
       if (r.sourcedid) id.sisId = r.sourcedid;
+      const canvas = canvasUserId(r.custom);
+      if (canvas) id.canvasUserId = canvas;
       if (r.email) id.email = r.email;
       if (r.name) id.name = r.name;
       out.set(r.learner, id);
@@ -405,6 +416,30 @@ export class LtiStore {
     });
   }
 
+  // --- the tool key --------------------------------------------------------------------------
+
+  /** The kept tool key (its private JWK as JSON), if one was made. */
+  async toolKey(name = 'tool'): Promise<string | undefined> {
+    return (await this.db.selectFrom('lti_tool_keys').select('jwk').where('name', '=', name).executeTakeFirst())?.jwk;
+  }
+
+  /**
+   * Keeps `jwk` as the tool key unless one is kept already, and returns the one kept: servers
+   * starting at once each offer theirs, and all end up with the first one committed.
+   */
+  async offerToolKey(jwk: string, name = 'tool'): Promise<string> {
+    await saved(
+      this.db
+        .insertInto('lti_tool_keys')
+        .values({ name, jwk, created_at: now() })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute(),
+    );
+    const kept = await this.toolKey(name);
+    if (kept === undefined) throw new Error('the LTI tool key was not kept by the store');
+    return kept;
+  }
+
   // --- the score queue -----------------------------------------------------------------------
 
   /** The newest score queued or sent for a (line item, user), to skip queueing the same again. */
@@ -441,6 +476,8 @@ export class LtiStore {
           next_at: at,
           last_error: null,
           sent_at: null,
+          lease_owner: null,
+          lease_until: null,
         })
         .returningAll()
         .executeTakeFirstOrThrow(),
@@ -449,36 +486,131 @@ export class LtiStore {
   }
 
   /**
-   * What may be sent now: for each (line item, user), its oldest queued score, if that one is
-   * due. A later score never goes before an earlier one of the same pair.
+   * Claims what may be sent now, for `owner` (one sender) until `leaseMs` from now: for each
+   * (line item, user), its oldest queued score, if that one is due and no other sender holds it.
+   * One UPDATE … RETURNING, so two servers sharing the store never claim the same score (on
+   * PostgreSQL, rows another claim is taking at this moment are skipped, not waited for; SQLite
+   * runs one writer at a time). A later score of a pair never goes before an earlier one: it is
+   * not the pair's head until the earlier one is sent or refused. A claim left by a server that
+   * died runs out after `leaseMs` and another sender takes the score. `at` is the clock (tests).
    */
-  async due(at = Date.now()): Promise<QueuedScore[]> {
-    const rows = (await this.db.selectFrom('lti_scores').selectAll().where('state', '=', 'queued').orderBy('id').execute()).map((r) =>
-      toScore(r as ScoreRow),
+  async claim(owner: string, opts: { leaseMs: number; limit?: number; at?: number }): Promise<QueuedScore[]> {
+    const t = opts.at ?? Date.now();
+    const at = new Date(t).toISOString();
+    const until = new Date(t + opts.leaseMs).toISOString();
+    const rows = await saved(
+      this.db
+        // Materialised: the heads are chosen once. (An IN (subquery … LIMIT) may be run again by
+        // PostgreSQL while the UPDATE locks rows, and then take more than the limit.)
+        .with(
+          (w) => w('heads').materialized(),
+          (db) => {
+            const q = db
+              .selectFrom('lti_scores as s')
+              .select('s.id')
+              .where('s.state', '=', 'queued')
+              .where('s.next_at', '<=', at)
+              .where((eb) => eb.or([eb('s.lease_until', 'is', null), eb('s.lease_until', '<=', at)]))
+              .where(({ not, exists, selectFrom }) =>
+                not(
+                  exists(
+                    selectFrom('lti_scores as e')
+                      .select('e.id')
+                      .where('e.state', '=', 'queued')
+                      .whereRef('e.lineitem', '=', 's.lineitem')
+                      .whereRef('e.user_id', '=', 's.user_id')
+                      .whereRef('e.id', '<', 's.id'),
+                  ),
+                ),
+              )
+              .orderBy('s.id')
+              .limit(opts.limit ?? 8);
+            // Rows another server's claim is locking at this moment are skipped, not waited for.
+            return this.engine === 'postgres' ? q.forUpdate().skipLocked() : q;
+          },
+        )
+        .updateTable('lti_scores')
+        .set({ lease_owner: owner, lease_until: until })
+        .where('id', 'in', (eb) => eb.selectFrom('heads').select('heads.id'))
+        // Checked again on the row itself: PostgreSQL re-reads a row another claim changed meanwhile.
+        .where('state', '=', 'queued')
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', at)]))
+        .returningAll()
+        .execute(),
     );
-    const heads = new Map<string, QueuedScore>();
-    for (const r of rows) {
-      const key = `${r.lineitem}\u0000${r.userId}`;
-      if (!heads.has(key)) heads.set(key, r);
-    }
-    return [...heads.values()].filter((r) => Date.parse(r.nextAt) <= at);
+    return rows.map((r) => toScore(r as ScoreRow)).sort((a, b) => a.id - b.id);
   }
 
   async scores(): Promise<QueuedScore[]> {
     return (await this.db.selectFrom('lti_scores').selectAll().orderBy('id').execute()).map((r) => toScore(r as ScoreRow));
   }
 
+  /** The platform took it: sent, whoever holds the claim now (it is not sent again). */
   async markSent(id: number): Promise<void> {
-    await saved(this.db.updateTable('lti_scores').set({ state: 'sent', sent_at: now(), last_error: null }).where('id', '=', id).execute());
+    await saved(
+      this.db
+        .updateTable('lti_scores')
+        .set({ state: 'sent', sent_at: now(), last_error: null, lease_owner: null, lease_until: null })
+        .where('id', '=', id)
+        .execute(),
+    );
   }
 
-  async markRetry(id: number, attempts: number, nextAt: string, error: string): Promise<void> {
-    await saved(this.db.updateTable('lti_scores').set({ attempts, next_at: nextAt, last_error: error }).where('id', '=', id).execute());
+  /** A failed try by `owner`: due again at `nextAt`, claim released (a no-op if another sender took it meanwhile). */
+  async markRetry(id: number, owner: string, attempts: number, nextAt: string, error: string): Promise<void> {
+    await saved(
+      this.db
+        .updateTable('lti_scores')
+        .set({ attempts, next_at: nextAt, last_error: error, lease_owner: null, lease_until: null })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .execute(),
+    );
   }
 
-  async markRejected(id: number, attempts: number, error: string): Promise<void> {
-    await saved(this.db.updateTable('lti_scores').set({ state: 'rejected', attempts, last_error: error }).where('id', '=', id).execute());
+  /** The platform refused it for good (kept with its reason); the pair's next score may go. */
+  async markRejected(id: number, owner: string, attempts: number, error: string): Promise<void> {
+    await saved(
+      this.db
+        .updateTable('lti_scores')
+        .set({ state: 'rejected', attempts, last_error: error, lease_owner: null, lease_until: null })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .execute(),
+    );
   }
+
+  /** Gives back a claim not used (its lease too near its end to start a send): due again at once. */
+  async release(id: number, owner: string): Promise<void> {
+    await saved(
+      this.db
+        .updateTable('lti_scores')
+        .set({ lease_owner: null, lease_until: null })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('state', '=', 'queued')
+        .execute(),
+    );
+  }
+}
+
+/** The custom parameter a Canvas registration sets to `$Canvas.user.id` (README, Canvas). */
+export const CANVAS_USER_ID_PARAM = 'canvas_user_id';
+
+/**
+ * Canvas's numeric user id from a user's custom claim (JSON), if it is there: digits only. A
+ * platform that does not know the variable sends it unexpanded ("$Canvas.user.id"): not an id.
+ */
+export function canvasUserId(customJson: string): string | undefined {
+  let custom: unknown;
+  try {
+    custom = JSON.parse(customJson);
+  } catch {
+    return undefined;
+  }
+  const v = (custom as Record<string, unknown> | null)?.[CANVAS_USER_ID_PARAM];
+  const s = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : typeof v === 'string' ? v.trim() : '';
+  return /^\d{1,20}$/.test(s) ? s : undefined;
 }
 
 class ReplayError extends Error {}

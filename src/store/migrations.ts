@@ -298,6 +298,38 @@ function m005(): Migration {
   };
 }
 
+/**
+ * 006: a lease on queued LTI scores. With several servers on one store each
+ * runs a sender; a sender claims a score (lease_owner, lease_until) in one
+ * UPDATE before sending it, so no two send the same score, and a claim left
+ * by a server that died runs out and is taken by another.
+ */
+function m006(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('lti_scores').addColumn('lease_owner', 'text').execute();
+      await db.schema.alterTable('lti_scores').addColumn('lease_until', 'text').execute();
+    },
+  };
+}
+
+/**
+ * 007: the LTI tool key in the store, so every server sharing it signs with
+ * one key and publishes the same JWKS (a row per key name; 'tool' today).
+ */
+function m007(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('lti_tool_keys')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('jwk', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrations(engine: Engine): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -305,6 +337,8 @@ export function migrations(engine: Engine): MigrationProvider {
       '002_events_workshops': m002(engine),
       '004_lti': m004(engine),
       '005_sandbox_hosts': m005(),
+      '006_lti_score_leases': m006(),
+      '007_lti_tool_key': m007(),
     }),
   };
 }

@@ -59,7 +59,7 @@ test.describe('LTI 1.3 launch', () => {
       store,
       workshops,
       registrations: parseRegistrations(JSON.stringify({ platforms: [sim.registration()] }), 'platforms.json'),
-      key: await loadOrCreateToolKey(state),
+      key: await loadOrCreateToolKey(store.lti, state),
       publicOrigin: TOOL,
       ags: { backoffMs: 100, tickMs: 50 },
     });

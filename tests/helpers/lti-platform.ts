@@ -31,7 +31,23 @@ export interface LaunchSpec {
   /** A resource link made by deep linking (its id, custom parameters and line item). */
   link?: PlacedLink;
   documentTarget?: 'window' | 'iframe';
-  tamper?: { rogueKey?: boolean; aud?: string; expired?: boolean; deployment?: string; messageType?: string };
+  /** Custom parameters of the registration (Canvas: the developer key's custom fields), merged with the link's. */
+  custom?: Record<string, string>;
+  tamper?: {
+    rogueKey?: boolean;
+    aud?: string | string[];
+    /** An azp claim (authorised party); none unless set. */
+    azp?: string;
+    expired?: boolean;
+    /** Seconds added to iat (and exp): a token "issued" in the future. */
+    iatAheadS?: number;
+    /** The LTI version claim instead of 1.3.0. */
+    version?: string;
+    /** The token's iss instead of this platform's issuer. */
+    iss?: string;
+    deployment?: string;
+    messageType?: string;
+  };
 }
 
 export interface PlacedLink {
@@ -62,6 +78,11 @@ export class PlatformSim {
   readonly scores: ReceivedScore[] = [];
   /** Requests refused while down (token or scores). */
   refused = 0;
+  /** How long a score request takes to answer (widens the window in which two senders could overlap). */
+  scoreDelayMs = 0;
+  /** Score requests that arrived while another for the same (line item, user) was still being answered. */
+  overlaps = 0;
+  private inFlight = new Set<string>();
   /** The last id_token the auth endpoint issued (replay tests). */
   lastIdToken = '';
   private server!: Server;
@@ -189,7 +210,12 @@ export class PlatformSim {
       const lineitem = `${this.origin}/lineitems/${m[1]}`;
       if (!this.lineItems.has(m[1]!)) return send(404, 'text/plain', 'no such line item');
       const b = JSON.parse(await this.body(req)) as Omit<ReceivedScore, 'lineitem'>;
+      const pair = `${lineitem} ${b.userId}`;
+      if (this.inFlight.has(pair)) this.overlaps++;
+      this.inFlight.add(pair);
       this.scores.push({ lineitem, ...b });
+      if (this.scoreDelayMs) await new Promise((r) => setTimeout(r, this.scoreDelayMs));
+      this.inFlight.delete(pair);
       return send(200, 'application/json', '{}');
     }
     if (req.method === 'POST' && url.pathname === '/deep-link-return') {
@@ -241,7 +267,7 @@ export class PlatformSim {
     const claims: Record<string, unknown> = {
       nonce: q.get('nonce'),
       [`${LTI}message_type`]: type,
-      [`${LTI}version`]: '1.3.0',
+      [`${LTI}version`]: t.version ?? '1.3.0',
       [`${LTI}deployment_id`]: t.deployment ?? this.deploymentId,
       [`${LTI}target_link_uri`]: q.get('redirect_uri'),
       [`${LTI}roles`]: s.roles,
@@ -251,9 +277,10 @@ export class PlatformSim {
     if (s.name) claims['name'] = s.name;
     if (s.email) claims['email'] = s.email;
     if (s.sourcedid) claims[`${LTI}lis`] = { person_sourcedid: s.sourcedid };
+    if (s.custom) claims[`${LTI}custom`] = s.custom;
     if (s.link) {
       claims[`${LTI}resource_link`] = { id: s.link.id, title: s.link.title };
-      claims[`${LTI}custom`] = s.link.custom;
+      claims[`${LTI}custom`] = { ...s.custom, ...s.link.custom };
       if (s.link.lineitem)
         claims['https://purl.imsglobal.org/spec/lti-ags/claim/endpoint'] = {
           scope: [SCORE_SCOPE, 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly'],
@@ -269,10 +296,11 @@ export class PlatformSim {
         accept_multiple: true,
         data: 'opaque-platform-data',
       };
-    const now = Math.floor(Date.now() / 1000);
+    if (t.azp !== undefined) claims['azp'] = t.azp;
+    const now = Math.floor(Date.now() / 1000) + (t.iatAheadS ?? 0);
     const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: 'platform-key-1', typ: 'JWT' })
-      .setIssuer(this.issuer)
+      .setIssuer(t.iss ?? this.issuer)
       .setSubject(s.sub)
       .setAudience(t.aud ?? this.clientId)
       .setIssuedAt(t.expired ? now - 3600 : now)

@@ -289,13 +289,28 @@ describe('gradebook exports of a recorded workshop', () => {
     const { workshops, w, learners } = await recordedWorkshop();
     const ana = learners['Ana María López']!.id;
     const wk = (await workshops.owned('ana', w.id))!;
-    const book = await workshops.gradebookOf(wk, 'best', new Map([[ana, { lmsUserId: '1234', sisId: 'S-77', email: '@ana@school.test' }]]));
+    const bo = learners['Bo']!.id;
+    const book = await workshops.gradebookOf(
+      wk,
+      'best',
+      new Map([
+        [ana, { lmsUserId: 'f3a9-opaque-lti-sub', canvasUserId: '1234', sisId: 'S-77', email: '@ana@school.test' }],
+        [bo, { lmsUserId: 'b0-opaque-lti-sub' }],
+      ]),
+    );
     const canvas = parseCsv(renderGradebook(book, 'canvas-csv').body);
-    const row = canvas.find((r) => r[0] === 'Ana María López')!;
-    expect(row.slice(1, 3)).toEqual(['1234', 'S-77']);
+    // Canvas's ID column is its numeric user id (custom parameter canvas_user_id), never the LTI sub:
+    // without one it stays empty, and Canvas matches by SIS User ID (or the name).
+    expect(canvas.find((r) => r[0] === 'Ana María López')!.slice(1, 3)).toEqual(['1234', 'S-77']);
+    expect(canvas.find((r) => r[0] === 'Bo')!.slice(1, 3)).toEqual(['', '']);
+    expect(
+      parseCsv(renderGradebook(book, 'csv').body)
+        .find((r) => r[0] === 'Bo')!
+        .slice(1, 2),
+    ).toEqual(['b0-opaque-lti-sub']);
     const moodle = parseCsv(renderGradebook(book, 'moodle-csv').body);
     expect(moodle.find((r) => r[0] === 'Ana María')!.slice(2, 4)).toEqual(['S-77', "'@ana@school.test"]);
-    const other = book.rows.find((r) => r.name === 'Bo')!;
+    const other = book.rows.find((r) => r.name === EVIL)!;
     expect(other.identity).toEqual({});
   });
 

@@ -5,10 +5,12 @@
  * oldest queued score of a (line item, user) is ever due). PostgreSQL as in
  * store.test.ts: DRILLBOOK_TEST_DATABASE_URL, else a cluster of its own.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
+import { LEGACY_KEY_FILE, loadOrCreateToolKey, TOOL_ALG } from '../../src/lti/keys.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import type { NewScore } from '../../src/store/lti.ts';
 import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
@@ -27,10 +29,12 @@ afterAll(async () => {
 }, 60_000);
 
 let n = 0;
-async function fresh(engine: 'sqlite' | 'postgres'): Promise<Store> {
+/** A new store; `again()` opens a second handle on the same database (another server). */
+async function fresh(engine: 'sqlite' | 'postgres'): Promise<Store & { again: () => Promise<Store> }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'drillbook-lti-store-'));
-  if (engine === 'sqlite') return openStore({ stateDir });
-  return openStore({ stateDir, databaseUrl: await createDatabase(pgBase, `drillbook_lti_${process.pid}_${++n}`) });
+  const opts =
+    engine === 'sqlite' ? { stateDir } : { stateDir, databaseUrl: await createDatabase(pgBase, `drillbook_lti_${process.pid}_${++n}`) };
+  return Object.assign(await openStore(opts), { again: () => openStore(opts) });
 }
 
 const score = (lineitem: string, userId: string, given: number): NewScore => ({
@@ -78,7 +82,7 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
         name: 'Ana Lima',
         email: 'ana@x.edu',
         sourcedid: 'SIS-1',
-        custom: { a: 1 },
+        custom: { a: 1, canvas_user_id: '4821' },
       });
       await s.lti.putUser({
         issuer: 'https://lms.example',
@@ -87,7 +91,8 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
         name: null,
         email: null,
         sourcedid: null,
-        custom: {},
+        // A platform that does not know the variable sends it as written: not an id.
+        custom: { canvas_user_id: '$Canvas.user.id' },
       });
       // Bo's identity on another platform is not this course's.
       await s.lti.putUser({
@@ -101,7 +106,7 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
       });
       const ids = await s.lti.lmsIdentities(w.id);
       expect(Object.fromEntries(ids)).toEqual({
-        L1: { lmsUserId: 'u-ana', sisId: 'SIS-1', email: 'ana@x.edu', name: 'Ana Lima' },
+        L1: { lmsUserId: 'u-ana', sisId: 'SIS-1', canvasUserId: '4821', email: 'ana@x.edu', name: 'Ana Lima' },
         L2: { lmsUserId: 'u-bo' },
       });
       // Placements of the course, and the courses a learner is in with their identity there.
@@ -183,28 +188,112 @@ describe.each(['sqlite', 'postgres'] as const)('LTI store on %s', (engine) => {
     }
   });
 
-  it('the queue: per (line item, user) only the oldest queued score is due, and only once its time has come', async () => {
+  it('the queue: per (line item, user) only the oldest queued score is claimed, once its time has come, by one sender at a time', async () => {
     const s = await fresh(engine);
     try {
+      const lease = { leaseMs: 60_000 };
+      const ids = (xs: { id: number }[]) => xs.map((x) => x.id);
       const a1 = await s.lti.enqueue(score('https://lms/li/1', 'u1', 1));
       const a2 = await s.lti.enqueue(score('https://lms/li/1', 'u1', 2));
       const b1 = await s.lti.enqueue(score('https://lms/li/1', 'u2', 3));
       const c1 = await s.lti.enqueue(score('https://lms/li/2', 'u1', 4));
-      expect((await s.lti.due()).map((x) => x.id)).toEqual([a1.id, b1.id, c1.id]);
-      // a1 failed: retried later; a2 must not overtake it.
-      await s.lti.markRetry(a1.id, 1, new Date(Date.now() + 60_000).toISOString(), 'the platform answered 503');
-      expect((await s.lti.due()).map((x) => x.id)).toEqual([b1.id, c1.id]);
-      expect((await s.lti.due(Date.now() + 61_000)).map((x) => x.id)).toEqual([a1.id, b1.id, c1.id]);
+      // Server A takes two; server B gets the third head and nothing of A's, nor a2 (a1 is in flight).
+      const byA = await s.lti.claim('A', { ...lease, limit: 2 });
+      expect(ids(byA)).toEqual([a1.id, b1.id]);
+      expect(byA.map((x) => x.leaseOwner)).toEqual(['A', 'A']);
+      expect(ids(await s.lti.claim('B', lease))).toEqual([c1.id]);
+      expect(await s.lti.claim('B', lease)).toEqual([]);
+      // a1 failed: retried later; a2 must not overtake it. B's claim on c1 is B's alone.
+      await s.lti.markRetry(a1.id, 'A', 1, new Date(Date.now() + 60_000).toISOString(), 'the platform answered 503');
+      await s.lti.markRetry(c1.id, 'A', 1, new Date(Date.now() + 60_000).toISOString(), "not A's claim");
+      expect((await s.lti.scores()).find((x) => x.id === c1.id)).toMatchObject({ attempts: 0, leaseOwner: 'B', lastError: null });
+      expect(await s.lti.claim('B', lease)).toEqual([]);
+      // A server that died holding b1 and c1: their leases run out, and another sender takes them.
+      const later = Date.now() + 61_000;
+      expect(ids(await s.lti.claim('C', { ...lease, at: later }))).toEqual([a1.id, b1.id, c1.id]);
       await s.lti.markSent(a1.id);
-      await s.lti.markRejected(b1.id, 1, 'the platform answered 400');
-      expect((await s.lti.due(Date.now() + 61_000)).map((x) => x.id)).toEqual([a2.id, c1.id]);
+      await s.lti.markRejected(b1.id, 'C', 1, 'the platform answered 400');
+      await s.lti.release(c1.id, 'C');
+      expect(ids(await s.lti.claim('D', { ...lease, at: later }))).toEqual([a2.id, c1.id]);
       expect((await s.lti.lastScore('https://lms/li/1', 'u1'))?.id).toBe(a2.id);
-      expect((await s.lti.scores()).map((x) => [x.id, x.state])).toEqual([
-        [a1.id, 'sent'],
-        [a2.id, 'queued'],
-        [b1.id, 'rejected'],
-        [c1.id, 'queued'],
+      expect((await s.lti.scores()).map((x) => [x.id, x.state, x.leaseOwner])).toEqual([
+        [a1.id, 'sent', null],
+        [a2.id, 'queued', 'D'],
+        [b1.id, 'rejected', null],
+        [c1.id, 'queued', 'D'],
       ]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('two stores on one database claiming at once: every queued head is claimed exactly once', async () => {
+    const s = await fresh(engine);
+    const other = await s.again();
+    try {
+      const made = [];
+      for (let u = 0; u < 30; u++) made.push((await s.lti.enqueue(score('https://lms/li/1', `u${u}`, 1))).id);
+      const rounds = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? other : s).lti.claim(`owner-${i}`, { leaseMs: 60_000, limit: 4 })),
+      );
+      const claimed = rounds.flat().map((x) => x.id);
+      expect(new Set(claimed).size).toBe(claimed.length);
+      const rest = await s.lti.claim('last', { leaseMs: 60_000, limit: 100 });
+      expect([...claimed, ...rest.map((x) => x.id)].sort((a, b) => a - b)).toEqual(made);
+    } finally {
+      await other.close();
+      await s.close();
+    }
+  });
+
+  it('the tool key: made once in the store, the same for servers starting at once, kept across restarts', async () => {
+    const s = await fresh(engine);
+    const other = await s.again();
+    try {
+      const stateA = mkdtempSync(join(tmpdir(), 'drillbook-key-a-'));
+      const stateB = mkdtempSync(join(tmpdir(), 'drillbook-key-b-'));
+      const [a, b] = await Promise.all([loadOrCreateToolKey(s.lti, stateA), loadOrCreateToolKey(other.lti, stateB)]);
+      expect(b.kid).toBe(a.kid);
+      expect(b.publicJwk).toEqual(a.publicJwk);
+      expect(a.publicJwk).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: a.kid });
+      expect(a.publicJwk.d).toBeUndefined();
+      expect(existsSync(join(stateA, LEGACY_KEY_FILE))).toBe(false);
+      // What one signs, the other's public key verifies.
+      const jwt = await new SignJWT({ x: 1 }).setProtectedHeader({ alg: TOOL_ALG, kid: a.kid }).sign(a.privateKey);
+      expect((await jwtVerify(jwt, await importJWK(b.publicJwk, TOOL_ALG))).payload).toMatchObject({ x: 1 });
+      const restarted = await s.again();
+      expect((await loadOrCreateToolKey(restarted.lti, stateA)).kid).toBe(a.kid);
+      await restarted.close();
+    } finally {
+      await other.close();
+      await s.close();
+    }
+  });
+
+  it("the tool key: a server's old STATE_DIR/lti-key.json is moved into a store that has none, keeping its kid", async () => {
+    const s = await fresh(engine);
+    try {
+      const state = mkdtempSync(join(tmpdir(), 'drillbook-key-old-'));
+      const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+      const old = { ...(await exportJWK(privateKey)), kid: 'kid-from-the-old-file', alg: 'RS256', use: 'sig' };
+      writeFileSync(join(state, LEGACY_KEY_FILE), JSON.stringify(old), { mode: 0o600 });
+      const lines: string[] = [];
+      const k = await loadOrCreateToolKey(s.lti, state, (l) => lines.push(l));
+      expect(k.kid).toBe('kid-from-the-old-file');
+      expect(lines).toEqual([
+        `LTI tool key kid-from-the-old-file: moved from ${join(state, LEGACY_KEY_FILE)} into the results store (the file is no longer read)`,
+      ]);
+      // Another server with a key file of its own adopts the store's key.
+      const state2 = mkdtempSync(join(tmpdir(), 'drillbook-key-old2-'));
+      writeFileSync(join(state2, LEGACY_KEY_FILE), JSON.stringify({ ...old, kid: 'another-servers-kid' }), { mode: 0o600 });
+      expect((await loadOrCreateToolKey(s.lti, state2)).kid).toBe('kid-from-the-old-file');
+      // A broken key file is an error naming it, not a silent new key.
+      const bad = await fresh(engine);
+      writeFileSync(join(state2, LEGACY_KEY_FILE), '{"kty":"RSA"}');
+      await expect(loadOrCreateToolKey(bad.lti, state2)).rejects.toThrow(
+        `${join(state2, LEGACY_KEY_FILE)} (remove it to make a new key) is not an LTI tool key (no kid or private part)`,
+      );
+      await bad.close();
     } finally {
       await s.close();
     }

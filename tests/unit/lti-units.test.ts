@@ -1,5 +1,6 @@
 /** LTI pieces on their own: the registrations file, scores under each policy, display names. */
 import { describe, expect, it } from 'vitest';
+import { RATE_LIMITS, serverErrorMessage, type RateLimit } from '../../src/protocol/errors.ts';
 import type { LiveColumn } from '../../src/protocol/workshops.ts';
 import { scoresUrl } from '../../src/lti/ags.ts';
 import { parseRegistrations } from '../../src/lti/registrations.ts';
@@ -134,5 +135,17 @@ describe('LMS course instructors', () => {
     expect(() => parseInstructors('lti-x:pw')).toThrow(
       'DRILLBOOK_INSTRUCTOR_PASSWORD: "lti-x": names starting with lti- are kept for the instructors of LMS courses (LTI); choose another',
     );
+  });
+});
+
+describe('rate limits: one catalogue text (RateLimited) for every limit', () => {
+  it('says what was counted, whose, how long to wait and what to do then', () => {
+    expect(Object.keys(RATE_LIMITS).map((k) => serverErrorMessage('RateLimited', k as RateLimit, 42))).toEqual([
+      'Too many sandbox starts in the last minute. Wait 42 s, then try again.',
+      'Too many sandbox starts from your address in the last minute. Wait 42 s, then try again.',
+      'Too many sign-in attempts from your address in the last minute. Wait 42 s, then try again.',
+      'Too many attempts to join from your address in the last minute. Wait 42 s, then try again.',
+      'Too many LTI launches from your address in the last minute. Wait 42 s, then open the link in the LMS again.',
+    ]);
   });
 });

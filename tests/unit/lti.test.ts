@@ -5,19 +5,21 @@
  * rejection with its error page and nothing recorded, and scores queued while
  * the platform is down arriving once it is back.
  */
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
+import { renderGradebook } from '../../src/exports/gradebook.ts';
 import { loadOrCreateToolKey } from '../../src/lti/keys.ts';
-import { esc } from '../../src/lti/pages.ts';
+import { escapeHtml as esc } from '../../src/lesson/escape.ts';
 import { parseRegistrations } from '../../src/lti/registrations.ts';
 import { LtiService } from '../../src/lti/service.ts';
 import { serverErrorMessage } from '../../src/protocol/errors.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
 import { Instructors } from '../../src/workshops/instructors.ts';
 import { courseOutline } from '../../src/workshops/outline.ts';
 import { WorkshopService } from '../../src/workshops/service.ts';
@@ -43,7 +45,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function setup(opts: { sim?: PlatformSim; state?: string; sqlitePath?: string } = {}) {
+async function setup(opts: { sim?: PlatformSim; state?: string; sqlitePath?: string; databaseUrl?: string } = {}) {
   let sim = opts.sim;
   if (!sim) {
     const made = new PlatformSim();
@@ -53,7 +55,7 @@ async function setup(opts: { sim?: PlatformSim; state?: string; sqlitePath?: str
   }
   const platform: PlatformSim = sim;
   const state = opts.state ?? mkdtempSync(join(tmpdir(), 'drillbook-lti-'));
-  const store = await openStore({ sqlitePath: opts.sqlitePath ?? ':memory:' });
+  const store = await openStore(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : { sqlitePath: opts.sqlitePath ?? ':memory:' });
   const workshops = new WorkshopService({
     store,
     outline,
@@ -66,7 +68,7 @@ async function setup(opts: { sim?: PlatformSim; state?: string; sqlitePath?: str
   await workshops.start();
   const port = await freePort();
   const tool = `http://127.0.0.1:${port}`;
-  const key = await loadOrCreateToolKey(state);
+  const key = await loadOrCreateToolKey(store.lti, state);
   const registrations = parseRegistrations(JSON.stringify({ platforms: [platform.registration()] }), 'platforms.json');
   const lti = new LtiService({
     store,
@@ -194,7 +196,9 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 5_
 describe('LTI 1.3 happy path', { timeout: 20_000 }, () => {
   it('login → deep link → learner launch → answers → the platform receives the partial-credit score', async () => {
     const { sim, store, lti, tool, launch, placeQuizAndLab, state, workshops } = await setup();
-    expect(statSync(join(state, 'lti-key.json')).mode & 0o777).toBe(0o600);
+    // The key is kept in the store (shared by every server on it), not in a file of this server.
+    expect(existsSync(join(state, 'lti-key.json'))).toBe(false);
+    expect(JSON.parse((await store.lti.toolKey())!)).toMatchObject({ kid: lti.key.kid, kty: 'RSA' });
     const jwks = await (await fetch(`${tool}/lti/jwks`)).json();
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: lti.key.kid });
@@ -212,6 +216,8 @@ describe('LTI 1.3 happy path', { timeout: 20_000 }, () => {
       name: 'Ana Lima',
       email: 'ana@example.edu',
       sourcedid: 'SIS-0042',
+      // What a Canvas developer key with the custom field canvas_user_id=$Canvas.user.id sends.
+      custom: { canvas_user_id: '4821' },
       link: placed[0]!,
     });
     expect(opened.status).toBe(200);
@@ -269,11 +275,16 @@ describe('LTI 1.3 happy path', { timeout: 20_000 }, () => {
     // The gradebook sees the LMS identity.
     const workshop = (await store.workshops.list())[0]!;
     const ids = await store.lti.lmsIdentities(workshop.id);
-    expect([...ids.values()]).toEqual([{ lmsUserId: 'lms-user-ana', sisId: 'SIS-0042', email: 'ana@example.edu', name: 'Ana Lima' }]);
+    expect([...ids.values()]).toEqual([
+      { lmsUserId: 'lms-user-ana', sisId: 'SIS-0042', canvasUserId: '4821', email: 'ana@example.edu', name: 'Ana Lima' },
+    ]);
     // ... and the grade export of the LMS course's workshop carries it.
     const book = await workshops.gradebookOf(workshop, 'first');
     const row = book.rows.find((r) => r.identity.lmsUserId === 'lms-user-ana');
     expect(row).toMatchObject({ identity: { lmsUserId: 'lms-user-ana', sisId: 'SIS-0042', email: 'ana@example.edu' } });
+    // Canvas's import matches its numeric user id in ID (not the LTI sub).
+    const canvas = renderGradebook(book, 'canvas-csv').body.split('\r\n');
+    expect(canvas.find((l) => l.startsWith('"Ana Lima"'))).toMatch(/^"Ana Lima","4821","SIS-0042","",""/);
     expect((await store.lti.scores()).every((s) => s.state === 'sent')).toBe(true);
 
     // The LMS course's workshop (1000 seats, no end) holds none of the host's capacity for live workshops.
@@ -337,15 +348,47 @@ describe('LTI 1.3 rejections: an error page naming the problem, nothing recorded
       serverErrorMessage('LtiWrongMessageType', 'LtiSubmissionReviewRequest'),
     ],
   ];
+  const other = 'https://lms.other.example';
+  cases.push(
+    [
+      'azp naming another client',
+      { aud: ['drillbook-test-client', 'another-tool'], azp: 'another-tool' },
+      'LtiWrongAudience',
+      serverErrorMessage('LtiWrongAudience', 'its azp is "another-tool", not the client ID drillbook-test-client registered for Test LMS'),
+    ],
+    [
+      'several audiences and no azp',
+      { aud: ['drillbook-test-client', 'another-tool'] },
+      'LtiWrongAudience',
+      serverErrorMessage(
+        'LtiWrongAudience',
+        'it names several audiences (drillbook-test-client, another-tool) and no azp saying which is us',
+      ),
+    ],
+    [
+      'iat in the future (beyond the allowed clock skew)',
+      { iatAheadS: 600 },
+      'LtiBadToken',
+      serverErrorMessage('LtiBadToken', 'its iat is in the future (check the clocks of the LMS and this server)'),
+    ],
+    [
+      'wrong LTI version',
+      { version: '1.1.0' },
+      'LtiBadToken',
+      serverErrorMessage('LtiBadToken', 'its LTI version is "1.1.0", not "1.3.0"'),
+    ],
+    // The login named this platform; the token claims to come from another one.
+    ['wrong iss', { iss: other }, 'LtiBadToken', serverErrorMessage('LtiBadToken', `its iss is "${other}", not ISSUER`)],
+  );
   for (const [what, tamper, name, message] of cases)
     it(what, async () => {
-      const { store, launch, counts } = await setup();
+      const { sim, store, launch, counts } = await setup();
       const res = await launch(new Browser(), 'm', learnerSpec(tamper));
       const body = await res.text();
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(body).toContain(`data-error="${name}"`);
-      expect(body).toContain(esc(message));
+      expect(body).toContain(esc(message.replace('ISSUER', sim.issuer)));
       expect(await counts(store)).toEqual({ users: 0, contexts: 0, workshops: 0, members: 0, placements: 0, scores: 0 });
     });
 
@@ -577,5 +620,110 @@ describe('the state cookie and the AGS queue', { timeout: 20_000 }, () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(sim.scores.map((s) => s.scoreGiven)).toEqual([1, 2]);
     expect((await store.lti.scores()).map((s) => s.state)).toEqual(['sent', 'sent']);
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('several servers on one %s store share the AGS queue', (engine) => {
+  let cluster: PgCluster | undefined;
+  let pgBase = '';
+  beforeAll(async () => {
+    if (engine !== 'postgres') return;
+    pgBase = process.env['DRILLBOOK_TEST_DATABASE_URL'] ?? '';
+    if (!pgBase) {
+      cluster = await startPgCluster();
+      pgBase = cluster.url;
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+
+  it(
+    'two tools with their own state dirs share one key and drain one queue: every score reaches the platform once, in order per (line item, user)',
+    { timeout: 30_000 },
+    async () => {
+      const sim = new PlatformSim();
+      await sim.start();
+      closers.push(() => sim.stop());
+      const dir = mkdtempSync(join(tmpdir(), 'drillbook-lti-two-'));
+      const where =
+        engine === 'postgres'
+          ? { databaseUrl: await createDatabase(pgBase, `drillbook_lti_two_${process.pid}`) }
+          : { sqlitePath: join(dir, 'results.sqlite') };
+      const a = await setup({ sim, state: mkdtempSync(join(tmpdir(), 'drillbook-lti-a-')), ...where });
+      const b = await setup({ sim, state: mkdtempSync(join(tmpdir(), 'drillbook-lti-b-')), ...where });
+      // One key for both: the same JWKS whichever server answers, and what A signs verifies with
+      // what B publishes (the platform now trusts B's /lti/jwks: setup made it so last).
+      expect(b.lti.key.kid).toBe(a.lti.key.kid);
+      const jwks = async (tool: string) => (await fetch(`${tool}/lti/jwks`)).json();
+      expect(await jwks(b.tool)).toEqual(await jwks(a.tool));
+      expect(await a.placeQuizAndLab()).toHaveLength(2);
+      sim.down = true;
+      const lineitems = [...sim.lineItems.keys()].map((li) => `${sim.origin}/lineitems/${li}`);
+      // 2 line items × 6 users × 3 scores each, queued in turn (as results of a class would be).
+      const made: { lineitem: string; userId: string; scoreGiven: number }[] = [];
+      for (let round = 1; round <= 3; round++)
+        for (const lineitem of lineitems)
+          for (let u = 1; u <= 6; u++) {
+            const s = { lineitem, userId: `user-${u}`, scoreGiven: round * 3 + u };
+            made.push(s);
+            await a.store.lti.enqueue({
+              ...s,
+              issuer: sim.issuer,
+              clientId: sim.clientId,
+              learner: `learner-${u}`,
+              scoreMaximum: 10,
+              activityProgress: 'InProgress',
+              gradingProgress: 'FullyGraded',
+            });
+          }
+      // Both senders keep trying while the platform is down; then it answers, slowly.
+      await until('tries from both servers', () => sim.refused >= 6);
+      sim.scoreDelayMs = 15;
+      sim.down = false;
+      await until('every score', () => sim.scores.length >= made.length, 15_000);
+      await a.lti.settled();
+      await b.lti.settled();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sim.scores).toHaveLength(made.length);
+      expect(sim.overlaps).toBe(0);
+      const key = (s: { lineitem: string; userId: string }) => `${s.lineitem} ${s.userId}`;
+      const order = (xs: { lineitem: string; userId: string; scoreGiven: number }[]) => {
+        const m = new Map<string, number[]>();
+        for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x.scoreGiven]);
+        return Object.fromEntries([...m].sort());
+      };
+      expect(order(sim.scores)).toEqual(order(made));
+      expect(new Set((await a.store.lti.scores()).map((s) => s.state))).toEqual(new Set(['sent']));
+    },
+  );
+});
+
+describe('LTI forms are read by their zod schemas', () => {
+  it('a field that is not text is a BadRequest page naming it; a missing one is still the LTI check it fails', async () => {
+    const { tool, sim, store, counts } = await setup();
+    const post = (path: string, body: string, type: string) =>
+      fetch(`${tool}${path}`, { method: 'POST', headers: { origin: sim.origin, 'content-type': type }, body, redirect: 'manual' });
+    const bad = await post('/lti/launch', JSON.stringify({ id_token: 12345, state: 'abc' }), 'application/json');
+    expect(bad.status).toBe(400);
+    const page = await bad.text();
+    expect(page).toContain('data-error="BadRequest"');
+    expect(page).toContain(esc(serverErrorMessage('BadRequest', 'body.id_token: must be text')));
+    const empty = await post('/lti/launch', '', 'application/x-www-form-urlencoded');
+    expect(empty.status).toBe(400);
+    expect(await empty.text()).toContain(esc(serverErrorMessage('LtiBadToken', 'the form has no id_token')));
+    const login = await post(
+      '/lti/login',
+      new URLSearchParams({ iss: sim.issuer, login_hint: 'x' }).toString(),
+      'application/x-www-form-urlencoded',
+    );
+    expect(await login.text()).toContain(esc(serverErrorMessage('LtiLoginInvalid', 'the parameter target_link_uri is missing')));
+    // A field sent twice: the first value counts, as a form reader would take it.
+    sim.prepare('twice', { sub: 't', roles: [ROLE_INSTRUCTOR] });
+    const q = `iss=${encodeURIComponent(sim.issuer)}&login_hint=twice&login_hint=other&target_link_uri=${encodeURIComponent(`${tool}/lti/launch`)}`;
+    const twice = await fetch(`${tool}/lti/login?${q}`, { redirect: 'manual' });
+    expect(twice.status).toBe(302);
+    expect(new URL(twice.headers.get('location')!).searchParams.get('login_hint')).toBe('twice');
+    expect(await counts(store)).toEqual({ users: 0, contexts: 0, workshops: 0, members: 0, placements: 0, scores: 0 });
   });
 });

@@ -19,7 +19,15 @@ import yauzl from 'yauzl';
 import { loadCourse, type Course } from '../../src/course/load-course.ts';
 import { escapeGift, moodleCategoryPath } from '../../src/exports/gift.ts';
 import { choiceId, qtiIdentifier } from '../../src/exports/qti21.ts';
-import { collectQuestions, exportQuestions, weights, type BankQuestion } from '../../src/exports/question-bank.ts';
+import { moodleXmlBank } from '../../src/exports/moodle-xml.ts';
+import {
+  collectQuestions,
+  exportQuestions,
+  MOODLE_GRADES,
+  weights,
+  type BankQuestion,
+  type QuestionBank,
+} from '../../src/exports/question-bank.ts';
 
 const ODD = [
   'Use `pg_dump -Fc` with {braces} and = signs',
@@ -318,7 +326,7 @@ describe('question-bank exports', () => {
     expect(html).toContain('Use <code>pg_dump -Fc</code> with {braces} and = signs');
     expect(html).toContain('<strong>Important</strong>: <code>SELECT 1;</code>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;');
-    expect(html).toContain('<pre><code>pg_dump -Fc shop &#62; shop.dump<br/>echo &#39;{ok}&#39; # done</code></pre>');
+    expect(html).toContain('<pre><code>pg_dump -Fc shop &gt; shop.dump<br/>echo &#39;{ok}&#39; # done</code></pre>');
     expect(html).toContain('line one<br/>line two');
     expect(html).not.toMatch(/<script|<b>/);
     // Multiple-answer weights: the right ones sum to 100 %, the wrong ones to -100 %.
@@ -392,6 +400,65 @@ describe('question-bank exports', () => {
     expect(noType.valid).toBe(false);
     expect(noType.errors).toContain("The attribute 'type' is required but missing.");
     expect(xsdCheck(manifest.replace('<organizations/>', '<organizations><course/></organizations>'), IMSCP_XSD).valid).toBe(false);
+  });
+
+  it("multiple-answer weights are grades Moodle's importer accepts, for 1 to 20 right (and wrong) options", () => {
+    // Moodle's rule (qformat_default → match_grade_options): each fraction within 0.00001 of a grade on its
+    // list; multichoice (qtype_multichoice) wants the right ones to total 100 % (rounded to 2 places).
+    const onList = (pct: number) => MOODLE_GRADES.some((g) => Math.abs(Math.abs(pct) / 100 - g / 100) < 0.00001);
+    for (let right = 1; right <= 20; right++)
+      for (const wrong of [0, 1, 3, 11, 12, right]) {
+        const correct = [...Array.from({ length: right }, () => true), ...Array.from({ length: wrong }, () => false)];
+        const bank: QuestionBank = {
+          courseTitle: 'C',
+          questions: [
+            {
+              id: 'q-q1',
+              blockId: 'q',
+              index: 0,
+              category: ['C'],
+              quizTitle: 'Q',
+              text: 'Which?',
+              html: 'Which?',
+              multiple: true,
+              options: weights(correct, true).map((weight, i) => ({
+                text: `o${i}`,
+                html: `o${i}`,
+                correct: correct[i]!,
+                feedback: undefined,
+                feedbackHtml: undefined,
+                weight,
+              })),
+            },
+          ],
+          categories: [['C']],
+          quizzes: 1,
+          skipped: { total: 0, reasons: [] },
+        };
+        // As written in the Moodle XML file and read back.
+        const doc = xml.parse(moodleXmlBank(bank)) as { quiz: { question: { answer?: { '@_fraction': string }[] }[] } };
+        const fractions = doc.quiz.question.flatMap((q) => q.answer ?? []).map((a) => Number(a['@_fraction']));
+        expect(fractions, `${right} right, ${wrong} wrong`).toHaveLength(right + wrong);
+        expect(
+          fractions.filter((f) => !onList(f)),
+          `${right} right, ${wrong} wrong`,
+        ).toEqual([]);
+        const sum = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) * 100) / 100;
+        expect(sum(fractions.filter((f) => f > 0))).toBe(100);
+        if (wrong > 0) expect(sum(fractions.filter((f) => f < 0))).toBe(-100);
+      }
+    expect(
+      weights(
+        Array.from({ length: 11 }, () => true),
+        true,
+      ),
+    ).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 5, 5]);
+    expect(
+      weights(
+        Array.from({ length: 12 }, () => true),
+        true,
+      ),
+    ).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 5, 5, 5, 5]);
   });
 
   it('escapes and weights', () => {

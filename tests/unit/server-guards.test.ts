@@ -142,7 +142,7 @@ describe('sandbox starts are limited', () => {
     expect(Number(r.headers['retry-after'])).toBeGreaterThan(50);
     expect(r.json()).toEqual({
       error: 'RateLimited',
-      message: `You started sandboxes too often in the last minute. Wait ${r.headers['retry-after']} s, then try again.`,
+      message: `Too many sandbox starts in the last minute. Wait ${r.headers['retry-after']} s, then try again.`,
       retryAfterSeconds: Number(r.headers['retry-after']),
     });
   });
@@ -150,8 +150,15 @@ describe('sandbox starts are limited', () => {
   it('per address: fresh cookies do not get around it', async () => {
     const { app } = await server({ startRatePerIp: 3 }, { maxSandboxes: 20, maxPerIp: 100 });
     const codes = [];
-    for (let i = 0; i < 5; i++) codes.push((await app.inject({ method: 'POST', url: '/api/sandbox' })).statusCode);
+    let last;
+    for (let i = 0; i < 5; i++) {
+      last = await app.inject({ method: 'POST', url: '/api/sandbox' });
+      codes.push(last.statusCode);
+    }
     expect(codes).toEqual([200, 200, 200, 429, 429]);
+    expect(last!.json().message).toBe(
+      `Too many sandbox starts from your address in the last minute. Wait ${last!.headers['retry-after']} s, then try again.`,
+    );
   });
 
   it('IPv6 addresses count per /64: new addresses of one network do not get around the limits, another network is another client', async () => {

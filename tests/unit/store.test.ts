@@ -229,6 +229,18 @@ describe.each(['sqlite', 'postgres'] as const)('results store on %s', (engine) =
   });
 });
 
+describe('moving from SQLite to PostgreSQL', () => {
+  it('keeps the LTI tool key of the old results.sqlite (platforms cached its public half)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-store-'));
+    const old = await openStore({ stateDir: dir });
+    const jwk = await old.lti.offerToolKey('{"kid":"the-sqlite-kid","kty":"RSA","d":"x"}');
+    await old.close();
+    const moved = await fresh('postgres', dir);
+    expect(await moved.lti.toolKey()).toBe(jwk);
+    await moved.close();
+  });
+});
+
 /** The URL a PostgreSQL store was opened with (tests open the same database again). */
 function storeUrl(s: Store): string {
   const m = /PostgreSQL at ([^:]+):(\d+)\/(\S+)/.exec(s.where);

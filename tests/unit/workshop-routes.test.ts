@@ -95,7 +95,11 @@ describe('instructors', () => {
     for (let i = 0; i < 8; i++) await app.inject({ method: 'POST', url: '/api/instructor/login', payload: { name: 'ana', password: 'x' } });
     const limited = await app.inject({ method: 'POST', url: '/api/instructor/login', payload: { name: 'ana', password: 'pw-ana' } });
     expect(limited.statusCode).toBe(429);
-    expect(limited.json().error).toBe('RateLimited');
+    expect(limited.json()).toEqual({
+      error: 'RateLimited',
+      message: `Too many sign-in attempts from your address in the last minute. Wait ${limited.headers['retry-after']} s, then try again.`,
+      retryAfterSeconds: Number(limited.headers['retry-after']),
+    });
   });
 
   it('a one-time link signs in once and leads to its workshop', async () => {

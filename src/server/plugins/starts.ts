@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Owner } from '../../sandbox/manager.ts';
 import { clientKey } from '../address.ts';
-import { ApiFailure } from '../errors.ts';
+import { rateLimited } from '../errors.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,11 +35,6 @@ export function ownerOf(req: FastifyRequest): Owner {
   return req.workshop ? { ip, workshop: req.workshop } : { ip };
 }
 
-/** What a learner reads when they started too many sandboxes too quickly. */
-export function rateLimitedText(seconds: number): string {
-  return `You started sandboxes too often in the last minute. Wait ${seconds} s, then try again.`;
-}
-
 export default fp(
   async function starts(app: FastifyInstance, opts: StartLimits) {
     await app.register(fastifyRateLimit, { global: false });
@@ -54,13 +49,13 @@ export default fp(
       keyGenerator: (req) => `start-ip:${clientKey(req.ip)}`,
     });
     app.decorate('countStart', async (req: FastifyRequest) => {
-      for (const limit of [byIp, byLearner]) {
+      for (const [limit, name] of [
+        [byIp, 'sandboxStartsFromAddress'],
+        [byLearner, 'sandboxStarts'],
+      ] as const) {
         const r = await limit(req);
         // (isAllowed means "on the allow list"; isExceeded is the verdict.)
-        if (!r.isAllowed && r.isExceeded) {
-          const wait = Math.max(1, r.ttlInSeconds);
-          throw new ApiFailure('RateLimited', rateLimitedText(wait), wait);
-        }
+        if (!r.isAllowed && r.isExceeded) throw rateLimited(name, Math.max(1, r.ttlInSeconds));
       }
     });
   },

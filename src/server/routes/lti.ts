@@ -22,7 +22,7 @@ import { BODY_LIMIT, toFailure } from '../plugins/errors.ts';
 import { errorPage, handoffPage, pageCsp, pickerPage, returnPage } from '../../lti/pages.ts';
 import type { LtiService } from '../../lti/service.ts';
 import { LtiRefusal } from '../../lti/verify.ts';
-import { ApiFailure, failure } from '../errors.ts';
+import { failure, rateLimited } from '../errors.ts';
 import { clientKey } from '../address.ts';
 
 export const STATE_COOKIE = 'drillbook_lti_state';
@@ -53,10 +53,53 @@ function parseForm(body: string): Form {
   return out;
 }
 
-const one = (v: unknown): string | undefined =>
-  typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
-const many = (v: unknown): string[] =>
-  typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+/**
+ * A form field that must be text: the first value when the field came several times. Optional,
+ * so that a missing one is refused by the LTI service with the check it fails (LtiLoginInvalid,
+ * LtiBadToken, LtiStateMismatch), not as a malformed request.
+ */
+const text = (what: string) =>
+  z
+    .union([z.string(), z.array(z.string()).min(1)], { error: 'must be text' })
+    .transform((v) => (Array.isArray(v) ? v[0]! : v))
+    .optional()
+    .describe(what);
+
+/**
+ * OIDC third-party login initiation, as a query (GET) or a form (POST). Other parameters
+ * platforms add (Canvas: canvas_region, lti_storage_target) are allowed and ignored.
+ */
+export const LoginForm = z
+  .object({
+    iss: text('The platform (its issuer)'),
+    login_hint: text("The platform's opaque hint about the user, passed back to it"),
+    target_link_uri: text('Where the launch is meant to go'),
+    lti_message_hint: text("The platform's opaque hint about the launch, passed back to it"),
+    client_id: text('Our client id at that platform (tells apart two registrations of one issuer)'),
+    lti_deployment_id: text('The deployment the launch comes from'),
+  })
+  // No form at all is a form without fields: the service names the first one missing.
+  .prefault({});
+
+/** The platform's form post back to /lti/launch (OIDC form_post). */
+export const LaunchForm = z
+  .object({
+    id_token: text('The signed launch (a JWT)'),
+    state: text('The state this server issued at login'),
+  })
+  .prefault({});
+
+/** The instructor's picks in the deep linking picker. */
+export const DeepLinkForm = z
+  .object({
+    session: text('The deep linking session (one-time token of the picker)'),
+    items: z
+      .union([z.string(), z.array(z.string())], { error: 'must be text' })
+      .transform((v) => [v].flat())
+      .default([])
+      .describe('The picked targets (lesson:…, quiz:…, lab:…), in order'),
+  })
+  .prefault({});
 
 export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiService; log?: ((line: string) => void) | undefined }) {
   const lti = deps.lti;
@@ -96,24 +139,8 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
 
   const login = async (req: FastifyRequest, reply: FastifyReply) => {
     const limit = await loginLimit(req);
-    if (!limit.isAllowed && limit.isExceeded) {
-      const wait = Math.max(1, limit.ttlInSeconds);
-      throw new ApiFailure(
-        'RateLimited',
-        `Too many LTI launches from your address in the last minute. Wait ${wait} s, then open the link in the LMS again.`,
-        wait,
-      );
-    }
-    const src = (req.method === 'GET' ? req.query : req.body) as Form | undefined;
-    const q = src ?? {};
-    const { redirect, state } = await lti.login({
-      iss: one(q['iss']),
-      login_hint: one(q['login_hint']),
-      target_link_uri: one(q['target_link_uri']),
-      lti_message_hint: one(q['lti_message_hint']),
-      client_id: one(q['client_id']),
-      lti_deployment_id: one(q['lti_deployment_id']),
-    });
+    if (!limit.isAllowed && limit.isExceeded) throw rateLimited('ltiLaunches', Math.max(1, limit.ttlInSeconds));
+    const { redirect, state } = await lti.login((req.method === 'GET' ? req.query : req.body) as z.infer<typeof LoginForm>);
     // SameSite=None: the launch comes back as a cross-site form post from the LMS, which carries no
     // Lax or Strict cookie. Partitioned: when Drillbook runs inside the LMS's frame, browsers that
     // block third-party cookies still keep this one for that frame (CHIPS). Short-lived, path /lti/.
@@ -128,16 +155,16 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
     });
     return reply.redirect(redirect, 302);
   };
-  app.get('/lti/login', cross, login);
-  app.post('/lti/login', cross, login);
+  app.get('/lti/login', { ...cross, schema: { querystring: LoginForm } }, login);
+  app.post('/lti/login', { ...cross, schema: { body: LoginForm } }, login);
 
-  app.post('/lti/launch', cross, async (req, reply) => {
-    const form = (req.body ?? {}) as Form;
-    const state = one(form['state']);
+  app.post('/lti/launch', { ...cross, schema: { body: LaunchForm } }, async (req, reply) => {
+    const form = req.body as z.infer<typeof LaunchForm>;
+    const state = form.state;
     const raw = state ? req.cookies[stateCookie(state)] : undefined;
     const u = raw ? req.unsignCookie(raw) : undefined;
     const cookieState = u?.valid ? (u.value ?? undefined) : undefined;
-    const r = await lti.launch(one(form['id_token']), state, cookieState);
+    const r = await lti.launch(form.id_token, state, cookieState);
     void reply.clearCookie(stateCookie(state!), { path: '/lti/', secure: true, sameSite: 'none', partitioned: true });
     const frames = lti.registrations.frameOrigins(r.platform);
     if (r.kind === 'pick')
@@ -175,11 +202,10 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
     return reply.redirect(h.route, 302);
   });
 
-  app.post('/lti/deep-link', { config: { framable: true } }, async (req, reply) => {
-    const form = (req.body ?? {}) as Form;
-    const session = one(form['session']);
-    if (!session) throw failure('LtiLinkInvalid');
-    const r = await lti.deepLink(session, many(form['items']));
+  app.post('/lti/deep-link', { config: { framable: true }, schema: { body: DeepLinkForm } }, async (req, reply) => {
+    const form = req.body as z.infer<typeof DeepLinkForm>;
+    if (!form.session) throw failure('LtiLinkInvalid');
+    const r = await lti.deepLink(form.session, form.items);
     return html(
       reply,
       200,

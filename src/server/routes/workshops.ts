@@ -23,7 +23,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { serverErrorMessage } from '../../protocol/errors.ts';
+import { serverErrorMessage, type RateLimit } from '../../protocol/errors.ts';
 import { EventBatch, type EventAck } from '../../protocol/events.ts';
 import type { ServerMessage } from '../../protocol/sandbox.ts';
 import {
@@ -41,7 +41,7 @@ import type { TerminalClient } from '../../sandbox/manager.ts';
 import type { Instructors } from '../../workshops/instructors.ts';
 import type { WorkshopService } from '../../workshops/service.ts';
 import type { RouteDeps } from '../app.ts';
-import { ApiFailure, failure } from '../errors.ts';
+import { failure, rateLimited } from '../errors.ts';
 import { LEARNER_COOKIE } from '../plugins/identity.ts';
 import { clearInstructor, instructorOf, setInstructor } from '../plugins/instructor.ts';
 import { toFailure } from '../plugins/errors.ts';
@@ -118,12 +118,9 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
   const loginLimit = byIp('login', 10);
   // Generous: a class behind one NAT joins from one address; still far too slow to guess codes (29^6).
   const joinLimit = byIp('join', 300);
-  const limited = async (limit: ReturnType<typeof byIp>, req: FastifyRequest, what: string) => {
+  const limited = async (limit: ReturnType<typeof byIp>, req: FastifyRequest, name: RateLimit) => {
     const r = await limit(req);
-    if (!r.isAllowed && r.isExceeded) {
-      const wait = Math.max(1, r.ttlInSeconds);
-      throw new ApiFailure('RateLimited', `Too many ${what} from your address in the last minute. Wait ${wait} s, then try again.`, wait);
-    }
+    if (!r.isAllowed && r.isExceeded) throw rateLimited(name, Math.max(1, r.ttlInSeconds));
   };
 
   // --- results ---------------------------------------------------------------------------------
@@ -154,7 +151,7 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
   });
 
   app.post('/api/join', { ...learner, schema: { body: JoinBody } }, async (req): Promise<JoinAnswer> => {
-    await limited(joinLimit, req, 'attempts to join');
+    await limited(joinLimit, req, 'joins');
     const { code, name } = req.body as z.infer<typeof JoinBody>;
     const workshop = await ws.join(code, req.learner, name);
     const token = await deps.workshops.createResumeToken(req.learner);
@@ -187,7 +184,7 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
 
   // --- instructors -----------------------------------------------------------------------------
   app.post('/api/instructor/login', { schema: { body: LoginBody } }, async (req, reply) => {
-    await limited(loginLimit, req, 'sign-in attempts');
+    await limited(loginLimit, req, 'signIns');
     if (deps.instructors.names.length === 0) throw failure('InstructorSignInUnavailable');
     const { name, password } = req.body as z.infer<typeof LoginBody>;
     const who = await deps.instructors.verify(name, password);
