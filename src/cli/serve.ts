@@ -69,7 +69,8 @@ export async function runServe(args: string[]): Promise<number> {
     writeFileSync('/proc/self/oom_score_adj', '-900');
   } catch {
     // Lowering it needs CAP_SYS_RESOURCE (not root, or a container's root without it): sandboxes still rank above us.
-    log('the server cannot lower its own OOM score (that needs CAP_SYS_RESOURCE); sandbox processes (+500) are still killed first');
+    if (config.sandbox)
+      log('the server cannot lower its own OOM score (that needs CAP_SYS_RESOURCE); sandbox processes (+500) are still killed first');
   }
 
   let manager: SandboxManager | null = null;
