@@ -8,32 +8,22 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
 import { LEGACY_KEY_FILE, loadOrCreateToolKey, TOOL_ALG } from '../../src/lti/keys.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import type { NewScore } from '../../src/store/lti.ts';
-import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
+import { createDatabase } from '../../src/store/pg-cluster.ts';
+import { testPostgres } from '../helpers/pg.ts';
 
-let cluster: PgCluster | undefined;
-let pgBase = '';
-beforeAll(async () => {
-  pgBase = process.env['DRILLBOOK_TEST_DATABASE_URL'] ?? '';
-  if (!pgBase) {
-    cluster = await startPgCluster();
-    pgBase = cluster.url;
-  }
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-}, 60_000);
+const pgBase = testPostgres();
 
 let n = 0;
 /** A new store; `again()` opens a second handle on the same database (another server). */
 async function fresh(engine: 'sqlite' | 'postgres'): Promise<Store & { again: () => Promise<Store> }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'drillbook-lti-store-'));
   const opts =
-    engine === 'sqlite' ? { stateDir } : { stateDir, databaseUrl: await createDatabase(pgBase, `drillbook_lti_${process.pid}_${++n}`) };
+    engine === 'sqlite' ? { stateDir } : { stateDir, databaseUrl: await createDatabase(pgBase(), `drillbook_lti_${process.pid}_${++n}`) };
   return Object.assign(await openStore(opts), { again: () => openStore(opts) });
 }
 

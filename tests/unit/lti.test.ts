@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
 import { renderGradebook } from '../../src/exports/gradebook.ts';
 import { loadOrCreateToolKey } from '../../src/lti/keys.ts';
@@ -19,7 +19,8 @@ import { LtiService } from '../../src/lti/service.ts';
 import { serverErrorMessage } from '../../src/protocol/errors.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
+import { createDatabase } from '../../src/store/pg-cluster.ts';
+import { testPostgres } from '../helpers/pg.ts';
 import { Instructors } from '../../src/workshops/instructors.ts';
 import { courseOutline } from '../../src/workshops/outline.ts';
 import { WorkshopService } from '../../src/workshops/service.ts';
@@ -624,19 +625,7 @@ describe('the state cookie and the AGS queue', { timeout: 20_000 }, () => {
 });
 
 describe.each(['sqlite', 'postgres'] as const)('several servers on one %s store share the AGS queue', (engine) => {
-  let cluster: PgCluster | undefined;
-  let pgBase = '';
-  beforeAll(async () => {
-    if (engine !== 'postgres') return;
-    pgBase = process.env['DRILLBOOK_TEST_DATABASE_URL'] ?? '';
-    if (!pgBase) {
-      cluster = await startPgCluster();
-      pgBase = cluster.url;
-    }
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  }, 60_000);
+  const pgBase = testPostgres(() => engine === 'postgres');
 
   it(
     'two tools with their own state dirs share one key and drain one queue: every score reaches the platform once, in order per (line item, user)',
@@ -648,7 +637,7 @@ describe.each(['sqlite', 'postgres'] as const)('several servers on one %s store 
       const dir = mkdtempSync(join(tmpdir(), 'drillbook-lti-two-'));
       const where =
         engine === 'postgres'
-          ? { databaseUrl: await createDatabase(pgBase, `drillbook_lti_two_${process.pid}`) }
+          ? { databaseUrl: await createDatabase(pgBase(), `drillbook_lti_two_${process.pid}`) }
           : { sqlitePath: join(dir, 'results.sqlite') };
       const a = await setup({ sim, state: mkdtempSync(join(tmpdir(), 'drillbook-lti-a-')), ...where });
       const b = await setup({ sim, state: mkdtempSync(join(tmpdir(), 'drillbook-lti-b-')), ...where });

@@ -9,30 +9,20 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClientEvent } from '../../src/protocol/events.ts';
 import { openBus, SandboxHosts } from '../../src/store/cluster.ts';
 import { openStore, ResultsNotSavedError, type Store } from '../../src/store/index.ts';
-import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
+import { createDatabase } from '../../src/store/pg-cluster.ts';
+import { testPostgres } from '../helpers/pg.ts';
 import { normaliseCode, showCode } from '../../src/store/workshops.ts';
 
-let cluster: PgCluster | undefined;
-let pgBase = '';
-beforeAll(async () => {
-  pgBase = process.env['DRILLBOOK_TEST_DATABASE_URL'] ?? '';
-  if (!pgBase) {
-    cluster = await startPgCluster();
-    pgBase = cluster.url;
-  }
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-}, 60_000);
+const pgBase = testPostgres();
 
 let n = 0;
 async function fresh(engine: 'sqlite' | 'postgres', stateDir = mkdtempSync(join(tmpdir(), 'drillbook-store-'))): Promise<Store> {
   if (engine === 'sqlite') return openStore({ stateDir });
-  const url = await createDatabase(pgBase, `drillbook_test_${process.pid}_${++n}`);
+  const url = await createDatabase(pgBase(), `drillbook_test_${process.pid}_${++n}`);
   return openStore({ stateDir, databaseUrl: url });
 }
 
@@ -245,14 +235,14 @@ describe('moving from SQLite to PostgreSQL', () => {
 function storeUrl(s: Store): string {
   const m = /PostgreSQL at ([^:]+):(\d+)\/(\S+)/.exec(s.where);
   if (!m) throw new Error(`not a PostgreSQL store: ${s.where}`);
-  const u = new URL(pgBase);
+  const u = new URL(pgBase());
   u.pathname = `/${m[3]}`;
   return u.toString();
 }
 
 describe('notes between servers (PostgreSQL LISTEN/NOTIFY)', () => {
   it('reach every other server, not the sender, and come back after the connection drops', async () => {
-    const url = await createDatabase(pgBase, `drillbook_test_${process.pid}_bus`);
+    const url = await createDatabase(pgBase(), `drillbook_test_${process.pid}_bus`);
     const log: string[] = [];
     const a = await openBus<{ n: number }>(url, 'a', (l) => log.push(l));
     const b = await openBus<{ n: number }>(url, 'b', (l) => log.push(l));
