@@ -169,9 +169,9 @@ function htmlContainerEnd(lines: string[], at: number, tag: string): number {
 /** A pymdownx.blocks header: `/// name | argument`, three slashes or more. */
 const BLOCK_HEADER_LINE = /^(\/{3,})[ \t]*([\w-]+)(?:[ \t]*\|[ \t]*(.*))?$/;
 /** A line's block header, read on the line without its trailing blanks (a pattern that skipped them itself took quadratic time on a long run of spaces). */
-const blockHeader = (line: string) => BLOCK_HEADER_LINE.exec(line.trimEnd());
+export const blockHeader = (line: string) => BLOCK_HEADER_LINE.exec(line.trimEnd());
 /** Admonition kinds that are block names of their own (pymdownx.blocks.admonition's and MkDocs Material's). */
-const ADMONITION_BLOCKS = new Set(
+export const ADMONITION_BLOCKS = new Set(
   (
     'note abstract summary tldr info todo tip hint important success check done question help faq warning caution ' +
     'attention failure fail missing danger error bug example quote cite new settings seealso'
@@ -249,7 +249,7 @@ function htmlBlockTag(argument: string, options: Record<string, unknown>): { ope
 }
 
 /** A block's options: the YAML map indented under its header (anything else, or YAML that does not parse: none). */
-function blockOptions(lines: string[]): Record<string, unknown> {
+export function blockOptions(lines: string[]): Record<string, unknown> {
   try {
     const v: unknown = parseYaml(lines.join('\n'));
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};

@@ -14,6 +14,9 @@
  * there, with the markup admonitions get elsewhere (render/prose.ts proseToHast), its
  * body parsed as Markdown.
  *
+ * The same containers in pymdownx.blocks' syntax (`/// note | Title`,
+ * `/// details`, `/// tab | Title`, closed by `///`) are read there too.
+ *
  * Content tabs inside a list item (`=== "macOS"` under a step) are found the
  * same way; tabs one after another form one set (unless `===!`). They are
  * marked as <db-tabset>/<db-tab> here and become radio-button tabs after
@@ -21,7 +24,7 @@
  */
 import type { Code, Parent, Root, RootContent } from 'mdast';
 import { visit } from 'unist-util-visit';
-import { MARKER, TAB_MARKER } from './admonitions.ts';
+import { ADMONITION_BLOCKS, blockHeader, blockOptions, MARKER, TAB_MARKER } from './admonitions.ts';
 
 type Parse = (text: string) => Root;
 /** A title as shown: plain text with its code spans (as admonition titles elsewhere: render/text.ts inlineText). */
@@ -58,6 +61,40 @@ export function nestedAdmonitions(tree: Root, source: string, parse: Parse, titl
       if (p.type !== 'paragraph' || p.position?.start.offset === undefined || p.position.end.offset === undefined) continue;
       const raw = source.slice(p.position.start.offset, p.position.end.offset);
       const [first, ...rest] = raw.split('\n');
+      const block = pymdownBlock(children, i, source);
+      if (block) {
+        const body = parse(block.body.join('\n'));
+        shift(body, p.position.start.line + block.bodyAt - 1, (p.position.start.column ?? 1) - 1);
+        const after = block.after.trim() === '' ? [] : parse(block.after).children;
+        let replacement: RootContent;
+        if (block.name === 'tab') {
+          const tab = element('db-tab', block.options['select'] === true ? { dataSelected: '' } : {}, [
+            element('db-tab-label', {}, titleNodes(block.argument)),
+            element('db-tab-body', {}, body.children),
+          ]);
+          const before = children[i - 1] as (Parent & { data?: { hName?: string } }) | undefined;
+          if (before?.data?.hName === 'db-tabset' && block.options['new'] !== true) {
+            before.children.push(tab);
+            children.splice(i, block.nodes, ...after);
+            i += after.length - 1;
+            continue;
+          }
+          replacement = element('db-tabset', {}, [tab]);
+        } else {
+          const type =
+            block.name === 'admonition' || block.name === 'details' ? String(block.options['type'] ?? 'note').toLowerCase() : block.name;
+          replacement = admonition(
+            block.name === 'details' ? (block.options['open'] === true ? '???+' : '???') : '!!!',
+            [/^[\w-]+$/.test(type) ? type : 'note'],
+            block.argument === '' ? undefined : block.argument,
+            body,
+            titleNodes,
+          );
+        }
+        children.splice(i, block.nodes, replacement, ...after);
+        i += after.length;
+        continue;
+      }
       const m = MARKER.exec((first ?? '').trim());
       const t = m ? null : TAB_MARKER.exec((first ?? '').trim());
       if (!m && !t) continue;
@@ -87,25 +124,71 @@ export function nestedAdmonitions(tree: Root, source: string, parse: Parse, titl
         continue;
       }
       const adm = m as RegExpExecArray;
-      const marker = adm[1] as string;
       const words = (adm[2] as string).split(/[ \t]+/);
-      const type = (words[0] as string).toLowerCase();
-      const written = adm[3];
-      const title = written ?? type.charAt(0).toUpperCase() + type.slice(1);
-      const titleInline = titleNodes(title);
-      const className = ['admonition', type, ...words.slice(1)];
-      const bodyEl = element('div', { className: ['admonition-body'] }, body.children);
-      const replacement =
-        marker === '!!!'
-          ? element('div', { className, role: 'note' }, [
-              ...(title === '' ? [] : [element('p', { className: ['admonition-title'] }, titleInline)]),
-              bodyEl,
-            ])
-          : element('details', { className, open: marker === '???+' }, [
-              element('summary', { className: ['admonition-title'] }, titleInline),
-              bodyEl,
-            ]);
-      children.splice(i, code ? 2 : 1, replacement);
+      children.splice(i, code ? 2 : 1, admonition(adm[1] as string, words, adm[3], body, titleNodes));
     }
   });
+}
+
+/** An admonition's markup: `marker` !!!, ??? or ???+; `words` its type and classes; `written` its title (undefined: the type's). */
+function admonition(marker: string, words: string[], written: string | undefined, body: Root, titleNodes: Title): RootContent {
+  const type = (words[0] as string).toLowerCase();
+  const title = written ?? type.charAt(0).toUpperCase() + type.slice(1);
+  const titleInline = titleNodes(title);
+  const className = ['admonition', type, ...words.slice(1)];
+  const bodyEl = element('div', { className: ['admonition-body'] }, body.children);
+  return marker === '!!!'
+    ? element('div', { className, role: 'note' }, [
+        ...(title === '' ? [] : [element('p', { className: ['admonition-title'] }, titleInline)]),
+        bodyEl,
+      ])
+    : element('details', { className, open: marker === '???+' }, [
+        element('summary', { className: ['admonition-title'] }, titleInline),
+        bodyEl,
+      ]);
+}
+
+/**
+ * A pymdownx.blocks container (`/// note | Title`, `/// details`, `/// tab`)
+ * whose header starts `children[i]`, below a list item or quote: its name,
+ * argument, options, body lines (without the item's indentation), the
+ * body's first line counted from the header, how many nodes it spans, and
+ * any text after its closing line in the same node. Undefined when the node
+ * is no such header or the block is never closed within the item.
+ */
+function pymdownBlock(children: RootContent[], i: number, source: string) {
+  const p = children[i] as RootContent;
+  const start = p.position?.start.offset;
+  if (start === undefined) return undefined;
+  const lineEnd = source.indexOf('\n', start);
+  const header = blockHeader(source.slice(start, lineEnd < 0 ? undefined : lineEnd));
+  const name = (header?.[2] ?? '').toLowerCase();
+  if (!header || !(ADMONITION_BLOCKS.has(name) || ['admonition', 'details', 'tab'].includes(name))) return undefined;
+  const column = (p.position?.start.column ?? 1) - 1;
+  const closing = new RegExp(`^\\/{${(header[1] as string).length}}[ \\t]*$`);
+  for (let k = i; k < children.length; k++) {
+    const end = children[k]?.position?.end.offset;
+    if (end === undefined) return undefined;
+    // The item's lines, without its indentation (at most the header's column of leading blanks).
+    const lines = source
+      .slice(start, end)
+      .split('\n')
+      .map((l, n) => (n === 0 ? l : l.replace(new RegExp(`^[ \\t]{0,${column}}`), '')));
+    const close = lines.findIndex((l, n) => n > 0 && closing.test(l));
+    if (close < 0) continue;
+    let bodyAt = 1;
+    const options: string[] = [];
+    while (bodyAt < close && /^( {4}|\t)/.test(lines[bodyAt] as string) && (lines[bodyAt] as string).trim() !== '')
+      options.push((lines[bodyAt++] as string).replace(/^( {4}|\t)/, ''));
+    return {
+      name,
+      argument: (header[3] ?? '').trim(),
+      options: blockOptions(options),
+      body: lines.slice(bodyAt, close),
+      bodyAt,
+      nodes: k - i + 1,
+      after: lines.slice(close + 1).join('\n'),
+    };
+  }
+  return undefined;
 }

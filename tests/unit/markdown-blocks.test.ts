@@ -201,6 +201,42 @@ describe('pymdownx.blocks', () => {
     expect(page(source).problems.map((x) => `${x.name} ${x.line}`)).toEqual(['LinkMissing 13']);
   });
 
+  it('inside a list item: an admonition, details and tabs under a step, the step list going on after them', async () => {
+    const source = [
+      '1. Stop the server.',
+      '',
+      '    /// warning | Not on the **primary**',
+      '    Check the host first ([how](gone.md)).',
+      '    ///',
+      '',
+      '    /// details | Why',
+      '        type: tip',
+      '        open: true',
+      '',
+      '    It is *faster*.',
+      '    ///',
+      '',
+      '    /// tab | PostgreSQL',
+      '    `pg_ctl stop`',
+      '    ///',
+      '',
+      '    /// tab | MariaDB',
+      '    `systemctl stop mariadb`',
+      '    ///',
+      '',
+      '2. Copy the files; see [the lab](missing.md).',
+    ].join('\n');
+    const out = (await html(source)).replace(/\n/g, '');
+    expect(out).toContain(
+      '<li><p>Stop the server.</p><div class="admonition warning" role="note"><p class="admonition-title">Not on the <strong>primary</strong></p><div class="admonition-body"><p>Check the host first (<a href="gone.md" data-missing="true" title="This page is missing from the course">how</a>).</p></div></div><details class="admonition tip" open><summary class="admonition-title">Why</summary><div class="admonition-body"><p>It is <em>faster</em>.</p></div></details>',
+    );
+    expect(out).toMatch(/<label[^>]*>PostgreSQL<\/label>.*<label[^>]*>MariaDB<\/label>/);
+    expect(out).toContain('<code>systemctl stop mariadb</code>');
+    expect(out).toContain('<li><p>Copy the files; see');
+    expect(out).not.toContain('///');
+    expect(page(source).problems.map((x) => `${x.name} ${x.line}`)).toEqual(['LinkMissing 6', 'LinkMissing 24']);
+  });
+
   it('problems in a block body are reported at their own lines', () => {
     const p = page(['/// note | Links', '', 'See [the lab](missing.md).', '///'].join('\n'));
     expect(p.problems.map((x) => `${x.name} ${x.line}`)).toEqual(['LinkMissing 5']);
