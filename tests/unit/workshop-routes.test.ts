@@ -207,8 +207,8 @@ describe('workshops', () => {
     ]);
   });
 
-  it('events are acknowledged after commit, judged by the server, and reach the live view stream within 2 s', async () => {
-    const { app, signIn, cookieOf } = await setup();
+  it('events are acknowledged after commit, judged by the server, refused one by one, and reach the live view stream within 2 s', async () => {
+    const { app, signIn, cookieOf, store } = await setup();
     const ana = await signIn('ana', 'pw-ana');
     const w = (
       await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Class', seats: 5 } })
@@ -255,30 +255,59 @@ describe('workshops', () => {
       headers: { cookie: learner, 'content-type': 'application/json', origin: `http://127.0.0.1:${port}` },
       body: JSON.stringify({ events: [event] }),
     });
-    expect(await ack.json()).toEqual({ acked: ['evt-live-0001'] });
+    expect(await ack.json()).toEqual({ acked: ['evt-live-0001'], refused: [] });
     const row = await next((m) => m.type === 'row' && m.events.includes('evt-live-0001'));
     expect(Date.now() - t0).toBeLessThan(2_000);
     const right = outline.blocks.get(QUIZ);
     const rightAnswer = right?.type === 'quiz' && right.questions[0]!.correct.includes(0);
     expect(row.type === 'row' && row.row.quizzes[QUIZ]?.['0']).toEqual({ choice: [0], correct: rightAnswer });
     await reader.cancel();
-    // A question this quiz does not have is refused, and nothing of the batch is stored.
-    const bad = await app.inject({
+    // One batch, two events the server cannot accept among good ones: those two are refused by id
+    // (catalogue name and message each), the good ones are committed and acknowledged.
+    const mixedBatch = {
+      events: [
+        { ...event, id: 'evt-live-0002' },
+        { ...event, id: 'evt-live-0003', question: 99 },
+        { ...event, id: 'evt-live-0005', choice: [] },
+        { kind: 'page-view', id: 'evt-live-0006', at: event.at, page: 'foundations/logical-vs-physical' },
+      ],
+    };
+    const mixed = await app.inject({ method: 'POST', url: '/api/events', headers: { cookie: learner }, payload: mixedBatch });
+    expect(mixed.statusCode).toBe(200);
+    expect(mixed.json()).toEqual({
+      acked: ['evt-live-0002', 'evt-live-0006'],
+      refused: [
+        {
+          id: 'evt-live-0005',
+          error: 'BadRequest',
+          message: 'The request was not understood: body.events.2.choice: Too small: expected array to have >=1 items.',
+        },
+        {
+          id: 'evt-live-0003',
+          error: 'UnknownBlock',
+          message: `quiz "${QUIZ}" has no question 100 with options 1 on this site.`,
+        },
+      ],
+    });
+    expect((await store.results.workshopEvents(w.id)).map((e) => e.clientId)).toEqual(['evt-live-0001', 'evt-live-0002', 'evt-live-0006']);
+    // Sent again (the page did not hear the answer): the same answer, nothing stored twice.
+    const again = await app.inject({ method: 'POST', url: '/api/events', headers: { cookie: learner }, payload: mixedBatch });
+    expect(again.json()).toEqual(mixed.json());
+    expect(await store.results.workshopEvents(w.id)).toHaveLength(3);
+    // Only a batch whose frame cannot be read (an event without an id) is refused whole.
+    const frame = await app.inject({
       method: 'POST',
       url: '/api/events',
       headers: { cookie: learner },
-      payload: {
-        events: [
-          { ...event, id: 'evt-live-0002' },
-          { ...event, id: 'evt-live-0003', question: 99 },
-        ],
+      payload: { events: [{ ...event, id: 'evt-live-0007' }, { kind: 'page-view' }] },
+    });
+    expect([frame.statusCode, frame.json()]).toEqual([
+      400,
+      {
+        error: 'BadRequest',
+        message: 'The request was not understood: body.events.1.id: Invalid input: expected string, received undefined.',
       },
-    });
-    expect(bad.statusCode).toBe(400);
-    expect(bad.json()).toEqual({
-      error: 'UnknownBlock',
-      message: `events: quiz "${QUIZ}" has no question 100 with options 1 on this site.`,
-    });
+    ]);
     // A quiz this course does not have (a page built from another folder) is kept, unjudged.
     const other = await app.inject({
       method: 'POST',
@@ -286,7 +315,7 @@ describe('workshops', () => {
       headers: { cookie: learner },
       payload: { events: [{ ...event, id: 'evt-live-0004', block: 'no-such-quiz' }] },
     });
-    expect(other.json()).toEqual({ acked: ['evt-live-0004'] });
+    expect(other.json()).toEqual({ acked: ['evt-live-0004'], refused: [] });
     const live = (await app.inject({ method: 'GET', url: `/api/workshops/${w.id}/live`, headers: { cookie: ana } })).json();
     expect(live.rows[0].quizzes[QUIZ]).toEqual({ '0': { choice: [0], correct: rightAnswer } });
   });
@@ -411,7 +440,7 @@ describe('workshops', () => {
       choice: [1],
       correct: false,
     };
-    expect(await a.workshops.record('learner-1', [answer])).toEqual(['evt-crash-001']);
+    expect(await a.workshops.record('learner-1', [answer])).toEqual({ acked: ['evt-crash-001'], refused: [] });
     await a.store.results.recordAttempt(
       'learner-1',
       'backup-rotation',
