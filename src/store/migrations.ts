@@ -298,6 +298,22 @@ function m005(): Migration {
   };
 }
 
+/** 006: instructor sessions kept by the server, so that signing out (or losing one's password) ends them. */
+function m006(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('instructor_sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('instructor', 'text', (c) => c.notNull())
+        .addColumn('via', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrations(engine: Engine): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -305,6 +321,7 @@ export function migrations(engine: Engine): MigrationProvider {
       '002_events_workshops': m002(engine),
       '004_lti': m004(engine),
       '005_sandbox_hosts': m005(),
+      '006_instructor_sessions': m006(),
     }),
   };
 }

@@ -26,7 +26,16 @@ import type { SandboxManager } from '../sandbox/manager.ts';
 import type { Bus } from '../store/cluster.ts';
 import type { Store } from '../store/index.ts';
 import type { StoredAttempt, StoredEvent } from '../store/results.ts';
-import { isLmsCourse, isOver, normaliseCode, showCode, type Lock, type Member, type Workshop } from '../store/workshops.ts';
+import {
+  isLmsCourse,
+  isOver,
+  normaliseCode,
+  showCode,
+  type Lock,
+  type Member,
+  type SessionVia,
+  type Workshop,
+} from '../store/workshops.ts';
 import { LiveModel } from './live.ts';
 import { judge, resolveLessons, workshopColumns, type Outline } from './outline.ts';
 
@@ -882,6 +891,19 @@ export class WorkshopService implements LabListener {
 
   resumeLearner(token: string): Promise<string | undefined> {
     return this.o.store.workshops.resumeLearner(token);
+  }
+
+  /** Instructor sessions (server/plugins/instructor.ts). */
+  createInstructorSession(instructor: string, via: SessionVia, ttlMs: number): Promise<string> {
+    return this.o.store.workshops.createInstructorSession(instructor, via, ttlMs);
+  }
+
+  instructorSession(token: string): Promise<{ instructor: string; via: SessionVia } | undefined> {
+    return this.o.store.workshops.instructorSession(token);
+  }
+
+  endInstructorSession(token: string): Promise<void> {
+    return this.o.store.workshops.endInstructorSession(token);
   }
 
   /** A one-time sign-in link's token (the CLI prints it). */

@@ -115,6 +115,77 @@ describe('instructors', () => {
   });
 });
 
+describe('instructor sessions are kept by the server', () => {
+  it('signing out ends the session for every copy of the cookie; the other instructor stays signed in', async () => {
+    const { app, signIn } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const bo = await signIn('bo', 'pw-bo');
+    const mine = (cookie: string) => app.inject({ method: 'GET', url: '/api/workshops', headers: { cookie } });
+    expect((await mine(ana)).statusCode).toBe(200);
+    const out = await app.inject({ method: 'POST', url: '/api/instructor/logout', headers: { cookie: ana } });
+    expect(out.statusCode).toBe(204);
+    // The same cookie, kept (a copy, another tab, a stolen one): no longer signed in.
+    const after = await mine(ana);
+    expect([after.statusCode, after.json()]).toEqual([
+      401,
+      { error: 'InstructorOnly', message: 'This is for instructors: sign in on the instructor page first.' },
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/api/instructor/me', headers: { cookie: ana } })).statusCode).toBe(401);
+    expect((await mine(bo)).statusCode).toBe(200);
+  });
+
+  it('an instructor taken off DRILLBOOK_INSTRUCTOR_PASSWORD loses access on the next request, by password or link', async () => {
+    const { app, signIn, store, workshops, state } = await setup();
+    const bo = await signIn('bo', 'pw-bo');
+    const ana = await signIn('ana', 'pw-ana');
+    const link = await workshops.createLoginToken('bo', null);
+    const boByLink = (await app.inject({ method: 'GET', url: `/instructor/login/${link}` })).headers['set-cookie'];
+    const boLinkCookie = String(boByLink).split(';')[0]!;
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/workshops',
+      headers: { cookie: bo },
+      payload: { title: 'Bo', seats: 2 },
+    });
+    const id = created.json().workshop.id as string;
+    expect((await app.inject({ method: 'GET', url: `/api/workshops/${id}/live`, headers: { cookie: boLinkCookie } })).statusCode).toBe(200);
+
+    // The operator restarts the server without bo (same state dir, same store, same cookie key).
+    const instructors = await Instructors.load(state, 'ana:pw-ana');
+    expect(instructors.removed).toEqual(['bo']);
+    expect(await store.workshops.endInstructorSessions(instructors.removed)).toBe(2);
+    const again = await buildApp({
+      config: { siteDir: join(state, 'site'), secret: 'unit-test-secret-0123456789abcdef', allowedOrigins: [] },
+      manager: null,
+      workshops,
+      instructors,
+    });
+    closers.push(() => again.close());
+    for (const cookie of [bo, boLinkCookie]) {
+      const r = await again.inject({ method: 'GET', url: `/api/workshops/${id}/live`, headers: { cookie } });
+      expect([r.statusCode, r.json().error]).toEqual([401, 'InstructorOnly']);
+    }
+    expect((await again.inject({ method: 'GET', url: '/api/workshops', headers: { cookie: ana } })).statusCode).toBe(200);
+    // Nor can bo sign in again with the old password.
+    const login = await again.inject({ method: 'POST', url: '/api/instructor/login', payload: { name: 'bo', password: 'pw-bo' } });
+    expect(login.statusCode).toBe(401);
+  });
+
+  it('a password session ends when its instructor is no longer listed, even on a server that did not end it', async () => {
+    const { signIn, workshops, state } = await setup();
+    const bo = await signIn('bo', 'pw-bo');
+    // Another server on the same store, started with a list without bo (its sessions not ended there).
+    const other = await buildApp({
+      config: { siteDir: join(state, 'site'), secret: 'unit-test-secret-0123456789abcdef', allowedOrigins: [] },
+      manager: null,
+      workshops,
+      instructors: await Instructors.load(mkdtempSync(join(tmpdir(), 'drillbook-ws-other-')), 'ana:pw-ana'),
+    });
+    closers.push(() => other.close());
+    expect((await other.inject({ method: 'GET', url: '/api/workshops', headers: { cookie: bo } })).statusCode).toBe(401);
+  });
+});
+
 describe('workshops', () => {
   it('create: lessons by route or name, unknown ones refused, the host says when it cannot hold the seats; other instructors see nothing', async () => {
     const { app, signIn } = await setup({ hostCapacity: 3 });

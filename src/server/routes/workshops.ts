@@ -209,12 +209,12 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
     const { name, password } = req.body as z.infer<typeof LoginBody>;
     const who = await deps.instructors.verify(name, password);
     if (!who) throw failure('InstructorSignInFailed');
-    setInstructor(req, reply, who);
+    await setInstructor(req, reply, who, 'password');
     return { name: who };
   });
 
-  app.post('/api/instructor/logout', async (_req, reply) => {
-    clearInstructor(reply);
+  app.post('/api/instructor/logout', async (req, reply) => {
+    await clearInstructor(req, reply);
     return reply.code(204).send();
   });
 
@@ -224,7 +224,7 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
     const { token } = req.params as z.infer<typeof Token>;
     const used = await deps.workshops.useLoginToken(token);
     if (!used) throw failure('SignInLinkInvalid');
-    setInstructor(req, reply, used.instructor);
+    await setInstructor(req, reply, used.instructor, 'link');
     return reply.redirect(used.workshop ? `/instructor/workshop/?id=${encodeURIComponent(used.workshop)}` : '/instructor/');
   });
 
