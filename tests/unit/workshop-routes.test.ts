@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
-import type { LiveMessage } from '../../src/protocol/workshops.ts';
+import { labCell } from '../../src/client/live-cells.ts';
+import type { LearnerMessage, LiveMessage } from '../../src/protocol/workshops.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { openStore } from '../../src/store/index.ts';
@@ -24,7 +25,7 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
 
-async function setup(opts: { hostCapacity?: number } = {}) {
+async function setup(opts: { hostCapacity?: number; tickMs?: number } = {}) {
   const state = mkdtempSync(join(tmpdir(), 'drillbook-ws-'));
   const site = join(state, 'site');
   mkdirSync(join(site, 'operations', 'lab-backup-rotation'), { recursive: true });
@@ -51,6 +52,7 @@ async function setup(opts: { hostCapacity?: number } = {}) {
     prewarmMs: 600_000,
     publicOrigin: 'http://127.0.0.1:4321',
     base: '/',
+    ...(opts.tickMs ? { tickMs: opts.tickMs } : {}),
   });
   await workshops.start();
   const instructors = await Instructors.load(state, 'ana:pw-ana,bo:pw-bo');
@@ -570,5 +572,190 @@ describe('workshops', () => {
     });
     await vi.waitFor(() => expect(manager.stats.pooled).toBe(4));
     expect(driver.created).toHaveLength(4);
+  });
+});
+
+/** The `data:` messages of a server-sent events stream, read as they come. */
+function sseMessages<T>(res: Response) {
+  const reader = res.body!.getReader();
+  const got: T[] = [];
+  let buf = '';
+  const read = async () => {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('stream ended');
+    buf += new TextDecoder().decode(value);
+    let i;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      for (const line of buf.slice(0, i).split('\n')) if (line.startsWith('data: ')) got.push(JSON.parse(line.slice(6)) as T);
+      buf = buf.slice(i + 2);
+    }
+  };
+  return {
+    got,
+    async next(pred: (m: T) => boolean): Promise<T> {
+      for (;;) {
+        const hit = got.find(pred);
+        if (hit) return hit;
+        await read();
+      }
+    },
+    close: () => reader.cancel(),
+  };
+}
+
+describe('live view and pacing details', () => {
+  const LAB = 'mysqldump-full-restore';
+
+  it('a lab cell says "started", then "n of m checks" passed, then "solution shown", live and rebuilt from the store', async () => {
+    const { app, signIn, store, workshops } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const w = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/workshops',
+        headers: { cookie: ana },
+        payload: { title: 'Lab class', seats: 3, lessons: ['mariadb/lab-mysqldump-full-restore'] },
+      })
+    ).json().workshop;
+    await workshops.join(w.code, 'learner-1', 'Maria');
+    const snap = await workshops.snapshot('ana', w.id);
+    const col = snap.columns.find((c) => c.id === LAB);
+    if (col?.type !== 'lab') throw new Error(`no lab column ${LAB}`);
+    expect(col.checks.length).toBeGreaterThanOrEqual(3);
+    const m = col.checks.length;
+    const cell = async () => labCell(col, (await workshops.snapshot('ana', w.id)).rows[0]!);
+    expect(await cell()).toEqual({ state: 'none', text: '—' });
+
+    workshops.started('learner-1', LAB, w.id);
+    expect(await cell()).toEqual({ state: 'started', text: 'started' });
+    // An attempt with the first two checks passed: "2 of m".
+    const outcomes = col.checks.map((c, i) => ({
+      id: c.id,
+      title: c.title,
+      status: i < 2 ? ('passed' as const) : ('not-yet' as const),
+      message: '',
+      ran: true,
+      ms: 1,
+    }));
+    workshops.attempted(await store.results.recordAttempt('learner-1', LAB, outcomes, true, w.id));
+    await vi.waitFor(async () => expect(await cell()).toEqual({ state: 'started', text: `2/${m} checks` }));
+    // The solution shown (the learner gave up): said, with what had passed.
+    await store.results.recordGiveUp('learner-1', LAB, w.id);
+    workshops.gaveUp('learner-1', LAB, w.id);
+    await vi.waitFor(async () => expect(await cell()).toEqual({ state: 'solution', text: `solution shown · 2/${m}` }));
+
+    // Another learner passes every check.
+    await workshops.join(w.code, 'learner-2', 'Jon');
+    const all = outcomes.map((o) => ({ ...o, status: 'passed' as const }));
+    workshops.attempted(await store.results.recordAttempt('learner-2', LAB, all, true, w.id));
+    const jon = async () =>
+      labCell(
+        col,
+        (await workshops.snapshot('ana', w.id)).rows.find((r) => r.name === 'Jon')!,
+      );
+    await vi.waitFor(async () => expect(await jon()).toEqual({ state: 'passed', text: `✓ ${m}/${m} checks` }));
+
+    // A server started afresh on this store shows the same cells (the model is rebuilt from it).
+    const again = new WorkshopService({
+      store,
+      outline,
+      manager: null,
+      hostCapacity: 0,
+      prewarmMs: 1,
+      publicOrigin: 'http://x',
+      base: '/',
+    });
+    await again.start();
+    closers.push(async () => again.stop());
+    const rows = (await again.snapshot('ana', w.id)).rows;
+    expect(rows.map((r) => [r.name, labCell(col, r)])).toEqual([
+      ['Maria', { state: 'solution', text: `solution shown · 2/${m}` }],
+      ['Jon', { state: 'passed', text: `✓ ${m}/${m} checks` }],
+    ]);
+  });
+
+  it('a message to one learner reaches that learner only, on their stream and in /api/me', async () => {
+    const { app, signIn, cookieOf } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const w = (
+      await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Class', seats: 5 } })
+    ).json().workshop;
+    const maria = cookieOf(await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Maria' } }));
+    const jon = cookieOf(await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Jon' } }));
+    const rows = (await app.inject({ method: 'GET', url: `/api/workshops/${w.id}/live`, headers: { cookie: ana } })).json().rows as {
+      learner: string;
+      name: string;
+    }[];
+    const mariaId = rows.find((r) => r.name === 'Maria')!.learner;
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const stream = async (cookie: string) => {
+      const s = sseMessages<LearnerMessage>(await fetch(`${base}/api/me/stream`, { headers: { cookie } }));
+      await s.next((m) => m.type === 'state');
+      return s;
+    };
+    const [ms, js] = [await stream(maria), await stream(jon)];
+    const send = (payload: object) =>
+      app.inject({ method: 'POST', url: `/api/workshops/${w.id}/messages`, headers: { cookie: ana }, payload });
+    expect((await send({ kind: 'message', text: 'Maria, check your WAL archive', learner: mariaId })).json()).toEqual({ sent: true });
+    expect((await send({ kind: 'message', text: 'Break in 5 minutes' })).json()).toEqual({ sent: true });
+    const toMaria = await ms.next((m) => m.type === 'message' && m.text === 'Break in 5 minutes');
+    expect(toMaria.type).toBe('message');
+    expect(ms.got.filter((m) => m.type === 'message').map((m) => m.type === 'message' && m.text)).toEqual([
+      'Maria, check your WAL archive',
+      'Break in 5 minutes',
+    ]);
+    await js.next((m) => m.type === 'message' && m.text === 'Break in 5 minutes');
+    expect(js.got.filter((m) => m.type === 'message').map((m) => m.type === 'message' && m.text)).toEqual(['Break in 5 minutes']);
+    // Kept for a reload: each learner's /api/me has their own.
+    const texts = async (cookie: string) =>
+      ((await app.inject({ method: 'GET', url: '/api/me', headers: { cookie } })).json().workshop.messages as { text: string }[]).map(
+        (m) => m.text,
+      );
+    expect(await texts(maria)).toEqual(['Maria, check your WAL archive', 'Break in 5 minutes']);
+    expect(await texts(jon)).toEqual(['Break in 5 minutes']);
+    // Someone who is not in this workshop cannot be written to.
+    const stranger = await send({ kind: 'message', text: 'hi', learner: 'not-a-member' });
+    expect([stranger.statusCode, stranger.json()]).toEqual([
+      404,
+      { error: 'LearnerNotFound', message: 'That learner is not in this workshop.' },
+    ]);
+    await ms.close();
+    await js.close();
+  });
+
+  it('a workshop ends by itself at its end time: sandboxes released, learners told, results kept', async () => {
+    const { app, signIn, cookieOf, manager, store } = await setup({ tickMs: 100 });
+    const ana = await signIn('ana', 'pw-ana');
+    const endsAt = new Date(Date.now() + 2_000).toISOString();
+    const w = (
+      await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Short', seats: 2, endsAt } })
+    ).json().workshop;
+    expect(w.state).toBe('running');
+    const learner = cookieOf(await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Maria' } }));
+    expect((await app.inject({ method: 'POST', url: '/api/sandbox', headers: { cookie: learner } })).statusCode).toBe(200);
+    await app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { cookie: learner },
+      payload: { events: [{ kind: 'page-view', id: 'evt-before-end', at: new Date().toISOString(), page: 'foundations/consistency' }] },
+    });
+    expect(manager.stats.active).toBe(1);
+    await vi.waitFor(
+      async () => {
+        const me = (await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: learner } })).json();
+        expect(me.workshop.state).toBe('ended');
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(endsAt));
+    // Released right after the end is recorded (the learner may hear of the end a moment before).
+    await vi.waitFor(() => expect(manager.stats.active).toBe(0), { timeout: 5_000 });
+    const joinLate = await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Late' } });
+    expect([joinLate.statusCode, joinLate.json().message]).toEqual([
+      410,
+      'The workshop "Short" has ended: it takes no more learners. Your results from it are kept.',
+    ]);
+    expect((await store.results.workshopEvents(w.id)).map((e) => e.clientId)).toEqual(['evt-before-end']);
   });
 });
