@@ -4,7 +4,8 @@
  * instructor password): the instructor signs in and creates a workshop in
  * the browser, three learners join in their own browser contexts (a fourth
  * finds it full), answer a quiz and start a lab; the live view shows each
- * event within 2 s; then watching a terminal read-only, locking a lesson,
+ * event within 2 s; a lab check failing 3 times flags the learner as stuck,
+ * and the filter, "stuck only" and sorting find them; then watching a terminal read-only, locking a lesson,
  * "everyone to this page", a message, downloading the gradebook, and ending
  * the workshop, which releases the learners' sandboxes. Then a learner
  * answers a quiz with the network cut: the answer waits in the page's queue
@@ -163,6 +164,35 @@ test.describe('workshop', () => {
     await expect(lab.locator('.db-lab-progress')).toHaveText(/^Lab ready in \d+\.\d s\./, { timeout: 120_000 });
     await expect(cell('Ada', LAB)).toHaveAttribute('data-cell', 'started', { timeout: LIVE_MS });
     await expect(teacher.locator(`.db-live-summary li[data-lab="${LAB}"]`)).toContainText('0 passed, 1 started, of 3');
+
+    // --- stuck: Ada checks three times without doing the work; the same check fails 3 times and
+    // her row is flagged; the live view's filter, "stuck only" and sorting find her
+    const checkWork = lab.getByRole('button', { name: 'Check my work' });
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await ada.waitForTimeout(3_100); // the server's least time between two checks
+      const answered = ada.waitForResponse((r) => r.url().endsWith('/check'));
+      await checkWork.click();
+      expect((await answered).status()).toBe(200);
+    }
+    await expect(cell('Ada', LAB)).toHaveAttribute('data-cell', 'started', { timeout: LIVE_MS });
+    await expect(cell('Ada', LAB)).toHaveText(/^0\/\d+ checks$/);
+    await expect(row('Ada').locator('td').nth(0)).toHaveText(`check dump-exists of ${LAB} failed 3×`, { timeout: LIVE_MS });
+    await expect(row('Ada')).toHaveAttribute('data-stuck', 'yes');
+    const shown = teacher.locator('.db-live-table tbody th');
+    await expect(shown).toHaveText(names);
+    await teacher.locator('.db-live-filter').fill('c');
+    await expect(shown).toHaveText(['Cy']);
+    await teacher.locator('.db-live-filter').fill('');
+    await teacher.locator('.db-live-stuck-only').check();
+    await expect(shown).toHaveText(['Ada']);
+    await teacher.locator('.db-live-stuck-only').uncheck();
+    // Least recently active first: Bo answered before Cy, and Ada has just checked her lab.
+    await teacher.locator('.db-live-sort').selectOption('activity');
+    await expect(shown).toHaveText(['Bo <b>bold</b>', 'Cy', 'Ada']);
+    await teacher.locator('.db-live-sort').selectOption('stuck');
+    await expect(shown.first()).toHaveText('Ada');
+    await teacher.locator('.db-live-sort').selectOption('name');
+    await expect(shown).toHaveText(names);
 
     // --- watching: the instructor sees Ada's terminal, Ada is told, the instructor cannot type, Ada can stop it
     await waitForPrompt(ada, 60_000);
