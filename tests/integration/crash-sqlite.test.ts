@@ -40,7 +40,7 @@ describe('kill -9 of a single SQLite server while events flow', () => {
   it('loses nothing acknowledged; learners are still members; the live view is rebuilt; the instructor stays signed in', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const env = {
+    const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       DRILLBOOK_STATE_DIR: state,
       DRILLBOOK_SANDBOX: 'off',
