@@ -1,5 +1,5 @@
 /**
- * `drillbook bench workshop [--learners N] [--engine sqlite|postgres] [--seconds S] [--lab-learners K]`:
+ * `drillbook bench workshop [--learners N] [--engine sqlite|postgres] [--seconds S] [--lab-learners K] [--site DIR]`:
  * one workshop under load, with a crash in the middle.
  *
  * Starts a real server as a child process on a temporary state dir of its
@@ -55,8 +55,8 @@ interface Server {
   tail: string[];
 }
 
-function startServer(port: number, env: Record<string, string>): Server {
-  const child = start([process.execPath, resolve('src/cli/main.ts'), 'serve', '--port', String(port)], env);
+function startServer(port: number, site: string, env: Record<string, string>): Server {
+  const child = start([process.execPath, resolve('src/cli/main.ts'), 'serve', '--dir', site, '--port', String(port)], env);
   const tail: string[] = [];
   const keep = (d: Buffer) => {
     for (const line of d.toString('utf8').split('\n')) if (line.trim()) tail.push(line);
@@ -103,12 +103,13 @@ export async function runBenchWorkshop(args: string[]): Promise<number> {
         engine: { type: 'string', default: 'sqlite' },
         seconds: { type: 'string', default: '75' },
         'lab-learners': { type: 'string', default: '10' },
+        site: { type: 'string', default: 'dist' },
       },
       strict: true,
     }).values;
   } catch (e) {
     log(
-      `${(e as Error).message}. usage: drillbook bench workshop [--learners N] [--engine sqlite|postgres] [--seconds S] [--lab-learners K]`,
+      `${(e as Error).message}. usage: drillbook bench workshop [--learners N] [--engine sqlite|postgres] [--seconds S] [--lab-learners K] [--site DIR]`,
     );
     return 2;
   }
@@ -120,7 +121,13 @@ export async function runBenchWorkshop(args: string[]): Promise<number> {
     return 2;
   }
   const engine = v.engine as 'sqlite' | 'postgres';
-  if (!existsSync('dist/index.html')) {
+  // The built site the server serves (the learners' requests are API calls; pages only need to exist).
+  const site = resolve(v.site);
+  if (!existsSync(join(site, 'index.html'))) {
+    if (v.site !== 'dist') {
+      log(`no built site in ${site} (no index.html)`);
+      return 2;
+    }
     log('building the site first (dist/)');
     const b = await run([process.execPath, resolve('src/cli/main.ts'), 'build', '--quiet'], { timeoutMs: 600_000 });
     if (b.code !== 0) throw new Error(`build failed: ${b.stderr}`);
@@ -153,7 +160,7 @@ export async function runBenchWorkshop(args: string[]): Promise<number> {
     ...(databaseUrl ? { DRILLBOOK_DATABASE_URL: databaseUrl } : {}),
   };
   if (engine === 'sqlite') delete env['DRILLBOOK_DATABASE_URL'];
-  let server = startServer(port, env);
+  let server = startServer(port, site, env);
   try {
     log(`server up in ${((await waitUp(url, server)) / 1000).toFixed(1)} s (temporary state dir ${stateDir}, ${engine})`);
     const login = await fetch(`${url}/api/instructor/login`, {
@@ -207,7 +214,7 @@ export async function runBenchWorkshop(args: string[]): Promise<number> {
     server.child.kill('SIGKILL');
     await stopped(server);
     log('server killed (SIGKILL); starting it again');
-    server = startServer(port, env);
+    server = startServer(port, site, env);
     const restartMs = await waitUp(url, server);
     log(`server back after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
 

@@ -10,7 +10,7 @@
  * server with sandboxes, on PostgreSQL).
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,9 @@ const quiz = [...outline.blocks.values()].find((c) => c.type === 'quiz')!;
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 const state = mkdtempSync(join(tmpdir(), 'drillbook-crash-'));
+/** A one-page site: the server needs something to serve, and dist/ may not be built yet (answers are judged from content/). */
+const site = mkdtempSync(join(tmpdir(), 'drillbook-crash-site-'));
+writeFileSync(join(site, 'index.html'), '<!doctype html><title>crash</title>');
 let child: ChildProcess | undefined;
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
@@ -34,6 +37,7 @@ afterAll(async () => {
     await new Promise((ok) => child!.once('exit', ok));
   }
   rmSync(state, { recursive: true, force: true });
+  rmSync(site, { recursive: true, force: true });
 });
 
 describe('kill -9 of a single SQLite server while events flow', () => {
@@ -49,7 +53,7 @@ describe('kill -9 of a single SQLite server while events flow', () => {
     delete env['DRILLBOOK_DATABASE_URL'];
     let log = '';
     const up = async () => {
-      child = start([process.execPath, resolve('src/cli/main.ts'), 'serve', '--dir', 'dist', '--port', String(port)], env);
+      child = start([process.execPath, resolve('src/cli/main.ts'), 'serve', '--dir', site, '--port', String(port)], env);
       child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
       child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
       for (let i = 0; i < 300; i++) {

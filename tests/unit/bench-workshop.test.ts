@@ -6,7 +6,7 @@
  * runs on a temporary state dir of its own, never the configured one. The
  * figures themselves are the benchmark's to report (README), not a test's.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,10 +16,26 @@ import { run } from '../../src/sandbox/spawn.ts';
 describe('bench workshop', () => {
   it('a short run: a SIGKILL and a restart, nothing lost, the live view and learner streams measured, the operator’s state dir untouched', async () => {
     const operator = mkdtempSync(join(tmpdir(), 'drillbook-operator-state-'));
+    // A one-page site: the learners' requests are API calls, and dist/ may not be built yet.
+    const site = mkdtempSync(join(tmpdir(), 'drillbook-bench-site-'));
+    writeFileSync(join(site, 'index.html'), '<!doctype html><title>bench</title>');
     const env = { ...process.env, DRILLBOOK_STATE_DIR: operator } as Record<string, string>;
     delete env['DRILLBOOK_DATABASE_URL'];
     const r = await run(
-      [process.execPath, 'src/cli/main.ts', 'bench', 'workshop', '--learners', '3', '--seconds', '10', '--lab-learners', '0'],
+      [
+        process.execPath,
+        'src/cli/main.ts',
+        'bench',
+        'workshop',
+        '--learners',
+        '3',
+        '--seconds',
+        '10',
+        '--lab-learners',
+        '0',
+        '--site',
+        site,
+      ],
       { env, timeoutMs: 120_000 },
     );
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
@@ -48,6 +64,8 @@ describe('bench workshop', () => {
     expect(own).not.toBe(operator);
     expect(existsSync(own!)).toBe(false);
     expect(readdirSync(operator)).toEqual([]);
+    rmSync(operator, { recursive: true, force: true });
+    rmSync(site, { recursive: true, force: true });
   });
 
   it('fails a run that lost something, had events refused, or measured no live view lag', () => {
