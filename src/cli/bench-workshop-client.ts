@@ -4,15 +4,22 @@
  * N learners join one workshop over HTTP and send what pages send (quiz
  * answers, lessons opened, exercise marks and hints) as pages do, with a
  * local queue retried until acknowledged; the first few also start a lab,
- * type in its terminal over the WebSocket and check it; an instructor's live
- * view is open (server-sent events) the whole time. The server is killed
- * and restarted meanwhile by the parent: learners retry, labs start again,
- * the live view reconnects. Prints one JSON line.
+ * type in its terminal over the WebSocket and check it; every learner keeps
+ * the stream a page keeps open (GET api/me/stream, server-sent events,
+ * reconnected like EventSource); an instructor's live view is open (SSE) the
+ * whole time. The server is killed and restarted meanwhile by the parent:
+ * learners retry, labs start again, the streams reconnect. The queue is this
+ * process's own (the page's is src/client/events.ts), with the same rules:
+ * an event is forgotten once acknowledged or refused. Prints one JSON line.
  *
  * ack_ms: per event, from the start of the POST that was acknowledged to its
- * answer. live_lag_ms: per event, from the start of that POST to the live
- * view's row message naming it (events committed while the live view was
- * reconnecting arrive in its next snapshot and have no sample).
+ * answer. ack_with_retries_ms: per event, from its first send to its
+ * acknowledgement, outage and retries included. live_lag_ms: per event,
+ * from the start of the acknowledged POST to the live view's row message
+ * naming it (events committed while the live view was reconnecting arrive in
+ * its next snapshot and have no sample). Lab checks: every check run the
+ * server answered is written to the acked file with its check results
+ * (id:status), so that the parent can look for each in the store.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
@@ -29,7 +36,9 @@ interface Plan {
   quizzes: { block: string; page: string; options: number[] }[];
   exercises: { block: string; page: string }[];
   pages: string[];
-  /** Where to write the acknowledged ids (learner, client id) for the parent's check. */
+  /** The lab's check ids (a check run produces a result for each). */
+  labCheckIds: string[];
+  /** Where to write what was acknowledged (events by learner and client id, lab check runs) for the parent's check. */
   ackedFile: string;
 }
 
@@ -46,8 +55,17 @@ async function main(): Promise<void> {
   const ackMs: number[] = [];
   const lagMs: number[] = [];
   const sentAt = new Map<string, number>();
+  const ackWithRetriesMs: number[] = [];
+  const firstSent = new Map<string, number>();
   const acked: { learner: string; clientId: string }[] = [];
+  const labAcked: { learner: string; results: string[] }[] = [];
   let generated = 0;
+  let labResultsRequested = 0;
+  let refusedEvents = 0;
+  let streamsOpen = 0;
+  let streamsMax = 0;
+  let streamMessages = 0;
+  let streamReconnects = 0;
   let retries = 0;
   let labChecks = 0;
   let labStarts = 0;
@@ -123,13 +141,17 @@ async function main(): Promise<void> {
         await sleep(500);
       }
     }
+    const stream = learnerStream(cookie);
     const queue: Ev[] = [];
     let delay = 250;
     const flush = async () => {
       while (queue.length > 0) {
         const batch = queue.slice(0, 100);
         const t0 = performance.now();
-        for (const e of batch) sentAt.set(e.id, t0);
+        for (const e of batch) {
+          sentAt.set(e.id, t0);
+          if (!firstSent.has(e.id)) firstSent.set(e.id, t0);
+        }
         try {
           const r = await fetch(`${plan.url}/api/events`, {
             method: 'POST',
@@ -137,15 +159,20 @@ async function main(): Promise<void> {
             body: JSON.stringify({ events: batch }),
           });
           if (r.status !== 200) throw new Error(`${r.status} ${await r.text()}`);
-          const body = (await r.json()) as { acked: string[] };
-          const t = performance.now() - t0;
+          const body = (await r.json()) as { acked: string[]; refused?: { id: string; error: string }[] };
+          const tEnd = performance.now();
           const got = new Set(body.acked);
           for (const e of batch)
             if (got.has(e.id)) {
-              ackMs.push(t);
+              ackMs.push(tEnd - t0);
+              ackWithRetriesMs.push(tEnd - firstSent.get(e.id)!);
               acked.push({ learner: id, clientId: e.id });
             }
-          queue.splice(0, batch.length);
+          // The bench sends only events the course has: a refusal is counted (and fails the run).
+          refusedEvents += body.refused?.length ?? 0;
+          const answered = new Set([...body.acked, ...(body.refused ?? []).map((x) => x.id)]);
+          for (let i = queue.length - 1; i >= 0; i--) if (answered.has(queue[i]!.id)) queue.splice(i, 1);
+          if (!batch.some((e) => answered.has(e.id))) throw new Error('the server answered none of the batch');
           delay = 250;
         } catch {
           retries++;
@@ -158,7 +185,7 @@ async function main(): Promise<void> {
       generated++;
       queue.push({ ...e, id: newId(), at: new Date().toISOString() } as Ev);
     };
-    const labWork = n < plan.labLearners ? labLoop(cookie) : Promise.resolve();
+    const labWork = n < plan.labLearners ? labLoop(cookie, id) : Promise.resolve();
     await sleep(Math.random() * 2_000);
     while (Date.now() < end) {
       const r = Math.random();
@@ -186,11 +213,59 @@ async function main(): Promise<void> {
     }
     await flush();
     await labWork;
+    await stream;
+  };
+
+  // A learner's page keeps GET api/me/stream open (messages, locks, watching) and reconnects
+  // after a drop as EventSource does; until the run's end.
+  const learnerStream = async (cookie: string) => {
+    while (Date.now() < end) {
+      let open = false;
+      try {
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(), Math.max(0, end - Date.now()));
+        const res = await fetch(`${plan.url}/api/me/stream`, { headers: { cookie, accept: 'text/event-stream' }, signal: ac.signal });
+        if (!res.ok || !res.body) throw new Error(String(res.status));
+        open = true;
+        streamsOpen++;
+        streamsMax = Math.max(streamsMax, streamsOpen);
+        const reader = res.body.getReader();
+        const dec = new TextDecoder();
+        let buf = '';
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buf += dec.decode(value, { stream: true });
+            let i;
+            while ((i = buf.indexOf('\n\n')) >= 0) {
+              if (
+                buf
+                  .slice(0, i)
+                  .split('\n')
+                  .some((l) => l.startsWith('data: '))
+              )
+                streamMessages++;
+              buf = buf.slice(i + 2);
+            }
+          }
+        } finally {
+          clearTimeout(timer);
+        }
+      } catch {
+        // Down (killed, restarting) or the run's end.
+      }
+      if (open) streamsOpen--;
+      if (Date.now() < end) {
+        streamReconnects++;
+        await sleep(1_000);
+      }
+    }
   };
 
   // A lab learner: start the lab, type in its terminal, check; after the server's restart the
   // sandbox is gone (LabNotStarted), so the lab is started again.
-  const labLoop = async (cookie: string) => {
+  const labLoop = async (cookie: string, learnerId: string) => {
     let started = false;
     while (Date.now() < end) {
       try {
@@ -201,9 +276,13 @@ async function main(): Promise<void> {
           labStarts++;
           await typeInTerminal(cookie);
         }
+        labResultsRequested += plan.labCheckIds.length;
         const c = await fetch(`${plan.url}/api/labs/${plan.lab}/check`, { method: 'POST', headers: { cookie, origin: plan.url } });
-        if (c.status === 200) labChecks++;
-        else if (c.status === 409) started = false;
+        if (c.status === 200) {
+          labChecks++;
+          const view = (await c.json()) as { checks: { id: string; status: string }[] };
+          labAcked.push({ learner: learnerId, results: view.checks.map((k) => `${k.id}:${k.status}`) });
+        } else if (c.status === 409) started = false;
         else if (c.status !== 429) throw new Error(`check ${c.status} ${(await c.text()).slice(0, 200)}`);
       } catch (e) {
         labErrors++;
@@ -246,9 +325,26 @@ async function main(): Promise<void> {
   await sleep(2_000);
   liveOpen = false;
   await Promise.race([live, sleep(1_000)]);
-  writeFileSync(plan.ackedFile, JSON.stringify(acked));
+  writeFileSync(plan.ackedFile, JSON.stringify({ events: acked, labChecks: labAcked }));
   process.stdout.write(
-    `${JSON.stringify({ generated, acked: acked.length, retries, ackMs, lagMs, labStarts, labChecks, labErrors, labProblems, reconnects })}\n`,
+    `${JSON.stringify({
+      generated,
+      labResultsRequested,
+      acked: acked.length,
+      refusedEvents,
+      retries,
+      ackMs,
+      ackWithRetriesMs,
+      lagMs,
+      labStarts,
+      labChecks,
+      labErrors,
+      labProblems,
+      reconnects,
+      streamsMax,
+      streamMessages,
+      streamReconnects,
+    })}\n`,
   );
   process.exit(0);
 }

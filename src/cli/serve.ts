@@ -164,6 +164,13 @@ export async function runServe(args: string[]): Promise<number> {
       ? `instructors who sign in with a password: ${instructors.names.join(', ')}`
       : 'no instructor passwords (DRILLBOOK_INSTRUCTOR_PASSWORD): instructors sign in with ./drillbook workshop link',
   );
+  // Instructors taken off DRILLBOOK_INSTRUCTOR_PASSWORD lose every session now (and expired sessions go).
+  const ended = await store.workshops.endInstructorSessions(instructors.removed).catch((e: unknown) => {
+    log(`cannot end instructor sessions: ${(e as Error).message}`);
+    return 0;
+  });
+  if (instructors.removed.length > 0)
+    log(`no longer instructors: ${instructors.removed.join(', ')} (${ended} session${ended === 1 ? '' : 's'} ended)`);
   workshops = new WorkshopService({
     store,
     outline: courseOutline(course),

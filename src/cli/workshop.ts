@@ -15,12 +15,15 @@ import { loadCourse } from '../course/load-course.ts';
 import { ConfigError, hostCapacity, loadServerConfig, publicOrigin } from '../server/config.ts';
 import { openStore } from '../store/index.ts';
 import { DEFAULT_INSTRUCTOR, INSTRUCTOR_NAME } from '../workshops/instructors.ts';
-import { courseOutline } from '../workshops/outline.ts';
+import { courseOutline, type Outline } from '../workshops/outline.ts';
 import { WorkshopError, WorkshopService } from '../workshops/service.ts';
 
 const USAGE = `usage: drillbook workshop create --title "…" --seats N [--lessons a,b,…] [--starts ISO --ends ISO] [--instructor NAME]
        drillbook workshop link [--instructor NAME] [--workshop ID]
        drillbook workshop list [--instructor NAME]`;
+
+/** The course as list and link need it: nothing (they name workshops, not lessons). */
+const NO_COURSE: Outline = { lessons: [], blocks: new Map(), exercises: new Set(), labLesson: new Map() };
 
 const err = (line: string) => process.stderr.write(`drillbook workshop: ${line}\n`);
 
@@ -54,6 +57,30 @@ export async function runWorkshop(args: string[]): Promise<number> {
     err(`--instructor "${v.instructor}": lower-case letters, digits, . _ - only`);
     return 2;
   }
+  // Arguments are checked before anything is opened or read: a typo is answered at once.
+  const iso = (name: string, t: string | undefined) => {
+    if (t === undefined) return undefined;
+    const ms = Date.parse(t);
+    if (Number.isNaN(ms)) throw new Error(`--${name} "${t}" is not a date and time: write ISO 8601, e.g. 2026-05-04T09:00:00+02:00`);
+    return new Date(ms).toISOString();
+  };
+  const seats = Number(v.seats);
+  let startsAt: string | undefined;
+  let endsAt: string | undefined;
+  if (what === 'create') {
+    if (!v.title?.trim() || !Number.isInteger(seats) || seats < 1 || seats > 1000) {
+      err(`--title and --seats (a whole number from 1 to 1000) are needed\n${USAGE}`);
+      return 2;
+    }
+    try {
+      startsAt = iso('starts', v.starts);
+      endsAt = iso('ends', v.ends);
+      if (startsAt && endsAt && endsAt <= startsAt) throw new Error('--ends must be after --starts');
+    } catch (e) {
+      err((e as Error).message);
+      return 2;
+    }
+  }
   let config;
   try {
     config = loadServerConfig();
@@ -69,7 +96,8 @@ export async function runWorkshop(args: string[]): Promise<number> {
   try {
     const service = new WorkshopService({
       store,
-      outline: courseOutline(loadCourse(contentDir())),
+      // Only a new workshop's lessons are looked up in the course; list and link do not read it.
+      outline: what === 'create' ? courseOutline(loadCourse(contentDir())) : NO_COURSE,
       manager: null,
       hostCapacity: config.sandbox ? hostCapacity(config, totalmem()) : 0,
       prewarmMs: config.prewarmMs,
@@ -87,25 +115,11 @@ export async function runWorkshop(args: string[]): Promise<number> {
       process.stdout.write(`${origin}/instructor/login/${token}\n`);
       return 0;
     }
-    const seats = Number(v.seats);
-    if (!v.title?.trim() || !Number.isInteger(seats) || seats < 1 || seats > 1000) {
-      err(`--title and --seats (a whole number from 1 to 1000) are needed\n${USAGE}`);
-      return 2;
-    }
-    const iso = (name: string, t: string | undefined) => {
-      if (t === undefined) return undefined;
-      const ms = Date.parse(t);
-      if (Number.isNaN(ms)) throw new Error(`--${name} "${t}" is not a date and time: write ISO 8601, e.g. 2026-05-04T09:00:00+02:00`);
-      return new Date(ms).toISOString();
-    };
-    const startsAt = iso('starts', v.starts);
-    const endsAt = iso('ends', v.ends);
-    if (startsAt && endsAt && endsAt <= startsAt) throw new Error('--ends must be after --starts');
     const lessons = (v.lessons ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const created = await service.create(instructor, { title: v.title.trim(), seats, lessons, startsAt, endsAt });
+    const created = await service.create(instructor, { title: v.title!.trim(), seats, lessons, startsAt, endsAt });
     const w = created.workshop;
     const token = await service.createLoginToken(instructor, w.id);
     process.stdout.write(
@@ -128,10 +142,6 @@ export async function runWorkshop(args: string[]): Promise<number> {
             : e.message,
       );
       return 1;
-    }
-    if (e instanceof Error && e.message.startsWith('--')) {
-      err(e.message);
-      return 2;
     }
     throw e;
   } finally {

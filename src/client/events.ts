@@ -5,8 +5,14 @@
  * (POST api/events answers the ids it has committed). A failed send (network
  * drop, server restarting, "results not saved") is retried with a growing
  * delay, when the browser comes back online and on the next page, so nothing
- * is lost; an id sent twice is stored once. A batch the server refuses as
- * invalid (4xx other than 429) is dropped: it could never be accepted.
+ * is lost; an id sent twice is stored once. The server answers per event:
+ * `acked` (committed) and `refused` (never acceptable as sent, e.g. a quiz
+ * question this site's course does not have); the page forgets exactly those
+ * and keeps sending the rest. A whole request refused as malformed or too
+ * large (400, 413: an older server, a corrupted queue entry) is split in
+ * halves down to single events, and only a single event refused so is
+ * dropped. Any other answer (network failure, 401/403/404, 408, 429, 5xx)
+ * drops nothing.
  * On a static host (no results server) nothing is sent and localStorage
  * stays the learner's only store (src/client/store.ts).
  */
@@ -54,13 +60,17 @@ function schedule(): void {
   delay = Math.min(RETRY_MAX_MS, delay * 2);
 }
 
+/** Whole-request answers that blame the events themselves (malformed, too large), not the moment. */
+const REFUSED_AS_SENT = new Set([400, 413]);
+
 /** Sends what is queued, a batch at a time, until the queue is empty or a send fails. */
 export async function flush(): Promise<void> {
   if (!enabled || sending) return;
   sending = true;
+  let size = BATCH;
   try {
     for (;;) {
-      const batch = pending().slice(0, BATCH);
+      const batch = pending().slice(0, size);
       if (batch.length === 0) break;
       let res: Response;
       try {
@@ -77,10 +87,15 @@ export async function flush(): Promise<void> {
       }
       let drop: Set<string>;
       if (res.ok) {
-        const ack = (await res.json().catch(() => ({ acked: [] }))) as EventAck;
-        drop = new Set(ack.acked);
-      } else if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) {
-        drop = new Set(batch.map((e) => e.id));
+        const ack = (await res.json().catch(() => ({}))) as Partial<EventAck>;
+        drop = new Set([...(ack.acked ?? []), ...(ack.refused ?? []).map((r) => r.id)]);
+        size = Math.min(BATCH, size * 2);
+      } else if (REFUSED_AS_SENT.has(res.status) && batch.length > 1) {
+        // Which event is to blame is not said: send smaller batches until the bad one is alone.
+        size = Math.max(1, Math.floor(batch.length / 2));
+        continue;
+      } else if (REFUSED_AS_SENT.has(res.status)) {
+        drop = new Set([batch[0]!.id]);
       } else {
         schedule();
         return;
@@ -91,7 +106,8 @@ export async function flush(): Promise<void> {
         pending().filter((e) => !drop.has(e.id)),
       );
       delay = RETRY_MIN_MS;
-      if (drop.size === 0) {
+      if (!batch.some((e) => drop.has(e.id))) {
+        // Nothing of this batch was answered (a server that acknowledged none): try again later.
         schedule();
         return;
       }

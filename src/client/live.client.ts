@@ -16,8 +16,9 @@
  *   gradebook (a plain GET form to api/workshops/:id/grades).
  * Every name and text is set with textContent: nothing a learner typed is HTML.
  */
-import type { LiveColumn, LiveMessage, LiveRow, LiveSnapshot } from '../protocol/workshops.ts';
+import type { LiveMessage, LiveRow, LiveSnapshot } from '../protocol/workshops.ts';
 import { stuckFlags } from '../protocol/stuck.ts';
+import { cellOf, labCell } from './live-cells.ts';
 
 const base = document.documentElement.dataset['base'] ?? '/';
 const id = new URLSearchParams(location.search).get('id') ?? '';
@@ -34,33 +35,6 @@ let snap: LiveSnapshot | undefined;
 /** Server time minus browser time, so "no activity" ages by the server's clock. */
 let skew = 0;
 const now = () => Date.now() + skew;
-
-type Cell = { state: string; text: string };
-
-function quizCell(col: Extract<LiveColumn, { type: 'quiz' }>, row: LiveRow): Cell {
-  const answers = row.quizzes[col.id];
-  const given = answers ? Object.values(answers) : [];
-  if (given.length === 0) return { state: 'none', text: '—' };
-  const right = given.filter((a) => a.correct).length;
-  const n = col.questions.length;
-  if (right === n) return { state: 'right', text: `✓ ${right}/${n}` };
-  if (given.length > right) return { state: 'wrong', text: `✗ ${right}/${n} right` };
-  return { state: 'partial', text: `${right}/${n}` };
-}
-
-function labCell(col: Extract<LiveColumn, { type: 'lab' }>, row: LiveRow): Cell {
-  const c = row.labs[col.id];
-  if (!c) return { state: 'none', text: '—' };
-  const total = c.total || col.checks.length;
-  if (c.gaveUp) return { state: 'solution', text: `solution shown · ${c.passed}/${total}` };
-  if (c.attempts > 0 && c.passed === total) return { state: 'passed', text: `✓ ${c.passed}/${total} checks` };
-  if (c.attempts > 0) return { state: 'started', text: `${c.passed}/${total} checks` };
-  return { state: 'started', text: 'started' };
-}
-
-function cellOf(col: LiveColumn, row: LiveRow): Cell {
-  return col.type === 'quiz' ? quizCell(col, row) : labCell(col, row);
-}
 
 function progress(row: LiveRow): number {
   if (!snap) return 0;

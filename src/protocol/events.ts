@@ -9,12 +9,14 @@
  * them and records them itself.
  */
 import { z } from 'zod';
+import type { ServerErrorName } from './errors.ts';
 
+const eventId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/)
+  .describe("The page's id for this event (8-64 letters, digits, _ or -); the same id sent again is the same event");
 const common = {
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{8,64}$/)
-    .describe("The page's id for this event (8-64 letters, digits, _ or -); the same id sent again is the same event"),
+  id: eventId,
   at: z.iso.datetime({ offset: true }).describe('When it happened, by the browser clock (ISO 8601)'),
   page: z.string().max(500).describe("The lesson's route (its URL path below the site's base)"),
 };
@@ -51,13 +53,38 @@ export const ClientEvent = z.discriminatedUnion('kind', [
 export type ClientEvent = z.infer<typeof ClientEvent>;
 export type EventKind = ClientEvent['kind'];
 
-/** POST /api/events */
-export const EventBatch = z.object({
-  events: z.array(ClientEvent).min(1).max(100).describe('Events in the order they happened'),
-});
-export type EventBatch = z.infer<typeof EventBatch>;
+/** What the page sends (POST /api/events): its oldest queued events, in the order they happened. */
+export interface EventBatch {
+  events: ClientEvent[];
+}
 
-/** The answer: the ids now committed (new ones and ones sent before). */
+/**
+ * POST /api/events as the server reads it: the batch's frame only (1-100 objects, each with a
+ * readable id). Each event is then checked on its own (ClientEvent), so that one event the
+ * server cannot accept is refused by its id and does not take the others with it.
+ */
+export const EventBatchBody = z.object({
+  events: z
+    .array(z.looseObject({ id: eventId }).describe('An event (checked on its own against ClientEvent)'))
+    .min(1)
+    .max(100)
+    .describe('Events in the order they happened'),
+});
+
+/** An event the server will never accept as sent (a quiz question the course lacks, a malformed field). */
+export interface RefusedEvent {
+  id: string;
+  /** The catalogue name (src/protocol/errors.ts), e.g. UnknownBlock or BadRequest. */
+  error: ServerErrorName;
+  message: string;
+}
+
+/**
+ * The answer: `acked`, the ids now committed (new ones and ones sent before); `refused`, the
+ * events refused for good, each with its reason. The page forgets both and keeps the rest of
+ * its queue. A failure of the whole request (store down, 5xx, network) acknowledges nothing.
+ */
 export interface EventAck {
   acked: string[];
+  refused: RefusedEvent[];
 }

@@ -121,7 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(guards, { allowedHosts: c.allowedHosts ?? [], allowedOrigins: c.allowedOrigins });
   await app.register(identity, { secret: c.secret });
   await app.register(starts, { perLearnerPerMinute: c.startRatePerLearner ?? 6, perIpPerMinute: c.startRatePerIp ?? 60 });
-  await app.register(instructor, { workshops: deps.workshops ?? null });
+  await app.register(instructor, { workshops: deps.workshops ?? null, instructors: deps.instructors ?? null, log: deps.log });
   if (deps.placement && deps.manager) await app.register(pinning, { placement: deps.placement, manager: deps.manager });
   if (deps.workshops) await app.register(pacing, { siteDir: c.siteDir, workshops: deps.workshops });
 

@@ -120,6 +120,11 @@ export interface Tables {
   };
   /** One-time sign-in links for instructors (sha-256 of the token). */
   login_tokens: { token_hash: string; instructor: string; expires_at: string; used_at: string | null; workshop: string | null };
+  /**
+   * Instructor sessions (migration 006; sha-256 of the cookie's token): signing out deletes the
+   * row, so a copied cookie stops working; `via` says how they signed in (password, link, lti).
+   */
+  instructor_sessions: { token_hash: string; instructor: string; via: string; created_at: string; expires_at: string };
   /** Personal resume links of learners (sha-256 of the token). */
   resume_links: { token_hash: string; learner: string; created_at: string };
   /** LTI 1.3 (migration 004): OIDC logins, state and nonce single use. */

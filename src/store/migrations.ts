@@ -330,6 +330,22 @@ function m007(): Migration {
   };
 }
 
+/** 008: instructor sessions kept by the server, so that signing out (or losing one's password) ends them. */
+function m008(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('instructor_sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('instructor', 'text', (c) => c.notNull())
+        .addColumn('via', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrations(engine: Engine): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -339,6 +355,7 @@ export function migrations(engine: Engine): MigrationProvider {
       '005_sandbox_hosts': m005(),
       '006_lti_score_leases': m006(),
       '007_lti_tool_key': m007(),
+      '008_instructor_sessions': m008(),
     }),
   };
 }

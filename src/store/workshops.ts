@@ -35,6 +35,9 @@ export function nameKey(name: string): string {
 
 export const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** How an instructor signed in: a password (DRILLBOOK_INSTRUCTOR_PASSWORD), a one-time link, an LMS launch. */
+export type SessionVia = 'password' | 'link' | 'lti';
+
 export interface Workshop {
   id: string;
   code: string;
@@ -327,6 +330,54 @@ export class WorkshopStore {
       await tx.updateTable('login_tokens').set({ used_at: now() }).where('token_hash', '=', hash).execute();
       return { instructor: r.instructor, workshop: r.workshop };
     });
+  }
+
+  /** A new instructor session: its token (the cookie holds it; the store only its hash). */
+  async createInstructorSession(instructor: string, via: SessionVia, ttlMs: number): Promise<string> {
+    const token = randomBytes(24).toString('base64url');
+    await saved(
+      this.db
+        .insertInto('instructor_sessions')
+        .values({
+          token_hash: tokenHash(token),
+          instructor,
+          via,
+          created_at: now(),
+          expires_at: new Date(Date.now() + ttlMs).toISOString(),
+        })
+        .execute(),
+    );
+    return token;
+  }
+
+  /** The session of a token, unless it ended (signed out, revoked) or expired. */
+  async instructorSession(token: string): Promise<{ instructor: string; via: SessionVia } | undefined> {
+    const r = await this.db
+      .selectFrom('instructor_sessions')
+      .select(['instructor', 'via', 'expires_at'])
+      .where('token_hash', '=', tokenHash(token))
+      .executeTakeFirst();
+    if (!r || Date.parse(r.expires_at) <= Date.now()) return undefined;
+    return { instructor: r.instructor, via: r.via as SessionVia };
+  }
+
+  /** Ends one session (signing out). */
+  async endInstructorSession(token: string): Promise<void> {
+    await saved(this.db.deleteFrom('instructor_sessions').where('token_hash', '=', tokenHash(token)).execute());
+  }
+
+  /** Ends every session of these instructors, and expired ones of anybody; how many ended. */
+  async endInstructorSessions(instructors: string[]): Promise<number> {
+    const at = now();
+    const r = await saved(
+      this.db
+        .deleteFrom('instructor_sessions')
+        .where((eb) =>
+          instructors.length > 0 ? eb.or([eb('instructor', 'in', instructors), eb('expires_at', '<=', at)]) : eb('expires_at', '<=', at),
+        )
+        .executeTakeFirst(),
+    );
+    return Number(r.numDeletedRows);
   }
 
   /** A learner's personal resume link token (a new one each time; older ones keep working). */

@@ -53,14 +53,38 @@ export function parseInstructors(value: string): Map<string, string> {
   return out;
 }
 
+function readKept(file: string): Record<string, Kept> {
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Kept>;
+}
+
+/** Who the kept file lists (none when there is none, or it is damaged: the variable replaces it). */
+function keptNames(file: string): string[] {
+  try {
+    return existsSync(file) ? Object.keys(readKept(file)) : [];
+  } catch {
+    return [];
+  }
+}
+
 export class Instructors {
   private kept: Map<string, Kept>;
-  private constructor(kept: Map<string, Kept>) {
+  /**
+   * Instructors kept from the last start that the variable no longer lists: their sessions are
+   * ended at start (serve.ts), whatever way they signed in.
+   */
+  readonly removed: string[];
+  private constructor(kept: Map<string, Kept>, removed: string[] = []) {
     this.kept = kept;
+    this.removed = removed;
   }
 
   get names(): string[] {
     return [...this.kept.keys()];
+  }
+
+  /** Whether this instructor signs in with a password here. */
+  has(name: string): boolean {
+    return this.kept.has(name);
   }
 
   /** Hashes the variable's passwords into the state dir (replacing what was kept), or reads what was kept. */
@@ -73,15 +97,16 @@ export class Instructors {
         const key = await derive(pw, salt, SCRYPT);
         kept.set(name, { salt: salt.toString('base64'), hash: key.toString('base64'), N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
       }
+      const before = keptNames(file);
       mkdirSync(stateDir, { recursive: true });
       writeFileSync(file, `${JSON.stringify(Object.fromEntries(kept), null, 1)}\n`, { mode: 0o600 });
       chmodSync(file, 0o600);
-      return new Instructors(kept);
+      return new Instructors(
+        kept,
+        before.filter((n) => !kept.has(n)),
+      );
     }
-    if (existsSync(file)) {
-      const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Kept>;
-      return new Instructors(new Map(Object.entries(raw)));
-    }
+    if (existsSync(file)) return new Instructors(new Map(Object.entries(readKept(file))));
     return new Instructors(new Map());
   }
 

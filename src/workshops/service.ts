@@ -9,7 +9,8 @@
  * start) so that every request can ask cheaply; the store stays the truth.
  */
 import type { LabListener } from '../labs/service.ts';
-import type { ClientEvent } from '../protocol/events.ts';
+import { serverErrorMessage } from '../protocol/errors.ts';
+import type { ClientEvent, EventAck, RefusedEvent } from '../protocol/events.ts';
 import type {
   CreatedWorkshop,
   CreateWorkshopBody,
@@ -25,7 +26,16 @@ import type { SandboxManager } from '../sandbox/manager.ts';
 import type { Bus } from '../store/cluster.ts';
 import type { Store } from '../store/index.ts';
 import type { StoredAttempt, StoredEvent } from '../store/results.ts';
-import { isLmsCourse, isOver, normaliseCode, showCode, type Lock, type Member, type Workshop } from '../store/workshops.ts';
+import {
+  isLmsCourse,
+  isOver,
+  normaliseCode,
+  showCode,
+  type Lock,
+  type Member,
+  type SessionVia,
+  type Workshop,
+} from '../store/workshops.ts';
 import { LiveModel } from './live.ts';
 import { judge, resolveLessons, workshopColumns, type Outline } from './outline.ts';
 
@@ -724,23 +734,37 @@ export class WorkshopService implements LabListener {
   /**
    * Judges quiz answers from the course (the page's verdict is not trusted), commits the
    * events, and shows them in the live view. An answer to a quiz of this course with a question
-   * or option it does not have is refused (UnknownBlock); an answer to a quiz the course does not
-   * have at all (a page built from another course folder, a page from before a rebuild) is kept
-   * unjudged (correct: null), since nothing here can say whether it was right.
+   * or option it does not have is refused by its id (UnknownBlock), and the others of the batch
+   * are committed all the same; an answer to a quiz the course does not have at all (a page built
+   * from another course folder, a page from before a rebuild) is kept unjudged (correct: null),
+   * since nothing here can say whether it was right.
    */
-  async record(learner: string, events: ClientEvent[]): Promise<string[]> {
-    const judged = events.map((e) => {
-      if (e.kind !== 'quiz-answer') return e;
+  async record(learner: string, events: ClientEvent[]): Promise<EventAck> {
+    const refused: RefusedEvent[] = [];
+    const judged: Parameters<Store['results']['recordEvents']>[1] = [];
+    for (const e of events) {
+      if (e.kind !== 'quiz-answer') {
+        judged.push(e);
+        continue;
+      }
       const col = this.o.outline.blocks.get(e.block);
-      if (col?.type !== 'quiz') return { ...e, correct: null };
+      if (col?.type !== 'quiz') {
+        judged.push({ ...e, correct: null });
+        continue;
+      }
       const verdict = judge(col, e.question, e.choice);
       if (verdict === undefined)
-        throw new WorkshopError(
-          'UnknownBlock',
-          `events: quiz "${e.block}" has no question ${e.question + 1} with options ${e.choice.map((c) => c + 1).join(', ')} on this site.`,
-        );
-      return { ...e, correct: verdict };
-    });
+        refused.push({
+          id: e.id,
+          error: 'UnknownBlock',
+          message: serverErrorMessage(
+            'UnknownBlock',
+            `quiz "${e.block}" has no question ${e.question + 1} with options ${e.choice.map((c) => c + 1).join(', ')} on this site.`,
+          ),
+        });
+      else judged.push({ ...e, correct: verdict });
+    }
+    if (judged.length === 0) return { acked: [], refused };
     const workshop = this.workshopOf(learner) ?? (this.o.bus ? await this.joinedElsewhere(learner) : null);
     const { acked, fresh } = await this.o.store.results.recordEvents(learner, judged, workshop);
     if (workshop && fresh.length > 0) {
@@ -748,7 +772,7 @@ export class WorkshopService implements LabListener {
       this.showEvents(workshop, learner, fresh);
     }
     this.resultsChanged(learner, [...new Set(fresh.filter((e) => e.kind === 'quiz-answer').map((e) => e.block))]);
-    return acked;
+    return { acked, refused };
   }
 
   /**
@@ -867,6 +891,19 @@ export class WorkshopService implements LabListener {
 
   resumeLearner(token: string): Promise<string | undefined> {
     return this.o.store.workshops.resumeLearner(token);
+  }
+
+  /** Instructor sessions (server/plugins/instructor.ts). */
+  createInstructorSession(instructor: string, via: SessionVia, ttlMs: number): Promise<string> {
+    return this.o.store.workshops.createInstructorSession(instructor, via, ttlMs);
+  }
+
+  instructorSession(token: string): Promise<{ instructor: string; via: SessionVia } | undefined> {
+    return this.o.store.workshops.instructorSession(token);
+  }
+
+  endInstructorSession(token: string): Promise<void> {
+    return this.o.store.workshops.endInstructorSession(token);
   }
 
   /** A one-time sign-in link's token (the CLI prints it). */

@@ -4,9 +4,13 @@
  * instructor password): the instructor signs in and creates a workshop in
  * the browser, three learners join in their own browser contexts (a fourth
  * finds it full), answer a quiz and start a lab; the live view shows each
- * event within 2 s; then watching a terminal read-only, locking a lesson,
+ * event within 2 s; a lab check failing 3 times flags the learner as stuck,
+ * and the filter, "stuck only" and sorting find them; then watching a terminal read-only, locking a lesson,
  * "everyone to this page", a message, downloading the gradebook, and ending
- * the workshop, which releases the learners' sandboxes.
+ * the workshop, which releases the learners' sandboxes. Then a learner
+ * answers a quiz with the network cut: the answer waits in the page's queue
+ * and reaches the store and the live view once the network is back, and an
+ * event the server refuses does not take it along.
  */
 import { readFileSync } from 'node:fs';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
@@ -38,7 +42,13 @@ function watchErrors(page: Page, into: string[]): void {
   page.on('pageerror', (e) => into.push(`${page.url()}: ${e.message}`));
 }
 
-async function learner(browser: Browser, code: string, name: string, errors: string[]): Promise<{ ctx: BrowserContext; page: Page }> {
+async function learner(
+  browser: Browser,
+  code: string,
+  name: string,
+  errors: string[],
+  title = 'E2E class <script>',
+): Promise<{ ctx: BrowserContext; page: Page }> {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   watchErrors(page, errors);
@@ -46,9 +56,7 @@ async function learner(browser: Browser, code: string, name: string, errors: str
   await expect(page.getByLabel('Join code (from your instructor)')).toHaveValue(code);
   await page.getByLabel('Your name as the class sees it').fill(name);
   await page.getByRole('button', { name: 'Join' }).click();
-  await expect(page.locator('.db-join-welcome')).toHaveText(
-    `Welcome to "E2E class <script>", ${name}. Your instructor now sees you in the class.`,
-  );
+  await expect(page.locator('.db-join-welcome')).toHaveText(`Welcome to "${title}", ${name}. Your instructor now sees you in the class.`);
   await expect(page.locator('.db-join-resume')).toHaveText(/^http:\/\/127\.0\.0\.1:\d+\/resume\/[A-Za-z0-9_-]+$/);
   return { ctx, page };
 }
@@ -157,6 +165,35 @@ test.describe('workshop', () => {
     await expect(cell('Ada', LAB)).toHaveAttribute('data-cell', 'started', { timeout: LIVE_MS });
     await expect(teacher.locator(`.db-live-summary li[data-lab="${LAB}"]`)).toContainText('0 passed, 1 started, of 3');
 
+    // --- stuck: Ada checks three times without doing the work; the same check fails 3 times and
+    // her row is flagged; the live view's filter, "stuck only" and sorting find her
+    const checkWork = lab.getByRole('button', { name: 'Check my work' });
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await ada.waitForTimeout(3_100); // the server's least time between two checks
+      const answered = ada.waitForResponse((r) => r.url().endsWith('/check'));
+      await checkWork.click();
+      expect((await answered).status()).toBe(200);
+    }
+    await expect(cell('Ada', LAB)).toHaveAttribute('data-cell', 'started', { timeout: LIVE_MS });
+    await expect(cell('Ada', LAB)).toHaveText(/^0\/\d+ checks$/);
+    await expect(row('Ada').locator('td').nth(0)).toHaveText(`check dump-exists of ${LAB} failed 3×`, { timeout: LIVE_MS });
+    await expect(row('Ada')).toHaveAttribute('data-stuck', 'yes');
+    const shown = teacher.locator('.db-live-table tbody th');
+    await expect(shown).toHaveText(names);
+    await teacher.locator('.db-live-filter').fill('c');
+    await expect(shown).toHaveText(['Cy']);
+    await teacher.locator('.db-live-filter').fill('');
+    await teacher.locator('.db-live-stuck-only').check();
+    await expect(shown).toHaveText(['Ada']);
+    await teacher.locator('.db-live-stuck-only').uncheck();
+    // Least recently active first: Bo answered before Cy, and Ada has just checked her lab.
+    await teacher.locator('.db-live-sort').selectOption('activity');
+    await expect(shown).toHaveText(['Bo <b>bold</b>', 'Cy', 'Ada']);
+    await teacher.locator('.db-live-sort').selectOption('stuck');
+    await expect(shown.first()).toHaveText('Ada');
+    await teacher.locator('.db-live-sort').selectOption('name');
+    await expect(shown).toHaveText(names);
+
     // --- watching: the instructor sees Ada's terminal, Ada is told, the instructor cannot type, Ada can stop it
     await waitForPrompt(ada, 60_000);
     await ada.locator('db-sandbox .xterm').click();
@@ -224,6 +261,77 @@ test.describe('workshop', () => {
     );
     await expect(cell('Ada', LAB)).toHaveAttribute('data-cell', 'started');
     for (const l of learners) await l.ctx.close();
+    await ictx.close();
+    expect(errors).toEqual([]);
+  });
+
+  test('a quiz answered while the network is down reaches the store and the live view once it is back; a refused event takes nothing along', async ({
+    browser,
+  }) => {
+    const errors: string[] = [];
+    const ictx = await browser.newContext();
+    const teacher = await ictx.newPage();
+    watchErrors(teacher, errors);
+    expect(
+      (await teacher.request.post(url('sandbox', '/api/instructor/login'), { data: { password: INSTRUCTOR_PASSWORD } })).status(),
+    ).toBe(200);
+    const created = await teacher.request.post(url('sandbox', '/api/workshops'), {
+      data: { title: 'Offline class', seats: 2, lessons: ['foundations/logical-vs-physical'] },
+    });
+    const { workshop } = (await created.json()) as { workshop: { id: string; shownCode: string } };
+    await teacher.goto(url('sandbox', `/instructor/workshop/?id=${workshop.id}`));
+    await expect(teacher.locator('.db-live-status')).toHaveText('Live: updates arrive as learners work.');
+
+    // The learner's own failed loads while offline are what this test provokes.
+    const learnerErrors: string[] = [];
+    const { ctx, page } = await learner(browser, workshop.shownCode, 'Eve', learnerErrors, 'Offline class');
+    const cell = teacher
+      .locator('.db-live-table tbody tr', { has: teacher.locator('th', { hasText: 'Eve' }) })
+      .locator(`td[data-column="${QUIZ}"]`);
+    await expect(cell).toHaveAttribute('data-cell', 'none', { timeout: LIVE_MS });
+    await page.goto(url('sandbox', QUIZ_LESSON));
+    await expect(page.locator('.db-workshop-title')).toHaveText('Workshop: Offline class · you are Eve');
+    const outbox = () =>
+      page.evaluate(() =>
+        (JSON.parse(localStorage.getItem('drillbook:outbox') ?? '[]') as { id: string; kind: string }[]).map((e) => e.id),
+      );
+    // The lesson's page view is acknowledged: the queue is empty before the network goes.
+    await expect.poll(outbox).toEqual([]);
+
+    await ctx.setOffline(true);
+    // Ahead of the answer, an event this server will refuse for good (a question the quiz does not
+    // have, as a page from an older build of the course could send).
+    await page.evaluate((quiz) => {
+      const queued = JSON.parse(localStorage.getItem('drillbook:outbox') ?? '[]') as unknown[];
+      queued.push({
+        kind: 'quiz-answer',
+        id: 'stale-question-99',
+        at: new Date().toISOString(),
+        page: 'x',
+        block: quiz,
+        question: 98,
+        choice: [0],
+        correct: true,
+      });
+      localStorage.setItem('drillbook:outbox', JSON.stringify(queued));
+    }, QUIZ);
+    await page.locator(`db-quiz#${QUIZ} fieldset.quiz-question`).first().locator('.quiz-option input').nth(1).click();
+    // Kept by the page while the network is down; nothing reached the server.
+    await expect.poll(async () => (await outbox()).length).toBe(2);
+    await page.waitForTimeout(1_500);
+    expect((await outbox())[0]).toBe('stale-question-99');
+    await expect(cell).toHaveAttribute('data-cell', 'none');
+
+    await ctx.setOffline(false);
+    await expect(cell).toHaveAttribute('data-cell', /right|wrong/, { timeout: 10_000 });
+    await expect.poll(outbox).toEqual([]);
+    // In the store, as the live view rebuilt from it says: the answer given offline, once.
+    const live = (await (await teacher.request.get(url('sandbox', `/api/workshops/${workshop.id}/live`))).json()) as {
+      rows: { name: string; quizzes: Record<string, Record<string, { choice: number[] }>> }[];
+    };
+    expect(live.rows.map((r) => [r.name, r.quizzes[QUIZ]])).toEqual([['Eve', { '0': expect.objectContaining({ choice: [1] }) }]]);
+    expect(learnerErrors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
+    await ctx.close();
     await ictx.close();
     expect(errors).toEqual([]);
   });

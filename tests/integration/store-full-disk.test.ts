@@ -84,7 +84,7 @@ describe('a full disk under the state dir', () => {
         headers: { cookie },
         payload: { events: [event('evt-before-full')] },
       });
-      expect(kept.json()).toEqual({ acked: ['evt-before-full'] });
+      expect(kept.json()).toEqual({ acked: ['evt-before-full'], refused: [] });
       const sandbox = driver.created[0];
       // Fill the file system: a file as large as the space left.
       const df = await run(['df', '--output=avail', '-B1', dir]);
@@ -121,7 +121,7 @@ describe('a full disk under the state dir', () => {
         headers: { cookie },
         payload: { events: [event('evt-while-full')] },
       });
-      expect(again.json()).toEqual({ acked: ['evt-while-full'] });
+      expect(again.json()).toEqual({ acked: ['evt-while-full'], refused: [] });
       const ids = (await store.results.learnerEvents(cookie.split('=')[1]!.split('.')[0]!)).map((e) => e.clientId);
       expect(ids).toEqual(['evt-before-full', 'evt-while-full']);
     } finally {

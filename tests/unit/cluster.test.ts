@@ -127,7 +127,7 @@ describe('workshops across servers', () => {
     // Joined on a; b has not heard yet when the first answer reaches it.
     net.hold();
     await a.s.join(workshop.code, 'l1', 'Maria');
-    expect(await b.s.record('l1', [answer('e1', 0)])).toEqual(['e1']);
+    expect(await b.s.record('l1', [answer('e1', 0)])).toEqual({ acked: ['e1'], refused: [] });
     expect((await workshopEvents(store, workshop.id)).map((e) => e.clientId)).toEqual(['e1']);
     net.release();
 

@@ -199,6 +199,27 @@ describe.each(['sqlite', 'postgres'] as const)('results store on %s', (engine) =
     await close();
   });
 
+  it('instructor sessions: found by token until they expire, end on sign-out or for instructors taken off the list', async () => {
+    const { workshops: w, close, db } = await fresh(engine);
+    const ana = await w.createInstructorSession('ana', 'password', 60_000);
+    const bo1 = await w.createInstructorSession('bo', 'password', 60_000);
+    const bo2 = await w.createInstructorSession('bo', 'link', 60_000);
+    const old = await w.createInstructorSession('cy', 'lti', -1);
+    expect(await w.instructorSession(ana)).toEqual({ instructor: 'ana', via: 'password' });
+    expect(await w.instructorSession(bo2)).toEqual({ instructor: 'bo', via: 'link' });
+    expect(await w.instructorSession(old)).toBeUndefined();
+    expect(await w.instructorSession(`${ana}x`)).toBeUndefined();
+    // Only the hash is kept.
+    expect(JSON.stringify(await db.selectFrom('instructor_sessions').selectAll().execute())).not.toContain(ana);
+    await w.endInstructorSession(ana);
+    expect(await w.instructorSession(ana)).toBeUndefined();
+    // bo's two sessions and cy's expired one.
+    expect(await w.endInstructorSessions(['bo'])).toBe(3);
+    expect(await w.instructorSession(bo1)).toBeUndefined();
+    expect(await w.instructorSession(bo2)).toBeUndefined();
+    await close();
+  });
+
   it('moves the lab results of an existing results.sqlite into the store, once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'drillbook-store-'));
     legacyFile(dir);

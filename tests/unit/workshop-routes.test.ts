@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
-import type { LiveMessage } from '../../src/protocol/workshops.ts';
+import { labCell } from '../../src/client/live-cells.ts';
+import type { LearnerMessage, LiveMessage } from '../../src/protocol/workshops.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { openStore } from '../../src/store/index.ts';
@@ -24,7 +25,7 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
 
-async function setup(opts: { hostCapacity?: number } = {}) {
+async function setup(opts: { hostCapacity?: number; tickMs?: number } = {}) {
   const state = mkdtempSync(join(tmpdir(), 'drillbook-ws-'));
   const site = join(state, 'site');
   mkdirSync(join(site, 'operations', 'lab-backup-rotation'), { recursive: true });
@@ -51,6 +52,7 @@ async function setup(opts: { hostCapacity?: number } = {}) {
     prewarmMs: 600_000,
     publicOrigin: 'http://127.0.0.1:4321',
     base: '/',
+    ...(opts.tickMs ? { tickMs: opts.tickMs } : {}),
   });
   await workshops.start();
   const instructors = await Instructors.load(state, 'ana:pw-ana,bo:pw-bo');
@@ -116,6 +118,77 @@ describe('instructors', () => {
     const again = await app.inject({ method: 'GET', url: `/instructor/login/${token}` });
     expect(again.statusCode).toBe(404);
     expect(again.json().error).toBe('SignInLinkInvalid');
+  });
+});
+
+describe('instructor sessions are kept by the server', () => {
+  it('signing out ends the session for every copy of the cookie; the other instructor stays signed in', async () => {
+    const { app, signIn } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const bo = await signIn('bo', 'pw-bo');
+    const mine = (cookie: string) => app.inject({ method: 'GET', url: '/api/workshops', headers: { cookie } });
+    expect((await mine(ana)).statusCode).toBe(200);
+    const out = await app.inject({ method: 'POST', url: '/api/instructor/logout', headers: { cookie: ana } });
+    expect(out.statusCode).toBe(204);
+    // The same cookie, kept (a copy, another tab, a stolen one): no longer signed in.
+    const after = await mine(ana);
+    expect([after.statusCode, after.json()]).toEqual([
+      401,
+      { error: 'InstructorOnly', message: 'This is for instructors: sign in on the instructor page first.' },
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/api/instructor/me', headers: { cookie: ana } })).statusCode).toBe(401);
+    expect((await mine(bo)).statusCode).toBe(200);
+  });
+
+  it('an instructor taken off DRILLBOOK_INSTRUCTOR_PASSWORD loses access on the next request, by password or link', async () => {
+    const { app, signIn, store, workshops, state } = await setup();
+    const bo = await signIn('bo', 'pw-bo');
+    const ana = await signIn('ana', 'pw-ana');
+    const link = await workshops.createLoginToken('bo', null);
+    const boByLink = (await app.inject({ method: 'GET', url: `/instructor/login/${link}` })).headers['set-cookie'];
+    const boLinkCookie = String(boByLink).split(';')[0]!;
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/workshops',
+      headers: { cookie: bo },
+      payload: { title: 'Bo', seats: 2 },
+    });
+    const id = created.json().workshop.id as string;
+    expect((await app.inject({ method: 'GET', url: `/api/workshops/${id}/live`, headers: { cookie: boLinkCookie } })).statusCode).toBe(200);
+
+    // The operator restarts the server without bo (same state dir, same store, same cookie key).
+    const instructors = await Instructors.load(state, 'ana:pw-ana');
+    expect(instructors.removed).toEqual(['bo']);
+    expect(await store.workshops.endInstructorSessions(instructors.removed)).toBe(2);
+    const again = await buildApp({
+      config: { siteDir: join(state, 'site'), secret: 'unit-test-secret-0123456789abcdef', allowedOrigins: [] },
+      manager: null,
+      workshops,
+      instructors,
+    });
+    closers.push(() => again.close());
+    for (const cookie of [bo, boLinkCookie]) {
+      const r = await again.inject({ method: 'GET', url: `/api/workshops/${id}/live`, headers: { cookie } });
+      expect([r.statusCode, r.json().error]).toEqual([401, 'InstructorOnly']);
+    }
+    expect((await again.inject({ method: 'GET', url: '/api/workshops', headers: { cookie: ana } })).statusCode).toBe(200);
+    // Nor can bo sign in again with the old password.
+    const login = await again.inject({ method: 'POST', url: '/api/instructor/login', payload: { name: 'bo', password: 'pw-bo' } });
+    expect(login.statusCode).toBe(401);
+  });
+
+  it('a password session ends when its instructor is no longer listed, even on a server that did not end it', async () => {
+    const { signIn, workshops, state } = await setup();
+    const bo = await signIn('bo', 'pw-bo');
+    // Another server on the same store, started with a list without bo (its sessions not ended there).
+    const other = await buildApp({
+      config: { siteDir: join(state, 'site'), secret: 'unit-test-secret-0123456789abcdef', allowedOrigins: [] },
+      manager: null,
+      workshops,
+      instructors: await Instructors.load(mkdtempSync(join(tmpdir(), 'drillbook-ws-other-')), 'ana:pw-ana'),
+    });
+    closers.push(() => other.close());
+    expect((await other.inject({ method: 'GET', url: '/api/workshops', headers: { cookie: bo } })).statusCode).toBe(401);
   });
 });
 
@@ -211,8 +284,8 @@ describe('workshops', () => {
     ]);
   });
 
-  it('events are acknowledged after commit, judged by the server, and reach the live view stream within 2 s', async () => {
-    const { app, signIn, cookieOf } = await setup();
+  it('events are acknowledged after commit, judged by the server, refused one by one, and reach the live view stream within 2 s', async () => {
+    const { app, signIn, cookieOf, store } = await setup();
     const ana = await signIn('ana', 'pw-ana');
     const w = (
       await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Class', seats: 5 } })
@@ -259,30 +332,59 @@ describe('workshops', () => {
       headers: { cookie: learner, 'content-type': 'application/json', origin: `http://127.0.0.1:${port}` },
       body: JSON.stringify({ events: [event] }),
     });
-    expect(await ack.json()).toEqual({ acked: ['evt-live-0001'] });
+    expect(await ack.json()).toEqual({ acked: ['evt-live-0001'], refused: [] });
     const row = await next((m) => m.type === 'row' && m.events.includes('evt-live-0001'));
     expect(Date.now() - t0).toBeLessThan(2_000);
     const right = outline.blocks.get(QUIZ);
     const rightAnswer = right?.type === 'quiz' && right.questions[0]!.correct.includes(0);
     expect(row.type === 'row' && row.row.quizzes[QUIZ]?.['0']).toEqual({ choice: [0], correct: rightAnswer });
     await reader.cancel();
-    // A question this quiz does not have is refused, and nothing of the batch is stored.
-    const bad = await app.inject({
+    // One batch, two events the server cannot accept among good ones: those two are refused by id
+    // (catalogue name and message each), the good ones are committed and acknowledged.
+    const mixedBatch = {
+      events: [
+        { ...event, id: 'evt-live-0002' },
+        { ...event, id: 'evt-live-0003', question: 99 },
+        { ...event, id: 'evt-live-0005', choice: [] },
+        { kind: 'page-view', id: 'evt-live-0006', at: event.at, page: 'foundations/logical-vs-physical' },
+      ],
+    };
+    const mixed = await app.inject({ method: 'POST', url: '/api/events', headers: { cookie: learner }, payload: mixedBatch });
+    expect(mixed.statusCode).toBe(200);
+    expect(mixed.json()).toEqual({
+      acked: ['evt-live-0002', 'evt-live-0006'],
+      refused: [
+        {
+          id: 'evt-live-0005',
+          error: 'BadRequest',
+          message: 'The request was not understood: body.events.2.choice: Too small: expected array to have >=1 items.',
+        },
+        {
+          id: 'evt-live-0003',
+          error: 'UnknownBlock',
+          message: `quiz "${QUIZ}" has no question 100 with options 1 on this site.`,
+        },
+      ],
+    });
+    expect((await store.results.workshopEvents(w.id)).map((e) => e.clientId)).toEqual(['evt-live-0001', 'evt-live-0002', 'evt-live-0006']);
+    // Sent again (the page did not hear the answer): the same answer, nothing stored twice.
+    const again = await app.inject({ method: 'POST', url: '/api/events', headers: { cookie: learner }, payload: mixedBatch });
+    expect(again.json()).toEqual(mixed.json());
+    expect(await store.results.workshopEvents(w.id)).toHaveLength(3);
+    // Only a batch whose frame cannot be read (an event without an id) is refused whole.
+    const frame = await app.inject({
       method: 'POST',
       url: '/api/events',
       headers: { cookie: learner },
-      payload: {
-        events: [
-          { ...event, id: 'evt-live-0002' },
-          { ...event, id: 'evt-live-0003', question: 99 },
-        ],
+      payload: { events: [{ ...event, id: 'evt-live-0007' }, { kind: 'page-view' }] },
+    });
+    expect([frame.statusCode, frame.json()]).toEqual([
+      400,
+      {
+        error: 'BadRequest',
+        message: 'The request was not understood: body.events.1.id: Invalid input: expected string, received undefined.',
       },
-    });
-    expect(bad.statusCode).toBe(400);
-    expect(bad.json()).toEqual({
-      error: 'UnknownBlock',
-      message: `events: quiz "${QUIZ}" has no question 100 with options 1 on this site.`,
-    });
+    ]);
     // A quiz this course does not have (a page built from another folder) is kept, unjudged.
     const other = await app.inject({
       method: 'POST',
@@ -290,7 +392,7 @@ describe('workshops', () => {
       headers: { cookie: learner },
       payload: { events: [{ ...event, id: 'evt-live-0004', block: 'no-such-quiz' }] },
     });
-    expect(other.json()).toEqual({ acked: ['evt-live-0004'] });
+    expect(other.json()).toEqual({ acked: ['evt-live-0004'], refused: [] });
     const live = (await app.inject({ method: 'GET', url: `/api/workshops/${w.id}/live`, headers: { cookie: ana } })).json();
     expect(live.rows[0].quizzes[QUIZ]).toEqual({ '0': { choice: [0], correct: rightAnswer } });
   });
@@ -415,7 +517,7 @@ describe('workshops', () => {
       choice: [1],
       correct: false,
     };
-    expect(await a.workshops.record('learner-1', [answer])).toEqual(['evt-crash-001']);
+    expect(await a.workshops.record('learner-1', [answer])).toEqual({ acked: ['evt-crash-001'], refused: [] });
     await a.store.results.recordAttempt(
       'learner-1',
       'backup-rotation',
@@ -474,5 +576,190 @@ describe('workshops', () => {
     });
     await vi.waitFor(() => expect(manager.stats.pooled).toBe(4));
     expect(driver.created).toHaveLength(4);
+  });
+});
+
+/** The `data:` messages of a server-sent events stream, read as they come. */
+function sseMessages<T>(res: Response) {
+  const reader = res.body!.getReader();
+  const got: T[] = [];
+  let buf = '';
+  const read = async () => {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('stream ended');
+    buf += new TextDecoder().decode(value);
+    let i;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      for (const line of buf.slice(0, i).split('\n')) if (line.startsWith('data: ')) got.push(JSON.parse(line.slice(6)) as T);
+      buf = buf.slice(i + 2);
+    }
+  };
+  return {
+    got,
+    async next(pred: (m: T) => boolean): Promise<T> {
+      for (;;) {
+        const hit = got.find(pred);
+        if (hit) return hit;
+        await read();
+      }
+    },
+    close: () => reader.cancel(),
+  };
+}
+
+describe('live view and pacing details', () => {
+  const LAB = 'mysqldump-full-restore';
+
+  it('a lab cell says "started", then "n of m checks" passed, then "solution shown", live and rebuilt from the store', async () => {
+    const { app, signIn, store, workshops } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const w = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/workshops',
+        headers: { cookie: ana },
+        payload: { title: 'Lab class', seats: 3, lessons: ['mariadb/lab-mysqldump-full-restore'] },
+      })
+    ).json().workshop;
+    await workshops.join(w.code, 'learner-1', 'Maria');
+    const snap = await workshops.snapshot('ana', w.id);
+    const col = snap.columns.find((c) => c.id === LAB);
+    if (col?.type !== 'lab') throw new Error(`no lab column ${LAB}`);
+    expect(col.checks.length).toBeGreaterThanOrEqual(3);
+    const m = col.checks.length;
+    const cell = async () => labCell(col, (await workshops.snapshot('ana', w.id)).rows[0]!);
+    expect(await cell()).toEqual({ state: 'none', text: '—' });
+
+    workshops.started('learner-1', LAB, w.id);
+    expect(await cell()).toEqual({ state: 'started', text: 'started' });
+    // An attempt with the first two checks passed: "2 of m".
+    const outcomes = col.checks.map((c, i) => ({
+      id: c.id,
+      title: c.title,
+      status: i < 2 ? ('passed' as const) : ('not-yet' as const),
+      message: '',
+      ran: true,
+      ms: 1,
+    }));
+    workshops.attempted(await store.results.recordAttempt('learner-1', LAB, outcomes, true, w.id));
+    await vi.waitFor(async () => expect(await cell()).toEqual({ state: 'started', text: `2/${m} checks` }));
+    // The solution shown (the learner gave up): said, with what had passed.
+    await store.results.recordGiveUp('learner-1', LAB, w.id);
+    workshops.gaveUp('learner-1', LAB, w.id);
+    await vi.waitFor(async () => expect(await cell()).toEqual({ state: 'solution', text: `solution shown · 2/${m}` }));
+
+    // Another learner passes every check.
+    await workshops.join(w.code, 'learner-2', 'Jon');
+    const all = outcomes.map((o) => ({ ...o, status: 'passed' as const }));
+    workshops.attempted(await store.results.recordAttempt('learner-2', LAB, all, true, w.id));
+    const jon = async () =>
+      labCell(
+        col,
+        (await workshops.snapshot('ana', w.id)).rows.find((r) => r.name === 'Jon')!,
+      );
+    await vi.waitFor(async () => expect(await jon()).toEqual({ state: 'passed', text: `✓ ${m}/${m} checks` }));
+
+    // A server started afresh on this store shows the same cells (the model is rebuilt from it).
+    const again = new WorkshopService({
+      store,
+      outline,
+      manager: null,
+      hostCapacity: 0,
+      prewarmMs: 1,
+      publicOrigin: 'http://x',
+      base: '/',
+    });
+    await again.start();
+    closers.push(async () => again.stop());
+    const rows = (await again.snapshot('ana', w.id)).rows;
+    expect(rows.map((r) => [r.name, labCell(col, r)])).toEqual([
+      ['Maria', { state: 'solution', text: `solution shown · 2/${m}` }],
+      ['Jon', { state: 'passed', text: `✓ ${m}/${m} checks` }],
+    ]);
+  });
+
+  it('a message to one learner reaches that learner only, on their stream and in /api/me', async () => {
+    const { app, signIn, cookieOf } = await setup();
+    const ana = await signIn('ana', 'pw-ana');
+    const w = (
+      await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Class', seats: 5 } })
+    ).json().workshop;
+    const maria = cookieOf(await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Maria' } }));
+    const jon = cookieOf(await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Jon' } }));
+    const rows = (await app.inject({ method: 'GET', url: `/api/workshops/${w.id}/live`, headers: { cookie: ana } })).json().rows as {
+      learner: string;
+      name: string;
+    }[];
+    const mariaId = rows.find((r) => r.name === 'Maria')!.learner;
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const stream = async (cookie: string) => {
+      const s = sseMessages<LearnerMessage>(await fetch(`${base}/api/me/stream`, { headers: { cookie } }));
+      await s.next((m) => m.type === 'state');
+      return s;
+    };
+    const [ms, js] = [await stream(maria), await stream(jon)];
+    const send = (payload: object) =>
+      app.inject({ method: 'POST', url: `/api/workshops/${w.id}/messages`, headers: { cookie: ana }, payload });
+    expect((await send({ kind: 'message', text: 'Maria, check your WAL archive', learner: mariaId })).json()).toEqual({ sent: true });
+    expect((await send({ kind: 'message', text: 'Break in 5 minutes' })).json()).toEqual({ sent: true });
+    const toMaria = await ms.next((m) => m.type === 'message' && m.text === 'Break in 5 minutes');
+    expect(toMaria.type).toBe('message');
+    expect(ms.got.filter((m) => m.type === 'message').map((m) => m.type === 'message' && m.text)).toEqual([
+      'Maria, check your WAL archive',
+      'Break in 5 minutes',
+    ]);
+    await js.next((m) => m.type === 'message' && m.text === 'Break in 5 minutes');
+    expect(js.got.filter((m) => m.type === 'message').map((m) => m.type === 'message' && m.text)).toEqual(['Break in 5 minutes']);
+    // Kept for a reload: each learner's /api/me has their own.
+    const texts = async (cookie: string) =>
+      ((await app.inject({ method: 'GET', url: '/api/me', headers: { cookie } })).json().workshop.messages as { text: string }[]).map(
+        (m) => m.text,
+      );
+    expect(await texts(maria)).toEqual(['Maria, check your WAL archive', 'Break in 5 minutes']);
+    expect(await texts(jon)).toEqual(['Break in 5 minutes']);
+    // Someone who is not in this workshop cannot be written to.
+    const stranger = await send({ kind: 'message', text: 'hi', learner: 'not-a-member' });
+    expect([stranger.statusCode, stranger.json()]).toEqual([
+      404,
+      { error: 'LearnerNotFound', message: 'That learner is not in this workshop.' },
+    ]);
+    await ms.close();
+    await js.close();
+  });
+
+  it('a workshop ends by itself at its end time: sandboxes released, learners told, results kept', async () => {
+    const { app, signIn, cookieOf, manager, store } = await setup({ tickMs: 100 });
+    const ana = await signIn('ana', 'pw-ana');
+    const endsAt = new Date(Date.now() + 2_000).toISOString();
+    const w = (
+      await app.inject({ method: 'POST', url: '/api/workshops', headers: { cookie: ana }, payload: { title: 'Short', seats: 2, endsAt } })
+    ).json().workshop;
+    expect(w.state).toBe('running');
+    const learner = cookieOf(await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Maria' } }));
+    expect((await app.inject({ method: 'POST', url: '/api/sandbox', headers: { cookie: learner } })).statusCode).toBe(200);
+    await app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { cookie: learner },
+      payload: { events: [{ kind: 'page-view', id: 'evt-before-end', at: new Date().toISOString(), page: 'foundations/consistency' }] },
+    });
+    expect(manager.stats.active).toBe(1);
+    await vi.waitFor(
+      async () => {
+        const me = (await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: learner } })).json();
+        expect(me.workshop.state).toBe('ended');
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(endsAt));
+    // Released right after the end is recorded (the learner may hear of the end a moment before).
+    await vi.waitFor(() => expect(manager.stats.active).toBe(0), { timeout: 5_000 });
+    const joinLate = await app.inject({ method: 'POST', url: '/api/join', payload: { code: w.code, name: 'Late' } });
+    expect([joinLate.statusCode, joinLate.json().message]).toEqual([
+      410,
+      'The workshop "Short" has ended: it takes no more learners. Your results from it are kept.',
+    ]);
+    expect((await store.results.workshopEvents(w.id)).map((e) => e.clientId)).toEqual(['evt-before-end']);
   });
 });

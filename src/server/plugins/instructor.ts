@@ -1,9 +1,14 @@
 /**
  * Instructor sessions and workshop membership on every request:
- * - `req.instructor`: the instructor named by a signed, HttpOnly,
- *   SameSite=Strict cookie (`drillbook_instructor`, "name.expiry"), or ''.
- *   Signed in with a password (POST /api/instructor/login, rate-limited) or a
- *   one-time link; 12 hours.
+ * - `req.instructor`: the instructor of a session the server keeps
+ *   (store.workshops instructor_sessions), named by a signed, HttpOnly,
+ *   SameSite=Strict cookie (`drillbook_instructor`, the session's token), or
+ *   ''. Signed in with a password (POST /api/instructor/login,
+ *   rate-limited), a one-time link or an LMS launch; 12 hours. Looked up on
+ *   every request, so signing out ends the session for every copy of the
+ *   cookie, and a password session ends as soon as its instructor is no
+ *   longer listed (DRILLBOOK_INSTRUCTOR_PASSWORD; serve.ts also ends every
+ *   session of an instructor taken off the list at start).
  * - `req.workshop`: the running workshop the learner (cookie) is in, or null.
  *   Sandboxes of workshop members count against the workshop's seats, not
  *   the per-address cap (starts.ts ownerOf).
@@ -12,6 +17,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { SessionVia } from '../../store/workshops.ts';
+import type { Instructors } from '../../workshops/instructors.ts';
 import type { WorkshopService } from '../../workshops/service.ts';
 import { failure } from '../errors.ts';
 import { LEARNER_COOKIE } from './identity.ts';
@@ -20,6 +27,10 @@ export const INSTRUCTOR_COOKIE = 'drillbook_instructor';
 const SESSION_MS = 12 * 3600 * 1000;
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where instructor sessions are kept (null without workshops: nobody signs in). */
+    instructorSessions: WorkshopService | null;
+  }
   interface FastifyRequest {
     /** The signed-in instructor's name, or ''. */
     instructor: string;
@@ -28,9 +39,12 @@ declare module 'fastify' {
   }
 }
 
-/** Signs an instructor in on this reply. */
-export function setInstructor(req: FastifyRequest, reply: FastifyReply, name: string): void {
-  void reply.setCookie(INSTRUCTOR_COOKIE, `${name}.${Date.now() + SESSION_MS}`, {
+/** Signs an instructor in on this reply: a new session kept by the server, its token in the cookie. */
+export async function setInstructor(req: FastifyRequest, reply: FastifyReply, name: string, via: SessionVia): Promise<void> {
+  const sessions = req.server.instructorSessions;
+  if (!sessions) throw failure('InstructorOnly');
+  const token = await sessions.createInstructorSession(name, via, SESSION_MS);
+  void reply.setCookie(INSTRUCTOR_COOKIE, token, {
     signed: true,
     httpOnly: true,
     sameSite: 'strict',
@@ -40,8 +54,18 @@ export function setInstructor(req: FastifyRequest, reply: FastifyReply, name: st
   });
 }
 
-export function clearInstructor(reply: FastifyReply): void {
+/** Signs out: the session ends on the server (every copy of the cookie), and the cookie is cleared. */
+export async function clearInstructor(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const token = sessionToken(req);
+  if (token) await req.server.instructorSessions?.endInstructorSession(token);
   void reply.clearCookie(INSTRUCTOR_COOKIE, { path: '/' });
+}
+
+function sessionToken(req: FastifyRequest): string {
+  const raw = req.cookies[INSTRUCTOR_COOKIE];
+  if (!raw) return '';
+  const u = req.unsignCookie(raw);
+  return u.valid && u.value ? u.value : '';
 }
 
 /** The instructor of this request, or a 401 InstructorOnly. */
@@ -59,15 +83,25 @@ export function cookieLearner(req: FastifyRequest): string {
 }
 
 export default fp(
-  async function instructor(app: FastifyInstance, opts: { workshops: WorkshopService | null }) {
+  async function instructor(
+    app: FastifyInstance,
+    opts: { workshops: WorkshopService | null; instructors: Instructors | null; log?: ((line: string) => void) | undefined },
+  ) {
+    app.decorate('instructorSessions', opts.workshops);
     app.decorateRequest('instructor', '');
     app.decorateRequest('workshop', null);
     app.addHook('onRequest', async (req) => {
-      const raw = req.cookies[INSTRUCTOR_COOKIE];
-      if (raw) {
-        const u = req.unsignCookie(raw);
-        const m = u.valid && u.value ? /^(.+)\.(\d+)$/.exec(u.value) : null;
-        if (m && Number(m[2]) > Date.now()) req.instructor = m[1]!;
+      const token = sessionToken(req);
+      if (token && opts.workshops) {
+        try {
+          const s = await opts.workshops.instructorSession(token);
+          // A password session lasts only while its instructor is listed; links and LMS launches are
+          // grants of their own (ended by signing out, or at start when the name is taken off the list).
+          if (s && (s.via !== 'password' || opts.instructors?.has(s.instructor))) req.instructor = s.instructor;
+        } catch (e) {
+          // The store cannot be read: nobody is signed in (the answer is InstructorOnly, never a 5xx).
+          opts.log?.(`instructor session: ${(e as Error).message}`);
+        }
       }
       if (req.learner && opts.workshops) req.workshop = opts.workshops.workshopOf(req.learner);
     });

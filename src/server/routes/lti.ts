@@ -198,7 +198,7 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
       secure: req.protocol === 'https',
       maxAge: 30 * 24 * 3600,
     });
-    if (h.instructor) setInstructor(req, reply, h.instructor);
+    if (h.instructor) await setInstructor(req, reply, h.instructor, 'lti');
     return reply.redirect(h.route, 302);
   });
 

@@ -3,7 +3,8 @@
  * schemas in src/protocol; refusals are catalogue answers, never 5xx).
  *
  * Learners (cookie `drillbook_learner`):
- *   POST /api/events            → EventAck: the ids committed (a page's queue sends them until acknowledged)
+ *   POST /api/events            → EventAck: the ids committed, and the events refused for good (each by its id, with a
+ *                                 catalogue name); a page's queue sends the rest again until acknowledged
  *   GET  /api/me                → Me: the learner's workshop (locks, messages, watching), or null
  *   GET  /api/me/stream         → SSE of LearnerMessage: state, messages, watch on/off
  *   POST /api/me/watch          → {allowed}: whether the instructor may watch my terminal
@@ -24,7 +25,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { serverErrorMessage, type RateLimit } from '../../protocol/errors.ts';
-import { EventBatch, type EventAck } from '../../protocol/events.ts';
+import { ClientEvent, EventBatchBody, type EventAck, type RefusedEvent } from '../../protocol/events.ts';
 import type { ServerMessage } from '../../protocol/sandbox.ts';
 import {
   CreateWorkshopBody,
@@ -124,9 +125,27 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
   };
 
   // --- results ---------------------------------------------------------------------------------
-  app.post('/api/events', { ...learner, schema: { body: EventBatch } }, async (req): Promise<EventAck> => {
-    const { events } = req.body as EventBatch;
-    return { acked: await ws.record(req.learner, events) };
+  // Each event is checked on its own: one the server cannot accept is refused by its id, the others
+  // are committed and acknowledged (a page's queue must not lose good events with a bad one).
+  app.post('/api/events', { ...learner, schema: { body: EventBatchBody } }, async (req): Promise<EventAck> => {
+    const { events } = req.body as z.infer<typeof EventBatchBody>;
+    const valid: ClientEvent[] = [];
+    const refused: RefusedEvent[] = [];
+    events.forEach((raw, i) => {
+      const parsed = ClientEvent.safeParse(raw);
+      if (parsed.success) valid.push(parsed.data);
+      else {
+        const issue = parsed.error.issues[0];
+        const where = ['body', 'events', i, ...(issue?.path ?? [])].map(String).join('.');
+        refused.push({
+          id: raw.id,
+          error: 'BadRequest',
+          message: serverErrorMessage('BadRequest', `${where}: ${issue?.message ?? 'invalid'}`),
+        });
+      }
+    });
+    const ack = valid.length > 0 ? await ws.record(req.learner, valid) : { acked: [], refused: [] };
+    return { acked: ack.acked, refused: [...refused, ...ack.refused] };
   });
 
   // --- learners --------------------------------------------------------------------------------
@@ -189,12 +208,12 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
     const { name, password } = req.body as z.infer<typeof LoginBody>;
     const who = await deps.instructors.verify(name, password);
     if (!who) throw failure('InstructorSignInFailed');
-    setInstructor(req, reply, who);
+    await setInstructor(req, reply, who, 'password');
     return { name: who };
   });
 
-  app.post('/api/instructor/logout', async (_req, reply) => {
-    clearInstructor(reply);
+  app.post('/api/instructor/logout', async (req, reply) => {
+    await clearInstructor(req, reply);
     return reply.code(204).send();
   });
 
@@ -204,7 +223,7 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
     const { token } = req.params as z.infer<typeof Token>;
     const used = await deps.workshops.useLoginToken(token);
     if (!used) throw failure('SignInLinkInvalid');
-    setInstructor(req, reply, used.instructor);
+    await setInstructor(req, reply, used.instructor, 'link');
     return reply.redirect(used.workshop ? `/instructor/workshop/?id=${encodeURIComponent(used.workshop)}` : '/instructor/');
   });
 
