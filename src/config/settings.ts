@@ -332,7 +332,8 @@ export const Settings = z.object({
     {
       group: 'sandbox',
       fallback: '1G',
-      description: 'memory limit per sandbox (its tmpfs data counts too)',
+      description:
+        "memory limit per sandbox (with cgroups its tmpfs data counts too; without, in rlimit mode, only each process's address space is capped)",
     },
     size,
   ),
