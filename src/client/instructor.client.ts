@@ -3,25 +3,18 @@
  * name, title and message from the server is shown as text.
  */
 import type { CreatedWorkshop, WorkshopView } from '../protocol/workshops.ts';
+import { failureText, request } from './api.ts';
 
 const base = document.documentElement.dataset['base'] ?? '/';
 const api = (p: string) => `${base}api/${p}`;
 const $ = <E extends HTMLElement>(sel: string) => document.querySelector<E>(sel)!;
 
-async function call<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ ok: boolean; status: number; body: T & { message?: string } }> {
-  const res = await fetch(api(path), {
-    method,
-    credentials: 'same-origin',
-    cache: 'no-store',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-  }).catch(() => undefined);
-  if (!res) return { ok: false, status: 0, body: { message: 'The server could not be reached.' } as T & { message?: string } };
-  return { ok: res.ok, status: res.status, body: (await res.json().catch(() => ({}))) as T & { message?: string } };
+/** The API's answer as this page uses it: on failure, `body.message` says why (src/client/api.ts). */
+async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ ok: boolean; body: T & { message?: string } }> {
+  const a = await request<T>(method, api(path), body);
+  return a.ok
+    ? { ok: true, body: a.value as T & { message?: string } }
+    : { ok: false, body: { message: failureText(a) } as T & { message?: string } };
 }
 
 function item(w: WorkshopView): HTMLLIElement {
@@ -60,7 +53,7 @@ $('form.db-sign-in').addEventListener('submit', (e) => {
   const data = new FormData(f);
   void call('POST', 'instructor/login', { name: String(data.get('name') ?? ''), password: String(data.get('password') ?? '') }).then(
     (r) => {
-      f.querySelector('.db-form-error')!.textContent = r.ok ? '' : (r.body.message ?? `The server answered ${r.status}.`);
+      f.querySelector('.db-form-error')!.textContent = r.ok ? '' : (r.body.message ?? '');
       if (r.ok) void start();
     },
   );
@@ -82,7 +75,7 @@ $('form.db-create').addEventListener('submit', (e) => {
     endsAt: when('endsAt'),
   };
   void call<CreatedWorkshop>('POST', 'workshops', body).then((r) => {
-    f.querySelector('.db-form-error')!.textContent = r.ok ? '' : (r.body.message ?? `The server answered ${r.status}.`);
+    f.querySelector('.db-form-error')!.textContent = r.ok ? '' : (r.body.message ?? '');
     if (!r.ok) return;
     const w = r.body.workshop;
     const out = $('.db-created');

@@ -5,6 +5,7 @@
  * resume link.
  */
 import type { JoinAnswer } from '../protocol/workshops.ts';
+import { failureText, request } from './api.ts';
 
 const base = document.documentElement.dataset['base'] ?? '/';
 const form = document.querySelector<HTMLFormElement>('form.db-join');
@@ -19,21 +20,12 @@ if (form && error && done) {
     e.preventDefault();
     error.textContent = '';
     void (async () => {
-      const res = await fetch(`${base}api/join`, {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: code.value, name: name.value }),
-      }).catch(() => undefined);
-      if (!res) {
-        error.textContent = 'The server could not be reached. Check your connection and try again.';
+      const a = await request<JoinAnswer>('POST', `${base}api/join`, { code: code.value, name: name.value });
+      if (!a.ok) {
+        error.textContent = failureText(a);
         return;
       }
-      const body = (await res.json().catch(() => ({}))) as Partial<JoinAnswer> & { message?: string };
-      if (!res.ok || !body.workshop) {
-        error.textContent = body.message ?? `The server answered ${res.status}.`;
-        return;
-      }
+      const body = a.value;
       form.hidden = true;
       done.hidden = false;
       const w = body.workshop;

@@ -19,6 +19,7 @@
 import type { LiveMessage, LiveRow, LiveSnapshot } from '../protocol/workshops.ts';
 import { stuckFlags } from '../protocol/stuck.ts';
 import { cellOf, labCell } from './live-cells.ts';
+import { failureText, request } from './api.ts';
 
 const base = document.documentElement.dataset['base'] ?? '/';
 const id = new URLSearchParams(location.search).get('id') ?? '';
@@ -183,15 +184,9 @@ function renderWorkshop(): void {
 }
 
 async function post(path: string, body?: unknown): Promise<boolean> {
-  const res = await fetch(api(path), {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-  }).catch(() => undefined);
-  const answer = (await res?.json().catch(() => ({}))) as { message?: string } | undefined;
-  $('.db-live-sent').textContent = res?.ok ? '' : (answer?.message ?? 'The server could not be reached.');
-  return res?.ok === true;
+  const a = await request<unknown>('POST', api(path), body);
+  $('.db-live-sent').textContent = a.ok ? '' : failureText(a);
+  return a.ok;
 }
 
 function onMessage(msg: LiveMessage): void {

@@ -11,6 +11,7 @@
 import type { LearnerMessage, Me, MyWorkshop } from '../protocol/workshops.ts';
 import { load, save } from './store.ts';
 import { pageRoute } from './events.ts';
+import { request } from './api.ts';
 
 type Msg = MyWorkshop['messages'][number];
 
@@ -123,18 +124,13 @@ class WorkshopBar {
   }
 
   private async setAllowed(allowed: boolean): Promise<void> {
-    const res = await fetch(this.api('me/watch'), {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ allowed }),
-    }).catch(() => undefined);
-    if (res?.ok && this.state) this.render({ ...this.state, watchAllowed: allowed, watched: allowed && this.state.watched });
+    const a = await request<unknown>('POST', this.api('me/watch'), { allowed });
+    if (a.ok && this.state) this.render({ ...this.state, watchAllowed: allowed, watched: allowed && this.state.watched });
   }
 
   private async makeResumeLink(): Promise<void> {
-    const res = await fetch(this.api('me/resume-link'), { method: 'POST', credentials: 'same-origin' }).catch(() => undefined);
-    const body = res?.ok ? ((await res.json()) as { url: string }) : undefined;
+    const a = await request<{ url: string }>('POST', this.api('me/resume-link'));
+    const body = a.ok ? a.value : undefined;
     this.resumeOut.textContent = body
       ? `Open this on your other device (keep it private): ${body.url}`
       : 'The link could not be made; try again.';
@@ -160,8 +156,8 @@ class WorkshopBar {
 }
 
 export async function startWorkshopBar(base: string): Promise<void> {
-  const res = await fetch(`${base}api/me`, { credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
-  const me = res?.ok ? ((await res.json()) as Me) : undefined;
+  const a = await request<Me>('GET', `${base}api/me`);
+  const me = a.ok ? a.value : undefined;
   if (!me?.workshop) return;
   const bar = new WorkshopBar(base);
   bar.render(me.workshop);
