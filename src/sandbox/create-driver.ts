@@ -42,14 +42,18 @@ export function createDriver(config: DriverConfig, name: DriverName = config.dri
 /**
  * The configured driver, or the one that fits this host: bwrap when its
  * preflight passes, else docker. `why` says which and why, for the log.
+ * `make` builds a driver by name (tests pass fakes at this seam).
  */
-export async function chooseDriver(config: DriverConfig): Promise<{ driver: SandboxDriver; why: string }> {
-  if (config.driver) return { driver: createDriver(config), why: `DRILLBOOK_DRIVER=${config.driver}` };
-  const bwrap = createDriver(config, 'bwrap');
+export async function chooseDriver(
+  config: DriverConfig,
+  make: (config: DriverConfig, name?: DriverName) => SandboxDriver = createDriver,
+): Promise<{ driver: SandboxDriver; why: string }> {
+  if (config.driver) return { driver: make(config), why: `DRILLBOOK_DRIVER=${config.driver}` };
+  const bwrap = make(config, 'bwrap');
   const pre = await bwrap.preflight();
   if (pre.ok) return { driver: bwrap, why: 'bubblewrap works on this host (DRILLBOOK_DRIVER unset)' };
   return {
-    driver: createDriver(config, 'docker'),
+    driver: make(config, 'docker'),
     why: `bubblewrap cannot run here (${pre.message ?? 'its preflight failed'}), so Docker (DRILLBOOK_DRIVER unset)`,
   };
 }
