@@ -89,6 +89,51 @@ describe.skipIf(reason)('commands courses type', () => {
     expect(r.out).toContain('reloaded');
   });
 
+  it("sudo's combined flags as Debian reads them, the command's quoting kept through -i and -s", async () => {
+    const sudoNotice = "sandbox: sudo runs this as learner, the sandbox's only user (it owns both servers; no password)";
+    const level = Number((await t.run('echo $SHLVL')).out.trim());
+    // A login shell as postgres (here: the learner), in its home, without the welcome lines again.
+    const welcomes = t.output.split('Limits: 768 MB memory').length;
+    t.type('sudo -iu postgres\r');
+    const inner = await t.run('shopt -q login_shell && echo "login $PWD $SHLVL"');
+    expect(inner.out).toContain(`login /home/learner ${level + 1}\n`);
+    t.type('exit\r');
+    expect((await t.run('echo $SHLVL')).out.trim()).toBe(String(level));
+    expect(t.output.split('Limits: 768 MB memory').length).toBe(welcomes);
+    t.type('sudo -su postgres\r');
+    expect((await t.run('echo "shell $SHLVL"')).out).toContain(`shell ${level + 1}\n`);
+    t.type('exit\r');
+    const r = await t.run(
+      [
+        `sudo -Hu postgres psql -Atc "select 'H' || 'u'"`,
+        `sudo -su postgres psql -Atc "select 'with ' || 's'"`,
+        `sudo -i -u postgres psql -Atc 'select 1 + 1'`,
+        `sudo -iu postgres psql -Atc "select 'it''s ' || current_user"`,
+        `sudo -u postgres -- psql -Atc 'select 3'`,
+        `sudo --user=postgres -E PGAPPNAME=from-sudo psql -Atc 'select current_setting($$application_name$$)'`,
+        'sudo -s -- printf "<%s>" "a b" "\\$HOME" "c;d"',
+      ].join('; '),
+    );
+    expect(r.out).toBe(
+      [
+        sudoNotice,
+        'Hu',
+        sudoNotice,
+        'with s',
+        sudoNotice,
+        '2',
+        sudoNotice,
+        "it's postgres",
+        sudoNotice,
+        '3',
+        sudoNotice,
+        'from-sudo',
+        sudoNotice,
+        '<a b></home/learner><c;d>',
+      ].join('\n'),
+    );
+  });
+
   it('crontab keeps entries and says once that nothing fires here', async () => {
     const r = await t.run(`echo "30 2 * * * /usr/local/bin/nightly-backup.sh" | crontab - && crontab -l`);
     expect(r.out).toContain('sandbox: no cron daemon runs in this sandbox: entries are kept (crontab -l shows them) but never run');
