@@ -151,6 +151,42 @@ describe.skipIf(reason)('commands courses type', () => {
     expect(Number(r.out.trim().split('\n').at(-1))).toBeGreaterThan(5);
   });
 
+  it("a password typed for root is not needed by any MariaDB tool; a course's own account and a root given a password keep theirs", async () => {
+    const notice = 'sandbox: root has no password here, so the password option is not needed (ignored)';
+    const setup = await t.run(
+      `mysql -e "create database shop; create table shop.t (id int primary key); insert into shop.t values (1), (2); ` +
+        `create user bk@localhost identified by 'Bk-pass-1'; grant all on shop.* to bk@localhost"`,
+    );
+    expect(setup.code).toBe(0);
+    const steps: [command: string, output: string | RegExp][] = [
+      ['mysqldump -u root -p shop | grep -c "INSERT INTO"', `${notice}\n1\n`],
+      ['mysqldump -uroot -psecret shop | grep -c "INSERT INTO"', `${notice}\n1\n`],
+      ['mariadb-dump --user=root --password=secret shop | grep -c "CREATE TABLE"', `${notice}\n1\n`],
+      ['mysqlcheck -u root -psecret shop', `${notice}\nshop.t                                             OK\n`],
+      ['mysqladmin -u root --password=secret ping', `${notice}\nmysqld is alive\n`],
+      ['mysqlshow -u root -psecret shop | grep -c "| t "', `${notice}\n1\n`],
+      ['mydumper -u root -p secret -B shop -o /backup/md && ls /backup/md | grep -c "^shop\\.t[.-]"', `${notice}\n2\n`],
+      ['myloader -u root --password secret -d /backup/md -B shop2 && mysql -Nse "select count(*) from shop2.t"', `${notice}\n2\n`],
+      [
+        'mariabackup --backup --user=root --password=secret --target-dir=/backup/mb 2>&1 | sed -n "1p;\\$p"',
+        /^sandbox: root has no password here, so the password option is not needed \(ignored\)\n.* completed OK!\n$/,
+      ],
+      // The course's own account logs in with its own password.
+      [`mysql -u bk -pBk-pass-1 -Nse "select current_user()"`, 'bk@localhost\n'],
+      ['mysqldump -u bk --password=Bk-pass-1 shop | grep -c "INSERT INTO"', '1\n'],
+      [`mysql -u bk -pwrong -e "select 1"`, "ERROR 1045 (28000): Access denied for user 'bk'@'localhost' (using password: YES)\n"],
+      // Root given a password by the learner needs it from then on.
+      [`mysql -e "alter user root@localhost identified by 'R00t-pass'" && mysql -uroot -pR00t-pass -Nse "select 7"`, '7\n'],
+      [`mysql -uroot -pwrong -Nse "select 8" 2>&1 | grep -c "Access denied"`, '1\n'],
+      [`mysql -uroot -pR00t-pass -e "alter user root@localhost identified by ''" && mysql -Nse "select 9"`, '9\n'],
+    ];
+    for (const [command, output] of steps) {
+      const r = await t.run(command, 30_000);
+      if (output instanceof RegExp) expect(r.out, command).toMatch(output);
+      else expect(r.out, command).toBe(output);
+    }
+  });
+
   it('another host fails at once, with a notice that only this sandbox is reachable', async () => {
     const r = await t.run('s=$(date +%s%N); mysql -h test-db-host -e "select 1"; echo "ms=$(( ($(date +%s%N) - s) / 1000000 ))"');
     expect(r.out).toContain('sandbox: this sandbox reaches no host but itself: "test-db-host" is unknown here; use localhost');

@@ -5,8 +5,10 @@
  * the same commands into a real sandbox.
  */
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOTFS = resolve(import.meta.dirname, '../../src/sandbox/rootfs');
 const SUDO_NOTICE = "sandbox: sudo runs this as learner, the sandbox's only user (it owns both servers; no password)\n";
@@ -56,5 +58,26 @@ describe('sudo', () => {
       err: `${SUDO_NOTICE}sudo: no-such-command: command not found\n`,
       code: 1,
     });
+  });
+});
+
+describe('no-password', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shims-'));
+  const show = join(dir, 'show');
+  writeFileSync(show, '#!/bin/sh\nprintf "<%s>" "$@"\n', { mode: 0o755 });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    [['-u', 'bk', '-pBk-pass', 'shop']],
+    [['--user=bk', '--password=Bk-pass', 'shop']],
+    [['-ubk', '-p', 'shop']],
+    [['--no-defaults', '-p', 'shop']],
+  ])("a course's own account keeps the password typed: %j", (args) => {
+    expect(shim('libexec/no-password', [show, ...args])).toEqual({ out: args.map((a) => `<${a}>`).join(''), err: '', code: 0 });
+  });
+
+  it('tools that take the password as the next word keep it with the account', () => {
+    const args = ['-u', 'bk', '-p', 'Bk-pass', '-B', 'shop'];
+    expect(shim('libexec/no-password', ['--value', show, ...args]).out).toBe(args.map((a) => `<${a}>`).join(''));
   });
 });
