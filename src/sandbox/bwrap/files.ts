@@ -7,7 +7,11 @@
  *   sandbox's own accounts, name resolution and server configuration on top;
  * - `templates/<key>`: server data made once per host by make-templates.
  * Each is keyed by its content, built beside its final name and renamed into
- * place, so a sandbox never sees a half-made copy, and older copies go.
+ * place, so a sandbox never sees a half-made copy. Every process that uses a
+ * copy records so (`.in-use/`, by pid and start time) before it looks for it;
+ * an older copy goes only once no live process has a record of it, so a
+ * second process on the same state dir (labs verify, a second server) after a
+ * host package install never empties the /etc that running sandboxes bind.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -27,7 +31,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { madeByDeadProcess } from '../proc.ts';
+import { madeByDeadProcess, startTime } from '../proc.ts';
 import { seccompFilterBytes } from '../seccomp.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -67,13 +71,61 @@ export function untraversable(path: string): string | null {
   }
 }
 
+/** Where the records of which process uses which copy are kept, beside the copies. */
+const IN_USE = '.in-use';
+
+/** This process in a use record: its pid and start time, so a later process with the same pid is not taken for it. */
+function selfTag(): string {
+  return `${process.pid}-${startTime(process.pid)}`;
+}
+
+/** Records that this process uses `<dir>/<name>` (made or not yet): no other process removes it while this one lives. */
+export function recordUse(dir: string, name: string): void {
+  mkdirSync(join(dir, IN_USE), { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, IN_USE, `${name}@${selfTag()}`), '');
+}
+
+/** Whether a live process (this one included) recorded a use of `<dir>/<name>`; records of processes gone are removed. */
+export function inUse(dir: string, name: string): boolean {
+  let used = false;
+  let records: string[] = [];
+  try {
+    records = readdirSync(join(dir, IN_USE));
+  } catch {
+    return false;
+  }
+  for (const r of records) {
+    const at = r.lastIndexOf('@');
+    if (r.slice(0, at) !== name) continue;
+    const [pid, start] = r.slice(at + 1).split('-');
+    if (startTime(Number(pid)) === start) used = true;
+    else rmSync(join(dir, IN_USE, r), { force: true });
+  }
+  return used;
+}
+
+/**
+ * Removes the entries of `dir` whose names start with `prefix`, except `keep`,
+ * those a live process uses (inUse) and those a live process is still making
+ * (`*.tmp-PID`).
+ */
+export function pruneCopies(dir: string, prefix: string, keep: string): void {
+  for (const e of readdirSync(dir)) {
+    if (!e.startsWith(prefix) || e === keep || e === IN_USE) continue;
+    if (e.includes('.tmp-') ? !madeByDeadProcess(e) : inUse(dir, e)) continue;
+    rmSync(join(dir, e), { recursive: true, force: true });
+  }
+}
+
 /**
  * Puts a copy made by `build(tmpDir)` at `<stateDir>/<prefix><key>` unless it is
- * there already, and removes older copies with the same prefix (and half-made
- * ones whose maker is gone; another live process may be making one).
+ * there already, records that this process uses it, and removes older copies
+ * with the same prefix that no live process uses (see pruneCopies).
  */
 export function installCopy(stateDir: string, prefix: string, key: string, build: (tmp: string) => void): string {
   const dir = join(stateDir, `${prefix}${key}`);
+  // Recorded before it is looked for, so another process's prune cannot remove it from under us.
+  recordUse(stateDir, `${prefix}${key}`);
   if (!existsSync(join(dir, '.complete'))) {
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -83,10 +135,7 @@ export function installCopy(stateDir: string, prefix: string, key: string, build
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
   }
-  for (const e of readdirSync(stateDir)) {
-    if (e.startsWith(prefix) && e !== `${prefix}${key}` && (!e.includes('.tmp-') || madeByDeadProcess(e)))
-      rmSync(join(stateDir, e), { recursive: true, force: true });
-  }
+  pruneCopies(stateDir, prefix, `${prefix}${key}`);
   return dir;
 }
 
