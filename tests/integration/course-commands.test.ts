@@ -140,6 +140,65 @@ describe.skipIf(reason)('commands courses type', () => {
     expect(r.out).toContain('30 2 * * * /usr/local/bin/nightly-backup.sh');
   });
 
+  it('reload and promote as Debian spells them; crontab -u postgres; the system cron tables take entries, with one notice', async () => {
+    // What the commands print, without the stderr notices (sudo's, the version hint).
+    const quiet = (commands: string[]) => `{ ${commands.join('; ')}; } 2>/dev/null`;
+    const reload = await t.run(
+      quiet([
+        'sudo rm -f /etc/postgresql/16/main/conf.d/recovery.conf',
+        'echo "log_min_duration_statement = 250" | sudo tee /etc/postgresql/16/main/conf.d/slow.conf >/dev/null',
+        'sudo systemctl reload postgresql 2>/dev/null && psql -Atc "show log_min_duration_statement"',
+        'echo "log_min_duration_statement = 300" | sudo tee /etc/postgresql/16/main/conf.d/slow.conf >/dev/null',
+        'sudo service postgresql reload 2>/dev/null && psql -Atc "show log_min_duration_statement"',
+        'sudo systemctl reload mariadb.service 2>/dev/null && mysql -Nse "select 1 + 1"',
+        'sudo service mysql reload 2>/dev/null && echo mysql-reloaded',
+        'sudo pg_ctlcluster 16 main reload 2>/dev/null && echo cluster-reloaded',
+      ]),
+    );
+    expect(reload.out).toBe('250ms\n300ms\n2\nmysql-reloaded\nserver signaled\ncluster-reloaded\n');
+    // A standby (no primary to follow) promoted as on Debian.
+    const promote = await t.run(
+      quiet([
+        'sudo systemctl stop postgresql && touch /var/lib/postgresql/15/main/standby.signal && sudo systemctl start postgresql',
+        'psql -Atc "select pg_is_in_recovery()"',
+        'sudo pg_ctlcluster 16 main promote',
+        'psql -Atc "select pg_is_in_recovery()"',
+      ]),
+      60_000,
+    );
+    expect(promote.out).toBe('t\nwaiting for server to promote.... done\nserver promoted\nf\n');
+    const cron = await t.run(
+      [
+        'echo "15 1 * * * pg_dumpall > /backup/all.sql" | sudo crontab -u postgres -',
+        'sudo crontab -u postgres -l',
+        `printf '#!/bin/sh\\necho "0 4 * * * /usr/local/bin/nightly.sh" >> "$1"\\n' > /usr/local/bin/add-entry && chmod +x /usr/local/bin/add-entry`,
+        'VISUAL=add-entry crontab -e -u postgres',
+        'crontab -l',
+        'echo "0 2 * * * postgres /usr/local/bin/backup.sh" | sudo tee /etc/cron.d/pg-backup >/dev/null',
+        'cat /etc/cron.d/pg-backup',
+        'crontab -u nobody-here -l',
+      ].join('; '),
+    );
+    expect(cron.out).toBe(
+      [
+        "sandbox: sudo runs this as learner, the sandbox's only user (it owns both servers; no password)",
+        "sandbox: postgres's crontab is the learner's here (the sandbox's only user)",
+        "sandbox: sudo runs this as learner, the sandbox's only user (it owns both servers; no password)",
+        "sandbox: postgres's crontab is the learner's here (the sandbox's only user)",
+        '15 1 * * * pg_dumpall > /backup/all.sql',
+        "sandbox: postgres's crontab is the learner's here (the sandbox's only user)",
+        'crontab: installing new crontab',
+        '15 1 * * * pg_dumpall > /backup/all.sql',
+        '0 4 * * * /usr/local/bin/nightly.sh',
+        'sandbox: no cron daemon runs in this sandbox: /etc/cron.d, /etc/crontab and /etc/cron.daily keep what is written there but nothing runs',
+        "sandbox: sudo runs this as learner, the sandbox's only user (it owns both servers; no password)",
+        '0 2 * * * postgres /usr/local/bin/backup.sh',
+        "crontab: user 'nobody-here' unknown",
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('mysql -u root -p needs no password; mysqlpump runs mysqldump', async () => {
     const r = await t.run(
       `mysql -u root -p -Nse "select 41 + 1"; mysqlpump --default-parallelism=4 mysql > /backup/pump.sql && grep -c "CREATE TABLE" /backup/pump.sql`,

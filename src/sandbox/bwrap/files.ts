@@ -168,7 +168,7 @@ export function installRootfs(stateDir: string): string {
  * of the account files and the host's user-namespace ranges (they list host
  * accounts), the machine's identity, its name and resolver (the sandbox has
  * its own), the host's PostgreSQL cluster configuration (the sandbox's lives
- * in its data directory) and MariaDB's (the sandbox has its own).
+ * in its data directory), MariaDB's and the cron tables (the sandbox has its own).
  */
 export const ETC_LEFT_OUT = new Set([
   'passwd-',
@@ -192,6 +192,13 @@ export const ETC_LEFT_OUT = new Set([
   'ssl/private',
   'security/opasswd',
   'drillbook',
+  // The sandbox's own cron tables (links into /var, rootfs/etc): the host's are not its business.
+  'cron.d',
+  'crontab',
+  'cron.hourly',
+  'cron.daily',
+  'cron.weekly',
+  'cron.monthly',
 ]);
 
 /** Copies what other users may read of `src` into `dst` (symlinks as they are), minus ETC_LEFT_OUT. */
