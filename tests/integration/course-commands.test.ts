@@ -37,6 +37,23 @@ describe.skipIf(reason)('commands courses type', () => {
     expect(total).toBe(limits.memoryBytes / 2 ** 20);
   });
 
+  it("df shows the sandbox's areas with their limits, not the host's disks", async () => {
+    const r = await t.run('df -h');
+    expect(r.out.split('\n')[0]).toBe(
+      "sandbox: this sandbox's own areas and limits, not the host's disks (/var and the backup folders share the disk limit)",
+    );
+    const rows = r.out
+      .trim()
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(/\s+/));
+    expect(rows.map((c) => c.at(-1))).toEqual(['/var', '/srv', '/backup', '/backups', '/data', '/mnt', '/tmp', '/run', '/dev/shm']);
+    for (const c of rows.slice(0, 6)) expect(c[1]).toBe('512M');
+    for (const c of rows.slice(6)) expect(c[1]).toBe('64M');
+    const one = await t.run('df -B1M --output=size,target /var/lib/mysql | tail -1');
+    expect(one.out.trim().split(/\s+/)).toEqual(['512', '/var']);
+  });
+
   it('a PITR procedure written for PostgreSQL 16 paths works, with one notice', async () => {
     const steps = [
       'sudo mkdir -p /backup/wal && sudo chown -R postgres:postgres /backup',
