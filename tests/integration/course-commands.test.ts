@@ -216,6 +216,21 @@ describe.skipIf(reason)('commands courses type', () => {
     );
   });
 
+  it("MariaDB's configuration is edited as on Debian: conf.d and mariadb.conf.d, read at restart", async () => {
+    const r = await t.run(
+      [
+        `printf "[mysqld]\\nmax_connections = 77\\n" | sudo tee /etc/mysql/conf.d/tuning.cnf >/dev/null`,
+        `sudo sed -i "/^\\[mysqld\\]/a binlog_expire_logs_seconds = 86400" /etc/mysql/mariadb.conf.d/50-server.cnf`,
+        'sudo systemctl restart mariadb',
+        `mysql -Nse "select @@max_connections, @@binlog_expire_logs_seconds"`,
+        'sudo rm /etc/mysql/conf.d/tuning.cnf && sudo systemctl restart mariadb && mysql -Nse "select @@max_connections"',
+      ]
+        .map((c) => `{ ${c}; } 2>/dev/null`)
+        .join('; '),
+    );
+    expect(r.out).toBe('77\t86400\n40\n');
+  });
+
   it('mysql -u root -p needs no password; mysqlpump runs mysqldump', async () => {
     const r = await t.run(
       `mysql -u root -p -Nse "select 41 + 1"; mysqlpump --default-parallelism=4 mysql > /backup/pump.sql && grep -c "CREATE TABLE" /backup/pump.sql`,
