@@ -6,7 +6,7 @@
  * root, and the learner's view of their limits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Learner, skipReason, startServer, TEST_LIMITS, type Terminal, type TestServer } from './harness.ts';
+import { Learner, skipReason, startServer, stripAnsi, TEST_LIMITS, type Terminal, type TestServer } from './harness.ts';
 
 const reason = await skipReason();
 if (reason) console.warn(`skipping course-command tests: ${reason}`);
@@ -229,6 +229,27 @@ describe.skipIf(reason)('commands courses type', () => {
         .join('; '),
     );
     expect(r.out).toBe('77\t86400\n40\n');
+  });
+
+  it('nano and htop run in the terminal; EDITOR is nano, so crontab -e opens it', async () => {
+    const r = await t.run('command -v nano htop; echo "$EDITOR $VISUAL"');
+    expect(r.out).toBe('/usr/bin/nano\n/usr/bin/htop\nnano nano\n');
+    const from = t.output.length;
+    t.type('crontab -e\r');
+    await t.until(() => t.output.slice(from).includes('GNU nano'), 10_000, 'nano');
+    // A new first line (nano opens at the top of what the table holds).
+    t.type('0 5 * * * /usr/local/bin/nightly-dump.sh\r');
+    t.type('\x0f'); // ^O: write out
+    await t.until(() => t.output.slice(from).includes('File Name to Write'), 10_000, "nano's file name prompt");
+    t.type('\r');
+    t.type('\x18'); // ^X: exit
+    await t.until(() => t.output.slice(from).includes('crontab: installing new crontab'), 10_000, 'crontab installing');
+    expect((await t.run('crontab -l | grep nightly-dump')).out).toBe('0 5 * * * /usr/local/bin/nightly-dump.sh\n');
+    const top = t.output.length;
+    t.type('htop\r');
+    await t.until(() => /F10\s*Quit/.test(stripAnsi(t.output.slice(top))), 10_000, 'htop');
+    t.type('q');
+    expect((await t.run('echo htop-ended')).out).toBe('htop-ended\n');
   });
 
   it('mysql -u root -p needs no password; mysqlpump runs mysqldump', async () => {
