@@ -118,7 +118,8 @@ let ptyModule: typeof import('node-pty') | undefined;
 
 const F_SETFD = 2;
 const FD_CLOEXEC = 1;
-let fcntl: ((fd: number, cmd: number, ...vararg: unknown[]) => number) | undefined;
+type Fcntl = (fd: number, cmd: number, ...vararg: unknown[]) => number;
+let fcntl: Fcntl | undefined;
 
 /**
  * Marks a descriptor of this process close-on-exec (fcntl F_SETFD FD_CLOEXEC),
@@ -128,9 +129,9 @@ let fcntl: ((fd: number, cmd: number, ...vararg: unknown[]) => number) | undefin
 export function closeOnExec(fd: number): void {
   if (!fcntl) {
     const koffi = require('koffi') as typeof import('koffi');
-    fcntl = koffi.load('libc.so.6').func('int fcntl(int, int, ...)') as typeof fcntl;
+    fcntl = koffi.load('libc.so.6').func('int fcntl(int, int, ...)') as unknown as Fcntl;
   }
-  if (fcntl!(fd, F_SETFD, 'int', FD_CLOEXEC) !== 0) throw new Error(`cannot mark descriptor ${fd} close-on-exec`);
+  if (fcntl(fd, F_SETFD, 'int', FD_CLOEXEC) !== 0) throw new Error(`cannot mark descriptor ${fd} close-on-exec`);
 }
 
 /**
