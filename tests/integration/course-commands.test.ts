@@ -151,6 +151,19 @@ describe.skipIf(reason)('commands courses type', () => {
     );
   });
 
+  it("a script handed to root (sudo chown root:root, chgrp 0) stays the learner's, with one notice", async () => {
+    const r = await t.run(
+      [
+        `printf '#!/bin/sh\\necho backup\\n' > /usr/local/bin/rootjob.sh`,
+        'sudo chown root:root /usr/local/bin/rootjob.sh 2>&1 | grep -v "^sandbox: sudo"',
+        'sudo chmod 700 /usr/local/bin/rootjob.sh 2>/dev/null && chgrp 0 /usr/local/bin/rootjob.sh',
+        'chown -R postgres: /backup && stat -c "%U:%G %a" /usr/local/bin/rootjob.sh && rootjob.sh',
+      ].join(' && '),
+    );
+    const notice = "sandbox: root is the learner here (the sandbox's only user), so the files stay the learner's";
+    expect(r.out).toBe(`${notice}\n${notice}\nlearner:learner 700\nbackup\n`);
+  });
+
   it('crontab keeps entries and says once that nothing fires here', async () => {
     const r = await t.run(`echo "30 2 * * * /usr/local/bin/nightly-backup.sh" | crontab - && crontab -l`);
     expect(r.out).toContain('sandbox: no cron daemon runs in this sandbox: entries are kept (crontab -l shows them) but never run');
