@@ -4,9 +4,9 @@
  * server. Processes other than this one are real child processes.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { privateEtc } from '../../src/sandbox/bwrap/files.ts';
 
@@ -67,5 +67,11 @@ describe('private /etc copies', () => {
     // A new start of this process on the unchanged host finds the copy already made.
     expect(privateEtc(state, hostEtc)).toBe(third);
     expect(existsSync(mine)).toBe(true);
+    // Only live processes' records are kept: this one's, for both copies it uses.
+    expect(
+      readdirSync(join(state, '.in-use'))
+        .map((r) => r.replace(/@.*/, ''))
+        .sort(),
+    ).toEqual([mine, third].map((d) => basename(d)).sort());
   });
 });

@@ -85,31 +85,34 @@ export function recordUse(dir: string, name: string): void {
   writeFileSync(join(dir, IN_USE, `${name}@${selfTag()}`), '');
 }
 
-/** Whether a live process (this one included) recorded a use of `<dir>/<name>`; records of processes gone are removed. */
-export function inUse(dir: string, name: string): boolean {
-  let used = false;
-  let records: string[] = [];
+/** The records of `dir`, each with whether its process still runs. */
+function useRecords(dir: string): { file: string; name: string; live: boolean }[] {
+  let files: string[] = [];
   try {
-    records = readdirSync(join(dir, IN_USE));
+    files = readdirSync(join(dir, IN_USE));
   } catch {
-    return false;
+    return [];
   }
-  for (const r of records) {
-    const at = r.lastIndexOf('@');
-    if (r.slice(0, at) !== name) continue;
-    const [pid, start] = r.slice(at + 1).split('-');
-    if (startTime(Number(pid)) === start) used = true;
-    else rmSync(join(dir, IN_USE, r), { force: true });
-  }
-  return used;
+  return files.map((file) => {
+    const at = file.lastIndexOf('@');
+    const [pid, start] = file.slice(at + 1).split('-');
+    return { file, name: file.slice(0, at), live: startTime(Number(pid)) === start };
+  });
+}
+
+/** Whether a live process (this one included) recorded a use of `<dir>/<name>`. */
+export function inUse(dir: string, name: string): boolean {
+  return useRecords(dir).some((r) => r.name === name && r.live);
 }
 
 /**
  * Removes the entries of `dir` whose names start with `prefix`, except `keep`,
  * those a live process uses (inUse) and those a live process is still making
- * (`*.tmp-PID`).
+ * (`*.tmp-PID`); forgets the use records of processes that have ended.
  */
 export function pruneCopies(dir: string, prefix: string, keep: string): void {
+  // Records of processes that have ended go first, so they never pile up.
+  for (const r of useRecords(dir)) if (!r.live) rmSync(join(dir, IN_USE, r.file), { force: true });
   for (const e of readdirSync(dir)) {
     if (!e.startsWith(prefix) || e === keep || e === IN_USE) continue;
     if (e.includes('.tmp-') ? !madeByDeadProcess(e) : inUse(dir, e)) continue;
