@@ -38,7 +38,7 @@ describe.skipIf(reason)('commands courses type', () => {
   });
 
   it("df shows the sandbox's areas with their limits, not the host's disks", async () => {
-    expect(t.output).toContain('free and df -h show what is used.');
+    await t.until(() => t.output.includes('free and df -h show what is used.'), 10_000, 'the welcome line naming df -h');
     const r = await t.run('df -h');
     expect(r.out.split('\n')[0]).toBe(
       "sandbox: this sandbox's own areas and limits, not the host's disks (/var and the backup folders share the disk limit)",
