@@ -34,7 +34,7 @@ export const SANDBOX_TEXTS = {
       : `${path} (${mb(totalBytes)} MB) is full: delete files you no longer need there, and keep backups in /var (your home, /srv/backups).`,
   /** The first line of every terminal: what the sandbox is and its limits. */
   welcome: (l: { memoryBytes: number; diskBytes: number; pids: number; cpus: number }) =>
-    `sandbox: PostgreSQL 15 and MariaDB 10.11 on localhost, you are "learner" (also postgres and mysql; no passwords). Limits: ${mb(l.memoryBytes)} MB memory, ${mb(l.diskBytes)} MB disk in /var (home, /srv, /backup, /data, /mnt), ${l.pids} processes, ${l.cpus} CPU. free and df -h /var show what is used.`,
+    `sandbox: PostgreSQL 15 and MariaDB 10.11 on localhost, you are "learner" (also postgres and mysql; no passwords). Limits: ${mb(l.memoryBytes)} MB memory, ${mb(l.diskBytes)} MB disk in /var (home, /srv, /backup, /data, /mnt), ${l.pids} processes, ${l.cpus} CPU. free and df -h show what is used.`,
   /** Several servers: the one holding the learner's sandbox is gone; this sandbox is a fresh one. */
   serverLost:
     'The server that held your sandbox stopped, and your sandbox went with it: this is a fresh sandbox. Your quiz answers and lab results are saved; files and databases you made in the old sandbox are gone, so start your lab again if you were in one.',

@@ -12,7 +12,7 @@ import type { SandboxDriver } from './driver.ts';
 export type DriverName = 'bwrap' | 'docker';
 
 /** What every driver is configured with (the server's configuration has these fields). */
-export type DriverConfig = Pick<BwrapDriverOptions, 'limits' | 'stateDir' | 'instance' | 'uidBase' | 'startTimeoutMs'> & {
+export type DriverConfig = Pick<BwrapDriverOptions, 'limits' | 'stateDir' | 'instance' | 'uidBase' | 'startTimeoutMs' | 'hostEtc'> & {
   memoryReserveBytes?: number;
   /** DRILLBOOK_DRIVER; undefined: chosen by chooseDriver. */
   driver?: DriverName | undefined;
@@ -36,6 +36,7 @@ export function createDriver(config: DriverConfig, name: DriverName = config.dri
     uidBase: config.uidBase,
     startTimeoutMs: config.startTimeoutMs,
     memoryReserveBytes: config.memoryReserveBytes,
+    hostEtc: config.hostEtc,
   });
 }
 

@@ -87,6 +87,21 @@ export function readPss(pid: number): number {
   }
 }
 
+/**
+ * When a process started (clock ticks after boot: /proc/PID/stat field 22),
+ * or null when there is no such process. With the pid it names one process
+ * for good: a pid is reused, a pid with its start time is not.
+ */
+export function startTime(pid: number): string | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Whether a `name.tmp-PID` folder was left by a process that no longer runs. */
 export function madeByDeadProcess(name: string): boolean {
   const pid = Number(/\.tmp-(\d+)$/.exec(name)?.[1]);

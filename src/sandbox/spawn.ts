@@ -116,12 +116,44 @@ export function startWatchdog(argv: string[]): ChildProcess {
 const require = createRequire(import.meta.url);
 let ptyModule: typeof import('node-pty') | undefined;
 
-/** Starts argv on a new pseudo-terminal (input through a bounded PtyInput). node-pty is loaded on first use. */
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+type Fcntl = (fd: number, cmd: number, ...vararg: unknown[]) => number;
+let fcntl: Fcntl | undefined;
+
+/**
+ * Marks a descriptor of this process close-on-exec (fcntl F_SETFD FD_CLOEXEC),
+ * so no program this process starts later inherits it. Node has no fcntl, so
+ * libc's is called through koffi (loaded on first use; glibc's libc.so.6).
+ */
+export function closeOnExec(fd: number): void {
+  if (!fcntl) {
+    const koffi = require('koffi') as typeof import('koffi');
+    fcntl = koffi.load('libc.so.6').func('int fcntl(int, int, ...)') as unknown as Fcntl;
+  }
+  if (fcntl(fd, F_SETFD, 'int', FD_CLOEXEC) !== 0) throw new Error(`cannot mark descriptor ${fd} close-on-exec`);
+}
+
+/**
+ * Starts argv on a new pseudo-terminal (input through a bounded PtyInput). node-pty is loaded on first use.
+ * The terminal's master descriptor is made close-on-exec at once: node-pty 1.1.0 returns it without the
+ * flag (forkpty cannot set it), so every process this server starts later (helpers, the watchdog, a
+ * later learner's shell before `launch` closes descriptors) would hold another learner's terminal, able
+ * to read their screen and type into their shell. JavaScript runs on one thread and node-pty forks
+ * synchronously, so no other start can come between the two calls. A terminal that cannot be marked is
+ * not used.
+ */
 export function startPty(argv: string[], env: Record<string, string>, size: { cols: number; rows: number }): IPty {
   const [file, ...args] = argv;
   if (!file) throw new Error('startPty: empty argv');
   ptyModule ??= require('node-pty') as typeof import('node-pty');
   const pty = ptyModule.spawn(file, args, { name: 'xterm-256color', cols: size.cols, rows: size.rows, env, encoding: null });
+  try {
+    closeOnExec((pty as unknown as { fd: number }).fd);
+  } catch (e) {
+    pty.kill('SIGKILL');
+    throw e;
+  }
   installPtyInput(pty);
   return pty;
 }

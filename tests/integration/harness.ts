@@ -68,7 +68,7 @@ async function findSkipReason(): Promise<string | null> {
 }
 
 /** A driver of the tested kind on this state dir, not yet prepared. */
-export function testDriver(opts: { limits?: Limits; uidBase?: number } = {}): SandboxDriver {
+export function testDriver(opts: { limits?: Limits; uidBase?: number; hostEtc?: string } = {}): SandboxDriver {
   return createDriver(
     {
       limits: opts.limits ?? TEST_LIMITS,
@@ -76,6 +76,7 @@ export function testDriver(opts: { limits?: Limits; uidBase?: number } = {}): Sa
       instance: INSTANCE,
       uidBase: opts.uidBase ?? TEST_UID_BASE,
       startTimeoutMs: 30_000,
+      hostEtc: opts.hostEtc,
     },
     TEST_DRIVER,
   );

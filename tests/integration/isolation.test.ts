@@ -3,10 +3,15 @@
  * as a learner (or an attacker) would. Every one must fail or be contained,
  * with the server and a second learner's sandbox unaffected.
  */
-import { networkInterfaces } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectedLimitMode,
+  TEST_UID_BASE,
+  testDriver,
   hostCgroups,
   Learner,
   sandboxCgroups,
@@ -70,6 +75,37 @@ describe.skipIf(reason)('sandbox isolation', () => {
     const write = await mallory.run('touch /usr/bin/evil /etc/evil 2>&1');
     expect(write.out).toContain("touch: cannot touch '/usr/bin/evil': Read-only file system");
     expect(write.out).toContain("touch: cannot touch '/etc/evil': Read-only file system");
+  });
+
+  it("a second process on this state dir after the host's /etc changed leaves running sandboxes' /etc alone; new ones start", async () => {
+    const etc = 'ls /etc | wc -l; id -gn; ls /etc/postgresql/15/main; cat /etc/drillbook-changed 2>&1';
+    const before = await alice.run(etc);
+    expect(before.out).toContain('learner\n');
+    expect(before.out).toContain('cat: /etc/drillbook-changed: No such file or directory');
+    // The host as after a package install: one more file in /etc (a copy of the host's; the real one is left alone).
+    const hostEtc = mkdtempSync(join(tmpdir(), 'host-etc-'));
+    try {
+      expect(spawnSync('cp', ['-a', '/etc/.', hostEtc]).status).toBe(0);
+      writeFileSync(join(hostEtc, 'drillbook-changed'), 'installed later\n', { mode: 0o644 });
+      // labs verify, a second server: another driver on the same state dir, prepared now.
+      const second = testDriver({ uidBase: TEST_UID_BASE + 500, hostEtc });
+      await second.prepare();
+      await second.close();
+    } finally {
+      rmSync(hostEtc, { recursive: true, force: true });
+    }
+    expect((await alice.run(etc)).out).toBe(before.out);
+    await aliceUnaffected();
+    // This server's next sandbox starts, with this server's /etc.
+    const bob = new Learner(server);
+    await bob.open();
+    const t = await bob.terminal();
+    try {
+      expect((await t.run(etc)).out).toBe(before.out);
+    } finally {
+      t.close();
+      await bob.api('DELETE', '/api/sandbox');
+    }
   });
 
   it("cannot find another sandbox's files", async () => {

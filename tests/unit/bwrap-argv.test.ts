@@ -76,6 +76,9 @@ describe('bwrapArgs', () => {
     const dirs = after(argv, '--dir');
     for (const d of BACKUP_ROOTS) expect(dirs).toContainEqual([d]);
     expect(tuneMountsArgv('/tune', 1, {}).slice(2)).toEqual(BACKUP_ROOTS.map((d) => `bind:/var${d}:${d}`));
+    // df in a sandbox lists them with /var (rootfs/bin/df keeps its own copy of the list).
+    const df = /^areas=\((.*)\)$/m.exec(readFileSync(new URL('../../src/sandbox/rootfs/bin/df', import.meta.url), 'utf8'))?.[1];
+    expect(df?.split(' ')).toEqual(['/var', ...BACKUP_ROOTS, '/tmp', '/run', '/dev/shm']);
     const links = after(argv, '--symlink', 2);
     expect(links).toContainEqual(['/var/local/bin', '/usr/local/bin']);
     for (const area of ['/tmp', '/run', '/dev/shm']) expect(argv.join(' ')).toContain(`--size ${64 * 2 ** 20} --tmpfs ${area}`);

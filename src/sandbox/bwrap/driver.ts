@@ -47,7 +47,7 @@ import {
   type HostIdentity,
   type ProcessLimits,
 } from './argv.ts';
-import { installCopy, installRootfs, makeReadable, privateEtc, untraversable } from './files.ts';
+import { installCopy, installRootfs, makeReadable, privateEtc, pruneCopies, recordUse, untraversable } from './files.ts';
 import { SANDBOX_TEXTS } from '../../protocol/texts.ts';
 import { BwrapSandbox, SANDBOX_OOM_SCORE_ADJ } from './sandbox.ts';
 
@@ -71,6 +71,8 @@ export interface BwrapDriverOptions {
   memoryReserveBytes?: number;
   /** cgroup mount point (tests may point elsewhere). */
   cgroupRoot?: string;
+  /** The host's /etc, copied into the sandboxes' private one (tests point at a changed copy). */
+  hostEtc?: string;
 }
 
 /** Programs a sandbox needs, with the Debian package that provides each. */
@@ -220,18 +222,19 @@ export class BwrapDriver implements SandboxDriver {
     }
     const view = await this.viewDir();
     this.rootfs = installRootfs(view);
-    this.etcDir = privateEtc(view);
+    this.etcDir = privateEtc(view, this.opts.hostEtc);
     this.startWatchdog();
     const key = await this.templateKey(this.rootfs);
     const base = join(this.opts.stateDir, 'templates');
     const dir = join(base, key);
+    mkdirSync(base, { recursive: true });
+    chmodSync(base, 0o711);
+    recordUse(base, key);
     if (existsSync(join(dir, 'var', 'lib', 'mysql'))) {
       this.templateDir = this.templatesInView(view, key, dir);
       return;
     }
     log(`preparing server data templates in ${dir} (once per host)…`);
-    mkdirSync(base, { recursive: true });
-    chmodSync(base, 0o711);
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(join(tmp, 'var'), { recursive: true });
@@ -262,8 +265,8 @@ export class BwrapDriver implements SandboxDriver {
     makeReadable(tmp);
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
-    // Older templates (other server versions or scripts) are no longer used.
-    for (const e of readdirSync(base)) if (e !== key) rmSync(join(base, e), { recursive: true, force: true });
+    // Older templates (other server versions or scripts) go once no live process uses them.
+    pruneCopies(base, '', key);
     this.templateDir = this.templatesInView(view, key, dir);
     log('templates ready');
   }

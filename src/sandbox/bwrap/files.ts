@@ -7,7 +7,11 @@
  *   sandbox's own accounts, name resolution and server configuration on top;
  * - `templates/<key>`: server data made once per host by make-templates.
  * Each is keyed by its content, built beside its final name and renamed into
- * place, so a sandbox never sees a half-made copy, and older copies go.
+ * place, so a sandbox never sees a half-made copy. Every process that uses a
+ * copy records so (`.in-use/`, by pid and start time) before it looks for it;
+ * an older copy goes only once no live process has a record of it, so a
+ * second process on the same state dir (labs verify, a second server) after a
+ * host package install never empties the /etc that running sandboxes bind.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -27,7 +31,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { madeByDeadProcess } from '../proc.ts';
+import { madeByDeadProcess, startTime } from '../proc.ts';
 import { seccompFilterBytes } from '../seccomp.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -67,13 +71,64 @@ export function untraversable(path: string): string | null {
   }
 }
 
+/** Where the records of which process uses which copy are kept, beside the copies. */
+const IN_USE = '.in-use';
+
+/** This process in a use record: its pid and start time, so a later process with the same pid is not taken for it. */
+function selfTag(): string {
+  return `${process.pid}-${startTime(process.pid)}`;
+}
+
+/** Records that this process uses `<dir>/<name>` (made or not yet): no other process removes it while this one lives. */
+export function recordUse(dir: string, name: string): void {
+  mkdirSync(join(dir, IN_USE), { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, IN_USE, `${name}@${selfTag()}`), '');
+}
+
+/** The records of `dir`, each with whether its process still runs. */
+function useRecords(dir: string): { file: string; name: string; live: boolean }[] {
+  let files: string[] = [];
+  try {
+    files = readdirSync(join(dir, IN_USE));
+  } catch {
+    return [];
+  }
+  return files.map((file) => {
+    const at = file.lastIndexOf('@');
+    const [pid, start] = file.slice(at + 1).split('-');
+    return { file, name: file.slice(0, at), live: startTime(Number(pid)) === start };
+  });
+}
+
+/** Whether a live process (this one included) recorded a use of `<dir>/<name>`. */
+export function inUse(dir: string, name: string): boolean {
+  return useRecords(dir).some((r) => r.name === name && r.live);
+}
+
+/**
+ * Removes the entries of `dir` whose names start with `prefix`, except `keep`,
+ * those a live process uses (inUse) and those a live process is still making
+ * (`*.tmp-PID`); forgets the use records of processes that have ended.
+ */
+export function pruneCopies(dir: string, prefix: string, keep: string): void {
+  // Records of processes that have ended go first, so they never pile up.
+  for (const r of useRecords(dir)) if (!r.live) rmSync(join(dir, IN_USE, r.file), { force: true });
+  for (const e of readdirSync(dir)) {
+    if (!e.startsWith(prefix) || e === keep || e === IN_USE) continue;
+    if (e.includes('.tmp-') ? !madeByDeadProcess(e) : inUse(dir, e)) continue;
+    rmSync(join(dir, e), { recursive: true, force: true });
+  }
+}
+
 /**
  * Puts a copy made by `build(tmpDir)` at `<stateDir>/<prefix><key>` unless it is
- * there already, and removes older copies with the same prefix (and half-made
- * ones whose maker is gone; another live process may be making one).
+ * there already, records that this process uses it, and removes older copies
+ * with the same prefix that no live process uses (see pruneCopies).
  */
 export function installCopy(stateDir: string, prefix: string, key: string, build: (tmp: string) => void): string {
   const dir = join(stateDir, `${prefix}${key}`);
+  // Recorded before it is looked for, so another process's prune cannot remove it from under us.
+  recordUse(stateDir, `${prefix}${key}`);
   if (!existsSync(join(dir, '.complete'))) {
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -83,10 +138,7 @@ export function installCopy(stateDir: string, prefix: string, key: string, build
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
   }
-  for (const e of readdirSync(stateDir)) {
-    if (e.startsWith(prefix) && e !== `${prefix}${key}` && (!e.includes('.tmp-') || madeByDeadProcess(e)))
-      rmSync(join(stateDir, e), { recursive: true, force: true });
-  }
+  pruneCopies(stateDir, prefix, `${prefix}${key}`);
   return dir;
 }
 
@@ -119,7 +171,7 @@ export function installRootfs(stateDir: string): string {
  * of the account files and the host's user-namespace ranges (they list host
  * accounts), the machine's identity, its name and resolver (the sandbox has
  * its own), the host's PostgreSQL cluster configuration (the sandbox's lives
- * in its data directory) and MariaDB's (the sandbox has its own).
+ * in its data directory), MariaDB's and the cron tables (the sandbox has its own).
  */
 export const ETC_LEFT_OUT = new Set([
   'passwd-',
@@ -143,6 +195,13 @@ export const ETC_LEFT_OUT = new Set([
   'ssl/private',
   'security/opasswd',
   'drillbook',
+  // The sandbox's own cron tables (links into /var, rootfs/etc): the host's are not its business.
+  'cron.d',
+  'crontab',
+  'cron.hourly',
+  'cron.daily',
+  'cron.weekly',
+  'cron.monthly',
 ]);
 
 /** Copies what other users may read of `src` into `dst` (symlinks as they are), minus ETC_LEFT_OUT. */

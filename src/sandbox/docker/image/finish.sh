@@ -45,15 +45,15 @@ done
 # /opt/templates/var, where each sandbox's init copies them from.
 # (make-templates removes /var/run, bwrap's link; in the Dockerfile build it is the image's, root's.)
 rm -f /var/run
-install -d -o 1000 -g 1000 /var/lib/postgresql /var/log/postgresql /var/lib/mysql /var/log/mysql /var/home /run/postgresql /run/mysqld
+install -d -o 1000 -g 1000 /var/lib/postgresql /var/log/postgresql /var/lib/mysql /var/lib/mysql-conf /var/log/mysql /var/home /run/postgresql /run/mysqld
 env -i PATH=/opt/drillbook/bin:/usr/lib/postgresql/15/bin:/usr/bin:/usr/sbin:/bin:/sbin HOME=/home/learner USER=learner \
   LANG=C.UTF-8 PGUSER=postgres PGDATA=/var/lib/postgresql/15/main \
   setpriv --reuid=1000 --regid=1000 --clear-groups /opt/drillbook/libexec/make-templates
 rm -rf /opt/templates
 mkdir -p /opt/templates/var/lib /opt/templates/var/log
-for p in lib/postgresql log/postgresql lib/mysql log/mysql home; do cp -a "/var/$p" "/opt/templates/var/$p"; done
+for p in lib/postgresql log/postgresql lib/mysql lib/mysql-conf log/mysql home; do cp -a "/var/$p" "/opt/templates/var/$p"; done
 chown -R root:root /opt/templates
 chmod -R a+rX,go-w /opt/templates
-rm -rf /var/lib/postgresql /var/log/postgresql /var/lib/mysql /var/log/mysql /var/home /run/postgresql /run/mysqld
+rm -rf /var/lib/postgresql /var/log/postgresql /var/lib/mysql /var/lib/mysql-conf /var/log/mysql /var/home /run/postgresql /run/mysqld
 ln -sfn /run /var/run
 rm -rf "$ctx"

@@ -1,0 +1,1 @@
+/var/spool/cron/cron.d

@@ -1,0 +1,1 @@
+/var/lib/mysql-conf/mariadb.conf.d
