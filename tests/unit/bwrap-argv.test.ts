@@ -12,7 +12,7 @@ import {
   tuneMountsArgv,
   type BwrapSpec,
 } from '../../src/sandbox/bwrap/argv.ts';
-import { SANDBOX_PACKAGES } from '../../src/sandbox/bwrap/driver.ts';
+import { SANDBOX_PACKAGES } from '../../src/sandbox/bwrap/requirements.ts';
 import { madeByDeadProcess } from '../../src/sandbox/proc.ts';
 
 const spec: BwrapSpec = {

@@ -15,26 +15,14 @@
  * path shows inside a sandbox.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  chownSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statfsSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { Preflight, SandboxDriver, SandboxHandle } from '../driver.ts';
 import { detectCgroups, type CgroupBackend, type Limits } from '../limits.ts';
-import { alive, kill, listPids, waitFor } from '../proc.ts';
+import { waitFor } from '../proc.ts';
 import { run, startWatchdog } from '../spawn.ts';
 import {
   argsFile,
@@ -49,6 +37,8 @@ import {
 } from './argv.ts';
 import { installCopy, installRootfs, makeReadable, privateEtc, pruneCopies, recordUse, untraversable } from './files.ts';
 import { SANDBOX_TEXTS } from '../../protocol/texts.ts';
+import { cleanupLeftovers, forgetOwner, recordOwner } from './owners.ts';
+import { missingPackages, noRoomForOne, probeFailed } from './requirements.ts';
 import { BwrapSandbox, SANDBOX_OOM_SCORE_ADJ } from './sandbox.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -76,30 +66,6 @@ export interface BwrapDriverOptions {
 }
 
 /** Programs a sandbox needs, with the Debian package that provides each. */
-const REQUIRED: [path: string, pkg: string][] = [
-  ['/usr/bin/bwrap', 'bubblewrap'],
-  ['/usr/bin/nsenter', 'util-linux'],
-  ['/usr/bin/setpriv', 'util-linux'],
-  ['/usr/bin/prlimit', 'util-linux'],
-  ['/usr/bin/perl', 'perl-base'],
-  ['/usr/lib/postgresql/15/bin/postgres', 'postgresql-15'],
-  ['/usr/lib/postgresql/15/bin/initdb', 'postgresql-15'],
-  ['/usr/sbin/mariadbd', 'mariadb-server'],
-  ['/usr/bin/mariadb-install-db', 'mariadb-server'],
-  ['/usr/bin/mariadb', 'mariadb-client'],
-  ['/usr/bin/mariabackup', 'mariadb-backup'],
-  ['/usr/bin/mydumper', 'mydumper'],
-  ['/usr/bin/zstd', 'zstd'],
-  ['/usr/bin/ps', 'procps'],
-  ['/usr/bin/pgbackrest', 'pgbackrest'],
-  ['/usr/bin/age', 'age'],
-  ['/usr/bin/nano', 'nano'],
-  ['/usr/bin/htop', 'htop'],
-];
-
-/** The Debian packages sandbox mode needs (also installed by `./drillbook up`). */
-export const SANDBOX_PACKAGES = [...new Set(REQUIRED.map(([, p]) => p))];
-
 /** Size of each sandbox's /tmp, /run and /dev/shm. */
 const TMP_BYTES = 64 * 1024 * 1024;
 /** Files each area may hold: plenty for the servers and a course (a few thousand), far from the kernel memory a million empty files take. */
@@ -153,39 +119,16 @@ export class BwrapDriver implements SandboxDriver {
   }
 
   async preflight(): Promise<Preflight> {
-    const missing = REQUIRED.filter(([path]) => !existsSync(path));
-    if (missing.length) {
-      const pkgs = [...new Set(missing.map(([, p]) => p))];
-      return {
-        ok: false,
-        message:
-          `sandbox mode needs ${missing.map(([p]) => p).join(', ')} (Debian packages: ${pkgs.join(' ')}). ` +
-          `Install them with: sudo apt-get install -y ${SANDBOX_PACKAGES.join(' ')} ` +
-          `(./drillbook up does this when run as root), or set DRILLBOOK_SANDBOX=off to serve only the static site.`,
-      };
-    }
+    const missing = missingPackages();
+    if (missing) return { ok: false, message: missing };
     const probe = await run(
       launchArgv(LAUNCH, { cgroups: [] }, dropPrivilegesArgv(this.identity(this.opts.uidBase - 1), emptySandboxArgv())),
-      {
-        timeoutMs: 10_000,
-      },
+      { timeoutMs: 10_000 },
     );
-    if (probe.code !== 0) {
-      return {
-        ok: false,
-        message:
-          `bubblewrap cannot create a sandbox on this host: ${probe.stderr.trim() || `exit ${probe.code}`}. ` +
-          `Unprivileged user namespaces must be enabled (sysctl kernel.unprivileged_userns_clone=1 or user.max_user_namespaces > 0), ` +
-          `or set DRILLBOOK_SANDBOX=off to serve only the static site.`,
-      };
-    }
-    if (this.cg.mode !== 'rlimit' && this.memoryCap < this.limits.memoryBytes) {
-      return {
-        ok: false,
-        message: `this host has ${Math.round(totalmem() / 2 ** 20)} MB of memory: after the ${Math.round((this.opts.memoryReserveBytes ?? 0) / 2 ** 20)} MB kept for the host (DRILLBOOK_MEMORY_RESERVE) there is no room for one sandbox of ${Math.round(this.limits.memoryBytes / 2 ** 20)} MB (DRILLBOOK_SANDBOX_MEMORY).`,
-      };
-    }
-    return { ok: true };
+    if (probe.code !== 0) return { ok: false, message: probeFailed(probe.stderr, probe.code) };
+    const noRoom =
+      this.cg.mode === 'rlimit' ? undefined : noRoomForOne(this.memoryCap, this.opts.memoryReserveBytes ?? 0, this.limits.memoryBytes);
+    return noRoom ? { ok: false, message: noRoom } : { ok: true };
   }
 
   private identity(uid: number): HostIdentity {
@@ -320,46 +263,19 @@ export class BwrapDriver implements SandboxDriver {
   /** owners/<owner> in the state dir holds our pid: a later run removes this group only once we are gone. */
   private recordOwner(): void {
     if (this.ownerRecorded) return;
-    const dir = join(this.opts.stateDir, 'owners');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(dir, this.owner), `${process.pid}\n`, { mode: 0o600 });
+    recordOwner(this.opts.stateDir, this.owner);
     this.ownerRecorded = true;
   }
 
   async cleanupLeftovers(): Promise<number> {
-    let cleaned = 0;
-    const owners = join(this.opts.stateDir, 'owners');
-    for (const owner of this.cg.children(this.opts.instance)) {
-      if (owner === this.owner || owner.startsWith('probe-')) continue;
-      let pid = 0;
-      try {
-        pid = Number(readFileSync(join(owners, owner), 'utf8').trim());
-      } catch {
-        // No record: nobody alive owns it.
-      }
-      if (pid && alive(pid)) continue;
-      const group = `${this.opts.instance}/${owner}`;
-      cleaned += this.cg.children(group).length;
-      await waitFor(() => {
-        for (const p of this.cg.pids(group)) kill(p);
-        return this.cg.pids(group).length === 0;
-      }, 5_000);
-      await waitFor(() => this.cg.remove(group), 5_000);
-      rmSync(join(owners, owner), { force: true });
-      for (const f of readdirSync(owners)) if (f.startsWith(`${owner}-`)) rmSync(join(owners, f), { force: true });
-    }
-    // Without cgroups (rlimit mode) sandboxes of a dead server are found by their uids (root) or not at all:
-    // each sandbox's init ends itself when its server is gone.
-    if (this.cg.mode === 'rlimit' && isRoot()) {
-      for (const pid of listPids()) {
-        const uid = uidOf(pid);
-        if (uid >= this.opts.uidBase - 1 && uid <= this.opts.uidBase + 1000 && !this.ownsUid(uid)) {
-          kill(pid);
-          cleaned++;
-        }
-      }
-    }
-    return cleaned;
+    const { stateDir, instance, uidBase } = this.opts;
+    return cleanupLeftovers({
+      stateDir,
+      instance,
+      owner: this.owner,
+      cg: this.cg,
+      uids: isRoot() ? { first: uidBase - 1, last: uidBase + 1000, ours: (uid) => this.ownsUid(uid) } : undefined,
+    });
   }
 
   private ownsUid(uid: number): boolean {
@@ -441,15 +357,7 @@ export class BwrapDriver implements SandboxDriver {
     this.watchdog?.stdin?.end();
     this.watchdog = undefined;
     await waitFor(() => this.cg.remove(this.ownerGroup), 2_000);
-    if (this.ownerRecorded) rmSync(join(this.opts.stateDir, 'owners', this.owner), { force: true });
+    if (this.ownerRecorded) forgetOwner(this.opts.stateDir, this.owner);
     this.ownerRecorded = false;
-  }
-}
-
-function uidOf(pid: number): number {
-  try {
-    return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? -1);
-  } catch {
-    return -1;
   }
 }
