@@ -98,6 +98,8 @@ step "site build, strict (content/ → dist/)"
 node src/cli/main.ts build --strict --quiet
 step "site build (tests/fixtures → dist-fixtures/)"
 DRILLBOOK_CONTENT=tests/fixtures DRILLBOOK_OUT=dist-fixtures node src/cli/main.ts build --quiet
+step "site build (tests/math-course → dist-math/: an MkDocs project with pymdownx.arithmatex)"
+DRILLBOOK_CONTENT=tests/math-course DRILLBOOK_OUT=dist-math node src/cli/main.ts build --quiet
 step "site build ($CONFORMANCE → dist-conformance/)"
 DRILLBOOK_CONTENT="$CONFORMANCE" DRILLBOOK_OUT=dist-conformance node src/cli/main.ts build --quiet
 step "build benchmark (105-page synthetic course, ~750 blocks, against MkDocs + Material in the same run; fails when build_s / mkdocs_s > 1.0 or a build leaves a process running)"
