@@ -6,6 +6,9 @@
 type Xterm = import('@xterm/xterm').Terminal;
 type FitAddon = import('@xterm/addon-fit').FitAddon;
 
+/** How long a screen shown again is redrawn (and kept to its newest output) while the browser and xterm settle it. */
+const SETTLE_MS = 1000;
+
 const YELLOW = '\x1b[33m';
 const RESET = '\x1b[0m';
 
@@ -79,13 +82,18 @@ export class TerminalView {
     if (dims && dims.cols > 1 && dims.rows > 0) this.fit.fit();
     if (!this.hidden) return;
     this.hidden = false;
-    // Shown again (a phone's Terminal tab): a hidden screen has no height, and xterm's scroll position went with
-    // it, so it could show the top of the scrollback without the prompt. Back to the newest output when that is
-    // where the learner was, now and after xterm's own scroll sync on the next frame.
-    if (this.followed) {
-      term.scrollToBottom();
-      requestAnimationFrame(() => term.scrollToBottom());
-    }
+    // Shown again (a phone's Terminal tab): a hidden screen has no height, so xterm neither measured nor drew it
+    // while output arrived (CI saw the screen stop at 'learner@san', the rest of the prompt written but never
+    // drawn), and its scroll position went with it (the browser restores the shown viewport's scrollTop to 0,
+    // which xterm reads, some frames later, as the learner scrolling to the top). For a moment, on every frame:
+    // every row drawn again, and back to the newest output when that is where the learner was.
+    const until = performance.now() + SETTLE_MS;
+    const settle = () => {
+      if (this.followed) term.scrollToBottom();
+      term.refresh(0, term.rows - 1);
+      if (performance.now() < until && !this.hidden) requestAnimationFrame(settle);
+    };
+    settle();
   }
 
   focus(): void {
