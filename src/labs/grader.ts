@@ -104,7 +104,11 @@ grader_cleanup() {
     while read -r d; do ${PG_CTL} -D "$d" -m immediate -w -t 10 stop > /dev/null 2>&1; done < "$GRADER_TMP/.pg-started"
   fi
   if [ -f "$GRADER_TMP/.mysql-started" ]; then
-    while read -r d; do kill -KILL "$d" 2> /dev/null; while kill -0 "$d" 2> /dev/null; do sleep 0.02; done; done < "$GRADER_TMP/.mysql-started"
+    # Killed and waited for (at most 5 s), so that its files can be removed.
+    while read -r d; do
+      kill -KILL "$d" 2> /dev/null
+      for _ in $(seq 250); do kill -0 "$d" 2> /dev/null || break; sleep 0.02; done
+    done < "$GRADER_TMP/.mysql-started"
   fi
   [ -f "$GRADER_TMP/.pg-scratch" ] &&
     grader_psql -c "DROP DATABASE IF EXISTS \"$GRADER_DB\" WITH (FORCE)" > /dev/null 2>&1
