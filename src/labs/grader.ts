@@ -14,9 +14,14 @@
  *   names, this session kept out of the binary log.
  * - `grader_psql ARGS`: psql as postgres on localhost:5432, unaligned, tuples
  *   only, stopping at the first error (give `-d DB`).
- * - `grader_mysql_scratch`: creates the empty database `$GRADER_DB` and an
- *   account that may use only it; `grader_mysql_scratch_client ARGS` connects
- *   as that account, so a file loaded through it cannot read other databases.
+ * - `grader_mysql_scratch`: starts a private MariaDB server of the grader's
+ *   own (a new, empty data directory under `$GRADER_TMP`, reachable only on the
+ *   socket `$GRADER_MYSQL_SOCKET`: no network, no binary log, no plugins, no
+ *   file access) and creates the empty database `$GRADER_DB` in it;
+ *   `grader_mysql_scratch_client ARGS` is its client as root, in `--sandbox`
+ *   mode (a loaded file's `\!` shell and `source` lines are refused). A file
+ *   loaded there cannot reach the live server's data, whatever DEFINER,
+ *   routine or event it creates: the private server has none of it.
  * - `grader_pg_scratch`: creates the empty database `$GRADER_DB` (from
  *   template0, checked empty).
  * - `grader_pg_start DIR`: starts a PostgreSQL server from the data directory
@@ -34,6 +39,9 @@ const MARIADB = '/usr/bin/mariadb';
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 const MARIADB_SOCKET = '/run/mysqld/mysqld.sock';
+const MARIADB_INSTALL_DB = '/usr/bin/mariadb-install-db';
+const MARIADBD = '/usr/sbin/mariadbd';
+const MARIADB_ADMIN = '/usr/bin/mariadb-admin';
 
 /**
  * Functions and variables of the prelude; expects the run token in $GRADER_RUN.
@@ -49,14 +57,28 @@ grader_mysql() {
 grader_psql() {
   ${PSQL} -X -q -A -t -v ON_ERROR_STOP=1 -h localhost -p 5432 -U postgres "$@"
 }
+GRADER_MYSQL_SOCKET="$GRADER_TMP/mysql.sock"
 grader_mysql_scratch() {
-  : > "$GRADER_TMP/.mysql-scratch"
-  grader_mysql -e "CREATE DATABASE \`$GRADER_DB\`; CREATE USER '$GRADER_DB'@'localhost' IDENTIFIED BY '$GRADER_RUN';
-    GRANT ALL PRIVILEGES ON \`$GRADER_DB\`.* TO '$GRADER_DB'@'localhost'; GRANT SUPER ON *.* TO '$GRADER_DB'@'localhost'"
+  local d="$GRADER_TMP/mysql" i
+  mkdir -p "$d/plugins" "$d/files" || return 1
+  ${MARIADB_INSTALL_DB} --no-defaults --datadir="$d/data" --auth-root-authentication-method=normal --skip-test-db \
+    --skip-name-resolve > "$d/install.log" 2>&1 \
+    || { echo "error: the grader's private MariaDB server could not be created: $(grep -m 1 -i error "$d/install.log")" >&2; return 1; }
+  # --plugin-dir: an empty folder, so no FEDERATED/CONNECT table can be installed to reach the live server.
+  ${MARIADBD} --no-defaults --datadir="$d/data" --socket="$GRADER_MYSQL_SOCKET" --skip-networking --skip-log-bin \
+    --pid-file="$d/mariadbd.pid" --log-error="$d/error.log" --plugin-dir="$d/plugins" --secure-file-priv="$d/files" \
+    --performance-schema=OFF --innodb-buffer-pool-size=16M --innodb-log-file-size=8M --max-connections=20 < /dev/null > /dev/null 2>&1 &
+  echo $! >> "$GRADER_TMP/.mysql-started"
+  for i in $(seq 1 200); do
+    ${MARIADB_ADMIN} --no-defaults --protocol=socket --socket="$GRADER_MYSQL_SOCKET" --user=root ping > /dev/null 2>&1 && break
+    kill -0 $! 2> /dev/null || { echo "error: the grader's private MariaDB server did not start: $(grep -m 1 ERROR "$d/error.log")" >&2; return 1; }
+    sleep 0.05
+  done
+  grader_mysql_scratch_client -e "CREATE DATABASE \`$GRADER_DB\`"
 }
 grader_mysql_scratch_client() {
-  ${MARIADB} --no-defaults --protocol=socket --socket=${MARIADB_SOCKET} --user="$GRADER_DB" --password="$GRADER_RUN" \
-    --batch --skip-column-names --connect-timeout=5 --init-command='SET SESSION sql_log_bin = 0' "$@"
+  ${MARIADB} --no-defaults --sandbox --local-infile=0 --protocol=socket --socket="$GRADER_MYSQL_SOCKET" --user=root \
+    --batch --skip-column-names --connect-timeout=5 "$@"
 }
 grader_pg_scratch() {
   : > "$GRADER_TMP/.pg-scratch"
@@ -81,8 +103,13 @@ grader_cleanup() {
   if [ -f "$GRADER_TMP/.pg-started" ]; then
     while read -r d; do ${PG_CTL} -D "$d" -m immediate -w -t 10 stop > /dev/null 2>&1; done < "$GRADER_TMP/.pg-started"
   fi
-  [ -f "$GRADER_TMP/.mysql-scratch" ] &&
-    grader_mysql -e "DROP DATABASE IF EXISTS \`$GRADER_DB\`; DROP USER IF EXISTS '$GRADER_DB'@'localhost'" > /dev/null 2>&1
+  if [ -f "$GRADER_TMP/.mysql-started" ]; then
+    # Killed and waited for (at most 5 s), so that its files can be removed.
+    while read -r d; do
+      kill -KILL "$d" 2> /dev/null
+      for _ in $(seq 250); do kill -0 "$d" 2> /dev/null || break; sleep 0.02; done
+    done < "$GRADER_TMP/.mysql-started"
+  fi
   [ -f "$GRADER_TMP/.pg-scratch" ] &&
     grader_psql -c "DROP DATABASE IF EXISTS \"$GRADER_DB\" WITH (FORCE)" > /dev/null 2>&1
   rm -rf "$GRADER_TMP"
@@ -116,7 +143,6 @@ for GRADER_TMP in ${GRADER_TMP_PREFIX}"$GRADER_RUN".*; do
   for d in "$GRADER_TMP"/*/; do [ -f "$d/postmaster.pid" ] && ${PG_CTL} -D "$d" -m immediate -w -t 10 stop > /dev/null 2>&1; done
   grader_cleanup
 done
-grader_mysql -e "DROP DATABASE IF EXISTS \`$GRADER_DB\`; DROP USER IF EXISTS '$GRADER_DB'@'localhost'" > /dev/null 2>&1
 grader_psql -c "DROP DATABASE IF EXISTS \"$GRADER_DB\" WITH (FORCE)" > /dev/null 2>&1
 exit 0
 `;

@@ -66,7 +66,9 @@ function check(lab: Locator, id: string): { status: Locator; message: Locator } 
 test.describe('static site (sandbox mode off)', () => {
   test.skip(!siteBuilt('content'), 'content site not built (dist)');
 
-  test('the lab reads as text: tasks and checks, no actions, the solution folded but present', async ({ page }) => {
+  test('the lab reads as text: tasks and checks, no actions, and no solution in the page (only a note that a sandbox server shows it)', async ({
+    page,
+  }) => {
     const errors = watchErrors(page);
     await page.goto(url('content', LAB));
     const lab = page.locator('db-lab');
