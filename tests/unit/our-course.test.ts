@@ -28,6 +28,8 @@ describe('our course', () => {
     expect(files.indexOf('postgresql/wal-archiving.md')).toBeLessThan(files.indexOf('postgresql/pitr.md'));
     // each lab right after the lesson it practises
     expect(files.indexOf('postgresql/lab-pg-wal-pitr.md')).toBe(files.indexOf('postgresql/pitr.md') + 1);
+    // the tar-format base backup lab builds on the plain-format one (issues 16, 19)
+    expect(files.indexOf('postgresql/lab-pg-basebackup-tar-restore.md')).toBe(files.indexOf('postgresql/lab-pg-basebackup-restore.md') + 1);
     expect(course.nav.sections.map((s) => s.title)).toEqual(['Foundations', 'MariaDB and MySQL', 'PostgreSQL', 'Operations']);
   });
 
