@@ -84,7 +84,9 @@ grader_pg_copy_psql() {
   ${PSQL} -X -q -A -t -v ON_ERROR_STOP=1 -h "$GRADER_TMP" -p 5432 -U postgres "$@"
 }
 grader_s3() {
-  env -u AWS_PROFILE -u AWS_SESSION_TOKEN -u AWS_CA_BUNDLE AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  # HOME and PYTHONNOUSERSITE: neither ~/.aws/cli/alias nor a .pth file in ~/.local can steer the client.
+  env -u AWS_PROFILE -u AWS_SESSION_TOKEN -u AWS_CA_BUNDLE -u PYTHONPATH -u PYTHONSTARTUP HOME="$GRADER_TMP" PYTHONNOUSERSITE=1 \
+    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
     ${S3_KEYS} AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= AWS_MAX_ATTEMPTS=1 \
     ${AWS} --endpoint-url ${S3_ENDPOINT} --cli-connect-timeout 5 --cli-read-timeout 10 "$@"
 }
