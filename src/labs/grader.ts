@@ -28,6 +28,9 @@
  *   DIR (a copy the check made under `$GRADER_TMP`), reachable only on a Unix
  *   socket in `$GRADER_TMP`, with archiving off; `grader_pg_copy_psql ARGS`
  *   queries it.
+ * - `grader_s3 ARGS`: Debian's `aws` against the sandbox's own S3 server
+ *   (http://127.0.0.1:8080, started by `systemctl start s3`) with its fixed
+ *   keys, reading no learner configuration (`~/.aws` is ignored).
  * - `$GRADER_TMP`: an empty private directory on the sandbox's disk.
  * Whatever these created is removed when the check ends, however it ends.
  */
@@ -42,6 +45,10 @@ const MARIADB_SOCKET = '/run/mysqld/mysqld.sock';
 const MARIADB_INSTALL_DB = '/usr/bin/mariadb-install-db';
 const MARIADBD = '/usr/sbin/mariadbd';
 const MARIADB_ADMIN = '/usr/bin/mariadb-admin';
+const AWS = '/usr/bin/aws';
+/** The sandbox's S3 server (src/sandbox/rootfs/libexec/s3-server) and its one account's keys. */
+const S3_ENDPOINT = 'http://127.0.0.1:8080';
+const S3_KEYS = 'AWS_ACCESS_KEY_ID=drillbook:learner AWS_SECRET_ACCESS_KEY=learner-secret';
 
 /**
  * Functions and variables of the prelude; expects the run token in $GRADER_RUN.
@@ -97,6 +104,13 @@ grader_pg_start() {
 }
 grader_pg_copy_psql() {
   ${PSQL} -X -q -A -t -v ON_ERROR_STOP=1 -h "$GRADER_TMP" -p 5432 -U postgres "$@"
+}
+grader_s3() {
+  # HOME and PYTHONNOUSERSITE: neither ~/.aws/cli/alias nor a .pth file in ~/.local can steer the client.
+  env -u AWS_PROFILE -u AWS_SESSION_TOKEN -u AWS_CA_BUNDLE -u PYTHONPATH -u PYTHONSTARTUP HOME="$GRADER_TMP" PYTHONNOUSERSITE=1 \
+    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+    ${S3_KEYS} AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= AWS_MAX_ATTEMPTS=1 \
+    ${AWS} --endpoint-url ${S3_ENDPOINT} --cli-connect-timeout 5 --cli-read-timeout 10 "$@"
 }
 grader_cleanup() {
   local d

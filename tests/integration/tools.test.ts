@@ -154,4 +154,25 @@ describe.skipIf(reason)('tools in a sandbox', () => {
     const up = await term.run('psql -h localhost -U postgres -d shop -Atc "select count(*) from orders"');
     expect(up.out.trim()).toBe('500');
   });
+
+  it('systemctl starts the S3 store on loopback only; aws puts and gets an object, and is refused another storage class', async () => {
+    expect((await term.run('systemctl is-active s3')).out.trim()).toBe('inactive');
+    expect((await term.run('systemctl start s3')).code).toBe(0);
+    // Swift's four servers in one process: the S3 endpoint and the account, container and object servers.
+    const listening = (await term.run('ss -Hltn')).out.split('\n').filter((l) => /:(8080|621[012])\b/.test(l));
+    expect(listening).toHaveLength(4);
+    for (const l of listening) expect(l).toMatch(/\s127\.0\.0\.1:\d+\s/);
+    const s3 =
+      'env AWS_ACCESS_KEY_ID=drillbook:learner AWS_SECRET_ACCESS_KEY=learner-secret AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url http://127.0.0.1:8080';
+    const roundTrip = await term.run(
+      `${s3} s3 mb s3://tools && ${s3} s3 cp shop.dump s3://tools/shop.dump && ${s3} s3 cp s3://tools/shop.dump back.dump && cmp shop.dump back.dump && echo same`,
+    );
+    expect(roundTrip.code).toBe(0);
+    expect(roundTrip.out).toContain('same');
+    const ia = await term.run(`${s3} s3 cp shop.dump s3://tools/ia.dump --storage-class STANDARD_IA`);
+    expect(ia.code).not.toBe(0);
+    expect(ia.out).toContain('InvalidStorageClass');
+    expect((await term.run('systemctl stop s3')).code).toBe(0);
+    expect((await term.run('systemctl is-active s3')).out.trim()).toBe('inactive');
+  });
 });

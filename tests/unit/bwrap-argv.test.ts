@@ -196,6 +196,14 @@ describe('installation', () => {
     const listed = line.split(/\s+/).filter(Boolean);
     for (const p of SANDBOX_PACKAGES) expect(listed).toContain(p);
   });
+
+  it('the Docker sandbox image and the server image install them too', () => {
+    // The image runs no bwrap; its perl package brings perl-base.
+    const image = /^PACKAGES=\(([^)]*)\)/m.exec(readFileSync('src/sandbox/docker/image/packages.sh', 'utf8'))?.[1] ?? '';
+    const server = readFileSync('deploy/compose/Dockerfile.server', 'utf8');
+    for (const p of SANDBOX_PACKAGES.filter((p) => !['bubblewrap', 'perl-base'].includes(p))) expect(image.split(/\s+/)).toContain(p);
+    for (const p of SANDBOX_PACKAGES) expect(server).toMatch(new RegExp(`\\s${p}\\s`));
+  });
 });
 
 describe('state folder clean-up', () => {

@@ -65,7 +65,6 @@ export interface BwrapDriverOptions {
   hostEtc?: string;
 }
 
-/** Programs a sandbox needs, with the Debian package that provides each. */
 /** Size of each sandbox's /tmp, /run and /dev/shm. */
 const TMP_BYTES = 64 * 1024 * 1024;
 /** Files each area may hold: plenty for the servers and a course (a few thousand), far from the kernel memory a million empty files take. */

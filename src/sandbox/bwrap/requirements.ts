@@ -25,6 +25,9 @@ const REQUIRED: [path: string, pkg: string][] = [
   ['/usr/bin/ps', 'procps'],
   ['/usr/bin/pgbackrest', 'pgbackrest'],
   ['/usr/bin/age', 'age'],
+  // The object-storage lab's S3 server (libexec/s3-server: Swift with s3api) and its client.
+  ['/usr/lib/python3/dist-packages/swift/common/middleware/s3api/s3api.py', 'python3-swift'],
+  ['/usr/bin/aws', 'awscli'],
   ['/usr/bin/nano', 'nano'],
   ['/usr/bin/htop', 'htop'],
 ];

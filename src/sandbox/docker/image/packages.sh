@@ -10,10 +10,13 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 # The servers and tools a sandbox offers (the bwrap driver gets the same from
 # the host: SANDBOX_PACKAGES in src/sandbox/bwrap/driver.ts), and the shell
 # tools the lessons and graders use (gawk: a lab relies on gawk's awk).
+# python3-swift and awscli: the object-storage lab's S3 store (run by
+# libexec/s3-server, not by a package service) and its client.
 PACKAGES=(
   postgresql-15 postgresql-client-15
   mariadb-server mariadb-client mariadb-backup
   mydumper zstd procps nano htop perl pgbackrest age
+  python3-swift awscli
   gawk rsync less xz-utils bzip2 file iproute2 psmisc util-linux
   coreutils diffutils findutils grep sed gzip tar ncurses-bin
 )

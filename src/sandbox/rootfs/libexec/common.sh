@@ -57,3 +57,42 @@ stop_mariadb() {
   note "MariaDB did not stop within 30 s"
   return 1
 }
+
+# The S3-compatible object store (Swift with s3api, libexec/s3-server): not
+# started with the sandbox (it costs a Python process); the labs that use it
+# start it, and so can `systemctl start s3`.
+S3PID=/run/swift/s3-server.pid
+S3LOG=/var/log/swift/s3-server.log
+s3_running() { [ -f "$S3PID" ] && kill -0 "$(cat "$S3PID" 2>/dev/null)" 2>/dev/null; }
+
+start_s3() {
+  if s3_running; then return 0; fi
+  mkdir -p /run/swift /var/log/swift
+  rm -f "$S3PID"
+  PYTHONDONTWRITEBYTECODE=1 setsid /usr/bin/python3 /opt/drillbook/libexec/s3-server </dev/null >/dev/null 2>>"$S3LOG" &
+  local pid=$! i
+  for i in $(seq 1 1500); do
+    [ -f "$S3PID" ] && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      note "the S3 server did not start; the end of $S3LOG:"
+      tail -n 5 "$S3LOG" >&2
+      return 1
+    fi
+    sleep 0.02
+  done
+  note "the S3 server did not start within 30 s"
+  return 1
+}
+
+stop_s3() {
+  if ! s3_running; then return 0; fi
+  local pid i
+  pid="$(cat "$S3PID")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 500); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$S3PID"; return 0; }
+    sleep 0.02
+  done
+  note "the S3 server did not stop within 10 s"
+  return 1
+}
