@@ -45,17 +45,22 @@ start_mariadb() {
   return 1
 }
 
-stop_mariadb() {
-  if ! mariadb_running; then return 0; fi
-  local pid i
-  pid="$(cat "$MYPID")"
+# Stops the server whose pid is in PIDFILE (SIGTERM, then waits up to SECONDS); NAME says which in the note.
+stop_pidfile() {
+  local file="$1" seconds="$2" name="$3" pid i
+  pid="$(cat "$file")"
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 1500); do
+  for i in $(seq 1 $((seconds * 50))); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.02
   done
-  note "MariaDB did not stop within 30 s"
+  note "$name did not stop within $seconds s"
   return 1
+}
+
+stop_mariadb() {
+  if ! mariadb_running; then return 0; fi
+  stop_pidfile "$MYPID" 30 MariaDB
 }
 
 # The S3-compatible object store (Swift with s3api, libexec/s3-server): not
@@ -86,13 +91,5 @@ start_s3() {
 
 stop_s3() {
   if ! s3_running; then return 0; fi
-  local pid i
-  pid="$(cat "$S3PID")"
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 500); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$S3PID"; return 0; }
-    sleep 0.02
-  done
-  note "the S3 server did not stop within 10 s"
-  return 1
+  stop_pidfile "$S3PID" 10 "the S3 server" && rm -f "$S3PID"
 }
