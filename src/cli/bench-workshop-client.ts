@@ -81,21 +81,9 @@ async function main(): Promise<void> {
       try {
         const res = await fetch(`${plan.url}/api/workshops/${plan.workshop}/stream`, { headers: { cookie: plan.instructorCookie } });
         if (!res.ok || !res.body) throw new Error(String(res.status));
-        const reader = res.body.getReader();
-        let buf = '';
-        const dec = new TextDecoder();
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buf += dec.decode(value, { stream: true });
-          let i;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const chunk = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const data = chunk.split('\n').find((l) => l.startsWith('data: '));
-            if (!data) continue;
-            const msg = JSON.parse(data.slice(6)) as { type: string; events?: string[] };
-            if (msg.type !== 'row') continue;
+        for await (const data of sseData(res.body)) {
+          const msg = JSON.parse(data) as { type: string; events?: string[] };
+          if (msg.type === 'row') {
             const t = performance.now();
             for (const id of msg.events ?? []) {
               const at = sentAt.get(id);
@@ -105,10 +93,7 @@ async function main(): Promise<void> {
               }
             }
           }
-          if (!liveOpen) {
-            await reader.cancel();
-            break;
-          }
+          if (!liveOpen) break;
         }
       } catch {
         // The server is down (killed, restarting): try again shortly.
@@ -229,26 +214,8 @@ async function main(): Promise<void> {
         open = true;
         streamsOpen++;
         streamsMax = Math.max(streamsMax, streamsOpen);
-        const reader = res.body.getReader();
-        const dec = new TextDecoder();
-        let buf = '';
         try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            buf += dec.decode(value, { stream: true });
-            let i;
-            while ((i = buf.indexOf('\n\n')) >= 0) {
-              if (
-                buf
-                  .slice(0, i)
-                  .split('\n')
-                  .some((l) => l.startsWith('data: '))
-              )
-                streamMessages++;
-              buf = buf.slice(i + 2);
-            }
-          }
+          for await (const data of sseData(res.body)) if (data !== undefined) streamMessages++;
         } finally {
           clearTimeout(timer);
         }
@@ -353,3 +320,28 @@ main().catch((e: unknown) => {
   process.stderr.write(`bench workshop client: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });
+
+/** The data of each server-sent event on `body` (one `data:` line per event here), until it ends; stopping early cancels the stream. */
+async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += dec.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const data = buf
+          .slice(0, i)
+          .split('\n')
+          .find((l) => l.startsWith('data: '));
+        buf = buf.slice(i + 2);
+        if (data !== undefined) yield data.slice(6);
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
