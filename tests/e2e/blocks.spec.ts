@@ -234,7 +234,10 @@ test('generic blocks (/// name | title): an admonition, details that open, tabs 
   await expect(figures.nth(0).locator('figcaption')).toHaveText('A base backup, then the WAL that follows it.');
   await expect(figures.nth(1).locator('table td').first()).toHaveText('pg_dump');
   await expect(figures.nth(1).locator('figcaption')).toHaveText('Two PostgreSQL tools.');
-  await expect(lesson).toContainText('/// define An unknown block name stays as written. ///');
+  await expect(lesson).toContainText('/// tasklist An unknown block name stays as written. ///');
+  // A /// define block is a definition list.
+  await expect(lesson.locator('dl dt', { hasText: 'RPO' })).toHaveCount(1);
+  await expect(lesson.locator('dl', { hasText: 'RPO' }).locator('dd')).toContainText('How much work may be lost');
   await expect(lesson).not.toContainText('/// tab');
   // Material's grids (md_in_html): list items as cards side by side, containers inside a generic grid.
   const cards = lesson.locator('.grid.cards li');
