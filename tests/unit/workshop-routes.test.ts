@@ -12,13 +12,17 @@ import { labCell } from '../../src/client/live-cells.ts';
 import type { LearnerMessage, LiveMessage } from '../../src/protocol/workshops.ts';
 import { SandboxManager } from '../../src/sandbox/manager.ts';
 import { buildApp } from '../../src/server/app.ts';
-import { openStore } from '../../src/store/index.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
 import { Instructors } from '../../src/workshops/instructors.ts';
 import { courseOutline } from '../../src/workshops/outline.ts';
 import { WorkshopService } from '../../src/workshops/service.ts';
 import { FakeDriver } from './fake-driver.ts';
 
 const outline = courseOutline(loadCourse('content'));
+
+/** A workshop server on `store` with no sandboxes (a restart on the same store, as after a crash); not started. */
+const serverWithoutSandboxes = (store: Store) =>
+  new WorkshopService({ store, outline, manager: null, hostCapacity: 0, prewarmMs: 1, publicOrigin: 'http://x', base: '/' });
 const QUIZ = 'foundations-logical-vs-physical-quiz-1';
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -492,15 +496,7 @@ describe('workshops', () => {
     const state = mkdtempSync(join(tmpdir(), 'drillbook-ws-crash-'));
     const open = async () => {
       const store = await openStore({ stateDir: state });
-      const workshops = new WorkshopService({
-        store,
-        outline,
-        manager: null,
-        hostCapacity: 0,
-        prewarmMs: 1,
-        publicOrigin: 'http://x',
-        base: '/',
-      });
+      const workshops = serverWithoutSandboxes(store);
       await workshops.start();
       return { store, workshops };
     };
@@ -660,15 +656,7 @@ describe('live view and pacing details', () => {
     await vi.waitFor(async () => expect(await jon()).toEqual({ state: 'passed', text: `✓ ${m}/${m} checks` }));
 
     // A server started afresh on this store shows the same cells (the model is rebuilt from it).
-    const again = new WorkshopService({
-      store,
-      outline,
-      manager: null,
-      hostCapacity: 0,
-      prewarmMs: 1,
-      publicOrigin: 'http://x',
-      base: '/',
-    });
+    const again = serverWithoutSandboxes(store);
     await again.start();
     closers.push(async () => again.stop());
     const rows = (await again.snapshot('ana', w.id)).rows;
