@@ -268,24 +268,30 @@ export class Terminal {
 
   /**
    * Types `command` and Enter, as a learner would, and returns what the
-   * terminal printed for it and the exit status (read from an end marker).
+   * terminal printed for it and the exit status. The output is what comes
+   * between two markers the shell prints around the command; neither marker,
+   * as the shell prints it, appears in the echo of the typed line (the echo
+   * has `%s` and a space where the printed marker has the exit status or
+   * nothing). Cutting after the last echo of the typed line, as this did
+   * before, depends on how readline draws that line (it may draw it more than
+   * once, with cursor movements that stripping leaves no newline for): it
+   * once read an empty output in CI (Docker driver, two servers), not
+   * reproduced in about 25 runs here.
    */
   async run(command: string, ms = 60_000): Promise<{ out: string; code: number }> {
     const id = `__done_${process.pid}_${++marker}`;
     const start = this.output.length;
-    // The marker goes on a line of its own even when the output does not end with a newline.
-    this.type(`${command}; printf '\\n${id}:%s\\n' "$?"\r`);
-    // The typed line echoes the marker too, but only the shell's echo has digits after the colon.
-    const re = new RegExp(`(?:^|\\n)${id}:(\\d+)`);
+    // Each marker goes on a line of its own even when the output does not end with a newline.
+    this.type(`printf '\\n%s%s\\n' ${id} -begin; ${command}; printf '\\n${id}:%s\\n' "$?"\r`);
+    const begin = new RegExp(`(?:^|\\n)${id}-begin\\n`);
+    const end = new RegExp(`(?:^|\\n)${id}:(\\d+)`);
     const text = () => stripAnsi(this.output.slice(start)).replace(/\r/g, '');
-    await this.until(() => re.test(text()), ms, `command: ${command}`);
+    await this.until(() => end.test(text()), ms, `command: ${command}`);
     const body = text();
-    const m = re.exec(body)!;
-    // Output starts after the (last) echo of the typed line, which holds the marker's `%s`;
-    // readline may draw a long line more than once.
-    const echoed = body.lastIndexOf(`${id}:%s`, m.index);
-    const from = body.indexOf('\n', echoed) + 1;
-    return { out: body.slice(from, m.index), code: Number(m[1]) };
+    const b = begin.exec(body);
+    const m = end.exec(body)!;
+    if (!b || b.index > m.index) throw new Error(`no start marker before the end of: ${command}; output tail:\n${body.slice(-1500)}`);
+    return { out: body.slice(b.index + b[0].length, m.index), code: Number(m[1]) };
   }
 
   close(): void {

@@ -30,7 +30,7 @@ import type { LiveMessage, LiveRow, LiveSnapshot } from '../../src/protocol/work
 import { openStore } from '../../src/store/index.ts';
 import { createDatabase, startPgCluster, type PgCluster } from '../../src/store/pg-cluster.ts';
 import { courseOutline } from '../../src/workshops/outline.ts';
-import { skipReason, STATE_DIR, Terminal, TEST_PORT_BASE, TEST_UID_BASE } from './harness.ts';
+import { skipReason, STATE_DIR, stripAnsi, Terminal, TEST_PORT_BASE, TEST_UID_BASE } from './harness.ts';
 
 const reason = await skipReason();
 if (reason) console.warn(`skipping the two-server test: ${reason}`);
@@ -300,7 +300,7 @@ describe.skipIf(reason)('two servers behind nginx on one PostgreSQL', () => {
       before.set(l, info.id);
       const t = await l.terminal();
       const r = await t.run(`echo typed-by-${i} > ~/mark && cat ~/mark`);
-      expect(r.out.trim()).toBe(`typed-by-${i}`);
+      expect(r.out.trim(), `the terminal showed:\n${JSON.stringify(stripAnsi(t.output))}`).toBe(`typed-by-${i}`);
       t.close();
     }
 
