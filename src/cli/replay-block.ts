@@ -23,8 +23,13 @@ export interface RecordedReplay {
   steps: RecordedStep[];
 }
 
-/** A one-line YAML scalar, quoted only when YAML needs it. */
-const scalar = (s: string) => stringify(s, { lineWidth: 0 }).replace(/\n$/, '');
+/**
+ * A one-line YAML scalar, quoted only when YAML needs it. Never a block
+ * scalar: yaml writes one for a text that starts with `...` or `---` (a
+ * document marker), indented for the top level, which under a step's key
+ * would not be read back.
+ */
+const scalar = (s: string) => stringify(s, { lineWidth: 0, blockQuote: false }).replace(/\n$/, '');
 
 /**
  * `key: value` after `prefix` (the key's indentation, or `  - ` for the first

@@ -154,6 +154,20 @@ describe('recorded blocks', () => {
     });
   });
 
+  it('keep a one-line text that starts like a YAML document marker (--- or ...) on its line, quoted', () => {
+    const marked = {
+      ...replay,
+      title: '--- Dumps',
+      steps: [{ command: '--- not an option', narration: '...and it waits.', output: '...' }],
+    };
+    const md = terminalBlock(marked);
+    expect(md).toContain('title: "--- Dumps"\n');
+    expect(md).toContain('  - command: "--- not an option"\n    output: "..."\n    narration: "...and it waits."\n');
+    const data = dataOf(parseLesson(md, 'page.md', EMPTY_INDEX, blockRegistry), 'terminal');
+    expect(data.title).toBe('--- Dumps');
+    expect(data.steps).toEqual(marked.steps);
+  });
+
   it('are checked against their script and against a fresh run', () => {
     const data = dataOf(parseLesson(terminalBlock(replay), 'page.md', EMPTY_INDEX, blockRegistry), 'terminal');
     const script = parseReplayScript(
