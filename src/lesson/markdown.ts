@@ -158,9 +158,12 @@ export function applyAbbreviations(tree: Root, abbreviations: Map<string, string
  * visible). The tree is one paragraph, then the page's link definitions
  * (so that `[text][ref]` resolves where the title is rendered).
  */
-export function parseTitle(title: string, page: Pick<PageMarkdown, 'definitions' | 'abbreviations' | 'smartSymbols'> = {}): Root {
-  const tree = titleBlocks(title, page);
+export function parseTitle(title: string, page: Pick<PageMarkdown, 'definitions' | 'abbreviations' | 'smartSymbols' | 'math'> = {}): Root {
+  // Math in a title is math, as in MkDocs (arithmatex's inline pattern runs on the title's text too).
+  const math = page.math ? protectMath(title, page.math) : undefined;
+  const tree = titleBlocks(math ? math.text : title, page);
   applyInline(tree, page);
+  if (math) restoreMath(tree, math.spans);
   return tree;
 }
 

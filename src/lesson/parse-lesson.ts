@@ -486,6 +486,7 @@ export function parseLesson<S extends BlockSet>(source: string, file: string, in
   const titleOf = (n: ProseNode, inBlock?: { line: number; path: string }): TitleTree => {
     if ((n.kind !== 'admonition' && n.kind !== 'tab') || !n.title || mdx) return {};
     const titleTree = parseTitle(n.title, inBlock ? {} : pageMarkdown);
+    if (index.math && !inBlock) proseMath += countMath(titleTree);
     checkReferences(titleTree, n.line, 0, inBlock);
     return { titleTree };
   };

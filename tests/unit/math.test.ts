@@ -95,6 +95,27 @@ describe('math typeset at build time', () => {
     expect(html).not.toMatch(/<script|javascript:/);
   });
 
+  it("typesets math in an admonition's and a tab's title, as MkDocs does", async () => {
+    const dir = join(root, 'titles');
+    mkdirSync(join(dir, 'docs'), { recursive: true });
+    writeFileSync(
+      join(dir, 'mkdocs.yml'),
+      'site_name: M\nmarkdown_extensions:\n  - admonition\n  - pymdownx.tabbed\n  - pymdownx.arithmatex\n',
+    );
+    writeFileSync(
+      join(dir, 'docs', 'index.md'),
+      '# H\n\n!!! note "Lag $t_1 - t_0$ in *seconds*"\n    Body.\n\n=== "Tab $x^2$"\n\n    In the tab.\n\n=== "Plain"\n\n    Other.\n',
+    );
+    const page = loadCourse(dir).pages[0]!;
+    expect(page.proseMath).toBe(2);
+    const html = await proseHtml(page);
+    expect(html).toMatch(
+      /<p class="admonition-title">Lag <span class="arithmatex"><span class="katex">.*<\/span> in <em>seconds<\/em><\/p>/,
+    );
+    expect(html).toContain('<annotation encoding="application/x-tex">t_1 - t_0</annotation>');
+    expect(html).toContain('<annotation encoding="application/x-tex">x^2</annotation>');
+  });
+
   it('without it: dollars are text, nothing is typeset, no styles are linked', async () => {
     const page = loadCourse(course('off', ['admonition'])).pages[0]!;
     expect(page.proseMath).toBe(0);
