@@ -12,6 +12,7 @@
  * error handler.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { LabService } from '../../labs/service.ts';
 import type { LabSolution, LabView } from '../../protocol/labs.ts';
@@ -27,28 +28,31 @@ const LabParams = z.object({
     .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u)
     .describe('The lab id (its block id)'),
 });
-type LabParams = z.infer<typeof LabParams>;
+/** A request to one of these routes, its params validated by LabParams. */
+type LabRequest = FastifyRequest<{ Params: z.infer<typeof LabParams> }>;
 
-export default async function labRoutes(app: FastifyInstance, deps: RouteDeps) {
+export default async function labRoutes(fastify: FastifyInstance, deps: RouteDeps) {
+  // Requests are typed from their route's zod schemas (which app.ts's validator checks them against).
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const opts = { schema: { params: LabParams }, config: { learner: 'issue', failure: 'SandboxStartFailed' } } as const;
 
-  function parts(req: FastifyRequest): { m: SandboxManager; labs: LabService; id: string } {
+  function parts(req: LabRequest): { m: SandboxManager; labs: LabService; id: string } {
     const m = deps.manager;
     if (!m) throw failure('SandboxDisabled', deps.disabledReason);
-    const { id } = req.params as LabParams;
+    const { id } = req.params;
     if (!deps.labs) throw failure('LabNotFound', `There is no lab "${id}" on this site.`);
     return { m, labs: deps.labs, id };
   }
 
   /** Start and reset: counted as a sandbox start, held by this client's address. */
   /** A lab the learner's workshop has not opened yet is refused (pacing). */
-  async function open(req: FastifyRequest): Promise<{ m: SandboxManager; labs: LabService; id: string }> {
-    const { id } = req.params as LabParams;
+  async function open(req: LabRequest): Promise<{ m: SandboxManager; labs: LabService; id: string }> {
+    const { id } = req.params;
     if (deps.workshops && (await deps.workshops.labLocked(req.learner, id))) throw failure('LessonLocked', 'this lab');
     return parts(req);
   }
 
-  async function starting(req: FastifyRequest, work: (labs: LabService, id: string) => Promise<LabView>): Promise<LabView> {
+  async function starting(req: LabRequest, work: (labs: LabService, id: string) => Promise<LabView>): Promise<LabView> {
     const { m, labs, id } = await open(req);
     labs.known(id); // An unknown lab fails here, before anything is counted or started.
     await app.countStart(req);

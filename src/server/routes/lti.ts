@@ -14,6 +14,7 @@
  * `framable`), and carry their own CSP.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SERVER_ERRORS, serverErrorMessage, type ServerErrorName } from '../../protocol/errors.ts';
 import { LEARNER_COOKIE } from '../plugins/identity.ts';
@@ -101,7 +102,9 @@ export const DeepLinkForm = z
   })
   .prefault({});
 
-export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiService; log?: ((line: string) => void) | undefined }) {
+export default async function ltiRoutes(fastify: FastifyInstance, deps: { lti: LtiService; log?: ((line: string) => void) | undefined }) {
+  // Requests are typed from their route's zod schemas (which app.ts's validator checks them against).
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const lti = deps.lti;
   const allFrames = [...new Set(lti.registrations.platforms.flatMap((p) => lti.registrations.frameOrigins(p)))];
 
@@ -140,6 +143,7 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
   const login = async (req: FastifyRequest, reply: FastifyReply) => {
     const limit = await loginLimit(req);
     if (!limit.isAllowed && limit.isExceeded) throw rateLimited('ltiLaunches', Math.max(1, limit.ttlInSeconds));
+    // One handler for both routes below: the GET's query and the POST's form, each validated by its route's schema.
     const { redirect, state } = await lti.login((req.method === 'GET' ? req.query : req.body) as z.infer<typeof LoginForm>);
     // SameSite=None: the launch comes back as a cross-site form post from the LMS, which carries no
     // Lax or Strict cookie. Partitioned: when Drillbook runs inside the LMS's frame, browsers that
@@ -159,7 +163,7 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
   app.post('/lti/login', { ...cross, schema: { body: LoginForm } }, login);
 
   app.post('/lti/launch', { ...cross, schema: { body: LaunchForm } }, async (req, reply) => {
-    const form = req.body as z.infer<typeof LaunchForm>;
+    const form = req.body;
     const state = form.state;
     const raw = state ? req.cookies[stateCookie(state)] : undefined;
     const u = raw ? req.unsignCookie(raw) : undefined;
@@ -183,7 +187,7 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
   });
 
   app.get('/lti/go/:token', { schema: { params: Token } }, async (req, reply) => {
-    const { token } = req.params as z.infer<typeof Token>;
+    const { token } = req.params;
     const raw = req.cookies[HANDOFF_COOKIE];
     const bound = raw ? req.unsignCookie(raw) : undefined;
     const h = await lti.useHandoff(token, bound?.valid ? (bound.value ?? undefined) : undefined);
@@ -203,7 +207,7 @@ export default async function ltiRoutes(app: FastifyInstance, deps: { lti: LtiSe
   });
 
   app.post('/lti/deep-link', { config: { framable: true }, schema: { body: DeepLinkForm } }, async (req, reply) => {
-    const form = req.body as z.infer<typeof DeepLinkForm>;
+    const form = req.body;
     if (!form.session) throw failure('LtiLinkInvalid');
     const r = await lti.deepLink(form.session, form.items);
     return html(

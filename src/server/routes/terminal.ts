@@ -10,6 +10,7 @@
  * opens the sandbox over HTTP first) and an allowed Origin (guards.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { serverErrorMessage } from '../../protocol/errors.ts';
 import { ClientMessage, type ServerMessage } from '../../protocol/sandbox.ts';
@@ -32,7 +33,9 @@ function badMessage(detail: string): ServerMessage {
   return { type: 'error', name: 'BadMessage', message: serverErrorMessage('BadMessage', detail) };
 }
 
-export default async function terminalRoutes(app: FastifyInstance, deps: RouteDeps) {
+export default async function terminalRoutes(fastify: FastifyInstance, deps: RouteDeps) {
+  // Requests are typed from their route's zod schemas (which app.ts's validator checks them against).
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
     '/api/sandbox/terminal',
     { websocket: true, config: { learner: 'existing', failure: 'SandboxStartFailed' }, schema: { querystring: TerminalQuery } },
@@ -54,7 +57,7 @@ export default async function terminalRoutes(app: FastifyInstance, deps: RouteDe
         refuse({ type: 'error', name: 'NoSandbox', message: serverErrorMessage('NoSandbox') }, 1008);
         return;
       }
-      const { cols, rows } = req.query as z.infer<typeof TerminalQuery>;
+      const { cols, rows } = req.query;
       const size = cols !== undefined && rows !== undefined ? { cols, rows } : undefined;
 
       let waiting = false;

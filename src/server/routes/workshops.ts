@@ -23,6 +23,7 @@
  *   GET  /api/workshops/:id/watch/:learner (WebSocket) → the learner's terminal, read-only
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { serverErrorMessage, type RateLimit } from '../../protocol/errors.ts';
 import { ClientEvent, EventBatchBody, type EventAck, type RefusedEvent } from '../../protocol/events.ts';
@@ -106,7 +107,9 @@ export interface WorkshopRouteDeps extends RouteDeps {
   instructors: Instructors;
 }
 
-export default async function workshopRoutes(app: FastifyInstance, deps: WorkshopRouteDeps) {
+export default async function workshopRoutes(fastify: FastifyInstance, deps: WorkshopRouteDeps) {
+  // Requests are typed from their route's zod schemas (which app.ts's validator checks them against).
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const ws = deps.workshops;
   // Open event streams are ended when the server closes (they would keep it waiting).
   const streams = new Set<FastifyReply['raw']>();
@@ -128,7 +131,7 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
   // Each event is checked on its own: one the server cannot accept is refused by its id, the others
   // are committed and acknowledged (a page's queue must not lose good events with a bad one).
   app.post('/api/events', { ...learner, schema: { body: EventBatchBody } }, async (req): Promise<EventAck> => {
-    const { events } = req.body as z.infer<typeof EventBatchBody>;
+    const { events } = req.body;
     const valid: ClientEvent[] = [];
     const refused: RefusedEvent[] = [];
     events.forEach((raw, i) => {
@@ -159,7 +162,7 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
   });
 
   app.post('/api/me/watch', { ...learner, schema: { body: WatchBody } }, async (req) => {
-    const { allowed } = req.body as z.infer<typeof WatchBody>;
+    const { allowed } = req.body;
     await ws.setWatchAllowed(req.learner, allowed);
     return { allowed };
   });
@@ -171,21 +174,21 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
 
   app.post('/api/join', { ...learner, schema: { body: JoinBody } }, async (req): Promise<JoinAnswer> => {
     await limited(joinLimit, req, 'joins');
-    const { code, name } = req.body as z.infer<typeof JoinBody>;
+    const { code, name } = req.body;
     const workshop = await ws.join(code, req.learner, name);
     const token = await deps.workshops.createResumeToken(req.learner);
     return { workshop, resumeUrl: `${req.protocol}://${req.host}/resume/${token}` };
   });
 
   app.get('/join/:code', { schema: { params: Code } }, async (req, reply) => {
-    const { code } = req.params as z.infer<typeof Code>;
+    const { code } = req.params;
     // "/join/" itself (the router gives it an empty code) is the join page.
     if (code === '') return reply.type('text/html; charset=utf-8').sendFile('join/index.html');
     return reply.redirect(`/join/?code=${encodeURIComponent(code)}`);
   });
 
   app.get('/resume/:token', { schema: { params: Token } }, async (req, reply) => {
-    const { token } = req.params as z.infer<typeof Token>;
+    const { token } = req.params;
     const who = await deps.workshops.resumeLearner(token);
     if (!who) throw failure('ResumeLinkInvalid');
     void reply.setCookie(LEARNER_COOKIE, who, {
@@ -205,7 +208,7 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
   app.post('/api/instructor/login', { schema: { body: LoginBody } }, async (req, reply) => {
     await limited(loginLimit, req, 'signIns');
     if (deps.instructors.names.length === 0) throw failure('InstructorSignInUnavailable');
-    const { name, password } = req.body as z.infer<typeof LoginBody>;
+    const { name, password } = req.body;
     const who = await deps.instructors.verify(name, password);
     if (!who) throw failure('InstructorSignInFailed');
     await setInstructor(req, reply, who, 'password');
@@ -220,7 +223,7 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
   app.get('/api/instructor/me', async (req) => ({ name: instructorOf(req), passwords: deps.instructors.names.length > 0 }));
 
   app.get('/instructor/login/:token', { schema: { params: Token } }, async (req, reply) => {
-    const { token } = req.params as z.infer<typeof Token>;
+    const { token } = req.params;
     const used = await deps.workshops.useLoginToken(token);
     if (!used) throw failure('SignInLinkInvalid');
     await setInstructor(req, reply, used.instructor, 'link');
@@ -229,17 +232,13 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
 
   app.get('/api/workshops', async (req) => ({ workshops: await ws.list(instructorOf(req)) }));
 
-  app.post('/api/workshops', { schema: { body: CreateWorkshopBody } }, async (req) =>
-    ws.create(instructorOf(req), req.body as z.infer<typeof CreateWorkshopBody>),
-  );
+  app.post('/api/workshops', { schema: { body: CreateWorkshopBody } }, async (req) => ws.create(instructorOf(req), req.body));
 
-  app.get('/api/workshops/:id/live', { schema: { params: Id } }, async (req) =>
-    ws.snapshot(instructorOf(req), (req.params as z.infer<typeof Id>).id),
-  );
+  app.get('/api/workshops/:id/live', { schema: { params: Id } }, async (req) => ws.snapshot(instructorOf(req), req.params.id));
 
   app.get('/api/workshops/:id/stream', { schema: { params: Id } }, async (req, reply) => {
     const who = instructorOf(req);
-    const { id } = req.params as z.infer<typeof Id>;
+    const { id } = req.params;
     const snapshot = await ws.snapshot(who, id);
     let off = () => {};
     const send = sse(streams, req, reply, () => off());
@@ -248,8 +247,8 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
   });
 
   app.get('/api/workshops/:id/grades', { schema: { params: Id, querystring: GradesQuery } }, async (req, reply) => {
-    const { format, score, bom } = req.query as z.infer<typeof GradesQuery>;
-    const book = await ws.gradebook(instructorOf(req), (req.params as z.infer<typeof Id>).id, score);
+    const { format, score, bom } = req.query;
+    const book = await ws.gradebook(instructorOf(req), req.params.id, score);
     const file = renderGradebook(book, format, { bom: bom === '1' });
     return reply
       .header('content-type', file.contentType)
@@ -258,24 +257,24 @@ export default async function workshopRoutes(app: FastifyInstance, deps: Worksho
   });
 
   app.post('/api/workshops/:id/locks', { schema: { params: Id, body: LockBody } }, async (req) => {
-    const { kind, target, locked } = req.body as z.infer<typeof LockBody>;
-    await ws.setLock(instructorOf(req), (req.params as z.infer<typeof Id>).id, { kind, target }, locked);
+    const { kind, target, locked } = req.body;
+    await ws.setLock(instructorOf(req), req.params.id, { kind, target }, locked);
     return { kind, target, locked };
   });
 
   app.post('/api/workshops/:id/messages', { schema: { params: Id, body: MessageBody } }, async (req) => {
-    const m = req.body as z.infer<typeof MessageBody>;
-    await ws.message(instructorOf(req), (req.params as z.infer<typeof Id>).id, m);
+    const m = req.body;
+    await ws.message(instructorOf(req), req.params.id, m);
     return { sent: true };
   });
 
   app.post('/api/workshops/:id/end', { schema: { params: Id } }, async (req) => ({
-    workshop: await ws.end(instructorOf(req), (req.params as z.infer<typeof Id>).id),
+    workshop: await ws.end(instructorOf(req), req.params.id),
   }));
 
   // The learner's terminal, read-only: output only; nothing the instructor sends reaches the shell.
   app.get('/api/workshops/:id/watch/:learner', { websocket: true, schema: { params: Watch } }, (socket, req) => {
-    const { id, learner: who } = req.params as z.infer<typeof Watch>;
+    const { id, learner: who } = req.params;
     const send = (msg: ServerMessage | Buffer) => {
       if (socket.readyState !== socket.OPEN) return;
       if (Buffer.isBuffer(msg)) {
