@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { client, DEFAULT_SOCKET } from '../../src/sandbox/docker/daemon.ts';
+import { alive } from '../../src/sandbox/proc.ts';
 import { TEST_DRIVER } from './harness.ts';
 
 const DAEMON_MODULE = resolve('src/sandbox/docker/daemon.ts');
@@ -28,15 +29,6 @@ const networks = (await c.docker.listNetworks()).map((n) => n.Name).sort();
 process.stdout.write(JSON.stringify({ socket: c.socket, origin: c.origin, networks }) + '\\n');
 setInterval(() => {}, 60_000);
 `;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function answers(socket: string): Promise<boolean> {
   if (!existsSync(socket)) return false;
