@@ -26,9 +26,12 @@ export default function courseAssets(): AstroIntegration {
   return {
     name: 'drillbook-course-assets',
     hooks: {
-      'astro:config:setup': ({ updateConfig }) => {
+      'astro:config:setup': ({ updateConfig, command }) => {
         // The build cache (src/cache/store.ts) is on for builds and the dev server; written when a build is done.
         useCacheDir(cacheDir());
+        // The watcher and middleware are the dev server's: a build starts a Vite server too (Astro's content sync), where
+        // watching the course folder is work for nothing.
+        if (command !== 'dev') return;
         updateConfig({
           vite: {
             plugins: [
