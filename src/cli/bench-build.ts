@@ -10,17 +10,25 @@
  *   build_s              median wall time of `drillbook build` as an author runs it again: a full
  *                        build (every page rendered, the output written anew) with the cache
  *                        (DRILLBOOK_CACHE_DIR) a previous build of the folder left
- *   build_cold_s         median wall time of the same build with the cache emptied first
+ *   build_cold_s         median wall time of the same build of a course the cache has not seen: the
+ *                        course's entries emptied first (every page parsed, rendered, highlighted,
+ *                        checked, indexed and compressed anew), Node's compile cache of Drillbook's own
+ *                        modules kept (an installed Drillbook has it, as MkDocs has its .pyc files)
+ *   build_first_s        median wall time of the first build after installing: the whole cache emptied,
+ *                        the compile cache included
+ *   cpu_s, cpu_cold_s, cpu_first_s  median CPU time (user + system) of those builds: every process and
+ *                        thread of the build together (on 2 cores, a build cannot take less wall time
+ *                        than half of it)
  *   peak_mb              the highest resident memory of the build's processes together (the sum of
  *                        their RSS, sampled every 20 ms), over every Drillbook run
- *   peak_mb_warm, peak_mb_cold  the same over the warm runs and over the cold runs
+ *   peak_mb_warm, peak_mb_cold, peak_mb_first  the same over the warm, cold and first runs
  *   left_running         processes of a build still there after it exited (must be 0)
  *   load_1m              the machine's 1-minute load average before and after the runs
- *   mkdocs_s, mkdocs_peak_mb  the same for `mkdocs build` with the config the pages need (mkdocs-vs.ts)
- *   ratio, ratio_cold    build_s / mkdocs_s and build_cold_s / mkdocs_s
+ *   mkdocs_s, mkdocs_cpu_s, mkdocs_peak_mb  the same for `mkdocs build` with the config the pages need (mkdocs-vs.ts)
+ *   ratio, ratio_cold, ratio_first  build_s, build_cold_s and build_first_s / mkdocs_s
  *   mkdocs_bare_s, ratio_bare  MkDocs with a bare config (no admonitions, no highlighting), and build_s / that
  *   (the mkdocs figures only with --vs-mkdocs)
- * Runs alternate (Drillbook cold, Drillbook warm, MkDocs, MkDocs bare) `--runs` times
+ * Runs alternate (Drillbook first, cold, warm, MkDocs, MkDocs bare) `--runs` times
  * (default 3), since this machine is shared and noisy: figures are medians
  * of runs made side by side. MkDocs gets a generated minimal mkdocs.yml for
  * the same folder (mkdocs-vs.ts) and must have built every page, or the
@@ -41,6 +49,8 @@ const USAGE = 'usage: drillbook bench build [--course FOLDER | --pages N] [--vs-
 
 export interface RunResult {
   seconds: number;
+  /** CPU time, user + system, of the command and every process it started and waited for (all their threads). */
+  cpuSeconds: number;
   peakMb: number;
   /** Processes of the run's process group still present after it exited: `pid name state`. */
   leftRunning: string[];
@@ -75,23 +85,47 @@ function groupMembers(pgid: number): { pid: number; name: string; state: string;
 }
 
 /**
+ * bash, around the measured command, prints its children's CPU times with the
+ * `times` builtin once the command exits (the kernel adds up a process's
+ * threads and every descendant it waited for), on fd 3, which only bash holds
+ * (the command's processes do not inherit it), so it ends when bash does.
+ */
+const TIMED = 'set +e; "$0" "$@" 3>&-; code=$?; times >&3; exit $code';
+
+/** The children's `user system` line of bash's `times` output (its second line: `0m5.120s 0m1.030s`), in seconds. */
+export function childrenCpuSeconds(times: string): number {
+  const line = times.trim().split('\n')[1] ?? '';
+  const parts = [...line.matchAll(/(\d+)m([\d.]+)s/g)];
+  if (parts.length !== 2) throw new Error(`unexpected output of bash's times: ${JSON.stringify(times)}`);
+  return parts.reduce((n, m) => n + Number(m[1]) * 60 + Number(m[2]), 0);
+}
+
+/**
  * Runs a command in a process group of its own, sampling the group's memory
- * every 20 ms; after it exits, waits a moment and lists what of the group is
- * still there.
+ * every 20 ms (the bash that reports its CPU time left out); after it exits,
+ * waits a moment and lists what of the group is still there.
  */
 export async function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
   const t0 = performance.now();
-  const child = spawn(cmd, args, { env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('bash', ['-c', TIMED, cmd, ...args], { env, detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+  let times = '';
+  const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+  fd3.on('data', (d: Buffer) => (times += d.toString()));
+  const timesRead = new Promise((ok) => fd3.on('end', ok));
   const pgid = child.pid as number;
   let peakKb = 0;
   const timer = setInterval(() => {
-    const kb = groupMembers(pgid).reduce((n, p) => n + p.rssKb, 0);
+    const kb = groupMembers(pgid)
+      .filter((p) => p.pid !== pgid)
+      .reduce((n, p) => n + p.rssKb, 0);
     if (kb > peakKb) peakKb = kb;
   }, 20);
+  // 'exit', not 'close': a process the command left behind may hold its stderr open.
   const code = await new Promise<number | null>((ok) => child.on('exit', (c) => ok(c)));
   const seconds = (performance.now() - t0) / 1000;
+  await timesRead;
   clearInterval(timer);
   await new Promise((ok) => setTimeout(ok, 300));
   const leftRunning = groupMembers(pgid).map((p) => `${p.pid} ${p.name} ${p.state}`);
@@ -102,7 +136,13 @@ export async function measure(cmd: string, args: string[], env: NodeJS.ProcessEn
       // Already gone.
     }
   }
-  return { seconds, peakMb: peakKb / 1024, leftRunning, stderr, code };
+  return { seconds, cpuSeconds: childrenCpuSeconds(times), peakMb: peakKb / 1024, leftRunning, stderr, code };
+}
+
+/** The build cache's entries for courses (src/cache/store.ts: one `.v8` file per kind), not Node's compile cache beside them. */
+export function emptyCourseCache(cache: string): void {
+  if (!existsSync(cache)) return;
+  for (const name of readdirSync(cache)) if (name.endsWith('.v8')) rmSync(join(cache, name), { force: true });
 }
 
 export async function runBenchBuild(args: string[]): Promise<number> {
@@ -144,6 +184,7 @@ export async function runBenchBuild(args: string[]): Promise<number> {
   const mk = mkdocs ? mkdocs.prepare(course, join(work, 'mkdocs')) : undefined;
 
   const loadBefore = loadavg()[0] ?? 0;
+  const first: RunResult[] = [];
   const cold: RunResult[] = [];
   const warm: RunResult[] = [];
   const theirs: RunResult[] = [];
@@ -154,6 +195,10 @@ export async function runBenchBuild(args: string[]): Promise<number> {
   };
   for (let i = 0; i < Number(opts.runs); i++) {
     rmSync(cache, { recursive: true, force: true });
+    const f = await drillbook();
+    if (f.code !== 0) return failed('drillbook build (first)', f);
+    first.push(f);
+    emptyCourseCache(cache);
     const c = await drillbook();
     if (c.code !== 0) return failed('drillbook build (cold)', c);
     cold.push(c);
@@ -175,19 +220,25 @@ export async function runBenchBuild(args: string[]): Promise<number> {
       }
     }
   }
-  const ours = [...cold, ...warm];
+  const ours = [...first, ...cold, ...warm];
   const left = ours.flatMap((r) => r.leftRunning);
   const buildS = median(warm.map((r) => r.seconds));
   const coldS = median(cold.map((r) => r.seconds));
+  const firstS = median(first.map((r) => r.seconds));
   const round = (n: number, d = 2) => Number(n.toFixed(d));
   const result: Record<string, unknown> = {
     pages: course.pages.length,
     blocks,
     build_s: round(buildS),
     build_cold_s: round(coldS),
+    build_first_s: round(firstS),
+    cpu_s: round(median(warm.map((r) => r.cpuSeconds))),
+    cpu_cold_s: round(median(cold.map((r) => r.cpuSeconds))),
+    cpu_first_s: round(median(first.map((r) => r.cpuSeconds))),
     peak_mb: Math.round(Math.max(...ours.map((r) => r.peakMb))),
     peak_mb_warm: Math.round(Math.max(...warm.map((r) => r.peakMb))),
     peak_mb_cold: Math.round(Math.max(...cold.map((r) => r.peakMb))),
+    peak_mb_first: Math.round(Math.max(...first.map((r) => r.peakMb))),
     left_running: left.length,
     // How busy the shared machine was (1-minute load average, before and after): ratios are comparable, absolute times less so.
     load_1m: [round(loadBefore), round(loadavg()[0] ?? 0)],
@@ -197,9 +248,11 @@ export async function runBenchBuild(args: string[]): Promise<number> {
     const bareS = median(bare.map((r) => r.seconds));
     Object.assign(result, {
       mkdocs_s: round(mkS),
+      mkdocs_cpu_s: round(median(theirs.map((r) => r.cpuSeconds))),
       mkdocs_peak_mb: Math.round(Math.max(...theirs.map((r) => r.peakMb))),
       ratio: round(buildS / mkS),
       ratio_cold: round(coldS / mkS),
+      ratio_first: round(firstS / mkS),
       mkdocs_bare_s: round(bareS),
       ratio_bare: round(buildS / bareS),
     });

@@ -5,11 +5,12 @@
  * it must build; a finished command leaves no child process.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateCourse } from '../../src/cli/bench-course.ts';
+import { childrenCpuSeconds, emptyCourseCache, measure } from '../../src/cli/bench-build.ts';
 import { prepare } from '../../src/cli/mkdocs-vs.ts';
 import { loadCourse } from '../../src/course/load-course.ts';
 
@@ -52,5 +53,29 @@ describe('bench build', () => {
       console.log(JSON.stringify({ before, after: children().length }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ before: true, after: 0 });
+  });
+
+  it('counts the CPU time of a command and of the processes it waited for, and reports one it left running', async () => {
+    // About 0.5 s of CPU in a child of the command, then the command exits leaving a sleeper behind.
+    const busy = '(i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done) & wait; sleep 30 & exit 3';
+    const r = await measure('bash', ['-c', busy], process.env);
+    expect(r.code).toBe(3);
+    expect(r.cpuSeconds).toBeGreaterThan(0.3);
+    expect(r.cpuSeconds).toBeLessThan(r.seconds + 0.5);
+    expect(r.leftRunning).toHaveLength(1);
+    expect(r.leftRunning[0]).toMatch(/^\d+ sleep /);
+    expect(childrenCpuSeconds('0m0.002s 0m0.001s\n1m2.500s 0m0.250s\n')).toBe(62.75);
+    expect(() => childrenCpuSeconds('')).toThrow(/unexpected output of bash's times/);
+  });
+
+  it("empties a cold run's cache of the course's entries and keeps Node's compile cache of Drillbook's modules", () => {
+    const cache = mkdtempSync(join(tmpdir(), 'drillbook-cache-'));
+    for (const kind of ['pages', 'prose', 'highlight', 'diagrams', 'search', 'compressed']) writeFileSync(join(cache, `${kind}.v8`), 'x');
+    mkdirSync(join(cache, 'compiled', 'v24'), { recursive: true });
+    writeFileSync(join(cache, 'compiled', 'v24', 'module'), 'code');
+    emptyCourseCache(cache);
+    expect(readdirSync(cache)).toEqual(['compiled']);
+    expect(existsSync(join(cache, 'compiled', 'v24', 'module'))).toBe(true);
+    emptyCourseCache(join(cache, 'missing'));
   });
 });
