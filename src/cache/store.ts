@@ -21,6 +21,17 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 
+/**
+ * The namespace of the compressed copies of mermaid's and KaTeX's prebuilt
+ * modules, which every site publishes (src/integration/vendor.ts): they
+ * depend on the installed packages only, never on a course, so a course's
+ * entries can be emptied without them (`bench build`'s cold build).
+ */
+export const VENDOR_SPACE = 'vendor';
+
+/** The namespaces whose entries depend only on the installed Drillbook, not on any course. */
+export const INSTALL_SPACES: readonly string[] = [VENDOR_SPACE];
+
 interface Namespace {
   file: string;
   /** Entries read from disk, not yet asked for. */

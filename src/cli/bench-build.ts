@@ -12,8 +12,9 @@
  *                        (DRILLBOOK_CACHE_DIR) a previous build of the folder left
  *   build_cold_s         median wall time of the same build of a course the cache has not seen: the
  *                        course's entries emptied first (every page parsed, rendered, highlighted,
- *                        checked, indexed and compressed anew), Node's compile cache of Drillbook's own
- *                        modules kept (an installed Drillbook has it, as MkDocs has its .pyc files)
+ *                        checked, indexed and compressed anew); what depends only on the installed
+ *                        Drillbook kept: Node's compile cache of its modules (as MkDocs has its .pyc
+ *                        files) and the compressed copies of mermaid's and KaTeX's prebuilt modules
  *   build_first_s        median wall time of the first build after installing: the whole cache emptied,
  *                        the compile cache included
  *   cpu_s, cpu_cold_s, cpu_first_s  median CPU time (user + system) of those builds: every process and
@@ -41,6 +42,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { INSTALL_SPACES } from '../cache/store.ts';
 import { loadCourse } from '../course/load-course.ts';
 import { generateCourse } from './bench-course.ts';
 import { median } from './stats.ts';
@@ -139,10 +141,15 @@ export async function measure(cmd: string, args: string[], env: NodeJS.ProcessEn
   return { seconds, cpuSeconds: childrenCpuSeconds(times), peakMb: peakKb / 1024, leftRunning, stderr, code };
 }
 
-/** The build cache's entries for courses (src/cache/store.ts: one `.v8` file per kind), not Node's compile cache beside them. */
+/**
+ * Empties the build cache of every course's entries (src/cache/store.ts: one
+ * `.v8` file per kind), keeping what depends only on the installed Drillbook:
+ * Node's compile cache of its modules and the INSTALL_SPACES.
+ */
 export function emptyCourseCache(cache: string): void {
   if (!existsSync(cache)) return;
-  for (const name of readdirSync(cache)) if (name.endsWith('.v8')) rmSync(join(cache, name), { force: true });
+  const keep = new Set(INSTALL_SPACES.map((s) => `${s}.v8`));
+  for (const name of readdirSync(cache)) if (name.endsWith('.v8') && !keep.has(name)) rmSync(join(cache, name), { force: true });
 }
 
 export async function runBenchBuild(args: string[]): Promise<number> {

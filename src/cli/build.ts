@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, siteOutDir, strictBuild } from '../course/config.ts';
-import { cacheGet, cacheSet, codeVersion, flushCaches, hash, useCacheDir } from '../cache/store.ts';
+import { cacheGet, cacheSet, codeVersion, flushCaches, hash, useCacheDir, VENDOR_SPACE } from '../cache/store.ts';
 import { checkedSiteCourse, StrictContentError } from '../course/site-course.ts';
 import { endChildren } from './children.ts';
 import { precompress } from './compress.ts';
@@ -48,7 +48,8 @@ export async function runBuild(args: string[]): Promise<number> {
   const out = siteOutDir();
   const removing = setOldOutputAside(out);
   // Into an output Astro will not empty, mermaid's modules (and their compressed copies) are written while Astro works.
-  const vendor = removing ? publishVendor(out).then(() => precompress(join(out, VENDOR_DIR))) : undefined;
+  // Their compressed copies are kept apart from the course's (VENDOR_SPACE): they depend on the installed packages only.
+  const vendor = removing ? publishVendor(out).then(() => precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE)) : undefined;
   if (vendor) process.env[VENDOR_PUBLISHED] = '1';
   vendor?.catch(() => undefined);
   try {
@@ -61,7 +62,9 @@ export async function runBuild(args: string[]): Promise<number> {
     // Astro is done with Vite's esbuild service: stopped now, its memory is not held through indexing and compressing.
     await endChildren();
     const code = await buildSearchIndex(out, opts.quiet);
-    const compressed = (await precompress(out, vendor ? VENDOR_DIR : undefined)) + ((await vendor) ?? 0);
+    // mermaid's and KaTeX's modules, when Astro's build:done published them (there was no output to set aside), now.
+    const compressed =
+      (await precompress(out, VENDOR_DIR)) + ((await vendor) ?? (await precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE)));
     flushCaches();
     if (!opts.quiet) process.stdout.write(`compressed copies (.br, .gz): ${compressed} files\n`);
     return code;

@@ -46,8 +46,12 @@ const JOBS = 4;
  */
 export const windowBits = (bytes: number) => Math.max(10, Math.min(22, Math.ceil(Math.log2(Math.max(bytes, 1)))));
 
-/** Writes the .br and .gz copies (except under the folder `skip`, relative); returns how many files got them. */
-export async function precompress(outDir: string, skip?: string): Promise<number> {
+/**
+ * Writes the .br and .gz copies (except under the folder `skip`, relative);
+ * returns how many files got them. `space`: the build-cache namespace the
+ * copies are kept in (src/cache/store.ts).
+ */
+export async function precompress(outDir: string, skip?: string, space = 'compressed'): Promise<number> {
   const queue = files(outDir).filter((f) => skip === undefined || !f.startsWith(`${skip}/`));
   let count = 0;
   const one = async (f: string) => {
@@ -55,7 +59,7 @@ export async function precompress(outDir: string, skip?: string): Promise<number
     const body = await readFile(path);
     if (body.length < MIN_BYTES) return;
     const key = hash('precompress-v3', body);
-    let copies = cacheGet<{ br: Uint8Array; gz: Uint8Array }>('compressed', key);
+    let copies = cacheGet<{ br: Uint8Array; gz: Uint8Array }>(space, key);
     if (!copies) {
       const [b, g] = await Promise.all([
         br(body, {
@@ -68,7 +72,7 @@ export async function precompress(outDir: string, skip?: string): Promise<number
         gz(body, { level: 6 }),
       ]);
       copies = { br: b, gz: g };
-      cacheSet('compressed', key, copies);
+      cacheSet(space, key, copies);
     }
     await Promise.all([writeFile(`${path}.br`, copies.br), writeFile(`${path}.gz`, copies.gz)]);
     count++;

@@ -68,13 +68,14 @@ describe('bench build', () => {
     expect(() => childrenCpuSeconds('')).toThrow(/unexpected output of bash's times/);
   });
 
-  it("empties a cold run's cache of the course's entries and keeps Node's compile cache of Drillbook's modules", () => {
+  it("empties a cold run's cache of the course's entries and keeps what depends only on Drillbook: compiled modules, vendor copies", () => {
     const cache = mkdtempSync(join(tmpdir(), 'drillbook-cache-'));
-    for (const kind of ['pages', 'prose', 'highlight', 'diagrams', 'search', 'compressed']) writeFileSync(join(cache, `${kind}.v8`), 'x');
+    for (const kind of ['pages', 'prose', 'highlight', 'diagrams', 'search', 'compressed', 'vendor'])
+      writeFileSync(join(cache, `${kind}.v8`), 'x');
     mkdirSync(join(cache, 'compiled', 'v24'), { recursive: true });
     writeFileSync(join(cache, 'compiled', 'v24', 'module'), 'code');
     emptyCourseCache(cache);
-    expect(readdirSync(cache)).toEqual(['compiled']);
+    expect(readdirSync(cache).sort()).toEqual(['compiled', 'vendor.v8']);
     expect(existsSync(join(cache, 'compiled', 'v24', 'module'))).toBe(true);
     emptyCourseCache(join(cache, 'missing'));
   });
