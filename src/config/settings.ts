@@ -159,7 +159,7 @@ export const Settings = z.object({
       group: 'site',
       fallback: DEFAULT_CACHE_DIR,
       description:
-        'what builds keep for the next build: pages read, highlighted code, rendered Markdown, checked diagrams, the search index, compiled modules (safe to delete)',
+        'what builds keep for the next build: pages read, highlighted code, rendered Markdown, checked diagrams, the search index, compressed copies, compiled modules (safe to delete)',
     },
     text,
   ),
