@@ -54,6 +54,13 @@ export const BUILT_IN_MASKS: Mask[] = [
   { name: 'pid', pattern: /\bpg_basebackup_(\d+)\b/g, token: '<PID>' },
   // progress dots: pg_ctl -w prints one per second it waits ("waiting for server to start.... done")
   { name: 'progress', pattern: /waiting for server to (?:start|shut down|promote)(\.+)/g, token: '<DOTS>' },
+  // The server's and the tools' point release in a dump's header ("Dumped from database version: 15.20 (Debian
+  // 15.20-0+deb12u1)"): a security update changes it, not what the lesson shows.
+  {
+    name: 'version',
+    pattern: /\b(?:[Dd]umped (?:from database|by pg_dump(?:all)?) version):? (\d+\.\d+(?: \([^)\n]*\))?)/g,
+    token: '<VERSION>',
+  },
   // temporary names and ids
   { name: 'tmp', pattern: /\/tmp\/tmp\.\w+/g, token: '<TMP>' },
   { name: 'uuid', pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, token: '<UUID>' },

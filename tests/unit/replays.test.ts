@@ -102,6 +102,9 @@ describe('masks', () => {
     // pg_ctl -w prints one dot per second waited: a slower machine prints more.
     expect(m('waiting for server to start..... done')).toBe(m('waiting for server to start.... done'));
     expect(m('waiting for server to shut down.... done')).toBe('waiting for server to shut down<DOTS> done');
+    expect(m('; Dumped from database version: 15.20 (Debian 15.20-0+deb12u1)')).toBe('; Dumped from database version: <VERSION>');
+    expect(m('-- Dumped by pg_dump version 15.18')).toBe('-- Dumped by pg_dump version <VERSION>');
+    expect(m('; Dumped by pg_dump version: 15.18 (Debian 15.18-0+deb12u1)')).toBe('; Dumped by pg_dump version: <VERSION>');
   });
 
   it('leave what matters visible: a different backup_type or row count still differs', () => {

@@ -4,7 +4,7 @@
 #% scenario: PostgreSQL 15. A copy of the cluster (from pg_basebackup) lives in `/var/lib/postgresql/15/copy`, stopped.
 #%   One block of the `orders` table file gets nine bytes of garbage, the way a failing disk or a firmware bug could
 #%   write them. Which tools notice?
-#% mask: (?:checksum|calculated) (\d+) but (?:block contains|expected) (\d+)
+#% mask: (?:checksum|calculated) ([0-9A-F]+) but (?:block contains|expected) ([0-9A-F]+)
 #% mask: (?:Files|Blocks) scanned: +(\d+)
 # Preparation (not shown): the data, the copy (started once and cleanly stopped), and amcheck in it.
 createdb shop
