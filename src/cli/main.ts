@@ -8,9 +8,12 @@
  */
 import { enableCompileCache } from 'node:module';
 import { join, resolve } from 'node:path';
-import { DEFAULT_CACHE_DIR } from '../config/cache-dir.ts';
+import { COMPILE_CACHE_ENV, DEFAULT_CACHE_DIR } from '../config/cache-dir.ts';
 
-enableCompileCache(join(resolve(process.env['DRILLBOOK_CACHE_DIR'] || DEFAULT_CACHE_DIR), 'compiled'));
+const compiled = join(resolve(process.env['DRILLBOOK_CACHE_DIR'] || DEFAULT_CACHE_DIR), 'compiled');
+enableCompileCache(compiled);
+// Worker threads do not inherit the cache; the diagram checker (blocks/mermaid/parse.ts) hands this on as theirs.
+process.env[COMPILE_CACHE_ENV] = compiled;
 
 const [cmd, ...given] = process.argv.slice(2);
 

@@ -1,8 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mermaidMarkup } from '../../src/blocks/mermaid/markup.ts';
+import { checkDiagrams, parseDiagram, parseDiagramNow } from '../../src/blocks/mermaid/parse.ts';
+import { useCacheDir } from '../../src/cache/store.ts';
+import { COMPILE_CACHE_ENV } from '../../src/config/cache-dir.ts';
 import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { loadCourse } from '../../src/course/load-course.ts';
@@ -96,6 +101,31 @@ describe("mermaid's parser at build and check time", () => {
     const blocks = blocksOf(page);
     expect(blocks.map((b) => b.ok)).toEqual([false, true]);
     expect(blocks[0]?.ok === false && blocks[0].source).toContain('B --> --> C ((');
+  }, 60_000);
+
+  it('checks many new diagrams in a worker thread, which loads mermaid through the compile cache and finds what this thread would', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-diagrams-'));
+    const compiled = join(dir, 'compiled');
+    const before = process.env[COMPILE_CACHE_ENV];
+    process.env[COMPILE_CACHE_ENV] = compiled;
+    useCacheDir(join(dir, 'cache'));
+    try {
+      // Eight or more new diagrams go to the worker (parse.ts WORKER_MIN); one of them does not parse.
+      const sources = [...Array.from({ length: 8 }, (_, i) => `graph TD\n  A${i} --> B${i}`), 'graph TD\n  A --> --> B'];
+      await checkDiagrams(sources);
+      // The worker kept its results in the build cache: what parseDiagram finds there is what mermaid says in this thread.
+      const found = await Promise.all(sources.map((s) => parseDiagram(s)));
+      const here = await Promise.all(sources.map((s) => parseDiagramNow(s)));
+      expect(found).toEqual(here);
+      expect(found.map((f) => f === undefined)).toEqual([true, true, true, true, true, true, true, true, false]);
+      // This thread runs without a compile cache: the compiled modules there are the worker's.
+      expect(readdirSync(compiled, { recursive: true }).length).toBeGreaterThan(0);
+    } finally {
+      useCacheDir(undefined);
+      if (before === undefined) delete process.env[COMPILE_CACHE_ENV];
+      else process.env[COMPILE_CACHE_ENV] = before;
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('is run by the check command (not only by the site build)', () => {
