@@ -41,6 +41,8 @@ interface Namespace {
   /** Entries the file held when read. */
   loaded: number;
   dirty: boolean;
+  /** Keys this run computed and set (not found in the cache): what `addedEntries` hands on. */
+  added: Set<string>;
 }
 
 const REGISTRY = Symbol.for('drillbook.caches');
@@ -53,9 +55,15 @@ interface Registry {
 const store = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
 const registry = (): Registry => (store[REGISTRY] ??= { dir: undefined, spaces: new Map() });
 
-/** Where the caches live; until it is set (tests, tools) caching is off and `cached` just computes. */
+/**
+ * Where the caches live; until it is set (tests, tools) caching is off and
+ * `cached` just computes. Another folder starts afresh: what was read from
+ * the previous one is forgotten, not written into the new one.
+ */
 export function useCacheDir(dir: string | undefined): void {
-  registry().dir = dir;
+  const reg = registry();
+  if (reg.dir !== dir) reg.spaces.clear();
+  reg.dir = dir;
 }
 
 export const hash = (...parts: (string | Uint8Array)[]) => {
@@ -110,12 +118,15 @@ export function codeVersion(): string {
   return reg.version;
 }
 
+/** The file a namespace of the cache in `dir` is kept in. */
+export const cacheFile = (dir: string, space: string) => join(dir, `${space}.v8`);
+
 function namespace(name: string): Namespace | undefined {
   const reg = registry();
   if (reg.dir === undefined) return undefined;
   let ns = reg.spaces.get(name);
   if (!ns) {
-    const file = join(reg.dir, `${name}.v8`);
+    const file = cacheFile(reg.dir, name);
     let stored = new Map<string, unknown>();
     try {
       if (existsSync(file)) stored = deserialize(readFileSync(file)) as Map<string, unknown>;
@@ -123,7 +134,7 @@ function namespace(name: string): Namespace | undefined {
     } catch {
       stored = new Map();
     }
-    ns = { file, stored, used: new Map(), loaded: stored.size, dirty: false };
+    ns = { file, stored, used: new Map(), loaded: stored.size, dirty: false, added: new Set() };
     reg.spaces.set(name, ns);
   }
   return ns;
@@ -144,7 +155,33 @@ export function cacheSet(space: string, key: string, value: unknown): void {
   const ns = namespace(space);
   if (!ns) return;
   ns.used.set(key, value);
+  ns.added.add(key);
   ns.dirty = true;
+}
+
+/** Cache entries by namespace, as one thread hands them to another. */
+export type CacheEntries = [space: string, entries: [key: string, value: unknown][]][];
+
+/** What this thread computed and set in `spaces` (not what it found), for another thread of the same build (`importEntries`). */
+export function addedEntries(spaces: string[]): CacheEntries {
+  return spaces.flatMap((space): CacheEntries => {
+    const ns = namespace(space);
+    return ns ? [[space, [...ns.added].map((k): [string, unknown] => [k, ns.used.get(k)])]] : [];
+  });
+}
+
+/**
+ * Entries another thread computed (`addedEntries`), as if read from the cache
+ * files: found by `cacheGet`, and written by `flushCaches` when this run uses
+ * them (so they reach the cache files even when nothing else changed).
+ */
+export function importEntries(entries: CacheEntries): void {
+  for (const [space, list] of entries) {
+    const ns = namespace(space);
+    if (!ns || list.length === 0) continue;
+    for (const [k, v] of list) if (!ns.used.has(k)) ns.stored.set(k, v);
+    ns.dirty = true;
+  }
 }
 
 /** `compute()`'s value, from the cache when `key` is there. */

@@ -9,9 +9,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cacheDir, siteOutDir, strictBuild } from '../course/config.ts';
+import { cacheDir, contentDir, siteBase, siteOutDir, strictBuild } from '../course/config.ts';
 import { cacheGet, cacheSet, codeVersion, flushCaches, hash, useCacheDir, VENDOR_SPACE } from '../cache/store.ts';
-import { checkedSiteCourse, StrictContentError } from '../course/site-course.ts';
+import { changedPages, READ_AHEAD_MIN, startReadAhead } from '../course/read-ahead.ts';
+import { checkedSiteCourse, setReadAhead, StrictContentError } from '../course/site-course.ts';
 import { endChildren } from './children.ts';
 import { precompress } from './compress.ts';
 import { publishVendor, VENDOR_DIR, VENDOR_PUBLISHED } from '../integration/vendor.ts';
@@ -31,7 +32,13 @@ export async function runBuild(args: string[]): Promise<number> {
   if (opts.strict) process.env['DRILLBOOK_STRICT'] = '1';
   process.env['ASTRO_TELEMETRY_DISABLED'] = '1';
   useCacheDir(cacheDir());
-  // The course is read and checked (diagrams parsed in a worker thread) while Astro starts and bundles; the pages wait for it.
+  // The course is read and checked (diagrams parsed in a worker thread) while Astro starts and bundles; the pages wait
+  // for it. When many pages changed since the build cache last had them, they are parsed in a worker thread too, while
+  // this one imports Astro (read-ahead.ts). Not in a strict build, which reads the course before anything else.
+  const folder = contentDir();
+  if (!strictBuild() && changedPages(folder, cacheDir()) >= READ_AHEAD_MIN) {
+    setReadAhead(startReadAhead({ folder, base: siteBase(), cacheDir: cacheDir() }));
+  }
   const checked = checkedSiteCourse();
   checked.catch(() => undefined);
   if (strictBuild()) {

@@ -136,6 +136,21 @@ function moduleExists(spec: string): boolean {
 }
 
 /**
+ * The page files of the course in `folder`, relative to `root` (mkdocs.yml's
+ * docs_dir, or the folder), listed the way `loadCourse` lists them but
+ * without reading one: for questions about the files alone (is there an MDX
+ * page? which changed?) before the course has been read.
+ */
+export function listPageFiles(folder: string): { root: string; files: string[] } {
+  const mkdocs = readMkDocs(folder);
+  if (mkdocs && mkdocs.root === undefined) return { root: folder, files: [] };
+  const root = mkdocs?.root ?? folder;
+  const listing: Listing = { pages: [], assets: [], skipped: [] };
+  walk(root, root, listing);
+  return { root, files: listing.pages.sort(byName) };
+}
+
+/**
  * Loads the course in `folder`: its pages, or, when it holds an mkdocs.yml,
  * the pages of that project's docs_dir in its nav order.
  */

@@ -19,7 +19,24 @@ import type { CourseLesson as Lesson } from '../blocks/registry.ts';
 const CACHE = Symbol.for('drillbook.siteCourse');
 const CHECKED = Symbol.for('drillbook.checkedSiteCourse');
 const CHANGED = Symbol.for('drillbook.siteCourseChanged');
-const store = globalThis as typeof globalThis & { [CACHE]?: Course; [CHECKED]?: Promise<Course>; [CHANGED]?: string[] };
+const AHEAD = Symbol.for('drillbook.siteCourseAhead');
+const store = globalThis as typeof globalThis & {
+  [CACHE]?: Course;
+  [CHECKED]?: Promise<Course>;
+  [CHANGED]?: string[];
+  [AHEAD]?: Promise<void>;
+};
+
+/** The build says the course is being read ahead (read-ahead.ts): the functions below wait for it instead of doing the same work. */
+export function setReadAhead(ahead: Promise<void> | undefined): void {
+  store[AHEAD] = ahead;
+}
+
+/** The course as parsed, once a read ahead (if any) has the pages in the build cache: what code that can wait should call. */
+export async function readSiteCourse(): Promise<Course> {
+  await store[AHEAD];
+  return siteCourse();
+}
 
 export class StrictContentError extends Error {
   override name = 'StrictContentError';
@@ -34,7 +51,11 @@ export class StrictContentError extends Error {
   }
 }
 
-/** The course as parsed (its files, routes and assets), without the checks run once per course. */
+/**
+ * The course as parsed (its files, routes and assets), without the checks run
+ * once per course. Called while a read ahead is still going, it parses in
+ * this thread (the same result, later); `readSiteCourse` waits instead.
+ */
 export function siteCourse(): Course {
   store[CACHE] ??= loadCourse(contentDir(), siteBase());
   return store[CACHE];
@@ -42,31 +63,33 @@ export function siteCourse(): Course {
 
 /** The course with every check done, problems printed, strict mode enforced: what the pages are built from. */
 export function checkedSiteCourse(): Promise<Course> {
-  store[CHECKED] ??= verifyCourse(siteCourse()).then((course) => {
-    const errors = course.problems.filter((p) => p.severity === 'error');
-    const changed = store[CHANGED];
-    if (changed) {
-      // Read again after an edit (dev server): the edited files' problems, or that they have none now.
-      for (const file of changed) {
-        const mine = course.problems.filter((p) => p.file === file);
-        process.stderr.write(`[drillbook] ${file}: ${mine.length === 0 ? 'no problems' : `${mine.length} problem(s):`}\n`);
-        for (const p of mine) process.stderr.write(`  ${formatProblem(p)}\n`);
+  store[CHECKED] ??= readSiteCourse()
+    .then(verifyCourse)
+    .then((course) => {
+      const errors = course.problems.filter((p) => p.severity === 'error');
+      const changed = store[CHANGED];
+      if (changed) {
+        // Read again after an edit (dev server): the edited files' problems, or that they have none now.
+        for (const file of changed) {
+          const mine = course.problems.filter((p) => p.file === file);
+          process.stderr.write(`[drillbook] ${file}: ${mine.length === 0 ? 'no problems' : `${mine.length} problem(s):`}\n`);
+          for (const p of mine) process.stderr.write(`  ${formatProblem(p)}\n`);
+        }
+      } else if (course.problems.length > 0) {
+        process.stderr.write(`[drillbook] ${course.problems.length} content problem(s) in ${course.dir}:\n`);
+        for (const p of course.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
       }
-    } else if (course.problems.length > 0) {
-      process.stderr.write(`[drillbook] ${course.problems.length} content problem(s) in ${course.dir}:\n`);
-      for (const p of course.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
-    }
-    const fatal = errors.filter((p) => p.name === 'MkDocsDocsDirMissing');
-    if ((strictBuild() && errors.length > 0) || fatal.length > 0) {
-      const shown = fatal.length > 0 ? fatal : errors;
-      throw new StrictContentError(
-        `${shown.length} content error(s) in ${course.dir}${fatal.length > 0 ? '' : ' (strict build)'}:\n${shown.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
-        shown.length,
-        course.dir,
-      );
-    }
-    return course;
-  });
+      const fatal = errors.filter((p) => p.name === 'MkDocsDocsDirMissing');
+      if ((strictBuild() && errors.length > 0) || fatal.length > 0) {
+        const shown = fatal.length > 0 ? fatal : errors;
+        throw new StrictContentError(
+          `${shown.length} content error(s) in ${course.dir}${fatal.length > 0 ? '' : ' (strict build)'}:\n${shown.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+          shown.length,
+          course.dir,
+        );
+      }
+      return course;
+    });
   return store[CHECKED];
 }
 
@@ -82,6 +105,7 @@ export function reloadSiteCourse(changed: string[] | undefined): void {
   store[CACHE] = undefined;
   store[CHECKED] = undefined;
   store[CHANGED] = changed;
+  store[AHEAD] = undefined;
 }
 
 /** Every section folder, depth-first. */

@@ -17,7 +17,9 @@ import type { Root as HastRoot } from 'hast';
 import { relative, resolve, sep } from 'node:path';
 import type { Plugin } from 'vite';
 import type { VFile } from 'vfile';
-import { checkedSiteCourse, siteCourse } from '../course/site-course.ts';
+import { contentDir } from '../course/config.ts';
+import { listPageFiles } from '../course/load-course.ts';
+import { checkedSiteCourse, readSiteCourse } from '../course/site-course.ts';
 import { isMdxFile } from '../lesson/mdx.ts';
 import { mdxPageTree } from '../render/mdx-page.ts';
 
@@ -25,10 +27,10 @@ export const MDX_PAGES_MODULE = 'virtual:drillbook/mdx-pages';
 const RESOLVED = `\0${MDX_PAGES_MODULE}`;
 
 /** The course-relative path of a course MDX page, or undefined for any other module. */
-function coursePage(id: string): string | undefined {
+async function coursePage(id: string): Promise<string | undefined> {
   const path = id.split('?')[0] ?? '';
   if (!isMdxFile(path)) return undefined;
-  const course = siteCourse();
+  const course = await readSiteCourse();
   const rel = relative(course.dir, path);
   if (rel.startsWith('..') || rel.startsWith(sep)) return undefined;
   const file = rel.split(sep).join('/');
@@ -44,7 +46,8 @@ function coursePage(id: string): string | undefined {
 export function mdxNeeded(argv: string[] = process.argv.slice(2)): boolean {
   if (argv.includes('dev')) return true;
   try {
-    return siteCourse().pages.some((p) => isMdxFile(p.file));
+    // The files alone: the course itself is still being read (src/course/read-ahead.ts) while Astro loads its config.
+    return listPageFiles(contentDir()).files.some(isMdxFile);
   } catch {
     return true; // The course's own error is reported by the build.
   }
@@ -58,15 +61,15 @@ export function mdxPagesPlugin(): Plugin {
     resolveId(id) {
       return id === MDX_PAGES_MODULE ? RESOLVED : undefined;
     },
-    load(id) {
+    async load(id) {
       if (id === RESOLVED) {
-        const course = siteCourse();
+        const course = await readSiteCourse();
         const entries = course.pages
           .filter((p) => isMdxFile(p.file))
           .map((p) => `${JSON.stringify(p.file)}: () => import(${JSON.stringify(resolve(course.dir, p.file))})`);
         return `export default {${entries.join(',\n')}};\n`;
       }
-      return coursePage(id) === undefined ? undefined : '';
+      return (await coursePage(id)) === undefined ? undefined : '';
     },
   };
 }
@@ -74,7 +77,7 @@ export function mdxPagesPlugin(): Plugin {
 /** The rehype plugin: a course MDX page's tree, from the parsed lesson. Other MDX files are left as they are. */
 function rehypeCourseMdx() {
   return async (tree: HastRoot, file: VFile) => {
-    const page = coursePage(file.path);
+    const page = await coursePage(file.path);
     if (page === undefined) return;
     const course = await checkedSiteCourse();
     const lesson = course.pages.find((p) => p.file === page);
