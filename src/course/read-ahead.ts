@@ -21,7 +21,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { cacheFile, importEntries, type CacheEntries } from '../cache/store.ts';
-import { COMPILE_CACHE_ENV } from '../config/cache-dir.ts';
+import { workerEnv } from '../config/cache-dir.ts';
 import { listPageFiles } from './load-course.ts';
 
 export interface ReadAheadOptions {
@@ -73,12 +73,7 @@ export function changedPages(folder: string, cacheDir: string): number {
 
 /** Starts the worker; the promise settles when its pages are in this thread's build cache, or it stopped. */
 export function startReadAhead(opts: ReadAheadOptions): Promise<void> {
-  const compiled = process.env[COMPILE_CACHE_ENV];
-  const worker = new Worker(new URL('./read-ahead-worker.ts', import.meta.url), {
-    workerData: opts,
-    // Node's compile cache, which a worker does not inherit: the parser's modules load from compiled code.
-    ...(compiled ? { env: { ...process.env, NODE_COMPILE_CACHE: compiled } } : {}),
-  });
+  const worker = new Worker(new URL('./read-ahead-worker.ts', import.meta.url), { workerData: opts, env: workerEnv() });
   return new Promise<void>((done) => {
     worker.on('message', (m: ReadAheadMessage) => {
       if (m.step === 'failed')

