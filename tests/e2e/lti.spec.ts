@@ -36,6 +36,8 @@ const TOOL = `http://localhost:${PORT}`;
 test.describe('LTI 1.3 launch', () => {
   test.skip(!siteBuilt('content'), 'the content site (dist) is not built');
   test.setTimeout(60_000);
+  // The framed launch opens the activity the first test placed: when that one fails, the second is not run on its own.
+  test.describe.configure({ mode: 'serial' });
 
   const sim = new PlatformSim();
   let app: FastifyInstance;
@@ -114,6 +116,10 @@ test.describe('LTI 1.3 launch', () => {
     expect(cookies.find((c) => c.name === 'drillbook_learner')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     // The state cookie was spent with the launch.
     expect(cookies.filter((c) => c.name.startsWith('drillbook_lti_state'))).toEqual([]);
+    // As a learner would, answer once the page works: the quiz is upgraded and the results client knows this server
+    // keeps results (html[data-results]). On a loaded machine a click before that only checks the radio (no answer).
+    await ana.waitForFunction(() => customElements.get('db-quiz') !== undefined);
+    await expect(ana.locator('html')).toHaveAttribute('data-results', 'on', { timeout: 15_000 });
     // Question 1's right answer is its first option.
     await ana.locator(`db-quiz#${QUIZ} fieldset.quiz-question`).first().locator('.quiz-option input').nth(0).click();
     await expect.poll(() => sim.scores.length, { timeout: 10_000 }).toBe(1);

@@ -122,6 +122,8 @@ test.describe('workshop', () => {
       await page.goto(url('sandbox', QUIZ_LESSON));
       await expect(page.locator('.db-workshop-title')).toHaveText(`Workshop: E2E class <script> · you are ${names[i]}`);
       const quiz = page.locator(`db-quiz#${QUIZ}`);
+      // A click before the quiz is upgraded only checks the radio (a loaded machine can be that slow).
+      await page.waitForFunction(() => customElements.get('db-quiz') !== undefined);
       await quiz
         .locator('fieldset.quiz-question')
         .first()
@@ -298,6 +300,7 @@ test.describe('workshop', () => {
     // The lesson's page view is acknowledged: the queue is empty before the network goes.
     await expect.poll(outbox).toEqual([]);
 
+    await page.waitForFunction(() => customElements.get('db-quiz') !== undefined);
     await ctx.setOffline(true);
     // Ahead of the answer, an event this server will refuse for good (a question the quiz does not
     // have, as a page from an older build of the course could send).
