@@ -38,6 +38,15 @@ function takeDriverOption(list: string[]): string[] {
 }
 const args = takeDriverOption(given);
 
+// A reader that goes away (`drillbook build | head`) does not stop the command: what it would have read is dropped
+// and the work goes on, so a build still writes the whole site. Unhandled, the next write (Astro's logger) threw
+// EPIPE and ended the build half-way, its output folder already emptied.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 async function main(): Promise<number> {
   switch (cmd) {
     case 'check': {

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -545,6 +545,29 @@ describe('drillbook check (CLI)', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('is not a folder');
   });
+});
+
+describe('drillbook build with a reader that stops reading', () => {
+  it('builds the whole site and exits 0 when its output pipe closes after the first line (`build | head -1`)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-epipe-'));
+    writeFileSync(join(dir, 'README.md'), '# Home\n\nSome text.\n');
+    const out = join(dir, 'out');
+    const child = spawn(process.execPath, ['src/cli/main.ts', 'build'], {
+      cwd: ROOT,
+      env: { ...process.env, DRILLBOOK_CONTENT: dir, DRILLBOOK_OUT: out, DRILLBOOK_CACHE_DIR: join(dir, 'cache') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // As `head -1` does: read one chunk, then close the pipe; every later write of the build gets EPIPE.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    const built = ['index.html', 'pagefind/pagefind.js'].map((f) => existsSync(join(out, f)));
+    rmSync(dir, { recursive: true, force: true });
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+    expect(built).toEqual([true, true]);
+  }, 120_000);
 });
 
 describe('drillbook build --strict', () => {
