@@ -5,8 +5,7 @@
  * the site code enforces the same rule, so a direct `astro build` with
  * DRILLBOOK_STRICT=1 fails too.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, contentDir, siteBase, siteOutDir, strictBuild } from '../course/config.ts';
@@ -14,6 +13,7 @@ import { cacheGet, cacheSet, codeVersion, flushCaches, hash, useCacheDir, VENDOR
 import { changedPages, READ_AHEAD_MIN, startReadAhead } from '../course/read-ahead.ts';
 import { checkedSiteCourse, setReadAhead, StrictContentError } from '../course/site-course.ts';
 import { endChildren } from './children.ts';
+import { emptyOutput, inTheWay, listOutput, removeStale } from './output.ts';
 import { precompress } from './compress.ts';
 import { publishVendor, VENDOR_DIR, VENDOR_PUBLISHED } from '../integration/vendor.ts';
 
@@ -53,52 +53,52 @@ export async function runBuild(args: string[]): Promise<number> {
   }
   const { build } = await import('astro');
   const out = siteOutDir();
-  const removing = setOldOutputAside(out);
-  // Into an output Astro will not empty, mermaid's modules (and their compressed copies) are written while Astro works.
-  // Their compressed copies are kept apart from the course's (VENDOR_SPACE): they depend on the installed packages only.
-  const vendor = removing ? publishVendor(out).then(() => precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE)) : undefined;
-  if (vendor) process.env[VENDOR_PUBLISHED] = '1';
-  vendor?.catch(() => undefined);
+  // The previous output is updated in place (output.ts): what this build does not write again is removed at the end.
+  const before = listOutput(out);
+  mkdirSync(out, { recursive: true });
+  // mermaid's and KaTeX's modules (and their compressed copies) are written while Astro works. Their compressed copies
+  // are kept apart from the course's (VENDOR_SPACE): they depend on the installed packages only.
+  let vendor = publishVendor(out).then(() => precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE));
+  process.env[VENDOR_PUBLISHED] = '1';
+  vendor.catch(() => undefined);
   try {
-    // With the old output set aside, Astro has nothing to empty (emptyOutDir: false); otherwise it empties as usual.
-    await build({
-      root: process.cwd(),
-      logLevel: opts.quiet ? 'warn' : 'info',
-      ...(removing ? { vite: { build: { emptyOutDir: false } } } : {}),
-    });
+    // Astro does not empty the output (emptyOutDir: false): it writes every file where it was.
+    const astroBuild = () =>
+      build({ root: process.cwd(), logLevel: opts.quiet ? 'warn' : 'info', vite: { build: { emptyOutDir: false } } });
+    try {
+      await astroBuild();
+    } catch (e) {
+      // A file of the previous output where this build needs a folder (or the other way round): it is built again into
+      // an emptied output, as if there had been none.
+      if (!inTheWay(e, out)) throw e;
+      await vendor.catch(() => undefined);
+      emptyOutput(out);
+      before.clear();
+      if (!opts.quiet)
+        process.stdout.write(
+          `\nthe previous output was in the way (${(e as NodeJS.ErrnoException).path}): building again into an empty ${out}\n`,
+        );
+      vendor = publishVendor(out).then(() => precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE));
+      await astroBuild();
+    }
+    // The previous build's pages and assets that this one did not write, before the search index reads the pages: all
+    // but the compressed copies and the index, which are written below.
+    const vendorCompressed = await vendor;
+    let stale = removeStale(out, before, (f) => !/\.(br|gz)$/.test(f) && !f.startsWith('pagefind/'));
     // Astro is done with Vite's esbuild service: stopped now, its memory is not held through indexing and compressing.
     await endChildren();
     const code = await buildSearchIndex(out, opts.quiet);
-    // mermaid's and KaTeX's modules, when Astro's build:done published them (there was no output to set aside), now.
-    const compressed =
-      (await precompress(out, VENDOR_DIR)) + ((await vendor) ?? (await precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE)));
+    const compressed = (await precompress(out, VENDOR_DIR)) + vendorCompressed;
+    stale += removeStale(out, before);
     flushCaches();
+    if (!opts.quiet && stale > 0) process.stdout.write(`removed ${stale} file(s) of the previous build that this one did not write\n`);
     if (!opts.quiet) process.stdout.write(`compressed copies (.br, .gz): ${compressed} files\n`);
     return code;
   } finally {
-    await removing;
+    await vendor.catch(() => undefined);
     // Vite's esbuild service and Pagefind's indexer are told to stop but not waited for: wait, so none outlives the build.
     await endChildren();
   }
-}
-
-/**
- * Moves the previous build's output out of the way (a rename, instantly) and
- * deletes it in the background while Astro bundles and renders: emptying a
- * site of a few thousand files (pages, search fragments, mermaid's modules)
- * took Astro ~0.2 s on the build's critical path. Undefined when there is
- * nothing to move, or it cannot be moved (a mount point, a .git folder Astro
- * would keep): Astro then empties it itself.
- */
-function setOldOutputAside(out: string): Promise<void> | undefined {
-  if (!existsSync(out) || existsSync(join(out, '.git'))) return undefined;
-  const aside = `${out}.old-${process.pid}`;
-  try {
-    renameSync(out, aside);
-  } catch {
-    return undefined;
-  }
-  return rm(aside, { recursive: true, force: true });
 }
 
 /**

@@ -1,0 +1,82 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emptyOutput, inTheWay, listOutput, removeStale } from '../../src/cli/output.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** An output folder holding `files` (path → content), written by a build a minute ago. */
+function output(files: Record<string, string>): string {
+  const out = mkdtempSync(join(tmpdir(), 'drillbook-output-'));
+  dirs.push(out);
+  const then = new Date(Date.now() - 60_000);
+  for (const [path, content] of Object.entries(files)) {
+    write(out, path, content);
+    // (The file system's clock may tick more coarsely than this test runs: a previous build was seconds ago at least.)
+    utimesSync(join(out, path), then, then);
+  }
+  return out;
+}
+function write(out: string, path: string, content: string) {
+  mkdirSync(dirname(join(out, path)), { recursive: true });
+  writeFileSync(join(out, path), content);
+}
+const tree = (out: string) => (readdirSync(out, { recursive: true }) as string[]).sort();
+
+describe('the build output, updated in place', () => {
+  it('keeps every file the build wrote again, even with the same content, and removes what it did not, with folders left empty', () => {
+    const out = output({
+      'index.html': 'home',
+      'old-page/index.html': 'gone since',
+      'old-page/index.html.br': 'x',
+      '_astro/page.abc.js': 'old hash',
+      'a/b/c/deep.html': 'gone too',
+      'a/kept.html': 'kept',
+      '.git/HEAD': 'a published repository',
+    });
+    const before = listOutput(out);
+    expect([...before.keys()].sort()).not.toContain('.git/HEAD');
+    // The build: the same home page, another asset, one file of a/ again.
+    write(out, 'index.html', 'home');
+    write(out, '_astro/page.def.js', 'new hash');
+    write(out, 'a/kept.html', 'kept');
+    expect(removeStale(out, before)).toBe(4);
+    expect(tree(out)).toEqual(['.git', '.git/HEAD', '_astro', '_astro/page.def.js', 'a', 'a/kept.html', 'index.html']);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toBe('home');
+  });
+
+  it('removes only what the filter accepts, so a later step can still write the rest', () => {
+    const out = output({ 'old/index.html': 'x', 'old/index.html.br': 'y', 'pagefind/fragment/en_1.pf_fragment': 'z' });
+    const before = listOutput(out);
+    expect(removeStale(out, before, (f) => !/\.(br|gz)$/.test(f) && !f.startsWith('pagefind/'))).toBe(1);
+    expect(tree(out)).toEqual(['old', 'old/index.html.br', 'pagefind', 'pagefind/fragment', 'pagefind/fragment/en_1.pf_fragment']);
+    // What the first pass removed is not counted again.
+    expect(removeStale(out, before)).toBe(2);
+    expect(tree(out)).toEqual([]);
+  });
+
+  it('lists nothing where there is no output yet', () => {
+    expect(listOutput(join(tmpdir(), 'drillbook-no-such-output')).size).toBe(0);
+  });
+
+  it('knows a previous file in the way of a folder the build needs, inside the output only', () => {
+    const out = output({ quiz: 'an asset without an extension' });
+    let error: unknown;
+    try {
+      mkdirSync(join(out, 'quiz', 'first'), { recursive: true });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as NodeJS.ErrnoException).code).toBe('ENOTDIR');
+    expect(inTheWay(error, out)).toBe(true);
+    expect(inTheWay(Object.assign(new Error('x'), { code: 'ENOTDIR', path: '/etc/passwd/x' }), out)).toBe(false);
+    expect(inTheWay(Object.assign(new Error('x'), { code: 'ENOENT', path: join(out, 'quiz') }), out)).toBe(false);
+    expect(inTheWay(new Error('a page failed to render'), out)).toBe(false);
+    emptyOutput(out);
+    expect(existsSync(join(out, 'quiz'))).toBe(false);
+  });
+});
