@@ -68,6 +68,15 @@ describe('bench build', () => {
     expect(() => childrenCpuSeconds('')).toThrow(/unexpected output of bash's times/);
   });
 
+  it('sums the memory of every process of the command at its peak, a child that starts later included', async () => {
+    // The command (bash) holds little; after a moment it starts a Node child that fills 300 MB and holds it 0.5 s.
+    const fill = `sleep 0.3; ${JSON.stringify(process.execPath)} -e "const b = Buffer.alloc(300e6, 1); setTimeout(() => b.length, 500)"`;
+    const r = await measure('bash', ['-c', fill], process.env);
+    expect(r.code).toBe(0);
+    expect(r.peakMb).toBeGreaterThan(300);
+    expect(r.peakMb).toBeLessThan(450);
+  });
+
   it("empties a cold run's cache of the course's entries and keeps what depends only on Drillbook: compiled modules, vendor copies", () => {
     const cache = mkdtempSync(join(tmpdir(), 'drillbook-cache-'));
     for (const kind of ['pages', 'prose', 'highlight', 'diagrams', 'search', 'compressed', 'vendor'])
