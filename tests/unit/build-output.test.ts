@@ -1,6 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyOutput, inTheWay, listOutput, removeStale } from '../../src/cli/output.ts';
 
@@ -79,4 +82,49 @@ describe('the build output, updated in place', () => {
     emptyOutput(out);
     expect(existsSync(join(out, 'quiz'))).toBe(false);
   });
+});
+
+describe('drillbook build over a previous output', () => {
+  it('builds through a file in the way of a page folder, then removes the pages and copies a later build no longer writes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-inplace-'));
+    dirs.push(dir);
+    const course = join(dir, 'course');
+    const out = join(dir, 'out');
+    mkdirSync(join(course, 'part'), { recursive: true });
+    writeFileSync(join(course, 'README.md'), '# Home\n\nSome text.\n');
+    writeFileSync(join(course, 'part', 'one.md'), `# One\n\n${'The first page. '.repeat(100)}\n`);
+    // A leftover file where the page's folder goes.
+    mkdirSync(out);
+    writeFileSync(join(out, 'part'), 'not a folder');
+    const build = () =>
+      spawnSync(process.execPath, ['src/cli/main.ts', 'build'], {
+        cwd: fileURLToPath(new URL('../../', import.meta.url)),
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, DRILLBOOK_CONTENT: course, DRILLBOOK_OUT: out, DRILLBOOK_CACHE_DIR: join(dir, 'cache') },
+      });
+    const first = build();
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`the previous output was in the way (${join(out, 'part')}`);
+    expect(statSync(join(out, 'part')).isDirectory()).toBe(true);
+    expect(readFileSync(join(out, 'part', 'one', 'index.html'), 'utf8')).toContain('The first page.');
+    expect(existsSync(join(out, 'part', 'one', 'index.html.br'))).toBe(true);
+
+    // The page is renamed: the old one, its compressed copies and its folder go; the rest is written where it was.
+    rmSync(join(course, 'part', 'one.md'));
+    writeFileSync(join(course, 'part', 'two.md'), `# Two\n\n${'The second page. '.repeat(100)}\n`);
+    const second = build();
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/removed \d+ file\(s\) of the previous build that this one did not write/);
+    expect(existsSync(join(out, 'part', 'one'))).toBe(false);
+    expect(readFileSync(join(out, 'part', 'two', 'index.html'), 'utf8')).toContain('The second page.');
+    expect(existsSync(join(out, 'part', 'two', 'index.html.br'))).toBe(true);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('Some text.');
+    // The search index was made after the old page was gone: it finds the new page only.
+    const fragments = readdirSync(join(out, 'pagefind', 'fragment')).map((f) =>
+      gunzipSync(readFileSync(join(out, 'pagefind', 'fragment', f))).toString('utf8'),
+    );
+    expect(fragments.some((f) => f.includes('The second page.'))).toBe(true);
+    expect(fragments.some((f) => f.includes('The first page.'))).toBe(false);
+  }, 240_000);
 });
