@@ -33,7 +33,7 @@ export interface BlockSpec<S extends z.ZodType> {
   /** See BlockKind.verifyFence. */
   verifyFence?: (source: string, at: { file: string; line: number; path: string }) => Promise<Problem[]>;
   /** See BlockKind.prepareVerify. */
-  prepareVerify?: (items: { data?: z.output<S>; source?: string }[]) => Promise<void>;
+  prepareVerify?: (items: { data?: z.output<S>; source?: string }[]) => void;
 }
 
 export interface BlockDefinition<S extends z.ZodType = z.ZodType> extends BlockSpec<S>, BlockKind<z.output<S>> {}

@@ -81,6 +81,9 @@ export async function runBuild(args: string[]): Promise<number> {
       vendor = publishVendor(out).then(() => precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE));
       await astroBuild();
     }
+    // Every page waited for its own checks; the course's (a failure to run them, its problems printed) end here at the
+    // latest.
+    await checked;
     // The previous build's pages and assets that this one did not write, before the search index reads the pages: all
     // but the compressed copies and the index, which are written below.
     const vendorCompressed = await vendor;

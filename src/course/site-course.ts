@@ -1,7 +1,9 @@
 /**
- * The course the site is built from, loaded once per process. The pages use
- * `checkedSiteCourse()`: the course with every check done (verify.ts, e.g.
- * mermaid's parser on each diagram), its problems printed once. In strict
+ * The course the site is built from, loaded once per process. A page is
+ * built from `checkedPage(route)`: the course once that page's checks are
+ * done (verify.ts, e.g. mermaid's parser on its diagrams), so pages without
+ * diagrams need not wait for the diagram checker; `checkedSiteCourse()` is
+ * the course with every check done, its problems printed once. In strict
  * mode (DRILLBOOK_STRICT=1, used by CI for our own content) any error fails
  * the build with every problem listed; otherwise errors render as boxes on
  * their pages and are printed as warnings. A course with no pages folder
@@ -11,7 +13,7 @@
 import { formatProblem } from '../problems/catalogue.ts';
 import { contentDir, siteBase, strictBuild } from './config.ts';
 import { loadCourse, type Course, type NavSection } from './load-course.ts';
-import { verifyCourse } from './verify.ts';
+import { startVerify, type Verifying } from './verify.ts';
 import type { CourseLesson as Lesson } from '../blocks/registry.ts';
 
 // Shared through globalThis: Astro loads this module once for the config
@@ -20,12 +22,17 @@ const CACHE = Symbol.for('drillbook.siteCourse');
 const CHECKED = Symbol.for('drillbook.checkedSiteCourse');
 const CHANGED = Symbol.for('drillbook.siteCourseChanged');
 const AHEAD = Symbol.for('drillbook.siteCourseAhead');
+const VERIFYING = Symbol.for('drillbook.siteCourseVerifying');
 const store = globalThis as typeof globalThis & {
   [CACHE]?: Course;
+  [VERIFYING]?: Promise<Verifying>;
   [CHECKED]?: Promise<Course>;
   [CHANGED]?: string[];
   [AHEAD]?: Promise<void>;
 };
+
+/** Problems that stop a build in any mode: there is nothing to publish. */
+const fatalProblem = (p: { name: string; severity: string }) => p.severity === 'error' && p.name === 'MkDocsDocsDirMissing';
 
 /** The build says the course is being read ahead (read-ahead.ts): the functions below wait for it instead of doing the same work. */
 export function setReadAhead(ahead: Promise<void> | undefined): void {
@@ -61,10 +68,16 @@ export function siteCourse(): Course {
   return store[CACHE];
 }
 
-/** The course with every check done, problems printed, strict mode enforced: what the pages are built from. */
+/** The course's checks (verify.ts), started once. */
+function verifying(): Promise<Verifying> {
+  store[VERIFYING] ??= readSiteCourse().then(startVerify);
+  return store[VERIFYING];
+}
+
+/** The course with every check done, problems printed, strict mode enforced. */
 export function checkedSiteCourse(): Promise<Course> {
-  store[CHECKED] ??= readSiteCourse()
-    .then(verifyCourse)
+  store[CHECKED] ??= verifying()
+    .then((v) => v.done)
     .then((course) => {
       const errors = course.problems.filter((p) => p.severity === 'error');
       const changed = store[CHANGED];
@@ -79,7 +92,7 @@ export function checkedSiteCourse(): Promise<Course> {
         process.stderr.write(`[drillbook] ${course.problems.length} content problem(s) in ${course.dir}:\n`);
         for (const p of course.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
       }
-      const fatal = errors.filter((p) => p.name === 'MkDocsDocsDirMissing');
+      const fatal = errors.filter(fatalProblem);
       if ((strictBuild() && errors.length > 0) || fatal.length > 0) {
         const shown = fatal.length > 0 ? fatal : errors;
         throw new StrictContentError(
@@ -94,6 +107,36 @@ export function checkedSiteCourse(): Promise<Course> {
 }
 
 /**
+ * The course once the page at `route` is checked: what a page is built from.
+ * Its own checks only (a page without a new diagram does not wait for the
+ * diagram checker), while the whole course's go on and print their problems
+ * when done. Where the whole course decides whether anything is built (a
+ * strict build, a course with no pages folder), every check and the verdict.
+ */
+export async function checkedPage(route: string): Promise<Course> {
+  const v = await verifying();
+  const all = checkedSiteCourse();
+  // A failed check also fails the pages that wait for it, and `drillbook build`, which waits for the whole course.
+  all.catch(() => undefined);
+  if (wholeCourseDecides(v.course)) return all;
+  const page = v.course.pages.find((p) => p.route === route);
+  await (page ? v.pages.get(page) : v.done);
+  return v.course;
+}
+
+/**
+ * The course whose routes are built: as read, or, where the whole course
+ * decides whether anything is built, once every check is done and that
+ * verdict given (a strict build with an error, or no pages folder, fails).
+ */
+export async function courseToBuild(): Promise<Course> {
+  const course = await readSiteCourse();
+  return wholeCourseDecides(course) ? checkedSiteCourse() : course;
+}
+
+const wholeCourseDecides = (course: Course) => strictBuild() || course.problems.some(fatalProblem);
+
+/**
  * Forgets the course read so far, so that the next siteCourse() and
  * checkedSiteCourse() read the folder again (the dev server, after a file of
  * the course changed; unchanged pages come from the build cache). `changed`:
@@ -103,6 +146,7 @@ export function checkedSiteCourse(): Promise<Course> {
  */
 export function reloadSiteCourse(changed: string[] | undefined): void {
   store[CACHE] = undefined;
+  store[VERIFYING] = undefined;
   store[CHECKED] = undefined;
   store[CHANGED] = changed;
   store[AHEAD] = undefined;

@@ -19,7 +19,7 @@ import type { Plugin } from 'vite';
 import type { VFile } from 'vfile';
 import { contentDir } from '../course/config.ts';
 import { listPageFiles } from '../course/load-course.ts';
-import { checkedSiteCourse, readSiteCourse } from '../course/site-course.ts';
+import { checkedPage, readSiteCourse } from '../course/site-course.ts';
 import { isMdxFile } from '../lesson/mdx.ts';
 import { mdxPageTree } from '../render/mdx-page.ts';
 
@@ -44,12 +44,16 @@ async function coursePage(id: string): Promise<string | undefined> {
  * one renderer less per component: ~0.3 s of CPU on a 105-page course.
  */
 export function mdxNeeded(argv: string[] = process.argv.slice(2)): boolean {
-  if (argv.includes('dev')) return true;
+  return argv.includes('dev') || mdxFilesListed();
+}
+
+/** Whether the course folder has an MDX page file, or cannot be listed (its own error is reported by the build). */
+function mdxFilesListed(): boolean {
   try {
-    // The files alone: the course itself is still being read (src/course/read-ahead.ts) while Astro loads its config.
+    // The files alone: the course itself may still be being read (src/course/read-ahead.ts).
     return listPageFiles(contentDir()).files.some(isMdxFile);
   } catch {
-    return true; // The course's own error is reported by the build.
+    return true;
   }
 }
 
@@ -63,6 +67,8 @@ export function mdxPagesPlugin(): Plugin {
     },
     async load(id) {
       if (id === RESOLVED) {
+        // No MDX file in the folder (most courses): no page to list, and bundling need not wait while the course is read.
+        if (!mdxFilesListed()) return 'export default {};\n';
         const course = await readSiteCourse();
         const entries = course.pages
           .filter((p) => isMdxFile(p.file))
@@ -79,7 +85,9 @@ function rehypeCourseMdx() {
   return async (tree: HastRoot, file: VFile) => {
     const page = await coursePage(file.path);
     if (page === undefined) return;
-    const course = await checkedSiteCourse();
+    const route = (await readSiteCourse()).pages.find((p) => p.file === page)?.route;
+    if (route === undefined) return;
+    const course = await checkedPage(route);
     const lesson = course.pages.find((p) => p.file === page);
     if (!lesson) return;
     tree.children = (await mdxPageTree(lesson, lesson.route)).children;

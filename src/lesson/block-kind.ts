@@ -45,11 +45,13 @@ export interface BlockKind<D = unknown> {
   verifyFence?: (source: string, at: { file: string; line: number; path: string }) => Promise<Problem[]>;
   /**
    * Called once with every valid block's data and every prose fence's source
-   * of this type before verify and verifyFence, so a type can do the slow
+   * of this type before verify and verifyFence, so a type can start the slow
    * part for all of them at once (mermaid parses every diagram in a worker
-   * thread); verify and verifyFence then give the results.
+   * thread). It returns once that has started; verify and verifyFence then
+   * wait for their own item's result only, so a page is ready as soon as its
+   * own items are (src/course/verify.ts).
    */
-  prepareVerify?(items: { data?: D; source?: string }[]): Promise<void>;
+  prepareVerify?(items: { data?: D; source?: string }[]): void;
 }
 
 /** A fence of a block type drawn in prose (proseMarkup), kept for verifyFence. */

@@ -11,7 +11,7 @@ import { COMPILE_CACHE_ENV } from '../../src/config/cache-dir.ts';
 import { blockRegistry } from '../../src/blocks/registry.ts';
 import { parseLesson } from '../../src/lesson/parse-lesson.ts';
 import { loadCourse } from '../../src/course/load-course.ts';
-import { verifyCourse } from '../../src/course/verify.ts';
+import { hasChecks, startVerify, verifyCourse } from '../../src/course/verify.ts';
 import { fixture, fixtureCourse, FIXTURES, proseHtml } from '../helpers/fixtures.ts';
 import { blocksOf, dataOf } from './support.ts';
 
@@ -74,6 +74,37 @@ describe("mermaid's parser at build and check time", () => {
       problems: [],
     });
     expect(course.problems).toEqual([]);
+  }, 60_000);
+
+  it('has a page without diagrams ready before the worker has parsed the new ones, and each page once its own are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-page-checks-'));
+    useCacheDir(join(dir, 'cache'));
+    try {
+      // Nine diagrams no build has seen (eight go to the worker at once, parse.ts WORKER_MIN); the last, whose fence
+      // opens at line 41, does not parse.
+      const tag = `T${Date.now()}`;
+      const diagrams = [...Array.from({ length: 8 }, (_, i) => `graph TD\n  ${tag}A${i} --> B${i}`), `graph TD\n  ${tag} --> --> B`];
+      const source = diagrams.map((d) => `\`\`\`mermaid\n${d}\n\`\`\`\n`).join('\n');
+      const index = { pages: new Map(), assets: new Set<string>(), base: '/' };
+      const drawn = { ...parseLesson(source, 'drawn.md', index, blockRegistry), route: 'drawn' };
+      const prose = { ...parseLesson('# Prose\n\nNo diagram here.\n', 'prose.md', index, blockRegistry), route: 'prose' };
+      const course = { ...fixtureCourse(), pages: [drawn, prose], problems: [] };
+      const checking = startVerify(course);
+      let allDone = false;
+      void checking.done.then(() => (allDone = true));
+      expect(hasChecks(prose)).toBe(false);
+      expect(hasChecks(drawn)).toBe(true);
+      await checking.pages.get(prose);
+      // The worker is still loading mermaid: the prose page did not wait for it.
+      expect(allDone).toBe(false);
+      await checking.pages.get(drawn);
+      expect(blocksOf(drawn).map((b) => b.ok)).toEqual([true, true, true, true, true, true, true, true, false]);
+      expect(drawn.problems.map((p) => [p.name, p.line])).toEqual([['DiagramSyntax', 41]]);
+      expect((await checking.done).problems).toEqual(drawn.problems);
+    } finally {
+      useCacheDir(undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('reports a syntax error at the file line mermaid stops at, and turns the block into an error box', async () => {

@@ -4,9 +4,13 @@
  * component, and author text in an MDX page goes through the same text and
  * sanitising rules as in Markdown.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { toHtml } from 'hast-util-to-html';
 import { describe, expect, it } from 'vitest';
+import { setReadAhead } from '../../src/course/site-course.ts';
+import { MDX_PAGES_MODULE, mdxPagesPlugin } from '../../src/integration/mdx-pages.ts';
 import { BLOCK_TYPES, blockRegistry, type CourseBlockNode, type CourseLesson } from '../../src/blocks/registry.ts';
 import type { BlockKind } from '../../src/lesson/block-kind.ts';
 import { componentName, parseMdx, staticValue, expressionOf } from '../../src/lesson/mdx.ts';
@@ -291,5 +295,35 @@ describe("README's authoring reference", () => {
     const fromFences = fences.map((f) => read(f, 'x.md'));
     expect(fromFences.map((b) => b.type)).toEqual(BLOCK_TYPES);
     components.forEach((c, i) => expect(read(c, 'x.mdx'), BLOCK_TYPES[i]).toEqual(fromFences[i]));
+  });
+});
+
+describe('the MDX page list while the course is still being read', () => {
+  const list = async (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-mdx-list-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const before = process.env['DRILLBOOK_CONTENT'];
+    process.env['DRILLBOOK_CONTENT'] = dir;
+    // A read ahead that never ends: whatever waits for the course waits forever.
+    setReadAhead(new Promise(() => undefined));
+    try {
+      const plugin = mdxPagesPlugin();
+      const load = (plugin.load as (id: string) => Promise<unknown>).bind(plugin);
+      const timeout = new Promise((done) => setTimeout(() => done('still waiting'), 300));
+      return await Promise.race([load(`\0${MDX_PAGES_MODULE}`), timeout]);
+    } finally {
+      setReadAhead(undefined);
+      if (before === undefined) delete process.env['DRILLBOOK_CONTENT'];
+      else process.env['DRILLBOOK_CONTENT'] = before;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('is empty at once for a folder without an MDX file: bundling does not wait for the course', async () => {
+    expect(await list({ 'README.md': '# Home\n' })).toBe('export default {};\n');
+  });
+
+  it('waits for the course when the folder has an MDX file, to list only its pages', async () => {
+    expect(await list({ 'README.md': '# Home\n', 'page.mdx': '# Page\n' })).toBe('still waiting');
   });
 });

@@ -24,6 +24,7 @@ export const mermaidBlock = defineBlock({
   verify: (data, at) => check(data.source, at, true),
   // In a block's Markdown field the fence's own line is not known, only the block's.
   verifyFence: (source, at) => check(source, at, at.path === ''),
-  // Every diagram of the course parsed at once, in a worker thread, before the checks above read the results.
-  prepareVerify: (items) => checkDiagrams(items.map((i) => i.data?.source ?? i.source ?? '')),
+  // Every new diagram of the course given to a worker thread at once; the checks above wait for their own diagram's
+  // result (a failure reaches them through it).
+  prepareVerify: (items) => void checkDiagrams(items.map((i) => i.data?.source ?? i.source ?? '')).catch(() => undefined),
 });

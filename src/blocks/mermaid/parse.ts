@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { cached, cacheGet, cacheSet, codeVersion, hash } from '../../cache/store.ts';
+import { cacheGet, cacheSet, codeVersion, hash } from '../../cache/store.ts';
 import { workerEnv } from '../../config/cache-dir.ts';
 
 type Mermaid = typeof import('mermaid').default;
@@ -42,14 +42,33 @@ export interface DiagramError {
 }
 
 /**
+ * Diagrams being parsed now, by key: by the worker (checkDiagrams) or in
+ * this thread. A page's check waits for its own diagrams only, and a diagram
+ * several pages share is parsed once.
+ */
+const pending = new Map<string, Promise<DiagramError | null>>();
+
+/**
  * The error mermaid's parser reports for `source`, or undefined when it
  * parses. Results are kept in the build cache by the diagram's text (and
  * the installed mermaid, through codeVersion): an unchanged diagram is not
  * parsed again, and mermaid is not even loaded when every diagram is known.
+ * A diagram the worker has been given is waited for, not parsed again here.
  */
 export async function parseDiagram(source: string): Promise<DiagramError | undefined> {
-  const found = await cached<DiagramError | null>('diagrams', diagramKey(source), async () => (await parseDiagramNow(source)) ?? null);
-  return found ?? undefined;
+  const key = diagramKey(source);
+  let found = pending.get(key);
+  if (!found) {
+    const hit = cacheGet<DiagramError | null>('diagrams', key);
+    if (hit !== undefined) return hit ?? undefined;
+    const now = parseDiagramNow(source).then((e) => {
+      cacheSet('diagrams', key, e ?? null);
+      return e ?? null;
+    });
+    found = now.finally(() => pending.delete(key));
+    pending.set(key, found);
+  }
+  return (await found) ?? undefined;
 }
 
 const diagramKey = (source: string) => hash(codeVersion(), source);
@@ -58,26 +77,52 @@ const diagramKey = (source: string) => hash(codeVersion(), source);
 const WORKER_MIN = 8;
 
 /**
- * Parses every diagram of `sources` the build cache does not know yet in a
- * worker thread (parse-worker.ts) and keeps the results, so that
- * parseDiagram finds them there. Where the worker's module cannot be found
+ * Gives every diagram of `sources` that the build cache does not know yet
+ * to a worker thread (parse-worker.ts), which parses them in order and
+ * reports each as it goes: parseDiagram on one of them waits for that one
+ * only (a page can be built while the worker is still on later pages'
+ * diagrams). Each result joins the build cache. The promise settles when
+ * the worker has parsed them all; if it fails, every diagram not yet
+ * reported fails with its error. Where the worker's module cannot be found
  * (this code bundled into a site build), it does nothing: parseDiagram then
  * parses in this thread as before; so it does for fewer than WORKER_MIN
  * diagrams.
  */
-export async function checkDiagrams(sources: string[]): Promise<void> {
-  const todo = [...new Set(sources)].filter((s) => cacheGet('diagrams', diagramKey(s)) === undefined);
+export function checkDiagrams(sources: string[]): Promise<void> {
+  const todo = [...new Set(sources)].filter((s) => !pending.has(diagramKey(s)) && cacheGet('diagrams', diagramKey(s)) === undefined);
   const script = new URL('./parse-worker.ts', import.meta.url);
   // A few new diagrams (an author's edit in the dev server) are parsed in this thread, where mermaid stays loaded.
-  if (todo.length < WORKER_MIN || script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return;
+  if (todo.length < WORKER_MIN || script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return Promise.resolve();
   // With Node's compile cache (workerEnv), mermaid's modules load from compiled code: ~0.25 s less CPU.
   const worker = new Worker(script, { workerData: todo, resourceLimits: { maxYoungGenerationSizeMb: 4 }, env: workerEnv() });
-  const results = await new Promise<(DiagramError | null)[]>((ok, fail) => {
-    worker.once('message', ok);
-    worker.once('error', fail);
-    worker.once('exit', (code) => fail(new Error(`the diagram checker stopped (exit ${code})`)));
-  }).finally(() => void worker.terminate());
-  todo.forEach((s, i) => cacheSet('diagrams', diagramKey(s), results[i] ?? null));
+  const results = todo.map((source) => {
+    const key = diagramKey(source);
+    let settle!: { ok: (e: DiagramError | null) => void; fail: (err: Error) => void };
+    const promise = new Promise<DiagramError | null>((ok, fail) => (settle = { ok, fail }));
+    // Handled here too: a diagram whose page check stopped at an earlier failure is never awaited.
+    promise.catch(() => undefined);
+    pending.set(key, promise);
+    return { key, promise, ...settle };
+  });
+  let reported = 0;
+  worker.on('message', ([i, e]: [number, DiagramError | null]) => {
+    const r = results[i];
+    if (!r) return;
+    cacheSet('diagrams', r.key, e);
+    pending.delete(r.key);
+    r.ok(e);
+    if (++reported === results.length) void worker.terminate();
+  });
+  const fail = (err: Error) => {
+    for (const r of results) {
+      if (pending.get(r.key) === r.promise) pending.delete(r.key);
+      r.fail(err); // No effect on one already reported.
+    }
+    void worker.terminate();
+  };
+  worker.once('error', fail);
+  worker.once('exit', (code) => fail(new Error(`the diagram checker stopped (exit ${code})`)));
+  return Promise.all(results.map((r) => r.promise)).then(() => undefined);
 }
 
 /** mermaid's parser on `source`, now, in this thread. */
