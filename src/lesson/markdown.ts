@@ -12,7 +12,7 @@ import remarkGemoji from 'remark-gemoji';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
-import { SKIP, visit } from 'unist-util-visit';
+import { SKIP, visit } from './visit.ts';
 import { nestedAdmonitions, shift } from './nested-admonitions.ts';
 import type { HeadingIds } from './slug.ts';
 import { applySmartSymbols, type SmartSymbols } from './smart-symbols.ts';

@@ -14,7 +14,7 @@
  * otherwise. Pure: text in, mdast out.
  */
 import type { Parent, Root, RootContent } from 'mdast';
-import { SKIP, visit } from 'unist-util-visit';
+import { SKIP, visit } from './visit.ts';
 
 /** Which delimiters are read (arithmatex's `inline_syntax` and `block_syntax` options), and its `smart_dollar`. */
 export interface MathSyntax {

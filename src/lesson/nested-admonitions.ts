@@ -23,7 +23,7 @@
  * the sanitiser (render/tabs.ts).
  */
 import type { Code, Parent, Root, RootContent } from 'mdast';
-import { visit } from 'unist-util-visit';
+import { visit } from './visit.ts';
 import { ADMONITION_BLOCKS, blockHeader, blockOptions, MARKER, TAB_MARKER } from './admonitions.ts';
 
 type Parse = (text: string) => Root;

@@ -8,7 +8,7 @@
  */
 import { escapeHtml } from './escape.ts';
 import type { Root } from 'mdast';
-import { SKIP, visit } from 'unist-util-visit';
+import { SKIP, visit } from './visit.ts';
 import { countMath } from './math.ts';
 import { problem, type Problem } from '../problems/catalogue.ts';
 import {
