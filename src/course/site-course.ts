@@ -76,11 +76,13 @@ function verifying(): Promise<Verifying> {
 
 /** The course with every check done, problems printed, strict mode enforced. */
 export function checkedSiteCourse(): Promise<Course> {
+  // Which files this reading is for, taken now: pages no longer wait for every check, so an edit can come (and
+  // reloadSiteCourse set the next reading's) before this one's problems are printed.
+  const changed = store[CHANGED];
   store[CHECKED] ??= verifying()
     .then((v) => v.done)
     .then((course) => {
       const errors = course.problems.filter((p) => p.severity === 'error');
-      const changed = store[CHANGED];
       if (changed) {
         // Read again after an edit (dev server): the edited files' problems, or that they have none now.
         for (const file of changed) {

@@ -128,7 +128,10 @@ test('saving a lesson updates the open page, blocks included; a broken block sho
 test('a snippet file outside the course folder is watched: creating and editing it updates the page that includes it', async ({ page }) => {
   await page.goto(`http://127.0.0.1:${PORT}/dev-loop/with-snippet/`);
   await expect(page.getByText('Before the snippet.')).toBeVisible();
-  expect(output).toContain('dev-loop/with-snippet.md:9:1  warning  page  -  The snippet "shared/tip.md" was not found');
+  // Printed with the course's problems once all its checks are done (a page waits only for its own).
+  await expect
+    .poll(() => output, { timeout: 10_000 })
+    .toContain('dev-loop/with-snippet.md:9:1  warning  page  -  The snippet "shared/tip.md" was not found');
 
   // The file the page names appears: the page shows it, and the terminal says the page has no problems now.
   const created = save('!!! tip "Restore first"\n    Restore it somewhere else before you trust it.\n', tip);
