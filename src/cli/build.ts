@@ -5,7 +5,7 @@
  * the site code enforces the same rule, so a direct `astro build` with
  * DRILLBOOK_STRICT=1 fails too.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, contentDir, siteBase, siteOutDir, strictBuild } from '../course/config.ts';
@@ -111,6 +111,9 @@ export async function runBuild(args: string[]): Promise<number> {
  */
 async function buildSearchIndex(outDir: string, quiet: boolean): Promise<number> {
   const target = join(outDir, 'pagefind');
+  // Written whole, into an empty folder: Pagefind leaves a file it would write the same as it is, and the stale
+  // sweep (output.ts) would take an unwritten file for one of the previous build's.
+  rmSync(target, { recursive: true, force: true });
   const pages = htmlFiles(outDir);
   const key = hash(codeVersion(), ...pages.flatMap((f) => [f, readFileSync(join(outDir, f), 'utf8')]));
   const hit = cacheGet<Map<string, Buffer>>('search', key);

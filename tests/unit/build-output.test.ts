@@ -125,6 +125,15 @@ describe('drillbook build over a previous output', () => {
       gunzipSync(readFileSync(join(out, 'pagefind', 'fragment', f))).toString('utf8'),
     );
     expect(fragments.some((f) => f.includes('The second page.'))).toBe(true);
+
+    // Only the second page's text changes: every other page's search fragment is the same file as before, and stays.
+    writeFileSync(join(course, 'part', 'two.md'), `# Two\n\n${'Changed text. '.repeat(100)}\n`);
+    expect(build().status).toBe(0);
+    const after = readdirSync(join(out, 'pagefind', 'fragment')).map((f) =>
+      gunzipSync(readFileSync(join(out, 'pagefind', 'fragment', f))).toString('utf8'),
+    );
+    expect(after.some((f) => f.includes('Some text.'))).toBe(true);
+    expect(after.some((f) => f.includes('Changed text.'))).toBe(true);
     expect(fragments.some((f) => f.includes('The first page.'))).toBe(false);
   }, 240_000);
 });
