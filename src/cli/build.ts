@@ -58,7 +58,8 @@ export async function runBuild(args: string[]): Promise<number> {
   mkdirSync(out, { recursive: true });
   // mermaid's and KaTeX's modules (and their compressed copies) are written while Astro works. Their compressed copies
   // are kept apart from the course's (VENDOR_SPACE): they depend on the installed packages only.
-  let vendor = publishVendor(out).then(() => precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE));
+  const publish = () => publishVendor(out).then(() => precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE));
+  let vendor = publish();
   process.env[VENDOR_PUBLISHED] = '1';
   vendor.catch(() => undefined);
   try {
@@ -78,7 +79,7 @@ export async function runBuild(args: string[]): Promise<number> {
         process.stdout.write(
           `\nthe previous output was in the way (${(e as NodeJS.ErrnoException).path}): building again into an empty ${out}\n`,
         );
-      vendor = publishVendor(out).then(() => precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE));
+      vendor = publish();
       await astroBuild();
     }
     // Every page waited for its own checks; the course's (a failure to run them, its problems printed) end here at the
