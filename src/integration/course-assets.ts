@@ -6,7 +6,9 @@
 import { copyFileSync, createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import type { AstroIntegration } from 'astro';
+import type { Plugin } from 'vite';
 import { flushCaches, useCacheDir } from '../cache/store.ts';
 import { cacheDir } from '../course/config.ts';
 import { siteCourse } from '../course/site-course.ts';
@@ -29,6 +31,10 @@ export default function courseAssets(): AstroIntegration {
       'astro:config:setup': ({ updateConfig, command }) => {
         // The build cache (src/cache/store.ts) is on for builds and the dev server; written when a build is done.
         useCacheDir(cacheDir());
+        if (command === 'build') {
+          updateConfig({ vite: { plugins: [stopEsbuildAfterBundling()] } });
+          return;
+        }
         // The watcher and middleware are the dev server's: a build starts a Vite server too (Astro's content sync), where
         // watching the course folder is work for nothing.
         if (command !== 'dev') return;
@@ -68,6 +74,30 @@ export default function courseAssets(): AstroIntegration {
         if (process.env[VENDOR_PUBLISHED] !== '1')
           logger.info(`published ${await publishVendor(out)} prebuilt file(s) of mermaid and KaTeX`);
         flushCaches();
+      },
+    },
+  };
+}
+
+/**
+ * Astro replaces `import.meta.env` in its own runtime modules with esbuild's
+ * transform while Vite bundles, which starts esbuild's service process
+ * (~14 MB). Nothing uses it once the bundles are written, yet it ran until
+ * the build ended, through the rendering of every page, where a cold build's
+ * memory is highest. This Vite hook runs after Astro's bundling and before
+ * Astro's own post hook renders the pages (a post `buildApp` hook of a normal
+ * plugin comes before one of an `enforce: 'post'` plugin); esbuild's stop()
+ * ends the service, and a later call would start it again.
+ */
+export function stopEsbuildAfterBundling(): Plugin {
+  return {
+    name: 'drillbook-stop-esbuild',
+    buildApp: {
+      order: 'post',
+      async handler() {
+        // Astro's esbuild: resolved from Astro's own folder, the instance whose service it started.
+        const esbuild = createRequire(fileURLToPath(import.meta.resolve('astro')))('esbuild') as { stop(): Promise<void> };
+        await esbuild.stop();
       },
     },
   };
