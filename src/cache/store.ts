@@ -66,11 +66,14 @@ export function useCacheDir(dir: string | undefined): void {
   reg.dir = dir;
 }
 
-export const hash = (...parts: (string | Uint8Array)[]) => {
+export const hash = (...parts: (string | Uint8Array)[]) => hashOf(parts);
+
+/** `hash` of parts taken one at a time: a part (a file read for it) can be dropped once it is hashed. */
+export function hashOf(parts: Iterable<string | Uint8Array>): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
   return h.digest('base64url').slice(0, 32);
-};
+}
 
 /** The folders of src/ whose files make pages out of course files. */
 const PIPELINE = ['lesson', 'blocks', 'render', 'problems', 'course', 'cache', 'components', 'pages', 'layouts', 'integration'];

@@ -9,12 +9,13 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, contentDir, siteBase, siteOutDir, strictBuild } from '../course/config.ts';
-import { cacheGet, cacheSet, codeVersion, flushCaches, hash, useCacheDir, VENDOR_SPACE } from '../cache/store.ts';
+import { cacheGet, cacheSet, codeVersion, flushCaches, hashOf, useCacheDir, VENDOR_SPACE } from '../cache/store.ts';
 import { changedPages, READ_AHEAD_MIN, startReadAhead } from '../course/read-ahead.ts';
 import { checkedSiteCourse, setReadAhead, StrictContentError } from '../course/site-course.ts';
 import { endChildren } from './children.ts';
 import { emptyOutput, inTheWay, listOutput, removeStale } from './output.ts';
 import { precompress } from './compress.ts';
+import { releaseMemory } from './release-memory.ts';
 import { publishVendor, VENDOR_DIR, VENDOR_PUBLISHED } from '../integration/vendor.ts';
 
 export async function runBuild(args: string[]): Promise<number> {
@@ -116,7 +117,14 @@ async function buildSearchIndex(outDir: string, quiet: boolean): Promise<number>
   // sweep (output.ts) would take an unwritten file for one of the previous build's.
   rmSync(target, { recursive: true, force: true });
   const pages = htmlFiles(outDir);
-  const key = hash(codeVersion(), ...pages.flatMap((f) => [f, readFileSync(join(outDir, f), 'utf8')]));
+  // Read and hashed one page at a time: the build's memory is at its highest when Astro returns, and the pages' text
+  // all at once added ~10 MB to it.
+  const key = hashOf(
+    (function* () {
+      yield codeVersion();
+      for (const f of pages) yield* [f, readFileSync(join(outDir, f))];
+    })(),
+  );
   const hit = cacheGet<Map<string, Buffer>>('search', key);
   if (hit) {
     for (const [path, content] of hit) {
@@ -128,7 +136,11 @@ async function buildSearchIndex(outDir: string, quiet: boolean): Promise<number>
     try {
       const { index, errors } = await pagefind.createIndex({});
       if (!index) throw new Error(errors.join('; '));
-      const added = await index.addDirectory({ path: outDir });
+      const adding = index.addDirectory({ path: outDir });
+      // While Pagefind's process reads the pages, this one gives back what rendering left (release-memory.ts): the
+      // indexer's memory then adds to a smaller process, not to the build's peak.
+      await releaseMemory();
+      const added = await adding;
       if (added.errors.length > 0) throw new Error(added.errors.join('; '));
       const written = await index.writeFiles({ outputPath: target });
       if (written.errors.length > 0) throw new Error(written.errors.join('; '));
