@@ -89,14 +89,19 @@ const WORKER_MIN = 8;
  * diagrams.
  */
 export function checkDiagrams(sources: string[]): Promise<void> {
-  const todo = [...new Set(sources)].filter((s) => !pending.has(diagramKey(s)) && cacheGet('diagrams', diagramKey(s)) === undefined);
+  const todo = [...new Set(sources)]
+    .map((source) => ({ source, key: diagramKey(source) }))
+    .filter(({ key }) => !pending.has(key) && cacheGet('diagrams', key) === undefined);
   const script = new URL('./parse-worker.ts', import.meta.url);
   // A few new diagrams (an author's edit in the dev server) are parsed in this thread, where mermaid stays loaded.
   if (todo.length < WORKER_MIN || script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return Promise.resolve();
   // With Node's compile cache (workerEnv), mermaid's modules load from compiled code: ~0.25 s less CPU.
-  const worker = new Worker(script, { workerData: todo, resourceLimits: { maxYoungGenerationSizeMb: 4 }, env: workerEnv() });
-  const results = todo.map((source) => {
-    const key = diagramKey(source);
+  const worker = new Worker(script, {
+    workerData: todo.map((t) => t.source),
+    resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    env: workerEnv(),
+  });
+  const results = todo.map(({ key }) => {
     let settle!: { ok: (e: DiagramError | null) => void; fail: (err: Error) => void };
     const promise = new Promise<DiagramError | null>((ok, fail) => (settle = { ok, fail }));
     // Handled here too: a diagram whose page check stopped at an earlier failure is never awaited.
