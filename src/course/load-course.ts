@@ -12,18 +12,19 @@
  * counted, and built as a plain page, but it is not in the navigation,
  * previous/next or search.
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { appendProblems, expandSnippets, usesSnippets, type SnippetSettings } from './snippets.ts';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BLOCK_TYPES, blockRegistry, type BlockType, type CourseLesson } from '../blocks/registry.ts';
 import { checkAnchors } from '../lesson/anchors.ts';
 import { problem, type Problem } from '../problems/catalogue.ts';
-import { dirname, normalisePath, PAGE_FILE, routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
+import { dirname, normalisePath, routeOf, routeUrl, type CourseIndex } from '../lesson/links.ts';
 import { emptyCounts, parseLesson } from '../lesson/parse-lesson.ts';
 import { pathToFileURL } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { cacheGet, cacheSet, codeVersion, hash } from '../cache/store.ts';
 import { MKDOCS_CONFIG_NAMES, readMkDocs, type MkDocsProject } from './mkdocs.ts';
+import { byName, walk, type Listing } from './page-files.ts';
 import { applySettings, readCourseSettings, SETTINGS_FILE } from './settings.ts';
 
 export interface NavSection {
@@ -59,50 +60,6 @@ export interface Course {
   sources: Map<string, string[]>;
 }
 
-const SKIP_DIR = new Set(['node_modules', 'site', '__pycache__']);
-
-interface Listing {
-  pages: string[];
-  assets: string[];
-  /** Entries that could not be followed, with the reason. */
-  skipped: { file: string; reason: string }[];
-}
-
-/** Lists the folder recursively; `seen` holds the real paths of folders already listed (folder links may loop). */
-function walk(dir: string, root: string, out: Listing, seen = new Set<string>([realpathSync(dir)])): void {
-  for (const name of readdirSync(dir)) {
-    if (name.startsWith('.')) continue;
-    const abs = join(dir, name);
-    const rel = relative(root, abs).split(sep).join('/');
-    let st;
-    try {
-      st = statSync(abs);
-    } catch {
-      let link = false;
-      try {
-        link = lstatSync(abs).isSymbolicLink();
-      } catch {
-        // Gone since it was listed: reported as unreadable.
-      }
-      out.skipped.push({ file: rel, reason: link ? 'it is a symbolic link to something that does not exist' : 'it cannot be read' });
-      continue;
-    }
-    if (st.isDirectory()) {
-      if (SKIP_DIR.has(name)) continue;
-      const real = realpathSync(abs);
-      if (seen.has(real)) {
-        out.skipped.push({ file: rel, reason: 'it is a link back to a folder that contains it' });
-        continue;
-      }
-      walk(abs, root, out, new Set([...seen, real]));
-    } else if (st.isFile()) {
-      (PAGE_FILE.test(name) && !isAssetPath(rel) ? out.pages : out.assets).push(rel);
-    }
-  }
-}
-
-const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' });
-
 /** Templates of ordinary pages: MkDocs Material's default (`main.html`), a lesson, the course home. */
 const LESSON_TEMPLATES = /^(main|lesson|home)(\.html)?$/i;
 
@@ -113,8 +70,6 @@ export function isLesson(page: Pick<CourseLesson, 'meta'>): boolean {
   return template === '' || LESSON_TEMPLATES.test(template);
 }
 
-/** Markdown under an `assets/` folder is an asset, not a page (FORMAT.md §3). */
-const isAssetPath = (rel: string) => rel.split('/').slice(0, -1).includes('assets');
 const isIndexFile = (f: string) => /(^|\/)(readme|index)\.mdx?$/i.test(f);
 
 /** Source of components, never a file of the published site. */
@@ -133,21 +88,6 @@ function moduleExists(spec: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * The page files of the course in `folder`, relative to `root` (mkdocs.yml's
- * docs_dir, or the folder), listed the way `loadCourse` lists them but
- * without reading one: for questions about the files alone (is there an MDX
- * page? which changed?) before the course has been read.
- */
-export function listPageFiles(folder: string): { root: string; files: string[] } {
-  const mkdocs = readMkDocs(folder);
-  if (mkdocs && mkdocs.root === undefined) return { root: folder, files: [] };
-  const root = mkdocs?.root ?? folder;
-  const listing: Listing = { pages: [], assets: [], skipped: [] };
-  walk(root, root, listing);
-  return { root, files: listing.pages.sort(byName) };
 }
 
 /**

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { cacheFile, importEntries, type CacheEntries } from '../cache/store.ts';
 import { workerEnv } from '../config/cache-dir.ts';
-import { listPageFiles } from './load-course.ts';
+import { listPageFiles } from './page-files.ts';
 
 export interface ReadAheadOptions {
   /** The course folder (DRILLBOOK_CONTENT). */

@@ -18,7 +18,7 @@ import { relative, resolve, sep } from 'node:path';
 import type { Plugin } from 'vite';
 import type { VFile } from 'vfile';
 import { contentDir } from '../course/config.ts';
-import { listPageFiles } from '../course/load-course.ts';
+import { listPageFiles } from '../course/page-files.ts';
 import { checkedPage, readSiteCourse } from '../course/site-course.ts';
 import { isMdxFile } from '../lesson/mdx.ts';
 import { mdxPageTree } from '../render/mdx-page.ts';

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,5 +65,22 @@ describe('reading the course ahead in a worker thread', () => {
     // One page saved since.
     writeFileSync(join(folder, 'part/b.md'), '# b, edited\n');
     expect(changedPages(folder, cache)).toBe(1);
+  });
+
+  it('starts before the build loads the parser: the build command reaches it without loading Markdown or the lesson parser', () => {
+    // A child process records every module it loads while importing the build command (src/cli/build.ts), which
+    // starts the read ahead before it imports the course's modules.
+    const script = [
+      "import { registerHooks } from 'node:module';",
+      'const seen = [];',
+      'registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });',
+      `await import(${JSON.stringify(new URL('../../src/cli/build.ts', import.meta.url).href)});`,
+      'console.log(JSON.stringify(seen));',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const loaded = JSON.parse(run.stdout) as string[];
+    expect(loaded.some((u) => u.endsWith('/src/course/read-ahead.ts'))).toBe(true);
+    expect(loaded.filter((u) => /\/src\/lesson\/parse-lesson\.ts$|\/node_modules\/(micromark|shiki|astro)\//.test(u))).toEqual([]);
   });
 });
