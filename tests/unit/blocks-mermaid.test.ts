@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mermaidMarkup } from '../../src/blocks/mermaid/markup.ts';
-import { checkDiagrams, parseDiagram, parseDiagramNow } from '../../src/blocks/mermaid/parse.ts';
+import { checkDiagrams, mermaidBuild, parseDiagram, parseDiagramNow } from '../../src/blocks/mermaid/parse.ts';
 import { useCacheDir } from '../../src/cache/store.ts';
 import { COMPILE_CACHE_ENV } from '../../src/config/cache-dir.ts';
 import { blockRegistry } from '../../src/blocks/registry.ts';
@@ -74,6 +74,14 @@ describe("mermaid's parser at build and check time", () => {
       problems: [],
     });
     expect(course.problems).toEqual([]);
+  }, 60_000);
+
+  it("runs the build of mermaid that readers' browsers load, with DOMPurify found in its chunks", async () => {
+    // Flowcharts clean their labels with DOMPurify: without the shim in the browser build's own copy this fails with
+    // "addHook is not a function".
+    expect(await parseDiagramNow('flowchart LR\n  A["a <b>label</b>"] --> B')).toBeUndefined();
+    expect(mermaidBuild).toBe('site');
+    expect((await parseDiagramNow('graph TD\n  A --> --> B'))?.detail).toMatch(/^Parse error on line 2: Expecting /);
   }, 60_000);
 
   it('has a page without diagrams ready before the worker has parsed the new ones, and each page once its own are', async () => {

@@ -3,33 +3,82 @@
  * error is reported at its file and line like any block error instead of
  * failing only in the reader's browser.
  *
+ * It is the build readers' browsers load (the site's `mermaid.esm.min.mjs`,
+ * vendor-path.ts), so the build and the page agree on what parses. That
+ * build is also quicker to load than the package's main entry, which
+ * imports each of mermaid's dependencies module by module (~1,000 modules:
+ * in a cold build the diagram checker used 413-569 ms of its thread's CPU
+ * with it, 302-366 ms with the browser build, and ~10 MB less memory).
+ *
  * `mermaid.parse` needs no DOM for parsing, with one exception: while it
  * reads a diagram, mermaid cleans label text with DOMPurify, which without a
  * window exports no `sanitize` or `addHook` (mermaid then throws "DOMPurify.
  * addHook is not a function" for flowcharts, state, class and gantt
- * diagrams). Nothing is rendered here, so the shim below gives DOMPurify's
- * instance those functions as no-ops that return the text unchanged; it is
- * installed only where DOMPurify has no DOM, i.e. only in Node. mermaid and
- * DOMPurify load on the first diagram, not before.
+ * diagrams). Nothing is rendered here, so DOMPurify's instance is given those
+ * functions as no-ops that return the text unchanged (shimPurify), only
+ * where DOMPurify has no DOM, i.e. only in Node. The browser build carries
+ * its own DOMPurify, which one of its chunks exports (to its other chunks):
+ * it is found there by its shape. Should a mermaid release stop exporting
+ * it, the package's main entry is used instead, with the `dompurify`
+ * package it imports shimmed the same way. mermaid loads on the first
+ * diagram, not before.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cacheGet, cacheSet, codeVersion, hash } from '../../cache/store.ts';
 import { workerEnv } from '../../config/cache-dir.ts';
+import { MERMAID_PACKAGE_FILES } from './vendor-path.ts';
 
 type Mermaid = typeof import('mermaid').default;
 
 let loading: Promise<Mermaid> | undefined;
 
-async function load(): Promise<Mermaid> {
-  const { default: purify } = await import('dompurify');
-  const p = purify as unknown as Record<string, unknown>;
-  if (typeof p['sanitize'] !== 'function') {
-    p['sanitize'] = (s: unknown) => String(s);
-    for (const name of ['addHook', 'removeHook', 'removeHooks', 'removeAllHooks', 'setConfig', 'clearConfig']) p[name] = () => undefined;
+/** Which of mermaid's builds this thread loaded: the browser's (`site`), or the package's main entry (`package`). */
+export let mermaidBuild: 'site' | 'package' | undefined;
+
+/** DOMPurify's instance without a DOM: no-op hooks, and a `sanitize` that returns the text as it is. */
+function shimPurify(p: Record<string, unknown>): void {
+  if (typeof p['sanitize'] === 'function') return;
+  p['sanitize'] = (s: unknown) => String(s);
+  for (const name of ['addHook', 'removeHook', 'removeHooks', 'removeAllHooks', 'setConfig', 'clearConfig']) p[name] = () => undefined;
+}
+
+/** Whether a module's export is DOMPurify's instance: a function carrying its version and its list of removed nodes. */
+const isPurify = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'function' &&
+  typeof (v as { version?: unknown }).version === 'string' &&
+  Array.isArray((v as { removed?: unknown }).removed);
+
+/**
+ * The browser build's entry, once DOMPurify in its chunks is shimmed; undefined when no chunk the entry imports
+ * exports it. The chunks are imported (and evaluated) before the entry, as the entry itself would import them.
+ */
+async function siteBuild(): Promise<Mermaid | undefined> {
+  const root = dirname(createRequire(import.meta.url).resolve('mermaid/package.json'));
+  const entry = join(root, MERMAID_PACKAGE_FILES.entry);
+  const chunks = [...readFileSync(entry, 'utf8').matchAll(/(?:from|import)\s*"(\.\/chunks\/[^"]+\.mjs)"/g)].map((m) => m[1] as string);
+  for (const chunk of chunks) {
+    const exported = (await import(pathToFileURL(join(dirname(entry), chunk)).href)) as Record<string, unknown>;
+    const purify = Object.values(exported).find(isPurify);
+    if (purify) {
+      shimPurify(purify);
+      return ((await import(pathToFileURL(entry).href)) as { default: Mermaid }).default;
+    }
   }
-  const { default: mermaid } = await import('mermaid');
+  return undefined;
+}
+
+async function load(): Promise<Mermaid> {
+  let mermaid = await siteBuild();
+  mermaidBuild = 'site';
+  if (!mermaid) {
+    shimPurify((await import('dompurify')).default as unknown as Record<string, unknown>);
+    mermaid = (await import('mermaid')).default;
+    mermaidBuild = 'package';
+  }
   mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
   return mermaid;
 }
