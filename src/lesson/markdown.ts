@@ -11,7 +11,8 @@ import { remarkDefinitionList } from 'remark-definition-list';
 import remarkGemoji from 'remark-gemoji';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
-import { unified } from 'unified';
+import { unified, type Processor } from 'unified';
+import { combineExtensions } from 'micromark-util-combine-extensions';
 import { SKIP, visit } from './visit.ts';
 import { nestedAdmonitions, shift } from './nested-admonitions.ts';
 import type { HeadingIds } from './slug.ts';
@@ -36,7 +37,26 @@ export interface Reference {
 // emoji shortcodes (pymdownx.emoji: `:white_check_mark:` shows ✅; unknown names, such as icon codes, stay as written).
 // GFM's strikethrough takes two tildes only, as Python-Markdown (and pymdownx.tilde, where `~x~` is a subscript):
 // `HEAD~1 and HEAD~2` is not struck through.
-const parser = unified().use(remarkParse).use(remarkGfm, { singleTilde: false }).use(remarkDefinitionList).use(remarkGemoji);
+const parser = unified()
+  .use(remarkParse)
+  .use(remarkGfm, { singleTilde: false })
+  .use(remarkDefinitionList)
+  .use(remarkGemoji)
+  .use(oneSyntaxExtension);
+
+/**
+ * The plugins' micromark extensions, combined once. remark-parse hands them to micromark on every parse, and micromark
+ * merges its own constructs with each of them every time: a page is parsed in many parts (its prose between blocks,
+ * every Markdown field of its blocks, admonition bodies; ~1,600 parses in the 105-page benchmark course), and the
+ * merging was ~7 % of a cold build's parse (~35 µs a call for a short text). Merged once beforehand, there is one
+ * extension to merge, with its constructs in the same order (micromark puts each extension's constructs before its
+ * own unless they ask to come after, in the order the extensions are listed, which merging them first keeps).
+ */
+function oneSyntaxExtension(this: Processor): void {
+  const data = this.data();
+  const list = data.micromarkExtensions ?? [];
+  if (list.length > 1) data.micromarkExtensions = [combineExtensions(list)];
+}
 
 type Phrasing = Extract<RootContent, { type: 'text' }> | { type: string; data?: unknown; children?: unknown[]; value?: string };
 /** Our own inline node (rendered by its `data.hName`) where mdast's types expect phrasing content. */
