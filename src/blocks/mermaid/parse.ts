@@ -73,8 +73,8 @@ async function siteBuild(): Promise<Mermaid | undefined> {
 
 async function load(): Promise<Mermaid> {
   let mermaid = await siteBuild();
-  mermaidBuild = 'site';
-  if (!mermaid) {
+  if (mermaid) mermaidBuild = 'site';
+  else {
     shimPurify((await import('dompurify')).default as unknown as Record<string, unknown>);
     mermaid = (await import('mermaid')).default;
     mermaidBuild = 'package';
