@@ -4,7 +4,7 @@
  * file line so a broken one can be reported where it is.
  */
 import type { Html, PhrasingContent, Root, RootContent } from 'mdast';
-import { findAndReplace } from 'mdast-util-find-and-replace';
+import { findAndReplace, type ReplaceFunction } from 'mdast-util-find-and-replace';
 import joypixels from 'emojibase-data/en/shortcodes/joypixels.json' with { type: 'json' };
 import { toString } from 'mdast-util-to-string';
 import { remarkDefinitionList } from 'remark-definition-list';
@@ -13,7 +13,7 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified, type Processor } from 'unified';
 import { combineExtensions } from 'micromark-util-combine-extensions';
-import { SKIP, visit } from './visit.ts';
+import { EXIT, SKIP, visit } from './visit.ts';
 import { nestedAdmonitions, shift } from './nested-admonitions.ts';
 import type { HeadingIds } from './slug.ts';
 import { applySmartSymbols, type SmartSymbols } from './smart-symbols.ts';
@@ -41,8 +41,13 @@ const parser = unified()
   .use(remarkParse)
   .use(remarkGfm, { singleTilde: false })
   .use(remarkDefinitionList)
-  .use(remarkGemoji)
-  .use(oneSyntaxExtension);
+  .use(function gemojiWhereShortcodes() {
+    // remark-gemoji's pass, only over a tree with a `:name:` in its text (a superset of what its pattern finds).
+    const transform = remarkGemoji();
+    return (tree: Root) => (anyText(tree, /:[-+\w]+:/) ? transform(tree) : undefined);
+  })
+  .use(oneSyntaxExtension)
+  .use(autolinkLiteralsWhereTheyCanBe);
 
 /**
  * The plugins' micromark extensions, combined once. remark-parse hands them to micromark on every parse, and micromark
@@ -56,6 +61,56 @@ function oneSyntaxExtension(this: Processor): void {
   const data = this.data();
   const list = data.micromarkExtensions ?? [];
   if (list.length > 1) data.micromarkExtensions = [combineExtensions(list)];
+}
+
+/**
+ * Whether some text node of `tree` matches `pattern` (its global flag aside): a find-and-replace pass over a tree
+ * where none does changes nothing, and is skipped. mdast-util-find-and-replace walks every node with a closure per
+ * node to look; this walk only looks. Passes over a page's many short parts (~1,600 parses of the benchmark course, most
+ * without a URL, a shortcode or a key) were ~10 % of parsing it.
+ */
+function anyText(tree: Root, pattern: RegExp): boolean {
+  const re = pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')) : pattern;
+  let found = false;
+  visit(tree, 'text', (node) => {
+    if (!re.test(node.value)) return undefined;
+    found = true;
+    return EXIT;
+  });
+  return found;
+}
+
+/** findAndReplace of one pattern, where some text matches it (anyText). */
+function replaceIn(tree: Root, pattern: RegExp, replace: ReplaceFunction): void {
+  if (anyText(tree, pattern)) findAndReplace(tree, [[pattern, replace]]);
+}
+
+/**
+ * What GFM's autolink literals need in a text: `http://`, `https://` or `www.` (any case) for a URL, `@` for an
+ * email, `mailto:` or `xmpp:` address. mdast-util-gfm-autolink-literal finds them with a find-and-replace pass over
+ * every parsed tree (`transformGfmAutolinkLiterals`); this is a superset of its four patterns.
+ */
+const AUTOLINK_LITERAL_NEEDS = /https?:\/\/|www\.|@/i;
+
+/** Whether the autolink literal pass was found (by its name) and given the check: a unit test reads it. */
+export let autolinkLiteralsChecked = false;
+
+/** remark-gfm's autolink literal pass, run only where AUTOLINK_LITERAL_NEEDS finds something. */
+function autolinkLiteralsWhereTheyCanBe(this: Processor): void {
+  type Transform = (tree: Root) => void;
+  type Extension = { transforms?: Transform[] } | Extension[];
+  const guard = (ext: Extension): Extension => {
+    if (Array.isArray(ext)) return ext.map(guard);
+    if (!ext.transforms) return ext;
+    const transforms = ext.transforms.map((t) => {
+      if (t.name !== 'transformGfmAutolinkLiterals') return t;
+      autolinkLiteralsChecked = true;
+      return (tree: Root) => (anyText(tree, AUTOLINK_LITERAL_NEEDS) ? t(tree) : undefined);
+    });
+    return { ...ext, transforms };
+  };
+  const data = this.data() as { fromMarkdownExtensions?: Extension[] };
+  data.fromMarkdownExtensions = (data.fromMarkdownExtensions ?? []).map(guard);
 }
 
 type Phrasing = Extract<RootContent, { type: 'text' }> | { type: string; data?: unknown; children?: unknown[]; value?: string };
@@ -301,7 +356,7 @@ const EMOJI_SHORTCODE = /:([a-z0-9_+-]+):/g;
  * shown as the emoji; unknown names stay as written.
  */
 export function applyEmojiNames(tree: Root): void {
-  findAndReplace(tree, [[EMOJI_SHORTCODE, (_: string, name: string) => EMOJI_NAMES.get(name) ?? false]]);
+  replaceIn(tree, EMOJI_SHORTCODE, (_: string, name: string) => EMOJI_NAMES.get(name) ?? false);
 }
 
 // Material for MkDocs' icon shortcodes: `:material-database:`, `:fontawesome-brands-github:`, `:octicons-x-16:`, `:simple-mariadb:`.
@@ -313,14 +368,10 @@ const ICON_SHORTCODE = /:((?:material|fontawesome-(?:brands|regular|solid)|octic
  * the icon, or the shortcode as written when no set has it.
  */
 export function applyIcons(tree: Root): void {
-  findAndReplace(tree, [
-    [
-      ICON_SHORTCODE,
-      (_: string, name: string) =>
-        // No text: a heading's id and the search text leave the icon out, as MkDocs' do.
-        phrasing({ type: 'icon', data: { hName: 'db-icon', hProperties: { dataIcon: name } }, children: [] }),
-    ],
-  ]);
+  replaceIn(tree, ICON_SHORTCODE, (_: string, name: string) =>
+    // No text: a heading's id and the search text leave the icon out, as MkDocs' do.
+    phrasing({ type: 'icon', data: { hName: 'db-icon', hProperties: { dataIcon: name } }, children: [] }),
+  );
 }
 
 // pymdownx.keys `++ctrl+alt+del++`, pymdownx.mark `==text==`, pymdownx.caret `^^inserted^^` and `^super^`, and
@@ -384,36 +435,34 @@ export function keyLabel(name: string): string {
  * they were shown as typed.
  */
 export function applyKeysAndMarks(tree: Root): void {
-  findAndReplace(tree, [
-    [
-      KEYS_OR_MARK,
-      (
-        _: string,
-        keys: string | undefined,
-        marked: string | undefined,
-        inserted: string | undefined,
-        sup: string | undefined,
-        sub: string | undefined,
-      ) => {
-        const script = sup ?? sub;
-        if (script !== undefined) {
-          const value = script.replace(/\\ /g, ' ');
-          const hName = sup !== undefined ? 'sup' : 'sub';
-          return phrasing({ type: hName, data: { hName }, children: [{ type: 'text', value }] });
-        }
-        if (inserted !== undefined)
-          return phrasing({ type: 'insert', data: { hName: 'ins' }, children: [{ type: 'text', value: inserted }] });
-        if (keys === undefined)
-          return phrasing({ type: 'mark', data: { hName: 'mark' }, children: [{ type: 'text', value: marked ?? '' }] });
-        const children: Phrasing[] = [];
-        keys.split('+').forEach((k, i) => {
-          if (i > 0) children.push({ type: 'text', value: '+' });
-          children.push({ type: 'key', data: { hName: 'kbd' }, children: [{ type: 'text', value: keyLabel(k) }] });
-        });
-        return phrasing({ type: 'keys', data: { hName: 'span', hProperties: { className: ['keys'] } }, children });
-      },
-    ],
-  ]);
+  replaceIn(
+    tree,
+    KEYS_OR_MARK,
+    (
+      _: string,
+      keys: string | undefined,
+      marked: string | undefined,
+      inserted: string | undefined,
+      sup: string | undefined,
+      sub: string | undefined,
+    ) => {
+      const script = sup ?? sub;
+      if (script !== undefined) {
+        const value = script.replace(/\\ /g, ' ');
+        const hName = sup !== undefined ? 'sup' : 'sub';
+        return phrasing({ type: hName, data: { hName }, children: [{ type: 'text', value }] });
+      }
+      if (inserted !== undefined)
+        return phrasing({ type: 'insert', data: { hName: 'ins' }, children: [{ type: 'text', value: inserted }] });
+      if (keys === undefined) return phrasing({ type: 'mark', data: { hName: 'mark' }, children: [{ type: 'text', value: marked ?? '' }] });
+      const children: Phrasing[] = [];
+      keys.split('+').forEach((k, i) => {
+        if (i > 0) children.push({ type: 'text', value: '+' });
+        children.push({ type: 'key', data: { hName: 'kbd' }, children: [{ type: 'text', value: keyLabel(k) }] });
+      });
+      return phrasing({ type: 'keys', data: { hName: 'span', hProperties: { className: ['keys'] } }, children });
+    },
+  );
 }
 
 // attr_list (Python-Markdown): `{ #id .class key="value" }`, the colon after the brace optional. Ids and classes are

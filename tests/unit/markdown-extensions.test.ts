@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/load-course.ts';
-import { assignHeadingIds, parseMarkdown } from '../../src/lesson/markdown.ts';
+import { assignHeadingIds, autolinkLiteralsChecked, parseMarkdown } from '../../src/lesson/markdown.ts';
 import { HeadingIds } from '../../src/lesson/slug.ts';
 import { mdastToHtml } from '../../src/render/html.ts';
 import { proseToHtml } from '../../src/render/prose.ts';
@@ -154,6 +154,29 @@ describe('keys and marks (pymdownx.keys, pymdownx.mark)', () => {
     );
     expect(await html('Keep ==the last full backup== safe.')).toBe('<p>Keep <mark>the last full backup</mark> safe.</p>');
     expect(await html('`++ctrl++` and C++ or g++ and a == b == c')).toBe('<p><code>++ctrl++</code> and C++ or g++ and a == b == c</p>');
+  });
+});
+
+describe('passes over the text that look first (a pass is skipped where no text could match)', () => {
+  it('still find URLs, emails, emoji, icons and keys, written as entities too, and leave plain text and code alone', async () => {
+    // GFM's autolink literal pass is found by its name in remark-gfm's extensions; a rename would lose the check.
+    expect(autolinkLiteralsChecked).toBe(true);
+    expect(await html('Visit www.example.com today, or WWW.Example.org.')).toBe(
+      '<p>Visit <a href="http://www.example.com">www.example.com</a> today, or <a href="http://WWW.Example.org">WWW.Example.org</a>.</p>',
+    );
+    expect(await html('Mail ops@example.com or mailto:dba@example.org')).toBe(
+      '<p>Mail <a href="mailto:ops@example.com">ops@example.com</a> or mailto:<a href="mailto:dba@example.org">dba@example.org</a></p>',
+    );
+    // An entity is decoded before the passes look: `&#64;` is an @, `&#104;` an h, `&#58;` a colon.
+    expect(await html('Mail ops&#64;example.com and &#104;ttps://example.com/e')).toBe(
+      '<p>Mail <a href="mailto:ops@example.com">ops@example.com</a> and <a href="https://example.com/e">https://example.com/e</a></p>',
+    );
+    expect(await html('Thumbs :+1: and :thumbsup:, &#58;+1&#58; and :not_a_name:')).toBe('<p>Thumbs 👍 and 👍, 👍 and :not_a_name:</p>');
+    expect(await html('Press ++ctrl+c++, then 2^10^ and H~2~O')).toBe(
+      '<p>Press <span class="keys"><kbd>Ctrl</kbd>+<kbd>C</kbd></span>, then 2<sup>10</sup> and H<sub>2</sub>O</p>',
+    );
+    expect(await html('Plain text with nothing special.')).toBe('<p>Plain text with nothing special.</p>');
+    expect(await html('`www.example.com` and `:+1:` in code')).toBe('<p><code>www.example.com</code> and <code>:+1:</code> in code</p>');
   });
 });
 
