@@ -13,6 +13,7 @@ import { flushCaches, useCacheDir } from '../cache/store.ts';
 import { cacheDir } from '../course/config.ts';
 import { siteCourse } from '../course/site-course.ts';
 import { watchCourse } from './dev-reload.ts';
+import { ownModulesAsTheyAre } from './own-modules.ts';
 import { publishVendor, VENDOR_PUBLISHED, vendorMiddleware } from './vendor.ts';
 
 const TYPES: Record<string, string> = {
@@ -32,7 +33,8 @@ export default function courseAssets(): AstroIntegration {
         // The build cache (src/cache/store.ts) is on for builds and the dev server; written when a build is done.
         useCacheDir(cacheDir());
         if (command === 'build') {
-          updateConfig({ vite: { plugins: [stopEsbuildAfterBundling()] } });
+          // The pages import our modules from src/ as they are, sharing the build command's (own-modules.ts).
+          updateConfig({ vite: { plugins: [stopEsbuildAfterBundling(), ownModulesAsTheyAre()] } });
           return;
         }
         // The watcher and middleware are the dev server's: a build starts a Vite server too (Astro's content sync), where
