@@ -12,8 +12,10 @@
  * rewritten). Nothing here is needed for correctness: deleting the folder
  * only makes the next build slower.
  *
- * The registry lives on globalThis: Astro loads our modules twice (for the
- * config and for the pages) and both must share one cache.
+ * The registry lives on globalThis: the dev server loads our modules twice
+ * (natively for the config, through Vite for the pages) and both must share
+ * one cache. (A build's pages import the modules the config loaded:
+ * src/integration/own-modules.ts.)
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';

@@ -16,8 +16,8 @@ import { loadCourse, type Course, type NavSection } from './load-course.ts';
 import { startVerify, type Verifying } from './verify.ts';
 import type { CourseLesson as Lesson } from '../blocks/registry.ts';
 
-// Shared through globalThis: Astro loads this module once for the config
-// (integrations) and once for the pages, and the course should load once.
+// Shared through globalThis: the dev server loads this module once for the config (integrations) and once, through
+// Vite, for the pages, and the course should load once. (A build's pages import the config's: own-modules.ts.)
 const CACHE = Symbol.for('drillbook.siteCourse');
 const CHECKED = Symbol.for('drillbook.checkedSiteCourse');
 const CHANGED = Symbol.for('drillbook.siteCourseChanged');
