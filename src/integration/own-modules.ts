@@ -9,9 +9,9 @@
  * state (the caches and the course are shared through globalThis for that
  * reason), and rolldown transformed them on every build. Imported as they
  * are, Node gives the pages the modules the command loaded. Alternating
- * builds of the 105-page benchmark course: the build's peak ~10-14 MB lower,
- * and a cold build's CPU lower (docs/performance.md). The pages are byte
- * for byte the same.
+ * builds of the 105-page benchmark course: the build's peak ~10-14 MB lower
+ * in warm, cold and first builds, the time the same within the noise
+ * (docs/performance.md). The pages are byte for byte the same.
  *
  * A module that needs Vite stays bundled: one that reads `import.meta.env`,
  * `import.meta.glob` or `import.meta.hot` (Node has none of them), and the
