@@ -44,7 +44,7 @@ const parser = unified()
   .use(function gemojiWhereShortcodes() {
     // remark-gemoji's pass, only over a tree with a `:name:` in its text (a superset of what its pattern finds).
     const transform = remarkGemoji();
-    return (tree: Root) => (anyText(tree, /:[-+\w]+:/) ? transform(tree) : undefined);
+    return (tree: Root) => (anyText(tree, GEMOJI_NEEDS) ? transform(tree) : undefined);
   })
   .use(oneSyntaxExtension)
   .use(autolinkLiteralsWhereTheyCanBe);
@@ -70,7 +70,7 @@ function oneSyntaxExtension(this: Processor): void {
  * without a URL, a shortcode or a key) were ~10 % of parsing it.
  */
 function anyText(tree: Root, pattern: RegExp): boolean {
-  const re = pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')) : pattern;
+  const re = lookingFor(pattern);
   let found = false;
   visit(tree, 'text', (node) => {
     if (!re.test(node.value)) return undefined;
@@ -79,6 +79,18 @@ function anyText(tree: Root, pattern: RegExp): boolean {
   });
   return found;
 }
+
+/** Each pattern's copy without the global and sticky flags (whose `test` would start where the last match ended), made once. */
+const oneShot = new WeakMap<RegExp, RegExp>();
+function lookingFor(pattern: RegExp): RegExp {
+  if (!pattern.global && !pattern.sticky) return pattern;
+  let re = oneShot.get(pattern);
+  if (!re) oneShot.set(pattern, (re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''))));
+  return re;
+}
+
+/** A superset of remark-gemoji's shortcode pattern (`:+1:`, `:name:`). */
+const GEMOJI_NEEDS = /:[-+\w]+:/;
 
 /** findAndReplace of one pattern, where some text matches it (anyText). */
 function replaceIn(tree: Root, pattern: RegExp, replace: ReplaceFunction): void {
