@@ -5,16 +5,17 @@
  * the site code enforces the same rule, so a direct `astro build` with
  * DRILLBOOK_STRICT=1 fails too.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, contentDir, siteBase, siteOutDir, strictBuild } from '../course/config.ts';
-import { cacheGet, cacheSet, codeVersion, flushCaches, hashOf, useCacheDir, VENDOR_SPACE } from '../cache/store.ts';
+import { flushCaches, useCacheDir, VENDOR_SPACE } from '../cache/store.ts';
 import { changedPages, READ_AHEAD_MIN, startReadAhead } from '../course/read-ahead.ts';
 import { endChildren } from './children.ts';
 import { emptyOutput, inTheWay, listOutput, removeStale } from './output.ts';
 import { precompress } from './compress.ts';
 import { releaseMemory } from './release-memory.ts';
+import { leaveNote, makeIndex, restoreIndex, SEARCH_DIR, searchKey } from './search-index.ts';
 import { publishVendor, VENDOR_DIR, VENDOR_PUBLISHED } from '../integration/vendor.ts';
 
 export async function runBuild(args: string[]): Promise<number> {
@@ -63,7 +64,7 @@ export async function runBuild(args: string[]): Promise<number> {
   mkdirSync(out, { recursive: true });
   // mermaid's and KaTeX's modules (and their compressed copies) are written while Astro works. Their compressed copies
   // are kept apart from the course's (VENDOR_SPACE): they depend on the installed packages only.
-  const publish = () => publishVendor(out).then(() => precompress(join(out, VENDOR_DIR), undefined, VENDOR_SPACE));
+  const publish = () => publishVendor(out).then(() => precompress(join(out, VENDOR_DIR), [], VENDOR_SPACE));
   let vendor = publish();
   process.env[VENDOR_PUBLISHED] = '1';
   vendor.catch(() => undefined);
@@ -93,16 +94,17 @@ export async function runBuild(args: string[]): Promise<number> {
     // The previous build's pages and assets that this one did not write, before the search index reads the pages: all
     // but the compressed copies and the index, which are written below.
     const vendorCompressed = await vendor;
-    let stale = removeStale(out, before, (f) => !/\.(br|gz)$/.test(f) && !f.startsWith('pagefind/'));
+    let stale = removeStale(out, before, (f) => !/\.(br|gz)$/.test(f) && !f.startsWith(`${SEARCH_DIR}/`));
     // Astro is done with Vite's esbuild service: stopped now, its memory is not held through indexing and compressing.
     await endChildren();
-    const code = await buildSearchIndex(out, opts.quiet);
-    const compressed = (await precompress(out, VENDOR_DIR)) + vendorCompressed;
+    await searchIndex(out, opts.quiet);
+    // The index's copies are made with it (search-index.ts).
+    const compressed = (await precompress(out, [VENDOR_DIR, SEARCH_DIR])) + vendorCompressed;
     stale += removeStale(out, before);
     flushCaches();
     if (!opts.quiet && stale > 0) process.stdout.write(`removed ${stale} file(s) of the previous build that this one did not write\n`);
     if (!opts.quiet) process.stdout.write(`compressed copies (.br, .gz): ${compressed} files\n`);
-    return code;
+    return 0;
   } finally {
     await vendor.catch(() => undefined);
     // Vite's esbuild service and Pagefind's indexer are told to stop but not waited for: wait, so none outlives the build.
@@ -111,59 +113,15 @@ export async function runBuild(args: string[]): Promise<number> {
 }
 
 /**
- * Full-text search that works offline: a Pagefind index written into the
- * site. Kept in the build cache by the HTML of every page: a site whose
- * pages are the same gets the same index without running Pagefind.
+ * The site's search index (search-index.ts): from the build cache when every page is as it was; otherwise made after
+ * this process ends when the launcher asks for that (it leaves a note), or made here.
  */
-async function buildSearchIndex(outDir: string, quiet: boolean): Promise<number> {
-  const target = join(outDir, 'pagefind');
-  // Written whole, into an empty folder: Pagefind leaves a file it would write the same as it is, and the stale
-  // sweep (output.ts) would take an unwritten file for one of the previous build's.
-  rmSync(target, { recursive: true, force: true });
-  const pages = htmlFiles(outDir);
-  // Read and hashed one page at a time: the build's memory is at its highest when Astro returns, and the pages' text
-  // all at once added ~10 MB to it.
-  const key = hashOf(
-    (function* () {
-      yield codeVersion();
-      for (const f of pages) yield* [f, readFileSync(join(outDir, f))];
-    })(),
-  );
-  const hit = cacheGet<Map<string, Buffer>>('search', key);
-  if (hit) {
-    for (const [path, content] of hit) {
-      mkdirSync(dirname(join(target, path)), { recursive: true });
-      writeFileSync(join(target, path), content);
-    }
-  } else {
-    const pagefind = await import('pagefind');
-    try {
-      const { index, errors } = await pagefind.createIndex({});
-      if (!index) throw new Error(errors.join('; '));
-      const adding = index.addDirectory({ path: outDir });
-      // While Pagefind's process reads the pages, this one gives back what rendering left (release-memory.ts): the
-      // indexer's memory then adds to a smaller process, not to the build's peak.
-      await releaseMemory();
-      const added = await adding;
-      if (added.errors.length > 0) throw new Error(added.errors.join('; '));
-      const written = await index.writeFiles({ outputPath: target });
-      if (written.errors.length > 0) throw new Error(written.errors.join('; '));
-    } finally {
-      await pagefind.close();
-    }
-    cacheSet('search', key, new Map(filesUnder(target).map((f) => [f, readFileSync(join(target, f))])));
-  }
-  flushCaches();
-  if (!quiet) process.stdout.write(`search index: ${pages.length} pages${hit ? ' (unchanged, from the build cache)' : ''}\n`);
-  return 0;
+async function searchIndex(outDir: string, quiet: boolean): Promise<void> {
+  const { key, pages } = searchKey(outDir);
+  const hit = restoreIndex(outDir, key);
+  if (!hit && leaveNote({ out: outDir, key, cacheDir: cacheDir(), quiet })) return;
+  // While Pagefind's process reads the pages, this one gives back what rendering left (release-memory.ts): the
+  // indexer's memory then adds to a smaller process, not to the build's peak.
+  if (!hit) await makeIndex(outDir, key, releaseMemory);
+  if (!quiet) process.stdout.write(`search index: ${pages} pages${hit ? ' (unchanged, from the build cache)' : ''}\n`);
 }
-
-/** Files under `dir`, relative, sorted. */
-function filesUnder(dir: string, rel = ''): string[] {
-  return readdirSync(join(dir, rel), { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? filesUnder(dir, join(rel, e.name)) : [join(rel, e.name)]))
-    .sort();
-}
-
-/** The site's pages (what Pagefind reads): every .html file outside the index itself. */
-const htmlFiles = (outDir: string) => filesUnder(outDir).filter((f) => f.endsWith('.html') && !f.startsWith('pagefind/'));

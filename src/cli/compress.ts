@@ -46,32 +46,41 @@ const JOBS = 4;
  */
 export const windowBits = (bytes: number) => Math.max(10, Math.min(22, Math.ceil(Math.log2(Math.max(bytes, 1)))));
 
+/** Whether a file (its path and content) gets compressed copies: a text file the server sends, MIN_BYTES or more. */
+const wantsCopies = (path: string, body: Uint8Array) => COMPRESSIBLE.test(path) && body.length >= MIN_BYTES;
+
+/** The brotli and gzip copies of one file, or undefined when it gets none (wantsCopies). Not cached. */
+export async function compressedCopies(path: string, body: Uint8Array): Promise<{ br: Uint8Array; gz: Uint8Array } | undefined> {
+  if (!wantsCopies(path, body)) return undefined;
+  const [b, g] = await Promise.all([
+    br(body, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 5,
+        [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+        [constants.BROTLI_PARAM_LGWIN]: windowBits(body.length),
+      },
+    }),
+    gz(body, { level: 6 }),
+  ]);
+  return { br: b, gz: g };
+}
+
 /**
- * Writes the .br and .gz copies (except under the folder `skip`, relative);
+ * Writes the .br and .gz copies (except under the folders `skip`, relative);
  * returns how many files got them. `space`: the build-cache namespace the
  * copies are kept in (src/cache/store.ts).
  */
-export async function precompress(outDir: string, skip?: string, space = 'compressed'): Promise<number> {
-  const queue = files(outDir).filter((f) => skip === undefined || !f.startsWith(`${skip}/`));
+export async function precompress(outDir: string, skip: readonly string[] = [], space = 'compressed'): Promise<number> {
+  const queue = files(outDir).filter((f) => !skip.some((s) => f.startsWith(`${s}/`)));
   let count = 0;
   const one = async (f: string) => {
     const path = join(outDir, f);
     const body = await readFile(path);
-    if (body.length < MIN_BYTES) return;
+    if (!wantsCopies(f, body)) return;
     const key = hash('precompress-v3', body);
     let copies = cacheGet<{ br: Uint8Array; gz: Uint8Array }>(space, key);
     if (!copies) {
-      const [b, g] = await Promise.all([
-        br(body, {
-          params: {
-            [constants.BROTLI_PARAM_QUALITY]: 5,
-            [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-            [constants.BROTLI_PARAM_LGWIN]: windowBits(body.length),
-          },
-        }),
-        gz(body, { level: 6 }),
-      ]);
-      copies = { br: b, gz: g };
+      copies = (await compressedCopies(f, body))!;
       cacheSet(space, key, copies);
     }
     await Promise.all([writeFile(`${path}.br`, copies.br), writeFile(`${path}.gz`, copies.gz)]);

@@ -61,6 +61,9 @@ async function main(): Promise<number> {
     }
     case 'build':
       return (await import('./build.ts')).runBuild(args);
+    // The second step of the launcher's `build` (search-index.ts), not a command of its own.
+    case 'search-index':
+      return (await import('./search-index.ts')).runSearchIndex(args);
     case 'serve':
       return (await import('./serve.ts')).runServe(args);
     case 'labs':

@@ -137,3 +137,102 @@ describe('drillbook build over a previous output', () => {
     expect(fragments.some((f) => f.includes('The first page.'))).toBe(false);
   }, 240_000);
 });
+
+describe('the search index, made after the build process ends', () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  /** Every file under `dir` (relative path → content). */
+  const files = (dir: string) =>
+    new Map(
+      (readdirSync(dir, { recursive: true }) as string[])
+        .sort()
+        .flatMap((f) => (statSync(join(dir, f)).isFile() ? [[f, readFileSync(join(dir, f))]] : [])),
+    );
+
+  it('gives the same index as a build that makes it in its own process, and a later build with the same pages takes it from the cache', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-search-'));
+    dirs.push(dir);
+    const course = join(dir, 'course');
+    mkdirSync(course);
+    writeFileSync(join(course, 'README.md'), '# Home\n\nWelcome to the restore drills.\n');
+    writeFileSync(join(course, 'pitr.md'), `# Point in time\n\n${'Replay the WAL up to the moment before the mistake. '.repeat(40)}\n`);
+    const env = (name: string) => ({
+      ...process.env,
+      DRILLBOOK_CONTENT: course,
+      DRILLBOOK_OUT: join(dir, `out-${name}`),
+      DRILLBOOK_CACHE_DIR: join(dir, `cache-${name}`),
+    });
+    const run = (cmd: string, args: string[], name: string) =>
+      spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: 120_000, env: env(name) });
+
+    // The launcher's build: the index is made by its second step, which says so.
+    const launched = run('./drillbook', ['build'], 'launcher');
+    expect(launched.status, launched.stderr).toBe(0);
+    expect(launched.stdout).toMatch(/^search index: \d+ pages$/m);
+    // A build run by itself makes the index in its own process.
+    const alone = run(process.execPath, ['src/cli/main.ts', 'build'], 'alone');
+    expect(alone.status, alone.stderr).toBe(0);
+    // The second step's line comes after the build's last; a build alone indexes before it compresses.
+    const order = (out: string) => out.indexOf('search index:') > out.indexOf('compressed copies');
+    expect(order(launched.stdout)).toBe(true);
+    expect(order(alone.stdout)).toBe(false);
+    const index = files(join(dir, 'out-launcher', 'pagefind'));
+    expect(index.size).toBeGreaterThan(5);
+    expect([...index.keys()]).toContain('pagefind.js.br');
+    expect(gunzipSync(index.get('pagefind.js.gz')!)).toEqual(index.get('pagefind.js'));
+    expect(index).toEqual(files(join(dir, 'out-alone', 'pagefind')));
+    // The note between the two steps is gone.
+    expect(readdirSync(join(dir, 'cache-launcher')).filter((f) => f.startsWith('search-index'))).toEqual([]);
+
+    // The same pages again: the index (its compressed copies too) comes from the build cache, as it was.
+    const again = run('./drillbook', ['build'], 'launcher');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^search index: \d+ pages \(unchanged, from the build cache\)$/m);
+    expect(files(join(dir, 'out-launcher', 'pagefind'))).toEqual(index);
+  }, 240_000);
+
+  it('leaves a note for the second step when the launcher asks, and the second step makes the index and removes it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-search-note-'));
+    dirs.push(dir);
+    const course = join(dir, 'course');
+    mkdirSync(course);
+    writeFileSync(join(course, 'README.md'), '# Home\n\nBase backups and WAL archives.\n');
+    const note = join(dir, 'note.json');
+    const out = join(dir, 'out');
+    const env = { ...process.env, DRILLBOOK_CONTENT: course, DRILLBOOK_OUT: out, DRILLBOOK_CACHE_DIR: join(dir, 'cache') };
+    const build = spawnSync(process.execPath, ['src/cli/main.ts', 'build', '--quiet'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...env, DRILLBOOK_SEARCH_INDEX_LATER: note },
+    });
+    expect(build.status, build.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(note, 'utf8'))).toMatchObject({ out, cacheDir: join(dir, 'cache'), quiet: true });
+    expect(existsSync(join(out, 'pagefind'))).toBe(false);
+    const step = spawnSync(process.execPath, ['src/cli/main.ts', 'search-index', note], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env,
+    });
+    expect(step.status, step.stderr).toBe(0);
+    expect(step.stdout).toBe('');
+    expect(existsSync(note)).toBe(false);
+    const fragments = readdirSync(join(out, 'pagefind', 'fragment')).map((f) =>
+      gunzipSync(readFileSync(join(out, 'pagefind', 'fragment', f))).toString('utf8'),
+    );
+    expect(fragments.some((f) => f.includes('Base backups and WAL archives.'))).toBe(true);
+  }, 180_000);
+
+  it('says which note it cannot read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-search-bad-'));
+    dirs.push(dir);
+    const note = join(dir, 'note.json');
+    writeFileSync(note, '{"out": "/tmp/site"}');
+    const step = spawnSync(process.execPath, ['src/cli/main.ts', 'search-index', note], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(step.status).toBe(2);
+    expect(step.stderr).toBe(
+      `drillbook search-index: cannot read the build's note ${note}: it is not a note a build wrote (out, key, cacheDir, quiet)\n`,
+    );
+    expect(existsSync(note)).toBe(true);
+  });
+});
