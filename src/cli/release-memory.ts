@@ -1,6 +1,8 @@
 /**
  * Memory a long command no longer needs, given back to the system before its
- * next step starts another process (the build's search indexer).
+ * next step starts another process (the build's search indexer, when the
+ * build runs without the launcher: `./drillbook build` makes the index after
+ * the build's process ends instead, search-index.ts).
  *
  * A build's heap is sized for rendering: when Astro returns, the main
  * thread's V8 heap holds ~130-150 MB of which ~80 MB are live. A plain full
