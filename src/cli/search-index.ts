@@ -135,13 +135,20 @@ export async function makeIndex(outDir: string, key: string, whileReading?: () =
   cacheSet('search', key, files);
 }
 
-/** What the build leaves for `search-index` when SEARCH_LATER_ENV names a file: true when it did. */
+/**
+ * What the build leaves for `search-index` when SEARCH_LATER_ENV names a file: true when it did. A note that cannot
+ * be written (the cache folder not writable) is not an error: the build then makes the index itself.
+ */
 export function leaveNote(note: SearchNote): boolean {
   const file = process.env[SEARCH_LATER_ENV];
   if (!file) return false;
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(note));
-  return true;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(note));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `drillbook search-index NOTE` (run by the launcher after `build`): the index the build's note asks for. */

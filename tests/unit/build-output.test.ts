@@ -223,6 +223,31 @@ describe('the search index, made after the build process ends', () => {
     expect(fragments.some((f) => f.includes('Base backups and WAL archives.'))).toBe(true);
   }, 180_000);
 
+  it('makes the index in the build process when the note cannot be written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-search-nonote-'));
+    dirs.push(dir);
+    const course = join(dir, 'course');
+    mkdirSync(course);
+    writeFileSync(join(course, 'README.md'), '# Home\n\nIncremental backups.\n');
+    writeFileSync(join(dir, 'a-file'), '');
+    const out = join(dir, 'out');
+    const build = spawnSync(process.execPath, ['src/cli/main.ts', 'build', '--quiet'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+      // A file where the note's folder would be.
+      env: {
+        ...process.env,
+        DRILLBOOK_CONTENT: course,
+        DRILLBOOK_OUT: out,
+        DRILLBOOK_CACHE_DIR: join(dir, 'cache'),
+        DRILLBOOK_SEARCH_INDEX_LATER: join(dir, 'a-file', 'note.json'),
+      },
+    });
+    expect(build.status, build.stderr).toBe(0);
+    expect(existsSync(join(out, 'pagefind', 'pagefind.js.br'))).toBe(true);
+  }, 120_000);
+
   it('says which note it cannot read', () => {
     const dir = mkdtempSync(join(tmpdir(), 'drillbook-search-bad-'));
     dirs.push(dir);
